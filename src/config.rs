@@ -1,0 +1,48 @@
+//! Typed configuration. Each setting comes from a flag, else from the environment, else from a
+//! default (clap does the layering); nothing secret is printed (database URLs are redacted).
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+/// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://…`.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = "sqlite://apo-dashboard.db",
+        hide_env_values = true
+    )]
+    pub url: String,
+}
+
+/// `apo-dashboard serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "APO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Load the demo data (primers of all 21 members, budgets, projects, Penn World Table) when
+    /// the database is empty. An empty database stays empty without it.
+    #[arg(long, env = "APO_DEMO")]
+    pub demo: bool,
+    /// Let anyone read the dashboard without a credential (a meeting room on a closed network).
+    /// Access control is not built yet, so today every read is public either way.
+    #[arg(long, env = "APO_PUBLIC_READ")]
+    pub public_read: bool,
+}
+
+impl ServeConfig {
+    /// A configuration for tests and embedding: the given database, port 0 on loopback.
+    pub fn for_database(url: impl Into<String>) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: DatabaseConfig { url: url.into() },
+            demo: false,
+            public_read: false,
+        }
+    }
+}

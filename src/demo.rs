@@ -1,0 +1,45 @@
+//! The demo data set, embedded in the binary so that `serve --demo` works from any directory:
+//! a primer workbook for all 21 members (`data/demo/`, made by `data/demo/generate.py`) and
+//! Penn World Table 9.1 for them (`data/pwt91_apo21.csv`, CC BY 4.0, see `data/SOURCES.md`).
+
+use crate::error::Result;
+use crate::import::{self, Mode, Report, Source};
+use crate::store::Store;
+
+/// (file name, contents) of the demo files, in import order.
+pub const FILES: [(&str, &str); 7] = [
+    ("primers.csv", include_str!("../data/demo/primers.csv")),
+    (
+        "key_results.csv",
+        include_str!("../data/demo/key_results.csv"),
+    ),
+    ("targets.csv", include_str!("../data/demo/targets.csv")),
+    ("actuals.csv", include_str!("../data/demo/actuals.csv")),
+    ("budgets.csv", include_str!("../data/demo/budgets.csv")),
+    ("projects.csv", include_str!("../data/demo/projects.csv")),
+    ("pwt91_apo21.csv", include_str!("../data/pwt91_apo21.csv")),
+];
+
+/// Who the demo's changes are attributed to in the audit log.
+pub const ACTOR: &str = "demo";
+
+pub fn sources() -> Vec<Source> {
+    FILES
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        })
+        .collect()
+}
+
+/// Loads the demo data when the database has never been written to; returns what it did, or
+/// `None` when the database already holds data (which is never touched).
+pub async fn load_if_empty(store: &Store) -> Result<Option<Report>> {
+    if store.current_rev().await? > 0 {
+        return Ok(None);
+    }
+    import::import(store, &sources(), ACTOR, Mode::Apply)
+        .await
+        .map(Some)
+}

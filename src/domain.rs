@@ -1,0 +1,451 @@
+//! Domain vocabulary: newtypes that validate on construction, so that a value of one of these
+//! types is known to be well-formed wherever it travels (HTTP, import, store).
+//!
+//! Validation here is about *shape* (an ISO3 code is three capital letters, a pillar is 1–4).
+//! Whether a member or key result *exists* is the store's question.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The one Strategic Partnership Program cycle this service runs: 2026–2028.
+pub const CYCLE: &str = "2026-2028";
+pub const CYCLE_FIRST_YEAR: i64 = 2026;
+pub const CYCLE_LAST_YEAR: i64 = 2028;
+
+/// A rejected value, with a message meant for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn invalid<T>(msg: impl Into<String>) -> Result<T, Invalid> {
+    Err(Invalid(msg.into()))
+}
+
+/// ISO 3166-1 alpha-3 code of a member economy (shape only: three ASCII capitals).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "VNM")]
+pub struct Iso3(String);
+
+impl TryFrom<String> for Iso3 {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        Self::parse(&s)
+    }
+}
+impl From<Iso3> for String {
+    fn from(v: Iso3) -> String {
+        v.0
+    }
+}
+
+impl Iso3 {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            invalid(format!(
+                "{s:?} is not an ISO 3166-1 alpha-3 code (three capital letters, e.g. VNM)"
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Iso3 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One of the four Vision 2030 pillars.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "i64", into = "i64")]
+#[schema(value_type = i64, minimum = 1, maximum = 4)]
+pub struct Pillar(i64);
+
+impl TryFrom<i64> for Pillar {
+    type Error = Invalid;
+    fn try_from(n: i64) -> Result<Self, Invalid> {
+        Self::new(n)
+    }
+}
+impl From<Pillar> for i64 {
+    fn from(v: Pillar) -> i64 {
+        v.0
+    }
+}
+
+impl Pillar {
+    pub const ALL: [(i64, &'static str); 4] = [
+        (1, "Catalyzing and enabling stakeholder collaboration"),
+        (2, "Strategic planning support"),
+        (3, "Capacity empowerment"),
+        (4, "Knowledge creation and information support"),
+    ];
+    pub fn new(n: i64) -> Result<Self, Invalid> {
+        if (1..=4).contains(&n) {
+            Ok(Self(n))
+        } else {
+            invalid(format!("pillar {n} is outside 1–4"))
+        }
+    }
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// A year of the SPP cycle (2026–2028).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "i64", into = "i64")]
+#[schema(value_type = i64, minimum = 2026, maximum = 2028)]
+pub struct Year(i64);
+
+impl TryFrom<i64> for Year {
+    type Error = Invalid;
+    fn try_from(n: i64) -> Result<Self, Invalid> {
+        Self::new(n)
+    }
+}
+impl From<Year> for i64 {
+    fn from(v: Year) -> i64 {
+        v.0
+    }
+}
+
+impl Year {
+    pub fn new(y: i64) -> Result<Self, Invalid> {
+        if (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR).contains(&y) {
+            Ok(Self(y))
+        } else {
+            invalid(format!(
+                "year {y} is outside the {CYCLE_FIRST_YEAR}–{CYCLE_LAST_YEAR} cycle"
+            ))
+        }
+    }
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// A finite number: NaN and ±infinity are refused wherever a value is stored (CSV readers
+/// happily parse "NaN" and "inf" as floats, so the check lives in the type).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "f64", into = "f64")]
+#[schema(value_type = f64)]
+pub struct Finite(f64);
+
+impl Finite {
+    pub fn new(x: f64) -> Result<Self, Invalid> {
+        if x.is_finite() {
+            Ok(Self(x))
+        } else {
+            invalid(format!("{x} is not a finite number"))
+        }
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+impl TryFrom<f64> for Finite {
+    type Error = Invalid;
+    fn try_from(x: f64) -> Result<Self, Invalid> {
+        Self::new(x)
+    }
+}
+impl From<Finite> for f64 {
+    fn from(v: Finite) -> f64 {
+        v.0
+    }
+}
+
+/// Parses a number typed by a person (CSV cell): refuses text, NaN and infinities, which
+/// `str::parse::<f64>` would happily accept ("NaN", "inf").
+pub fn parse_number(s: &str) -> Result<f64, Invalid> {
+    let t = s.trim();
+    let looks_numeric = !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    match t.parse::<f64>() {
+        Ok(x) if looks_numeric => Finite::new(x).map(Finite::get),
+        _ => invalid(format!("{s:?} is not a number")),
+    }
+}
+
+/// Direction of a key result: whether progress means going up or down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Increase,
+    Decrease,
+}
+
+impl Direction {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "increase" => Ok(Self::Increase),
+            "decrease" => Ok(Self::Decrease),
+            other => invalid(format!(
+                "direction {other:?} is neither \"increase\" nor \"decrease\""
+            )),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Increase => "increase",
+            Self::Decrease => "decrease",
+        }
+    }
+}
+
+/// Where a primer is in its workflow: `draft → submitted → endorsed`; the Secretariat may
+/// return a submitted primer to `draft`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PrimerStatus {
+    Draft,
+    Submitted,
+    Endorsed,
+}
+
+impl PrimerStatus {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "draft" => Ok(Self::Draft),
+            "submitted" => Ok(Self::Submitted),
+            "endorsed" => Ok(Self::Endorsed),
+            other => invalid(format!(
+                "status {other:?} is not one of draft, submitted, endorsed"
+            )),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Endorsed => "endorsed",
+        }
+    }
+
+    /// Whether an edit through the API may move a primer from `from` (None: no primer yet) to
+    /// `self`. Content may change only while the primer is (or stays) a draft, or in the very
+    /// edit that submits it.
+    pub fn transition_from(self, from: Option<Self>, content_changed: bool) -> Result<(), Invalid> {
+        use PrimerStatus::*;
+        let allowed = match (from, self) {
+            (None, Draft | Submitted) => true,
+            (Some(Draft), Draft | Submitted) => true,
+            // Returning a submitted primer to draft, or endorsing it, leaves its content alone.
+            (Some(Submitted), Draft | Endorsed | Submitted) => !content_changed,
+            (Some(Endorsed), Endorsed) => !content_changed,
+            _ => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let from_s = from.map_or("none", Self::as_str);
+        if content_changed && from == Some(self) {
+            invalid(format!(
+                "the primer is {from_s}: its content cannot change unless it is returned to draft"
+            ))
+        } else if content_changed && matches!(from, Some(Submitted)) {
+            invalid(format!(
+                "the primer is submitted: {} it without changing its content, or return it to draft first",
+                if self == Endorsed {
+                    "endorse"
+                } else {
+                    "return"
+                }
+            ))
+        } else {
+            invalid(format!(
+                "a primer cannot go from {from_s} to {}",
+                self.as_str()
+            ))
+        }
+    }
+}
+
+/// An APO project code such as `25-SN-03-GE-BCN-C`: opaque, but its shape is checked and the
+/// year (first two digits) and program (fifth segment) are derived from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "25-SN-03-GE-BCN-C")]
+pub struct ProjectCode(String);
+
+impl TryFrom<String> for ProjectCode {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        Self::parse(&s)
+    }
+}
+impl From<ProjectCode> for String {
+    fn from(v: ProjectCode) -> String {
+        v.0
+    }
+}
+
+impl ProjectCode {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let parts: Vec<&str> = s.split('-').collect();
+        let shape = [2usize, 2, 2, 2, 3, 1];
+        let ok = parts.len() == shape.len()
+            && parts.iter().zip(shape).enumerate().all(|(i, (p, n))| {
+                p.len() == n
+                    && if i == 0 || i == 2 {
+                        p.bytes().all(|b| b.is_ascii_digit())
+                    } else {
+                        p.bytes().all(|b| b.is_ascii_uppercase())
+                    }
+            });
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            invalid(format!(
+                "{s:?} is not a project code of the form YY-XX-NN-XX-PRG-X (e.g. 25-SN-03-GE-BCN-C)"
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The year the project belongs to, from its first two digits.
+    pub fn year(&self) -> i64 {
+        2000 + self.0[0..2].parse::<i64>().expect("checked in parse")
+    }
+    /// The program, e.g. `COE` or `BCN`.
+    pub fn program(&self) -> &str {
+        self.0.split('-').nth(4).expect("checked in parse")
+    }
+}
+
+/// A key-result code, unique within its member, e.g. `VNM-KR1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "VNM-KR1")]
+pub struct KrCode(String);
+
+impl KrCode {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let t = s.trim();
+        if t.is_empty() || t.len() > 32 {
+            return invalid("a key-result code must have 1–32 characters");
+        }
+        if !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return invalid(format!(
+                "key-result code {t:?} may contain only letters, digits, '-', '_' and '.'"
+            ));
+        }
+        Ok(Self(t.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for KrCode {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        Self::parse(&s)
+    }
+}
+impl From<KrCode> for String {
+    fn from(v: KrCode) -> String {
+        v.0
+    }
+}
+impl fmt::Display for KrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A required piece of text with an upper bound on its length.
+pub fn text(s: &str, max: usize) -> Result<String, Invalid> {
+    let t = s.trim();
+    if t.is_empty() {
+        invalid("must not be empty")
+    } else if t.chars().count() > max {
+        invalid(format!("is longer than {max} characters"))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// The key under which focus-area labels are compared: trimmed, inner runs of whitespace
+/// collapsed, case-folded (METRICS.md §2).
+pub fn focus_area_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_codes_derive_year_and_program() {
+        let c = ProjectCode::parse("25-SN-03-GE-BCN-C").unwrap();
+        assert_eq!(c.year(), 2025);
+        assert_eq!(c.program(), "BCN");
+        for bad in [
+            "25-SN-03-GE-BCN",
+            "2X-SN-03-GE-BCN-C",
+            "25-sn-03-GE-BCN-C",
+            "",
+        ] {
+            assert!(ProjectCode::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn numbers_typed_by_people_refuse_nan_and_infinity() {
+        assert_eq!(parse_number(" 12.5 ").unwrap(), 12.5);
+        assert_eq!(parse_number("-1e3").unwrap(), -1000.0);
+        for bad in ["NaN", "nan", "inf", "-infinity", "1e999", "", "12,5", "abc"] {
+            assert!(parse_number(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn primer_workflow_allows_only_the_documented_moves() {
+        use PrimerStatus::*;
+        assert!(Draft.transition_from(None, true).is_ok());
+        assert!(Submitted.transition_from(Some(Draft), true).is_ok());
+        assert!(Endorsed.transition_from(Some(Submitted), false).is_ok());
+        assert!(Draft.transition_from(Some(Submitted), false).is_ok());
+        assert!(Endorsed.transition_from(Some(Draft), false).is_err());
+        assert!(Endorsed.transition_from(None, false).is_err());
+        assert!(Draft.transition_from(Some(Endorsed), false).is_err());
+        assert!(Endorsed.transition_from(Some(Submitted), true).is_err());
+        assert!(Endorsed.transition_from(Some(Endorsed), true).is_err());
+    }
+
+    #[test]
+    fn focus_area_labels_compare_after_trimming_and_case_folding() {
+        assert_eq!(
+            focus_area_key("  Green   Productivity "),
+            "green productivity"
+        );
+    }
+}

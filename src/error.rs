@@ -1,0 +1,193 @@
+//! One error type for the whole service, with a documented HTTP status per variant and the JSON
+//! body of DESIGN.md: `{"error": {"code", "message", "details": [...]}}`. A 5xx never carries
+//! internals: the cause is logged (by the middleware in `http`), the client gets a generic text.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One problem with a request or an import, naming where it is.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Detail {
+    /// The offending field: a JSON path such as `key_results[2].direction` or a CSV column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For a batch or a file: the 1-based row (CSV rows count the header as row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// For an import: the file the row is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub message: String,
+}
+
+impl Detail {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            row: None,
+            file: None,
+            message: message.into(),
+        }
+    }
+    pub fn message(message: impl Into<String>) -> Self {
+        Self {
+            field: None,
+            row: None,
+            file: None,
+            message: message.into(),
+        }
+    }
+    pub fn at_row(mut self, row: usize) -> Self {
+        self.row = Some(row);
+        self
+    }
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}")?;
+            if let Some(row) = self.row {
+                write!(f, " row {row}")?;
+            }
+            f.write_str(": ")?;
+        } else if let Some(row) = self.row {
+            write!(f, "row {row}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 400: the body is not JSON (or not UTF-8, or not the expected shape at all).
+    #[error("malformed request: {0}")]
+    Malformed(String, Vec<Detail>),
+    /// 404: the resource named in the path does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with the current state (e.g. a primer status transition that
+    /// the workflow does not allow, or removing a key result that has reports).
+    #[error("{0}")]
+    Conflict(String, Vec<Detail>),
+    /// 413: the body is larger than the limit.
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// 415: the body is not of a type this endpoint takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: well-formed, but some values are invalid; every problem is listed.
+    #[error("{0}")]
+    Invalid(String, Vec<Detail>),
+    /// 503: the database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// 500: anything else; logged, never shown.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// 422 with one or more details.
+    pub fn invalid(details: Vec<Detail>) -> Self {
+        let message = match details.as_slice() {
+            [one] => one.to_string(),
+            many => format!("{} problems; see details", many.len()),
+        };
+        Self::Invalid(message, details)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Malformed(..) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(..) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Machine-readable code of the error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(..) => "malformed_request",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(..) => "conflict",
+            Self::TooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Invalid(..) => "invalid",
+            Self::Unavailable(_) => "unavailable",
+            Self::Database(_) | Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn details(&self) -> &[Detail] {
+        match self {
+            Self::Malformed(_, d) | Self::Conflict(_, d) | Self::Invalid(_, d) => d,
+            _ => &[],
+        }
+    }
+}
+
+/// The JSON error body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorPayload,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+    pub details: Vec<Detail>,
+}
+
+/// Marker put in the response extensions so that the logging middleware can log the cause of a
+/// 5xx inside the request's span, which `into_response` cannot see.
+#[derive(Clone)]
+pub struct LoggedCause(pub std::sync::Arc<String>);
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            match &self {
+                Self::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
+                _ => "internal error; the cause has been logged".to_owned(),
+            }
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            error: ErrorPayload {
+                code: self.code().to_owned(),
+                message,
+                details: self.details().to_vec(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status.is_server_error() {
+            response
+                .extensions_mut()
+                .insert(LoggedCause(std::sync::Arc::new(format!("{self:?}"))));
+        }
+        response
+    }
+}

@@ -1,0 +1,85 @@
+//! Actuals: reported values for a key result and year, appended and never overwritten.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Actor, AppState, OneOrMany, Query};
+use crate::error::{Detail, Error, ErrorBody, Result};
+use crate::model::{Actual, ActualInput};
+use crate::store::{ActualFilter, Duplicates};
+
+/// A batch larger than this is refused: split it, or use the import.
+pub const MAX_BATCH: usize = 5_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_actuals, post_actuals))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Posted {
+    /// The revision this batch created.
+    rev: i64,
+    /// How many reports were appended.
+    accepted: usize,
+}
+
+/// Reports one actual, or an array of them, all-or-nothing.
+///
+/// Each report is appended; the latest by `reported_at` is the current value of its key result
+/// and year. A batch with any invalid row writes nothing and the error lists every bad row.
+#[utoipa::path(post, path = "/actuals", tag = "actuals",
+    request_body(content = Vec<ActualInput>, description = "One object or an array of objects"),
+    responses((status = 201, body = Posted),
+              (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+              (status = 422, description = "Invalid rows, each named", body = ErrorBody)))]
+async fn post_actuals(
+    State(app): State<AppState>,
+    Actor(actor): Actor,
+    OneOrMany { rows, batch }: OneOrMany<ActualInput>,
+) -> Result<(StatusCode, Json<Posted>)> {
+    if rows.is_empty() {
+        return Err(Error::invalid(vec![Detail::message("the batch is empty")]));
+    }
+    if rows.len() > MAX_BATCH {
+        return Err(Error::invalid(vec![Detail::message(format!(
+            "a batch holds at most {MAX_BATCH} reports; this one has {}",
+            rows.len()
+        ))]));
+    }
+    let (accepted, rev) = app
+        .store
+        .write(&actor, async |w| {
+            w.append_actuals(&rows, Duplicates::Append).await
+        })
+        .await
+        .map_err(|e| match e {
+            // Name the row as a JSON path, as shape errors do; a single object has no rows.
+            Error::Invalid(m, details) => Error::Invalid(
+                m,
+                details
+                    .into_iter()
+                    .map(|d| match (d.row, &d.field) {
+                        (Some(i), Some(f)) => super::row_detail(batch, i, f, d.message),
+                        _ => d,
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    let rev = rev.ok_or_else(|| anyhow::anyhow!("a non-empty batch appended nothing"))?;
+    Ok((StatusCode::CREATED, Json(Posted { rev, accepted })))
+}
+
+/// Reported actuals, newest first: the history behind each current value.
+#[utoipa::path(get, path = "/actuals", tag = "actuals", params(ActualFilter),
+    responses((status = 200, body = Vec<Actual>)))]
+async fn list_actuals(
+    State(app): State<AppState>,
+    Query(f): Query<ActualFilter>,
+) -> Result<Json<Vec<Actual>>> {
+    Ok(Json(app.store.actuals(&f).await?))
+}

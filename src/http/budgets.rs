@@ -1,0 +1,65 @@
+//! Budgets planned and spent per pillar and year.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Actor, AppState, OneOrMany, Query, WriteResult};
+use crate::error::{Detail, Error, ErrorBody, Result};
+use crate::model::Budget;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_budgets, put_budgets))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct BudgetFilter {
+    year: Option<i64>,
+}
+
+/// Budget rows: APO-wide (no `iso3`) and per member.
+#[utoipa::path(get, path = "/budgets", tag = "budgets", params(BudgetFilter),
+    responses((status = 200, body = Vec<Budget>)))]
+async fn list_budgets(
+    State(app): State<AppState>,
+    Query(f): Query<BudgetFilter>,
+) -> Result<Json<Vec<Budget>>> {
+    Ok(Json(app.store.budgets(f.year).await?))
+}
+
+/// Sets one budget row or several, all-or-nothing.
+#[utoipa::path(put, path = "/budgets", tag = "budgets",
+    request_body(content = Vec<Budget>, description = "One object or an array of objects"),
+    responses((status = 200, body = WriteResult),
+              (status = 422, description = "Invalid rows, each named", body = ErrorBody)))]
+async fn put_budgets(
+    State(app): State<AppState>,
+    Actor(actor): Actor,
+    OneOrMany { rows, batch }: OneOrMany<Budget>,
+) -> Result<WriteResult> {
+    let problems: Vec<Detail> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| {
+            b.check()
+                .into_iter()
+                .map(move |(f, m)| super::row_detail(batch, i, &f, m))
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    let ((), rev) = app
+        .store
+        .write(&actor, async |w| {
+            for b in &rows {
+                w.put_budget(b).await?;
+            }
+            Ok(())
+        })
+        .await?;
+    WriteResult::new(&app.store, rev).await
+}

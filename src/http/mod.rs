@@ -1,0 +1,313 @@
+//! The REST API under `/api/v1`, plus `/healthz` and `/readyz` at the root.
+//!
+//! Each resource module owns its routes (an `OpenApiRouter`, so that the OpenAPI document is
+//! built from the handlers themselves and cannot drift from them); they are merged here. This
+//! module also owns the request plumbing every handler shares: the JSON body extractor with its
+//! size limit and precise errors, the actor of a write, and request logging.
+
+mod actuals;
+mod audit;
+mod budgets;
+mod health;
+mod primers;
+mod projects;
+mod reference;
+mod series;
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, header, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::{Detail, Error, LoggedCause};
+use crate::store::Store;
+
+/// Bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What every handler can reach. Cheap to clone: a handle over shared state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "APO Productivity Dashboard",
+        description = "Primers, key results, actuals, budgets, projects and productivity series \
+                       of the Asian Productivity Organization's 21 member economies.",
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The whole HTTP surface, with its state.
+pub fn router(state: AppState) -> Router {
+    let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(reference::router())
+        .merge(primers::router())
+        .merge(actuals::router())
+        .merge(budgets::router())
+        .merge(projects::router())
+        .merge(series::router())
+        .merge(audit::router())
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let doc = std::sync::Arc::new(doc);
+    let api = api.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    );
+    Router::new()
+        .nest("/api/v1", api.fallback(api_not_found))
+        .merge(health::router())
+        .with_state(state)
+        .layer(middleware::from_fn(log_requests))
+}
+
+async fn api_not_found(uri: axum::http::Uri) -> Error {
+    Error::NotFound(format!("no such endpoint: {}", uri.path()))
+}
+
+/// One span per request; logs its outcome, and for a 5xx the cause that the client never sees.
+async fn log_requests(req: Request, next: Next) -> Response {
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = Instant::now();
+        let response = next.run(req).await;
+        let status = response.status();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Some(LoggedCause(cause)) = response.extensions().get::<LoggedCause>() {
+            tracing::error!(status = status.as_u16(), ms, cause = %cause, "request failed");
+        } else if status.is_client_error() {
+            tracing::info!(status = status.as_u16(), ms, "request refused");
+        } else {
+            tracing::debug!(status = status.as_u16(), ms, "request served");
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// A JSON body, parsed with errors that name the offending field (`key_results[2].direction`)
+/// and, in a batch, the row. 400 for text that is not JSON, 413 above [`MAX_BODY`], 415 for a
+/// body that does not say it is JSON, 422 for JSON of the wrong shape or with invalid values.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
+        parse_json(&json_body(req).await?).map(ApiJson)
+    }
+}
+
+/// The bytes of a JSON body, within the size limit.
+async fn json_body(req: Request) -> Result<Bytes, Error> {
+    require_json(req.headers())?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(Error::TooLarge(MAX_BODY));
+    }
+    // The only way reading a body within the limit fails is the limit (or a peer that left,
+    // who will not read the answer).
+    axum::body::to_bytes(req.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| Error::TooLarge(MAX_BODY))
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), Error> {
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedMediaType(
+            "the body must be JSON, sent with Content-Type: application/json".into(),
+        ))
+    }
+}
+
+/// Parses JSON, turning serde's error into a [`Detail`] naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let err = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => match de.end() {
+            Ok(()) => return Ok(v),
+            Err(trailing) => {
+                return Err(Error::Malformed(
+                    format!("the body is not valid JSON: {trailing}"),
+                    vec![],
+                ));
+            }
+        },
+        Err(e) => e,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let full = inner.to_string();
+    // serde_json appends " at line L column C"; the field path says more to a person.
+    let message = full
+        .rfind(" at line ")
+        .map_or(full.as_str(), |i| &full[..i])
+        .to_owned();
+    let row = path
+        .strip_prefix('[')
+        .and_then(|p| p.split(']').next()?.parse::<usize>().ok());
+    let detail = |message: String| {
+        let d = if path == "." {
+            Detail::message(message)
+        } else {
+            Detail::field(path.clone(), message)
+        };
+        match row {
+            Some(r) => d.at_row(r),
+            None => d,
+        }
+    };
+    use serde_json::error::Category;
+    match inner.classify() {
+        Category::Data => Err(Error::invalid(vec![detail(message)])),
+        // JSON has no NaN or infinity; a literal too large for a double is as close as it gets.
+        _ if message.starts_with("number out of range") => Err(Error::invalid(vec![detail(
+            "number out of range: values must be finite".into(),
+        )])),
+        _ => Err(Error::Malformed(
+            format!("the body is not valid JSON: {full}"),
+            vec![detail(message)],
+        )),
+    }
+}
+
+/// Either one object or an array of them: `POST /actuals` takes both. `batch` says which it
+/// was, so that errors can name a row only where there are rows.
+pub struct OneOrMany<T> {
+    pub rows: Vec<T>,
+    pub batch: bool,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OneOrMany<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
+        let body = json_body(req).await?;
+        if body.trim_ascii_start().starts_with(b"[") {
+            parse_json::<Vec<T>>(&body).map(|rows| OneOrMany { rows, batch: true })
+        } else {
+            parse_json::<T>(&body).map(|one| OneOrMany {
+                rows: vec![one],
+                batch: false,
+            })
+        }
+    }
+}
+
+/// A problem with row `i` of a body that was a `batch` (named `[i].field`, with its row), or
+/// with the single object it was (named `field`).
+pub fn row_detail(batch: bool, i: usize, field: &str, message: impl Into<String>) -> Detail {
+    if batch {
+        Detail::field(format!("[{i}].{field}"), message).at_row(i)
+    } else {
+        Detail::field(field, message)
+    }
+}
+
+/// Who is making a write. Until access control exists this is the `X-Actor` header (a name or
+/// an e-mail address), defaulting to `api`; access control will derive it from the credential.
+pub struct Actor(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let Some(v) = parts.headers.get("x-actor") else {
+            return Ok(Actor("api".into()));
+        };
+        let v = v.to_str().map(str::trim).unwrap_or("");
+        if v.is_empty() || v.len() > 100 || v.chars().any(char::is_control) {
+            return Err(Error::invalid(vec![Detail::field(
+                "X-Actor",
+                "the X-Actor header must be 1–100 printable characters",
+            )]));
+        }
+        Ok(Actor(v.to_owned()))
+    }
+}
+
+/// Query strings and paths with our error body instead of axum's plain-text rejection.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct Query<T>(pub T);
+
+impl From<axum::extract::rejection::QueryRejection> for Error {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        Error::invalid(vec![Detail::field("query", e.body_text())])
+    }
+}
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct Path<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for Error {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        Error::NotFound(e.body_text())
+    }
+}
+
+/// The ISO3 of a path, which must name a member (404 otherwise).
+pub async fn known_member(store: &Store, iso3: &str) -> Result<String, Error> {
+    let code = crate::domain::Iso3::parse(iso3).map_err(|e| Error::NotFound(e.0))?;
+    if store.member_exists(code.as_str()).await? {
+        Ok(code.as_str().to_owned())
+    } else {
+        Err(Error::NotFound(format!("unknown member {iso3}")))
+    }
+}
+
+/// The answer to a write: the revision it created (or the current one when nothing changed).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WriteResult {
+    /// Revision of this change; unchanged when the request changed nothing.
+    pub rev: i64,
+    /// Whether anything was written.
+    pub changed: bool,
+}
+
+impl WriteResult {
+    pub async fn new(store: &Store, rev: Option<i64>) -> Result<Self, Error> {
+        Ok(match rev {
+            Some(rev) => Self { rev, changed: true },
+            None => Self {
+                rev: store.current_rev().await?,
+                changed: false,
+            },
+        })
+    }
+}
+
+impl IntoResponse for WriteResult {
+    fn into_response(self) -> Response {
+        Json(self).into_response()
+    }
+}

@@ -1,0 +1,111 @@
+//! Primers: a member's SPP primer with its focus areas, key results and targets, read and
+//! written as one document; and the key results across members.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Actor, ApiJson, AppState, Path, Query, known_member};
+use crate::error::{Error, ErrorBody, Result};
+use crate::model::{Primer, PrimerInput};
+use crate::store::{KeyResultRow, PrimerSummary, Workflow};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_primers))
+        .routes(routes!(get_primer, put_primer))
+        .routes(routes!(list_key_results))
+}
+
+/// Every primer of the cycle, in brief.
+#[utoipa::path(get, path = "/primers", tag = "primers",
+    responses((status = 200, body = Vec<PrimerSummary>)))]
+async fn list_primers(State(app): State<AppState>) -> Result<Json<Vec<PrimerSummary>>> {
+    Ok(Json(app.store.primers().await?))
+}
+
+/// A member's primer: status, national context, focus areas, key results with their targets.
+#[utoipa::path(get, path = "/primers/{iso3}", tag = "primers",
+    params(("iso3" = String, Path, description = "Member, e.g. VNM")),
+    responses((status = 200, body = Primer),
+              (status = 404, description = "Unknown member, or no primer yet", body = ErrorBody)))]
+async fn get_primer(State(app): State<AppState>, Path(iso3): Path<String>) -> Result<Json<Primer>> {
+    let iso3 = known_member(&app.store, &iso3).await?;
+    match app.store.primer(&iso3).await? {
+        Some(p) => Ok(Json(p)),
+        None => Err(Error::NotFound(format!("{iso3} has no primer yet"))),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct PutPrimerResult {
+    /// Revision of this change (the current one when nothing changed).
+    rev: i64,
+    changed: bool,
+    primer: Primer,
+}
+
+/// Creates or replaces a member's primer as a whole.
+///
+/// Status moves follow the workflow: `draft → submitted → endorsed`, and a submitted primer can
+/// be returned to `draft`. Content changes only while the primer is a draft (or in the edit
+/// that submits it). A key result that has reported actuals cannot be removed.
+#[utoipa::path(put, path = "/primers/{iso3}", tag = "primers",
+    params(("iso3" = String, Path, description = "Member, e.g. VNM")),
+    request_body = PrimerInput,
+    responses((status = 200, body = PutPrimerResult),
+              (status = 404, description = "Unknown member", body = ErrorBody),
+              (status = 409, description = "Status move not allowed, or a reported key result removed", body = ErrorBody),
+              (status = 422, description = "Invalid fields, each named", body = ErrorBody)))]
+async fn put_primer(
+    State(app): State<AppState>,
+    Path(iso3): Path<String>,
+    Actor(actor): Actor,
+    ApiJson(mut input): ApiJson<PrimerInput>,
+) -> Result<Json<PutPrimerResult>> {
+    let iso3 = known_member(&app.store, &iso3).await?;
+    let problems = input.check();
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    let (changed, rev) = app
+        .store
+        .write(&actor, async |w| {
+            w.put_primer(&iso3, &input, Workflow::Enforce).await
+        })
+        .await?;
+    let written = super::WriteResult::new(&app.store, rev).await?;
+    let primer = app
+        .store
+        .primer(&iso3)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("primer {iso3} vanished after its write"))?;
+    Ok(Json(PutPrimerResult {
+        rev: written.rev,
+        changed,
+        primer,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct KeyResultFilter {
+    /// Only this member's key results.
+    iso3: Option<String>,
+    /// Only this pillar's key results (1–4).
+    pillar: Option<i64>,
+}
+
+/// Key results across members, in primer order.
+#[utoipa::path(get, path = "/key_results", tag = "primers", params(KeyResultFilter),
+    responses((status = 200, body = Vec<KeyResultRow>)))]
+async fn list_key_results(
+    State(app): State<AppState>,
+    Query(f): Query<KeyResultFilter>,
+) -> Result<Json<Vec<KeyResultRow>>> {
+    Ok(Json(
+        app.store.key_results(f.iso3.as_deref(), f.pillar).await?,
+    ))
+}

@@ -1,0 +1,63 @@
+//! APO projects (Centers of Excellence, bilateral cooperation, …).
+
+use axum::Json;
+use axum::extract::State;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Actor, ApiJson, AppState, Path, WriteResult};
+use crate::domain::ProjectCode;
+use crate::error::{Detail, Error, ErrorBody, Result};
+use crate::model::Project;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_projects))
+        .routes(routes!(put_project))
+}
+
+/// All projects, by code.
+#[utoipa::path(get, path = "/projects", tag = "projects",
+    responses((status = 200, body = Vec<Project>)))]
+async fn list_projects(State(app): State<AppState>) -> Result<Json<Vec<Project>>> {
+    Ok(Json(app.store.projects().await?))
+}
+
+/// Creates or replaces a project. The code's shape is checked, and its year and program are
+/// derived from it (`25-SN-03-GE-BCN-C`: 2025, BCN).
+#[utoipa::path(put, path = "/projects/{code}", tag = "projects",
+    params(("code" = String, Path, description = "Project code, e.g. 25-SN-03-GE-BCN-C")),
+    request_body = Project,
+    responses((status = 200, body = WriteResult),
+              (status = 422, description = "Invalid fields, each named", body = ErrorBody)))]
+async fn put_project(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+    Actor(actor): Actor,
+    ApiJson(mut project): ApiJson<Project>,
+) -> Result<WriteResult> {
+    let code =
+        ProjectCode::parse(&code).map_err(|e| Error::invalid(vec![Detail::field("code", e.0)]))?;
+    let mut problems: Vec<Detail> = project
+        .check()
+        .into_iter()
+        .map(|(f, m)| Detail::field(f, m))
+        .collect();
+    if project.code != code {
+        problems.push(Detail::field(
+            "code",
+            format!(
+                "the body's code {} differs from the path's {}",
+                project.code.as_str(),
+                code.as_str()
+            ),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
+    let (_, rev) = app
+        .store
+        .write(&actor, async |w| w.put_project(&project).await)
+        .await?;
+    WriteResult::new(&app.store, rev).await
+}

@@ -1,0 +1,380 @@
+//! The records the service stores and serves. Field types are the validating newtypes of
+//! [`crate::domain`], so a record that deserialized (from JSON or from a CSV row) is well-formed;
+//! rules that span several fields or records live in the `check` functions below.
+//!
+//! The same structs are the wire format of the REST API and the rows of the import files, so
+//! the two cannot drift apart.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+
+use crate::domain::{
+    Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, ProjectCode, Year, focus_area_key,
+};
+use crate::error::Detail;
+
+/// A member economy.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub iso3: String,
+    /// ISO 3166-1 numeric code: the feature id in the world-atlas maps.
+    pub iso_num: String,
+    /// The name APO uses (e.g. "Republic of China", "I.R. Iran").
+    pub name: String,
+    pub short_name: String,
+    /// Status of the member's primer for the current cycle; `none` when there is none.
+    pub primer_status: String,
+}
+
+/// A Vision 2030 pillar.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PillarInfo {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A key result of a primer, with its targets per cycle year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyResult {
+    pub code: KrCode,
+    pub pillar: Pillar,
+    pub focus_area: String,
+    pub title: String,
+    pub unit: String,
+    pub direction: Direction,
+    #[serde(default)]
+    pub baseline_year: Option<i64>,
+    #[serde(default)]
+    pub baseline_value: Option<Finite>,
+    /// Relative weight within its member and pillar (default 1).
+    #[serde(default = "default_weight")]
+    pub weight: Finite,
+    /// Target per cycle year, keyed by year: `{"2026": 10, "2027": 12, "2028": 15}`.
+    #[serde(default)]
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub targets: BTreeMap<Year, Finite>,
+}
+
+fn default_weight() -> Finite {
+    Finite::new(1.0).expect("1 is finite")
+}
+
+/// A primer as written by a delegate: the body of `PUT /primers/{iso3}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrimerInput {
+    pub status: PrimerStatus,
+    #[serde(default)]
+    pub national_context: String,
+    /// Date the primer was signed; only for an endorsed primer.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub endorsed_on: Option<Date>,
+    /// Strategic focus areas, in the primer's order. Key results name one of them; when this
+    /// list is omitted it is taken from the key results.
+    #[serde(default)]
+    pub focus_areas: Vec<String>,
+    #[serde(default)]
+    pub key_results: Vec<KeyResult>,
+}
+
+/// A stored primer: what `GET /primers/{iso3}` answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Primer {
+    pub iso3: String,
+    pub cycle: String,
+    #[serde(flatten)]
+    pub content: PrimerInput,
+    /// Revision of the last change to this primer.
+    pub updated_rev: i64,
+    pub updated_at: String,
+}
+
+/// Limits on free text, so that one field cannot fill a projector or a database page.
+pub const MAX_CONTEXT: usize = 20_000;
+pub const MAX_LABEL: usize = 200;
+pub const MAX_KEY_RESULTS: usize = 100;
+
+impl PrimerInput {
+    /// Cross-field rules of a primer; returns every problem at once, each naming its field.
+    /// Normalises as it goes: trims text, derives the focus-area list when it was omitted.
+    pub fn check(&mut self) -> Vec<Detail> {
+        let mut problems = Vec::new();
+        let mut bad = |field: String, msg: String| problems.push(Detail::field(field, msg));
+
+        self.national_context = self.national_context.trim().to_owned();
+        if self.national_context.chars().count() > MAX_CONTEXT {
+            bad(
+                "national_context".into(),
+                format!("is longer than {MAX_CONTEXT} characters"),
+            );
+        }
+        match (self.status, self.endorsed_on) {
+            (PrimerStatus::Endorsed, _) | (_, None) => {}
+            (_, Some(_)) => bad(
+                "endorsed_on".into(),
+                "only an endorsed primer has an endorsement date".into(),
+            ),
+        }
+        if self.key_results.len() > MAX_KEY_RESULTS {
+            bad(
+                "key_results".into(),
+                format!("a primer has at most {MAX_KEY_RESULTS} key results"),
+            );
+        }
+
+        if self.focus_areas.is_empty() {
+            for kr in &self.key_results {
+                let key = focus_area_key(&kr.focus_area);
+                if !key.is_empty() && !self.focus_areas.iter().any(|f| focus_area_key(f) == key) {
+                    self.focus_areas.push(kr.focus_area.trim().to_owned());
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        for (i, label) in self.focus_areas.iter_mut().enumerate() {
+            *label = label.trim().to_owned();
+            if let Err(e) = crate::domain::text(label, MAX_LABEL) {
+                bad(format!("focus_areas[{i}]"), e.0);
+            } else if !seen.insert(focus_area_key(label)) {
+                bad(
+                    format!("focus_areas[{i}]"),
+                    format!("focus area {label:?} is listed twice"),
+                );
+            }
+        }
+
+        let mut codes = HashSet::new();
+        for (i, kr) in self.key_results.iter_mut().enumerate() {
+            let at = |f: &str| format!("key_results[{i}].{f}");
+            for problem in kr.check() {
+                bad(at(&problem.0), problem.1);
+            }
+            if !codes.insert(kr.code.clone()) {
+                bad(at("code"), format!("duplicate key-result code {}", kr.code));
+            }
+            if !kr.focus_area.is_empty() && !seen.contains(&focus_area_key(&kr.focus_area)) {
+                bad(
+                    at("focus_area"),
+                    format!("{:?} is not one of the primer's focus areas", kr.focus_area),
+                );
+            }
+        }
+        problems
+    }
+}
+
+impl KeyResult {
+    /// Rules within one key result, as (field, message) pairs.
+    pub fn check(&mut self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        for (field, value) in [
+            ("focus_area", &mut self.focus_area),
+            ("title", &mut self.title),
+            ("unit", &mut self.unit),
+        ] {
+            match crate::domain::text(value, MAX_LABEL) {
+                Ok(t) => *value = t,
+                Err(e) => problems.push((field.to_owned(), e.0)),
+            }
+        }
+        match (self.baseline_year, self.baseline_value) {
+            (Some(y), Some(_)) if !(1950..=crate::domain::CYCLE_LAST_YEAR).contains(&y) => problems
+                .push((
+                    "baseline_year".into(),
+                    format!("baseline year {y} is outside 1950–2028"),
+                )),
+            (Some(_), None) => problems.push((
+                "baseline_value".into(),
+                "a baseline year needs a baseline value".into(),
+            )),
+            (None, Some(_)) => problems.push((
+                "baseline_year".into(),
+                "a baseline value needs a baseline year".into(),
+            )),
+            _ => {}
+        }
+        if self.weight.get() <= 0.0 {
+            problems.push(("weight".into(), "weight must be greater than 0".into()));
+        }
+        problems
+    }
+}
+
+/// One reported value: a row of `POST /actuals` and of `actuals.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActualInput {
+    pub iso3: Iso3,
+    pub kr_code: KrCode,
+    pub year: Year,
+    pub value: Finite,
+    /// When the value was reported (RFC 3339); defaults to now.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reported_at: Option<OffsetDateTime>,
+}
+
+/// A stored report, as history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Actual {
+    pub iso3: String,
+    pub kr_code: String,
+    pub year: i64,
+    pub value: f64,
+    pub reported_at: String,
+    pub reported_by: String,
+    pub rev: i64,
+}
+
+/// Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub pillar: Pillar,
+    pub year: Year,
+    pub planned: Finite,
+    pub spent: Finite,
+    #[serde(default)]
+    pub iso3: Option<Iso3>,
+}
+
+impl Budget {
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        for (field, v) in [("planned", self.planned), ("spent", self.spent)] {
+            if v.get() < 0.0 {
+                problems.push((field.to_owned(), format!("{field} must not be negative")));
+            }
+        }
+        problems
+    }
+}
+
+/// An APO project (COE, BCN, …). `year` is derived from the code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub code: ProjectCode,
+    pub title: String,
+    /// Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted.
+    #[serde(default)]
+    pub program: String,
+    pub pillar: Pillar,
+    pub status: ProjectStatus,
+    pub host_iso3: Iso3,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub start_date: Option<Date>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectStatus {
+    Planned,
+    Active,
+    Completed,
+    Cancelled,
+}
+
+impl ProjectStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Active => "active",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Project {
+    pub fn check(&mut self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        match crate::domain::text(&self.title, MAX_LABEL) {
+            Ok(t) => self.title = t,
+            Err(e) => problems.push(("title".into(), e.0)),
+        }
+        let derived = self.code.program().to_owned();
+        if self.program.trim().is_empty() {
+            self.program = derived;
+        } else if self.program.trim() != derived {
+            problems.push((
+                "program".into(),
+                format!(
+                    "program {:?} does not match the code {}, whose program is {derived}",
+                    self.program.trim(),
+                    self.code.as_str()
+                ),
+            ));
+        }
+        if let (Some(s), Some(e)) = (self.start_date, self.end_date)
+            && e < s
+        {
+            problems.push(("end_date".into(), "end_date is before start_date".into()));
+        }
+        problems
+    }
+}
+
+/// The productivity series the service knows, named as in Penn World Table 9.1.
+pub const SERIES: [&str; 17] = [
+    "rgdpo", "rgdpe", "rgdpna", "pop", "emp", "avh", "hc", "ck", "rnna", "ctfp", "cwtfp", "rtfpna",
+    "rwtfpna", "labsh", "delta", "csh_i", "xr",
+];
+
+/// One yearly value of a series: a row of a long-form series file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesPoint {
+    pub iso3: Iso3,
+    pub series: String,
+    pub year: i64,
+    pub value: Finite,
+}
+
+impl SeriesPoint {
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        if !SERIES.contains(&self.series.as_str()) {
+            problems.push((
+                "series".into(),
+                format!(
+                    "unknown series {:?}; known: {}",
+                    self.series,
+                    SERIES.join(", ")
+                ),
+            ));
+        }
+        if !(1950..=2100).contains(&self.year) {
+            problems.push((
+                "year".into(),
+                format!("year {} is outside 1950–2100", self.year),
+            ));
+        }
+        problems
+    }
+}
+
+/// A row of the audit log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub rev: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    #[schema(value_type = Option<Object>)]
+    pub old_value: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub new_value: Option<serde_json::Value>,
+}

@@ -1,0 +1,142 @@
+//! Building and running the server. The server is a function of (listener, state, shutdown):
+//! [`Application::build`] opens the store and binds, [`Application::run_until_stopped`] serves
+//! until the token is cancelled. Tests build one on port 0 and cancel it themselves.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::response::Html;
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ServeConfig;
+use crate::http::{self, AppState};
+use crate::store::{Store, redact};
+
+/// Pending connections the kernel may queue. The default (128 on many systems) left clients
+/// in SYN retries during a mass reconnect measured on these machines (DESIGN.md).
+const LISTEN_BACKLOG: u32 = 8192;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens (and migrates) the database, loads the demo data if asked and the database is
+    /// empty, and binds the listener.
+    pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
+        let store = Store::open(&config.database.url).await?;
+        tracing::info!(database = %redact(&config.database.url), backend = ?store.backend(), "store open");
+        if config.demo {
+            match crate::demo::load_if_empty(&store).await? {
+                Some(report) => tracing::info!(rev = ?report.rev, "demo data loaded: {report}"),
+                None => tracing::info!("database not empty: demo data not loaded"),
+            }
+        }
+        let listener = bind(config.addr)?;
+        Ok(Self {
+            listener,
+            state: AppState { store },
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The addresses a person opens, one per line.
+    pub fn urls(&self) -> String {
+        let base = format!("http://{}", self.local_addr());
+        format!(
+            "APO Productivity Dashboard is running.\n  \
+             home:     {base}/\n  \
+             API:      {base}/api/v1/members\n  \
+             OpenAPI:  {base}/api/v1/openapi.json\n  \
+             health:   {base}/healthz"
+        )
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets requests in flight finish and closes the
+    /// database pool.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let app = http::router(self.state).route("/", get(home));
+        // Nagle's algorithm would hold small responses back for the peer's delayed ACK.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+            .context("serving HTTP")?;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }?;
+    socket.set_reuseaddr(true)?;
+    socket
+        .bind(addr)
+        .with_context(|| format!("binding {addr}: is another server using it?"))?;
+    Ok(socket.listen(LISTEN_BACKLOG)?)
+}
+
+/// A cancellation token that fires on SIGINT (Ctrl-C) or SIGTERM (an orchestrator stopping us).
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let fire = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => tracing::info!("SIGINT: shutting down"),
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        fire.cancel();
+    });
+    token
+}
+
+async fn home() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html lang=en><meta charset=utf-8>",
+        "<title>APO Productivity Dashboard</title>",
+        "<h1>APO Productivity Dashboard</h1>",
+        "<p>The service is running. The browser dashboard is not built yet; the REST API is:</p><ul>",
+        "<li><a href=/api/v1/members>/api/v1/members</a></li>",
+        "<li><a href=/api/v1/pillars>/api/v1/pillars</a></li>",
+        "<li><a href=/api/v1/primers>/api/v1/primers</a> and <a href=/api/v1/primers/VNM>/api/v1/primers/VNM</a></li>",
+        "<li><a href=/api/v1/key_results>/api/v1/key_results</a>, <a href=/api/v1/actuals>/api/v1/actuals</a>, ",
+        "<a href=/api/v1/budgets>/api/v1/budgets</a>, <a href=/api/v1/projects>/api/v1/projects</a></li>",
+        "<li><a href=/api/v1/openapi.json>/api/v1/openapi.json</a> (every endpoint)</li></ul>",
+        "<p>Productivity data: Penn World Table 9.1 (Feenstra, Inklaar and Timmer, 2015, ",
+        "<i>American Economic Review</i> 105(10)), CC BY 4.0.</p></html>"
+    ))
+}

@@ -1,0 +1,419 @@
+//! Storage: the only module that speaks SQL.
+//!
+//! One implementation serves both backends. The SQL is written once in the common dialect of
+//! SQLite and PostgreSQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and runs through sqlx's
+//! `Any` driver; what differs per backend is kept to three places: the migrations folder, the
+//! SQLite connection pragmas, and how writers are serialised (below). Column types are limited
+//! to what both share: 64-bit integers, doubles and text (timestamps are fixed-width RFC 3339
+//! text, see [`timestamp`]).
+//!
+//! # Writes and the revision
+//! Every write runs in a [`Write`]: a transaction whose first statement bumps the one-row
+//! `revision` counter. That row lock serialises writers, so commit order equals revision order
+//! (DESIGN.md: a sequence would not), and a write that fails rolls back its revision too, so
+//! revisions have no gaps. The audit rows of a change are written in the same transaction.
+
+mod primers;
+mod reads;
+mod writes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Transaction};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
+use crate::error::Result;
+
+pub use primers::{PrimerSummary, Workflow};
+pub use reads::{ActualFilter, KeyResultRow};
+pub use writes::Duplicates;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The members, embedded so that the binary needs no data folder at run time.
+const MEMBERS_CSV: &str = include_str!("../../data/members.csv");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!(
+                "unsupported database URL {:?}: use sqlite://FILE or postgres://…",
+                redact(url)
+            )
+        }
+    }
+}
+
+/// A cheap-to-clone handle on the database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time and answers a second one with SQLITE_BUSY, which the
+    /// driver then retries with sleeps. Queueing writers here instead is fairer and faster. On
+    /// PostgreSQL the revision row lock does the same job across processes, so this is unused.
+    sqlite_writer: Arc<Mutex<()>>,
+    /// The latest committed revision, for in-process listeners (the aggregator).
+    revisions: watch::Sender<i64>,
+}
+
+/// Hides the password of a database URL in logs and messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if it is missing) and applies the migrations.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            // `mode=rwc` creates the file when it does not exist yet.
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let options: AnyConnectOptions = url.parse().context("parsing the database URL")?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL: readers never block the writer; NORMAL sync is durable across
+                    // application crashes, which is what a dashboard needs.
+                    sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .execute(conn)
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool
+            .connect_with(options)
+            .await
+            .with_context(|| format!("connecting to {}", redact(&url)))?;
+        let store = Self {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                sqlite_writer: Arc::new(Mutex::new(())),
+                revisions: watch::channel(0).0,
+            }),
+        };
+        store.migrate().await?;
+        store.seed_reference_data().await?;
+        let rev = store.current_rev().await?;
+        store.inner.revisions.send_replace(rev);
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.inner.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.inner.pool)
+            .await
+            .context("applying migrations")?;
+        Ok(())
+    }
+
+    /// Members, pillars and the cycle: reference data, upserted on every start so that a
+    /// corrected name in `data/members.csv` reaches existing databases. Not a revisioned change.
+    async fn seed_reference_data(&self) -> anyhow::Result<()> {
+        let mut tx = self.inner.pool.begin().await?;
+        let mut members = csv::Reader::from_reader(MEMBERS_CSV.as_bytes());
+        for row in members.records() {
+            let row = row.context("data/members.csv")?;
+            sqlx::query(
+                "INSERT INTO members (iso3, iso_num, name, short_name) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (iso3) DO UPDATE SET iso_num = excluded.iso_num,
+                     name = excluded.name, short_name = excluded.short_name",
+            )
+            .bind(row[0].to_owned())
+            .bind(row[1].to_owned())
+            .bind(row[2].to_owned())
+            .bind(row[3].to_owned())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (id, name) in Pillar::ALL {
+            sqlx::query(
+                "INSERT INTO pillars (id, name) VALUES ($1, $2)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            )
+            .bind(id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO cycles (code, first_year, last_year) VALUES ($1, $2, $3)
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(CYCLE)
+        .bind(CYCLE_FIRST_YEAR)
+        .bind(CYCLE_LAST_YEAR)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.inner.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::error::Error::Unavailable(e.to_string()))
+    }
+
+    /// The revision of the last committed change (0 for an empty database).
+    pub async fn current_rev(&self) -> Result<i64> {
+        let (rev,): (i64,) = sqlx::query_as("SELECT rev FROM revision WHERE id = 1")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(rev)
+    }
+
+    /// Hears every revision this process commits (the latest one; intermediate values may be
+    /// skipped when they come quickly, which is what a coalescing listener wants).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.inner.revisions.subscribe()
+    }
+
+    /// Starts a write attributed to `actor`: takes the next revision inside a new transaction.
+    pub async fn begin(&self, actor: &str) -> Result<Write> {
+        let guard = match self.inner.backend {
+            Backend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.inner.pool.begin().await?;
+        let (rev,): (i64,) =
+            sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok(Write {
+            tx,
+            rev,
+            at: timestamp(OffsetDateTime::now_utc()),
+            actor: actor.to_owned(),
+            changes: 0,
+            revisions: self.inner.revisions.clone(),
+            _writer: guard,
+        })
+    }
+}
+
+impl Store {
+    /// Runs `f` as one write attributed to `actor`: commits when it succeeds, returning the new
+    /// revision (`None` when it changed nothing), and rolls everything back when it fails.
+    pub async fn write<T>(
+        &self,
+        actor: &str,
+        f: impl AsyncFnOnce(&mut Write) -> Result<T>,
+    ) -> Result<(T, Option<i64>)> {
+        let mut w = self.begin(actor).await?;
+        match f(&mut w).await {
+            Ok(v) => Ok((v, w.commit().await?)),
+            Err(e) => {
+                if let Err(rollback) = w.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback after a failed write failed");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A write in progress: one transaction, one revision, its audit rows.
+pub struct Write {
+    tx: Transaction<'static, Any>,
+    rev: i64,
+    at: String,
+    actor: String,
+    /// How many audited changes this write made; a write that changed nothing rolls back, so an
+    /// idempotent re-import does not consume a revision.
+    changes: usize,
+    revisions: watch::Sender<i64>,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Write {
+    pub fn rev(&self) -> i64 {
+        self.rev
+    }
+
+    pub fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Commits; returns the new revision, or `None` when nothing changed (and nothing was kept).
+    pub async fn commit(self) -> Result<Option<i64>> {
+        if self.changes == 0 {
+            self.tx.rollback().await?;
+            return Ok(None);
+        }
+        self.tx.commit().await?;
+        self.revisions.send_replace(self.rev);
+        Ok(Some(self.rev))
+    }
+
+    /// Abandons the write: nothing it did is kept.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// The one timestamp format of the database: RFC 3339, UTC, microseconds, fixed width, so that
+/// text order is time order on both backends.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t
+        .replace_nanosecond(t.microsecond() * 1000)
+        .expect("in range");
+    let s = t.format(&Rfc3339).expect("formattable");
+    // Rfc3339 drops trailing zero fractions; pad to a fixed width.
+    match s.find('.') {
+        Some(dot) => format!("{}{:0<7}Z", &s[..dot], &s[dot..s.len() - 1]),
+        None => format!("{}.000000Z", &s[..s.len() - 1]),
+    }
+}
+
+/// A value bound into a generated multi-row statement.
+pub(crate) enum Val {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+}
+
+/// Inserts `rows` with multi-row `VALUES` statements (`head` is `INSERT INTO t (a, b, c)`),
+/// chunked below both backends' limits on bound parameters.
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    head: &'static str,
+    tail: &'static str,
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let per_chunk = (30_000 / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in chunk.into_iter().flatten() {
+            query = match v {
+                Val::Int(x) => query.bind(x),
+                Val::Real(Some(x)) => query.bind(x),
+                // sqlx 0.9.0's Any driver swaps the types of a NULL real and a NULL double
+                // (sqlx-core any/arguments.rs), so a `None::<f64>` reaches PostgreSQL as a
+                // float4 NULL; the statement cached with that parameter type then rejects the
+                // next row's 8-byte double. Binding `None::<f32>` comes out as a float8 NULL.
+                // The PostgreSQL tests import key results without baselines and catch a change.
+                Val::Real(None) => query.bind(None::<f32>),
+                Val::Text(x) => query.bind(x),
+            };
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_a_fixed_width_so_text_order_is_time_order() {
+        let a = timestamp(time::macros::datetime!(2026-01-30 09:00:00 UTC));
+        let b = timestamp(time::macros::datetime!(2026-01-30 09:00:00.5 UTC));
+        let c = timestamp(time::macros::datetime!(2026-01-30 10:00:01.123456789 +01:00));
+        assert_eq!(a, "2026-01-30T09:00:00.000000Z");
+        assert_eq!(b, "2026-01-30T09:00:00.500000Z");
+        assert_eq!(c, "2026-01-30T09:00:01.123456Z");
+        assert!(a < b && b < c);
+    }
+
+    #[test]
+    fn redaction_hides_passwords_only() {
+        assert_eq!(
+            redact("postgres://app:secret@db:5432/apo"),
+            "postgres://app:***@db:5432/apo"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! Primers with their focus areas, key results and targets: read as one document, written as
+//! one document (the unit a delegate edits and the unit the audit log keeps).
+
+use std::collections::{BTreeMap, HashSet};
+
+use sqlx::AnyConnection;
+
+use super::reads::{decoded, format_date, parse_date};
+use super::{Store, Val, Write, insert_rows};
+use crate::domain::{Direction, Finite, KrCode, Pillar, PrimerStatus, Year};
+use crate::error::{Detail, Error, Result};
+use crate::model::{KeyResult, Primer, PrimerInput};
+
+/// How a primer write treats the status workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workflow {
+    /// An edit through the API: only the documented status moves, content only in draft.
+    Enforce,
+    /// A Secretariat import: the file is authoritative.
+    Bypass,
+}
+
+/// A primer summary for listings.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PrimerSummary {
+    pub iso3: String,
+    pub status: String,
+    pub endorsed_on: Option<String>,
+    pub key_results: i64,
+    pub updated_rev: i64,
+    pub updated_at: String,
+}
+
+impl Store {
+    pub async fn primer(&self, iso3: &str) -> Result<Option<Primer>> {
+        let mut conn = self.pool().acquire().await?;
+        load_primer(&mut conn, iso3).await
+    }
+
+    pub async fn primers(&self) -> Result<Vec<PrimerSummary>> {
+        let rows: Vec<(String, String, Option<String>, i64, i64, String)> = sqlx::query_as(
+            "SELECT p.iso3, p.status, p.endorsed_on,
+                    (SELECT COUNT(*) FROM key_results k WHERE k.iso3 = p.iso3),
+                    p.updated_rev, p.updated_at
+             FROM primers p ORDER BY p.iso3",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(iso3, status, endorsed_on, key_results, updated_rev, updated_at)| PrimerSummary {
+                    iso3,
+                    status,
+                    endorsed_on,
+                    key_results,
+                    updated_rev,
+                    updated_at,
+                },
+            )
+            .collect())
+    }
+}
+
+pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<Option<Primer>> {
+    let head: Option<(String, String, String, Option<String>, i64, String)> = sqlx::query_as(
+        "SELECT cycle, status, national_context, endorsed_on, updated_rev, updated_at
+         FROM primers WHERE iso3 = $1",
+    )
+    .bind(iso3.to_owned())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((cycle, status, national_context, endorsed_on, updated_rev, updated_at)) = head else {
+        return Ok(None);
+    };
+    let focus_areas: Vec<(String,)> =
+        sqlx::query_as("SELECT label FROM focus_areas WHERE iso3 = $1 ORDER BY position")
+            .bind(iso3.to_owned())
+            .fetch_all(&mut *conn)
+            .await?;
+    #[allow(clippy::type_complexity)]
+    let krs: Vec<(
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<f64>,
+        f64,
+    )> = sqlx::query_as(
+        "SELECT code, pillar, focus_area, title, unit, direction, baseline_year, baseline_value,
+                weight
+         FROM key_results WHERE iso3 = $1 ORDER BY position",
+    )
+    .bind(iso3.to_owned())
+    .fetch_all(&mut *conn)
+    .await?;
+    let targets: Vec<(String, i64, f64)> =
+        sqlx::query_as("SELECT kr_code, year, target FROM targets WHERE iso3 = $1")
+            .bind(iso3.to_owned())
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut by_kr: BTreeMap<String, BTreeMap<Year, Finite>> = BTreeMap::new();
+    for (code, year, target) in targets {
+        by_kr
+            .entry(code)
+            .or_default()
+            .insert(decoded(Year::new(year))?, decoded(Finite::new(target))?);
+    }
+    let key_results =
+        krs.into_iter()
+            .map(
+                |(code, pillar, focus_area, title, unit, direction, by, bv, weight)| {
+                    Ok(KeyResult {
+                        targets: by_kr.remove(&code).unwrap_or_default(),
+                        code: decoded(KrCode::parse(&code))?,
+                        pillar: decoded(Pillar::new(pillar))?,
+                        focus_area,
+                        title,
+                        unit,
+                        direction: decoded(Direction::parse(&direction))?,
+                        baseline_year: by,
+                        baseline_value: bv.map(Finite::new).transpose().map_err(|e| {
+                            Error::Internal(anyhow::anyhow!("stored baseline: {e}"))
+                        })?,
+                        weight: decoded(Finite::new(weight))?,
+                    })
+                },
+            )
+            .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Primer {
+        iso3: iso3.to_owned(),
+        cycle,
+        content: PrimerInput {
+            status: decoded(PrimerStatus::parse(&status))?,
+            national_context,
+            endorsed_on: endorsed_on.map(|d| parse_date(&d)).transpose()?,
+            focus_areas: focus_areas.into_iter().map(|(l,)| l).collect(),
+            key_results,
+        },
+        updated_rev,
+        updated_at,
+    }))
+}
+
+impl Write {
+    /// A member's primer as this write sees it.
+    pub async fn primer(&mut self, iso3: &str) -> Result<Option<Primer>> {
+        load_primer(&mut self.tx, iso3).await
+    }
+
+    /// Replaces a member's primer (focus areas, key results, targets) with `new`, which must
+    /// have passed [`PrimerInput::check`]. Returns whether anything changed.
+    ///
+    /// Refuses (409) a status move the workflow does not allow and the removal of a key result
+    /// that has reports: reports are history and are never deleted.
+    pub async fn put_primer(
+        &mut self,
+        iso3: &str,
+        new: &PrimerInput,
+        workflow: Workflow,
+    ) -> Result<bool> {
+        if !super::reads::member_exists(&mut self.tx, iso3).await? {
+            return Err(Error::NotFound(format!("unknown member {iso3}")));
+        }
+        let old = load_primer(&mut self.tx, iso3).await?.map(|p| p.content);
+        if old.as_ref() == Some(new) {
+            return Ok(false);
+        }
+        if workflow == Workflow::Enforce {
+            let content_changed = old.as_ref().is_none_or(|o| {
+                o.national_context != new.national_context
+                    || o.focus_areas != new.focus_areas
+                    || o.key_results != new.key_results
+            });
+            new.status
+                .transition_from(old.as_ref().map(|o| o.status), content_changed)
+                .map_err(|e| Error::Conflict(e.0.clone(), vec![Detail::field("status", e.0)]))?;
+        }
+        let keep: HashSet<&str> = new.key_results.iter().map(|k| k.code.as_str()).collect();
+        let reported: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT kr_code FROM actuals WHERE iso3 = $1 ORDER BY kr_code")
+                .bind(iso3.to_owned())
+                .fetch_all(&mut *self.tx)
+                .await?;
+        let lost: Vec<String> = reported
+            .into_iter()
+            .map(|(c,)| c)
+            .filter(|c| !keep.contains(c.as_str()))
+            .collect();
+        if !lost.is_empty() {
+            return Err(Error::Conflict(
+                format!(
+                    "key results {} have reported actuals and cannot be removed from the primer",
+                    lost.join(", ")
+                ),
+                lost.iter()
+                    .map(|c| Detail::field("key_results", format!("{c} has reports")))
+                    .collect(),
+            ));
+        }
+
+        let (rev, at) = (self.rev, self.at.clone());
+        let conn = &mut *self.tx;
+        sqlx::query(
+            "INSERT INTO primers (iso3, cycle, status, national_context, endorsed_on,
+                                  updated_rev, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (iso3) DO UPDATE SET status = excluded.status,
+                 national_context = excluded.national_context, endorsed_on = excluded.endorsed_on,
+                 updated_rev = excluded.updated_rev, updated_at = excluded.updated_at",
+        )
+        .bind(iso3.to_owned())
+        .bind(crate::domain::CYCLE)
+        .bind(new.status.as_str())
+        .bind(new.national_context.clone())
+        .bind(new.endorsed_on.map(format_date))
+        .bind(rev)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+        for sql in [
+            "DELETE FROM focus_areas WHERE iso3 = $1",
+            "DELETE FROM targets WHERE iso3 = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(iso3.to_owned())
+                .execute(&mut *conn)
+                .await?;
+        }
+        // Key results with reports stay (checked above that they are all kept); the others go.
+        sqlx::query(
+            "DELETE FROM key_results WHERE iso3 = $1
+             AND code NOT IN (SELECT kr_code FROM actuals WHERE iso3 = $1)",
+        )
+        .bind(iso3.to_owned())
+        .execute(&mut *conn)
+        .await?;
+        insert_rows(
+            conn,
+            "INSERT INTO focus_areas (iso3, position, label)",
+            "",
+            new.focus_areas
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    vec![
+                        Val::Text(Some(iso3.to_owned())),
+                        Val::Int(Some(i as i64)),
+                        Val::Text(Some(l.clone())),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            conn,
+            "INSERT INTO key_results (iso3, code, position, pillar, focus_area, title, unit,
+                                      direction, baseline_year, baseline_value, weight)",
+            "ON CONFLICT (iso3, code) DO UPDATE SET position = excluded.position,
+                 pillar = excluded.pillar, focus_area = excluded.focus_area,
+                 title = excluded.title, unit = excluded.unit, direction = excluded.direction,
+                 baseline_year = excluded.baseline_year,
+                 baseline_value = excluded.baseline_value, weight = excluded.weight",
+            new.key_results
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    vec![
+                        Val::Text(Some(iso3.to_owned())),
+                        Val::Text(Some(k.code.as_str().to_owned())),
+                        Val::Int(Some(i as i64)),
+                        Val::Int(Some(k.pillar.get())),
+                        Val::Text(Some(k.focus_area.clone())),
+                        Val::Text(Some(k.title.clone())),
+                        Val::Text(Some(k.unit.clone())),
+                        Val::Text(Some(k.direction.as_str().to_owned())),
+                        Val::Int(k.baseline_year),
+                        Val::Real(k.baseline_value.map(Finite::get)),
+                        Val::Real(Some(k.weight.get())),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            conn,
+            "INSERT INTO targets (iso3, kr_code, year, target)",
+            "",
+            new.key_results
+                .iter()
+                .flat_map(|k| {
+                    k.targets.iter().map(|(y, t)| {
+                        vec![
+                            Val::Text(Some(iso3.to_owned())),
+                            Val::Text(Some(k.code.as_str().to_owned())),
+                            Val::Int(Some(y.get())),
+                            Val::Real(Some(t.get())),
+                        ]
+                    })
+                })
+                .collect(),
+        )
+        .await?;
+        let action = match (&old, new.status) {
+            (None, _) => "create",
+            (Some(o), s) if o.status != s => match s {
+                PrimerStatus::Draft => "return",
+                PrimerStatus::Submitted => "submit",
+                PrimerStatus::Endorsed => "endorse",
+            },
+            _ => "update",
+        };
+        self.audit(action, "primer", iso3, old.as_ref(), Some(new))
+            .await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,285 @@
+//! Queries that read. Each takes the pool; the ones a write also needs take a connection, so
+//! that they can run inside the write's transaction.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, FromRow};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Store;
+use crate::error::Result;
+use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, Project, SeriesPoint};
+
+/// A key result as listed by `GET /key_results`: flat, with its member.
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct KeyResultRow {
+    pub iso3: String,
+    pub code: String,
+    pub pillar: i64,
+    pub focus_area: String,
+    pub title: String,
+    pub unit: String,
+    pub direction: String,
+    pub baseline_year: Option<i64>,
+    pub baseline_value: Option<f64>,
+    pub weight: f64,
+}
+
+/// Filters of `GET /actuals`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ActualFilter {
+    pub iso3: Option<String>,
+    pub kr_code: Option<String>,
+    pub year: Option<i64>,
+    /// Only reports written after this revision.
+    pub since_rev: Option<i64>,
+    /// At most this many rows (default 1000, at most 10000), newest first.
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT m.iso3, m.iso_num, m.name, m.short_name, p.status
+             FROM members m LEFT JOIN primers p ON p.iso3 = m.iso3 ORDER BY m.name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(iso3, iso_num, name, short_name, status)| Member {
+                iso3,
+                iso_num,
+                name,
+                short_name,
+                primer_status: status.unwrap_or_else(|| "none".into()),
+            })
+            .collect())
+    }
+
+    pub async fn member_exists(&self, iso3: &str) -> Result<bool> {
+        let mut conn = self.pool().acquire().await?;
+        member_exists(&mut conn, iso3).await
+    }
+
+    pub async fn pillars(&self) -> Result<Vec<PillarInfo>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM pillars ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| PillarInfo { id, name })
+            .collect())
+    }
+
+    pub async fn key_results(
+        &self,
+        iso3: Option<&str>,
+        pillar: Option<i64>,
+    ) -> Result<Vec<KeyResultRow>> {
+        Ok(sqlx::query_as(
+            "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
+                    baseline_value, weight
+             FROM key_results
+             WHERE ($1 IS NULL OR iso3 = $1) AND ($2 IS NULL OR pillar = $2)
+             ORDER BY iso3, position",
+        )
+        .bind(iso3.map(str::to_owned))
+        .bind(pillar)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn actuals(&self, f: &ActualFilter) -> Result<Vec<Actual>> {
+        let rows: Vec<(String, String, i64, f64, String, String, i64)> = sqlx::query_as(
+            "SELECT iso3, kr_code, year, value, reported_at, reported_by, rev FROM actuals
+             WHERE ($1 IS NULL OR iso3 = $1) AND ($2 IS NULL OR kr_code = $2)
+               AND ($3 IS NULL OR year = $3) AND ($4 IS NULL OR rev > $4)
+             ORDER BY reported_at DESC, rev DESC, id DESC LIMIT $5",
+        )
+        .bind(f.iso3.clone())
+        .bind(f.kr_code.clone())
+        .bind(f.year)
+        .bind(f.since_rev)
+        .bind(f.limit.unwrap_or(1000).clamp(1, 10_000))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(iso3, kr_code, year, value, reported_at, reported_by, rev)| Actual {
+                    iso3,
+                    kr_code,
+                    year,
+                    value,
+                    reported_at,
+                    reported_by,
+                    rev,
+                },
+            )
+            .collect())
+    }
+
+    pub async fn budgets(&self, year: Option<i64>) -> Result<Vec<Budget>> {
+        let mut conn = self.pool().acquire().await?;
+        budgets(&mut conn, year).await
+    }
+
+    pub async fn projects(&self) -> Result<Vec<Project>> {
+        let mut conn = self.pool().acquire().await?;
+        projects(&mut conn, None).await
+    }
+
+    pub async fn series(
+        &self,
+        iso3: Option<&str>,
+        series: Option<&str>,
+    ) -> Result<Vec<SeriesPoint>> {
+        let rows: Vec<(String, String, i64, f64)> = sqlx::query_as(
+            "SELECT iso3, series, year, value FROM series
+             WHERE ($1 IS NULL OR iso3 = $1) AND ($2 IS NULL OR series = $2)
+             ORDER BY iso3, series, year",
+        )
+        .bind(iso3.map(str::to_owned))
+        .bind(series.map(str::to_owned))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(iso3, series, year, value)| {
+                Ok(SeriesPoint {
+                    iso3: decoded(crate::domain::Iso3::parse(&iso3))?,
+                    series,
+                    year,
+                    value: decoded(crate::domain::Finite::new(value))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit(&self, limit: i64, since_rev: Option<i64>) -> Result<Vec<AuditEntry>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT id, rev, at, actor, action, entity, entity_key, old_value, new_value
+             FROM audit_log WHERE ($1 IS NULL OR rev > $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(since_rev)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(self.pool())
+        .await?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, rev, at, actor, action, entity, entity_key, old, new)| AuditEntry {
+                    id,
+                    rev,
+                    at,
+                    actor,
+                    action,
+                    entity,
+                    entity_key,
+                    old_value: json(old),
+                    new_value: json(new),
+                },
+            )
+            .collect())
+    }
+}
+
+/// A stored value that no longer passes validation means the database was edited by hand.
+pub(super) fn decoded<T>(r: Result<T, crate::domain::Invalid>) -> Result<T> {
+    r.map_err(|e| anyhow::anyhow!("stored value fails validation: {e}").into())
+}
+
+pub(super) async fn member_exists(conn: &mut AnyConnection, iso3: &str) -> Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT iso3 FROM members WHERE iso3 = $1")
+        .bind(iso3.to_owned())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub(super) async fn budgets(conn: &mut AnyConnection, year: Option<i64>) -> Result<Vec<Budget>> {
+    let rows: Vec<(i64, i64, String, f64, f64)> = sqlx::query_as(
+        "SELECT pillar, year, scope, planned, spent FROM budgets
+         WHERE ($1 IS NULL OR year = $1) ORDER BY year, pillar, scope",
+    )
+    .bind(year)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(pillar, year, scope, planned, spent)| {
+            Ok(Budget {
+                pillar: decoded(crate::domain::Pillar::new(pillar))?,
+                year: decoded(crate::domain::Year::new(year))?,
+                planned: decoded(crate::domain::Finite::new(planned))?,
+                spent: decoded(crate::domain::Finite::new(spent))?,
+                iso3: if scope.is_empty() {
+                    None
+                } else {
+                    Some(decoded(crate::domain::Iso3::parse(&scope))?)
+                },
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn projects(conn: &mut AnyConnection, code: Option<&str>) -> Result<Vec<Project>> {
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT code, title, program, pillar, status, host_iso3, start_date, end_date
+         FROM projects WHERE ($1 IS NULL OR code = $1) ORDER BY code",
+    )
+    .bind(code.map(str::to_owned))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(code, title, program, pillar, status, host, start, end)| {
+            let date = |s: Option<String>| -> Result<Option<time::Date>> {
+                s.map(|s| parse_date(&s)).transpose()
+            };
+            Ok(Project {
+                code: decoded(crate::domain::ProjectCode::parse(&code))?,
+                title,
+                program,
+                pillar: decoded(crate::domain::Pillar::new(pillar))?,
+                status: serde_json::from_value(serde_json::Value::String(status))
+                    .map_err(|e| anyhow::anyhow!("stored project status: {e}"))?,
+                host_iso3: decoded(crate::domain::Iso3::parse(&host))?,
+                start_date: date(start)?,
+                end_date: date(end)?,
+            })
+        })
+        .collect()
+}
+
+const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+pub(super) fn parse_date(s: &str) -> Result<time::Date> {
+    time::Date::parse(s, DATE).map_err(|e| anyhow::anyhow!("stored date {s:?}: {e}").into())
+}
+
+pub(super) fn format_date(d: time::Date) -> String {
+    d.format(DATE).expect("formattable")
+}
