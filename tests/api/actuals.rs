@@ -1,0 +1,116 @@
+use serde_json::json;
+
+use crate::helpers::{Backend, primer, spawn_app};
+
+crate::on_both_backends!(
+    one_actual_is_appended_with_a_new_revision_and_an_audit_row,
+    a_batch_of_actuals_takes_one_revision,
+    reports_are_appended_never_overwritten,
+    a_key_result_with_reports_cannot_be_removed,
+);
+
+async fn one_actual_is_appended_with_a_new_revision_and_an_audit_row(b: Backend) {
+    let app = spawn_app(b).await;
+    app.put("/primers/VNM", &primer("VNM", "draft", 2)).await;
+    let r = app
+        .post(
+            "/actuals",
+            &json!({"iso3": "VNM", "kr_code": "VNM-KR1", "year": 2026, "value": 12.5}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["rev"], 2);
+    assert_eq!(r.body["accepted"], 1);
+    let actuals = app.get("/actuals?iso3=VNM").await.body;
+    assert_eq!(actuals[0]["value"], 12.5);
+    assert_eq!(actuals[0]["rev"], 2);
+    assert_eq!(actuals[0]["reported_by"], "tester@example.org");
+    let audit = app.get("/audit?since_rev=1").await.body;
+    assert_eq!(audit.as_array().unwrap().len(), 1);
+    assert_eq!(audit[0]["entity"], "actual");
+    assert_eq!(audit[0]["entity_key"], "VNM/VNM-KR1/2026");
+    assert_eq!(audit[0]["new_value"]["value"], 12.5);
+    app.stop().await;
+}
+
+async fn a_batch_of_actuals_takes_one_revision(b: Backend) {
+    let app = spawn_app(b).await;
+    app.put("/primers/VNM", &primer("VNM", "draft", 3)).await;
+    let batch: Vec<_> = (1..=3)
+        .map(|i| {
+            json!({"iso3": "VNM", "kr_code": format!("VNM-KR{i}"), "year": 2026, "value": i * 10,
+                        "reported_at": "2026-06-30T09:15:00Z"})
+        })
+        .collect();
+    let r = app.post("/actuals", &json!(batch)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["accepted"], 3);
+    let actuals = app.get("/actuals?iso3=VNM").await.body;
+    assert_eq!(actuals.as_array().unwrap().len(), 3);
+    assert!(
+        actuals
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["rev"] == r.body["rev"])
+    );
+    assert_eq!(actuals[0]["reported_at"], "2026-06-30T09:15:00.000000Z");
+    app.stop().await;
+}
+
+async fn reports_are_appended_never_overwritten(b: Backend) {
+    let app = spawn_app(b).await;
+    app.put("/primers/KOR", &primer("KOR", "draft", 1)).await;
+    for (v, at) in [
+        (5, "2026-05-01T00:00:00Z"),
+        (7, "2026-04-01T00:00:00Z"),
+        (9, "2026-06-01T00:00:00Z"),
+    ] {
+        let r = app
+            .post("/actuals", &json!({"iso3": "KOR", "kr_code": "KOR-KR1", "year": 2026, "value": v, "reported_at": at}))
+            .await;
+        assert_eq!(r.status, 201);
+    }
+    let history = app
+        .get("/actuals?iso3=KOR&kr_code=KOR-KR1&year=2026")
+        .await
+        .body;
+    let values: Vec<f64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        [9.0, 5.0, 7.0],
+        "newest reported_at first, all kept"
+    );
+    app.stop().await;
+}
+
+async fn a_key_result_with_reports_cannot_be_removed(b: Backend) {
+    let app = spawn_app(b).await;
+    app.put("/primers/IDN", &primer("IDN", "draft", 2)).await;
+    app.post(
+        "/actuals",
+        &json!({"iso3": "IDN", "kr_code": "IDN-KR2", "year": 2026, "value": 1}),
+    )
+    .await;
+    let before = app.everything().await;
+    let r = app.put("/primers/IDN", &primer("IDN", "draft", 1)).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("IDN-KR2")
+    );
+    assert_eq!(app.everything().await, before);
+    // Removing one without reports is fine.
+    let mut p = primer("IDN", "draft", 2);
+    p["key_results"].as_array_mut().unwrap().remove(0);
+    let r = app.put("/primers/IDN", &p).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.stop().await;
+}

@@ -1,0 +1,122 @@
+//! The binary as a user runs it: `serve --demo` on a fresh database prints its URLs and serves
+//! the 21 members and Vietnam's primer, stops cleanly on SIGTERM; `import` and `migrate` work
+//! and report refusals on stderr with a non-zero exit.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{Backend, fresh_database};
+
+crate::on_both_backends!(
+    serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigterm,
+    import_command_applies_a_folder_and_refuses_a_bad_one,
+);
+
+const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
+
+async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigterm(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut printed = Vec::new();
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no API URL printed; got {printed:?}"));
+        printed.push(line.clone());
+        if let Some(u) = line.trim().strip_prefix("API:") {
+            break u.trim().trim_end_matches("/api/v1/members").to_owned();
+        }
+    };
+    let client = reqwest::Client::new();
+    let members: serde_json::Value = client
+        .get(format!("{base}/api/v1/members"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 21);
+    let vnm: serde_json::Value = client
+        .get(format!("{base}/api/v1/primers/VNM"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(vnm["status"], "endorsed");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit on SIGTERM: {status:?}");
+}
+
+async fn import_command_applies_a_folder_and_refuses_a_bad_one(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let migrate = Command::new(BIN)
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(migrate.status.success(), "{migrate:?}");
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("revision 0"));
+
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("primers.csv"),
+        "iso3,status,national_context\nSGP,submitted,Context.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("key_results.csv"),
+        "iso3,kr_code,pillar,focus_area,title,unit,direction\nSGP,SGP-KR1,2,Digital transformation,Firms digitalised,firms,increase\n",
+    )
+    .unwrap();
+    let ok = Command::new(BIN)
+        .args(["import", "--database-url", &url, "--actor", "ci"])
+        .arg(folder.path())
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("changed at revision 1"));
+
+    std::fs::write(
+        folder.path().join("targets.csv"),
+        "iso3,kr_code,year,target\nSGP,SGP-KR1,2035,10\n",
+    )
+    .unwrap();
+    let refused = Command::new(BIN)
+        .args(["import", "--database-url", &url])
+        .arg(folder.path())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("targets.csv row 2: year:"), "{stderr}");
+    assert!(stderr.contains("nothing written"), "{stderr}");
+}

@@ -1,0 +1,83 @@
+//! The global revision: strictly increasing, no gaps, no duplicates, in commit order, under
+//! concurrent writers.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::helpers::{Backend, primer, spawn_app};
+
+crate::on_both_backends!(concurrent_writers_get_distinct_consecutive_revisions);
+
+const TASKS: usize = 8;
+const WRITES: usize = 50;
+
+async fn concurrent_writers_get_distinct_consecutive_revisions(b: Backend) {
+    let app = spawn_app(b).await;
+    assert_eq!(
+        app.put("/primers/VNM", &primer("VNM", "draft", 8))
+            .await
+            .status,
+        200
+    );
+    let start = app.store.current_rev().await.unwrap();
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for t in 0..TASKS {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut revs = Vec::new();
+            for i in 0..WRITES {
+                let r = app
+                    .post(
+                        "/actuals",
+                        &json!({"iso3": "VNM", "kr_code": format!("VNM-KR{}", t + 1),
+                                "year": 2026, "value": i}),
+                    )
+                    .await;
+                assert_eq!(r.status, 201, "{}", r.body);
+                revs.push(r.body["rev"].as_i64().unwrap());
+            }
+            revs
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        let revs = t.await.unwrap();
+        assert!(
+            revs.windows(2).all(|w| w[0] < w[1]),
+            "one writer's revisions increase: {revs:?}"
+        );
+        all.extend(revs);
+    }
+    let distinct: BTreeSet<i64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), TASKS * WRITES, "no duplicate revision");
+    let expected: BTreeSet<i64> = (start + 1..=start + (TASKS * WRITES) as i64).collect();
+    assert_eq!(distinct, expected, "no revision lost or skipped");
+    assert_eq!(
+        app.store.current_rev().await.unwrap(),
+        start + (TASKS * WRITES) as i64
+    );
+
+    // Each revision's actual and audit row are stored under that revision.
+    let actuals = app.get("/actuals?limit=10000").await.body;
+    let stored: BTreeSet<i64> = actuals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rev"].as_i64().unwrap())
+        .collect();
+    assert_eq!(stored, expected);
+    let audit = app
+        .get(&format!("/audit?limit=10000&since_rev={start}"))
+        .await
+        .body;
+    let audited: BTreeSet<i64> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rev"].as_i64().unwrap())
+        .collect();
+    assert_eq!(audited, expected);
+    assert_eq!(audit.as_array().unwrap().len(), TASKS * WRITES);
+}
