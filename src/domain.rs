@@ -28,23 +28,45 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T, Invalid> {
     Err(Invalid(msg.into()))
 }
 
+/// Serde plumbing of a validating newtype: it deserializes from its inner value through its
+/// constructor (so an invalid value is a deserialization error naming the field) and
+/// serializes as the inner value.
+macro_rules! serde_via {
+    ($ty:ident, String, $ctor:ident) => {
+        impl TryFrom<String> for $ty {
+            type Error = Invalid;
+            fn try_from(v: String) -> Result<Self, Invalid> {
+                Self::$ctor(&v)
+            }
+        }
+        impl From<$ty> for String {
+            fn from(v: $ty) -> String {
+                v.0
+            }
+        }
+    };
+    ($ty:ident, $inner:ty, $ctor:ident) => {
+        impl TryFrom<$inner> for $ty {
+            type Error = Invalid;
+            fn try_from(v: $inner) -> Result<Self, Invalid> {
+                Self::$ctor(v)
+            }
+        }
+        impl From<$ty> for $inner {
+            fn from(v: $ty) -> $inner {
+                v.0
+            }
+        }
+    };
+}
+
 /// ISO 3166-1 alpha-3 code of a member economy (shape only: three ASCII capitals).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "VNM")]
 pub struct Iso3(String);
 
-impl TryFrom<String> for Iso3 {
-    type Error = Invalid;
-    fn try_from(s: String) -> Result<Self, Invalid> {
-        Self::parse(&s)
-    }
-}
-impl From<Iso3> for String {
-    fn from(v: Iso3) -> String {
-        v.0
-    }
-}
+serde_via!(Iso3, String, parse);
 
 impl Iso3 {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
@@ -76,17 +98,7 @@ impl fmt::Display for Iso3 {
 #[schema(value_type = i64, minimum = 1, maximum = 4)]
 pub struct Pillar(i64);
 
-impl TryFrom<i64> for Pillar {
-    type Error = Invalid;
-    fn try_from(n: i64) -> Result<Self, Invalid> {
-        Self::new(n)
-    }
-}
-impl From<Pillar> for i64 {
-    fn from(v: Pillar) -> i64 {
-        v.0
-    }
-}
+serde_via!(Pillar, i64, new);
 
 impl Pillar {
     pub const ALL: [(i64, &'static str); 4] = [
@@ -115,17 +127,7 @@ impl Pillar {
 #[schema(value_type = i64, minimum = 2026, maximum = 2028)]
 pub struct Year(i64);
 
-impl TryFrom<i64> for Year {
-    type Error = Invalid;
-    fn try_from(n: i64) -> Result<Self, Invalid> {
-        Self::new(n)
-    }
-}
-impl From<Year> for i64 {
-    fn from(v: Year) -> i64 {
-        v.0
-    }
-}
+serde_via!(Year, i64, new);
 
 impl Year {
     pub fn new(y: i64) -> Result<Self, Invalid> {
@@ -161,17 +163,7 @@ impl Finite {
         self.0
     }
 }
-impl TryFrom<f64> for Finite {
-    type Error = Invalid;
-    fn try_from(x: f64) -> Result<Self, Invalid> {
-        Self::new(x)
-    }
-}
-impl From<Finite> for f64 {
-    fn from(v: Finite) -> f64 {
-        v.0
-    }
-}
+serde_via!(Finite, f64, new);
 
 /// Parses a number typed by a person (CSV cell): refuses text, NaN and infinities, which
 /// `str::parse::<f64>` would happily accept ("NaN", "inf").
@@ -287,17 +279,7 @@ impl PrimerStatus {
 #[schema(value_type = String, example = "25-SN-03-GE-BCN-C")]
 pub struct ProjectCode(String);
 
-impl TryFrom<String> for ProjectCode {
-    type Error = Invalid;
-    fn try_from(s: String) -> Result<Self, Invalid> {
-        Self::parse(&s)
-    }
-}
-impl From<ProjectCode> for String {
-    fn from(v: ProjectCode) -> String {
-        v.0
-    }
-}
+serde_via!(ProjectCode, String, parse);
 
 impl ProjectCode {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
@@ -360,17 +342,7 @@ impl KrCode {
         &self.0
     }
 }
-impl TryFrom<String> for KrCode {
-    type Error = Invalid;
-    fn try_from(s: String) -> Result<Self, Invalid> {
-        Self::parse(&s)
-    }
-}
-impl From<KrCode> for String {
-    fn from(v: KrCode) -> String {
-        v.0
-    }
-}
+serde_via!(KrCode, String, parse);
 impl fmt::Display for KrCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

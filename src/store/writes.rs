@@ -53,16 +53,20 @@ impl Write {
         Ok(())
     }
 
-    /// Appends reports. Every row is checked against the stored members and key results first;
-    /// any unknown one fails the whole batch with a 422 listing each bad row (by its index in
-    /// `rows`, from 0). Returns how many rows were appended.
-    pub async fn append_actuals(&mut self, rows: &[ActualInput], dup: Duplicates) -> Result<usize> {
-        let members: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT iso3 FROM members")
+    async fn member_codes(&mut self) -> Result<HashSet<String>> {
+        Ok(sqlx::query_as::<_, (String,)>("SELECT iso3 FROM members")
             .fetch_all(&mut *self.tx)
             .await?
             .into_iter()
             .map(|(m,)| m)
-            .collect();
+            .collect())
+    }
+
+    /// Appends reports. Every row is checked against the stored members and key results first;
+    /// any unknown one fails the whole batch with a 422 listing each bad row (by its index in
+    /// `rows`, from 0). Returns how many rows were appended.
+    pub async fn append_actuals(&mut self, rows: &[ActualInput], dup: Duplicates) -> Result<usize> {
+        let members = self.member_codes().await?;
         let krs: HashSet<(String, String)> =
             sqlx::query_as::<_, (String, String)>("SELECT iso3, code FROM key_results")
                 .fetch_all(&mut *self.tx)
@@ -266,12 +270,7 @@ impl Write {
     /// (member, series) touched, with the changed years' old and new values. Returns how many
     /// values changed.
     pub async fn put_series(&mut self, points: &[SeriesPoint]) -> Result<usize> {
-        let members: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT iso3 FROM members")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(|(m,)| m)
-            .collect();
+        let members = self.member_codes().await?;
         let unknown: Vec<Detail> = points
             .iter()
             .enumerate()

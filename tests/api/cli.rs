@@ -42,23 +42,18 @@ async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigter
         }
     };
     let client = reqwest::Client::new();
-    let members: serde_json::Value = client
-        .get(format!("{base}/api/v1/members"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = async |path: &str| -> serde_json::Value {
+        let resp = client
+            .get(format!("{base}/api/v1{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        resp.json().await.unwrap()
+    };
+    let members = get("/members").await;
     assert_eq!(members.as_array().unwrap().len(), 21);
-    let vnm: serde_json::Value = client
-        .get(format!("{base}/api/v1/primers/VNM"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let vnm = get("/primers/VNM").await;
     assert_eq!(vnm["status"], "endorsed");
 
     let kill = Command::new("kill")
