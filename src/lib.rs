@@ -17,10 +17,14 @@
 //! - [`store`]: the only module with SQL: both backends, migrations, the global revision, the
 //!   audit log.
 //! - [`http`]: the REST API, one file per resource, and the OpenAPI document built from it.
+//! - [`aggregator`]: the task that keeps the dashboard current and publishes patches.
+//! - [`analytics`]: the only polars code: the dashboard's numbers and productivity measures.
 //! - [`import`]: primer workbooks (CSV tables) and series files, all-or-nothing and idempotent.
 //! - [`demo`]: the demo data set embedded in the binary, for `serve --demo`.
 //! - [`cli`]: the `apo-dashboard` command line.
 
+pub mod aggregator;
+pub mod analytics;
 pub mod cli;
 pub mod config;
 pub mod demo;

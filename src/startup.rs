@@ -11,6 +11,7 @@ use axum::serve::ListenerExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 
+use crate::aggregator::Aggregator;
 use crate::config::ServeConfig;
 use crate::http::{self, AppState};
 use crate::store::{Store, redact};
@@ -22,6 +23,8 @@ const LISTEN_BACKLOG: u32 = 8192;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// Stops the background tasks (the aggregator) when the server stops.
+    tasks: CancellationToken,
 }
 
 impl Application {
@@ -36,10 +39,13 @@ impl Application {
                 None => tracing::info!("database not empty: demo data not loaded"),
             }
         }
+        let tasks = CancellationToken::new();
+        let aggregator = Aggregator::start(store.clone(), tasks.clone()).await?;
         let listener = bind(config.addr)?;
         Ok(Self {
             listener,
-            state: AppState { store },
+            state: AppState { store, aggregator },
+            tasks,
         })
     }
 
@@ -60,6 +66,7 @@ impl Application {
             "APO Productivity Dashboard is running.\n  \
              home:     {base}/\n  \
              API:      {base}/api/v1/members\n  \
+             dashboard: {base}/api/v1/dashboard\n  \
              OpenAPI:  {base}/api/v1/openapi.json\n  \
              health:   {base}/healthz"
         )
@@ -76,10 +83,12 @@ impl Application {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        self.tasks.cancel();
+        served?;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

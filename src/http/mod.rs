@@ -8,8 +8,10 @@
 mod actuals;
 mod audit;
 mod budgets;
+mod dashboard;
 mod health;
 mod primers;
+mod productivity;
 mod projects;
 mod reference;
 mod series;
@@ -37,6 +39,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Keeps the dashboard documents current and publishes their patches.
+    pub aggregator: crate::aggregator::Aggregator,
 }
 
 #[derive(OpenApi)]
@@ -60,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .merge(budgets::router())
         .merge(projects::router())
         .merge(series::router())
+        .merge(dashboard::router())
+        .merge(productivity::router())
         .merge(audit::router())
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -13,6 +13,7 @@
 //! (DESIGN.md: a sequence would not), and a write that fails rolls back its revision too, so
 //! revisions have no gaps. The audit rows of a change are written in the same transaction.
 
+mod facts;
 mod primers;
 mod reads;
 mod writes;

@@ -111,6 +111,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Store,
+    pub aggregator: apo_dashboard::aggregator::Aggregator,
     pub database_url: String,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -136,12 +137,14 @@ async fn spawn(backend: Backend, demo: bool) -> TestApp {
         .expect("application builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
+    let aggregator = app.state().aggregator.clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
         base,
         client: reqwest::Client::new(),
         store,
+        aggregator,
         database_url: url,
         shutdown,
         server: Some(server),
@@ -289,6 +292,25 @@ impl TestApp {
             "series": self.get("/series?iso3=JPN").await.body,
             "audit": self.get("/audit?limit=10000").await.body,
         })
+    }
+
+    /// The live dashboard of `period` once the aggregator has caught up with the store.
+    pub async fn dashboard_when_current(&self, period: i64) -> Value {
+        let rev = self.store.current_rev().await.expect("rev");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let doc = self.get(&format!("/dashboard?period={period}")).await;
+            assert_eq!(doc.status, 200, "{}", doc.body);
+            if doc.body["rev"] == rev {
+                return doc.body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dashboard stayed at {} while the store is at {rev}",
+                doc.body["rev"]
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Stops the server and waits for it to finish.

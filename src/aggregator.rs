@@ -1,0 +1,204 @@
+//! The aggregator: a task that hears every committed change, coalesces bursts, brings the
+//! dashboard of each cycle year up to date, and publishes the patch (ops stamped with the new
+//! revision, and the changes that caused it). The live layer only forwards these.
+//!
+//! Reports go through the incremental path ([`Live::apply_actuals`]); any other change
+//! (primers, key results, targets, budgets) through a full recomputation and a diff.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use time::OffsetDateTime;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::analytics::document::Op;
+use crate::analytics::facts::Recent;
+use crate::analytics::incremental::Live;
+use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+use crate::store::{Store, timestamp};
+
+/// After a recomputation, changes arriving within this window wait for its end and are
+/// applied together: a burst of reports costs a few recomputations, not one each, while an
+/// isolated change is applied at once.
+pub const COALESCE: Duration = Duration::from_millis(50);
+
+/// One published change of one period's document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Update {
+    pub period: i64,
+    pub rev: i64,
+    /// The revision the ops apply to.
+    pub base: i64,
+    pub ops: Vec<Op>,
+    /// The changes that caused it, oldest first.
+    pub events: Vec<Recent>,
+}
+
+/// A handle on the running aggregator.
+#[derive(Clone)]
+pub struct Aggregator {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// One document per cycle year. A std lock: it is held only inside blocking work (an
+    /// update, a serialization), never across an await.
+    lives: BTreeMap<i64, RwLock<Live>>,
+    /// The serialized document per period and the revision it is of, so that readers share
+    /// one serialization per revision.
+    serialized: Mutex<BTreeMap<i64, (i64, Bytes)>>,
+    updates: broadcast::Sender<Arc<Update>>,
+    full_recomputations: AtomicU64,
+    incremental_updates: AtomicU64,
+}
+
+fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+impl Aggregator {
+    /// Computes every period's document from the store and starts the task that keeps them
+    /// current until `shutdown`.
+    pub async fn start(store: Store, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let facts = store.facts(None).await?;
+        let lives = tokio::task::spawn_blocking(move || {
+            (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
+                .map(|y| Ok((y, RwLock::new(Live::new(facts.clone(), y, now())?))))
+                .collect::<polars::prelude::PolarsResult<BTreeMap<_, _>>>()
+        })
+        .await??;
+        let shared = Arc::new(Shared {
+            lives,
+            serialized: Mutex::new(BTreeMap::new()),
+            updates: broadcast::channel(1024).0,
+            full_recomputations: AtomicU64::new(1),
+            incremental_updates: AtomicU64::new(0),
+        });
+        let agg = Self { shared };
+        tokio::spawn(agg.clone().run(store, shutdown));
+        Ok(agg)
+    }
+
+    /// Hears every update, for every period.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Update>> {
+        self.shared.updates.subscribe()
+    }
+
+    /// The current document of `period` as JSON, serialized once per revision.
+    pub fn document_json(&self, period: i64) -> Option<Bytes> {
+        let live = self.shared.lives.get(&period)?;
+        let live = live.read().expect("lock poisoned only by a panic");
+        let rev = live.document().rev;
+        let mut cache = self.shared.serialized.lock().expect("not poisoned");
+        if let Some((r, bytes)) = cache.get(&period)
+            && *r == rev
+        {
+            return Some(bytes.clone());
+        }
+        let bytes = Bytes::from(serde_json::to_vec(live.document()).expect("serializes"));
+        cache.insert(period, (rev, bytes.clone()));
+        Some(bytes)
+    }
+
+    /// The revision the documents are at.
+    pub fn rev(&self) -> i64 {
+        self.shared
+            .lives
+            .values()
+            .next()
+            .map_or(0, |l| l.read().expect("not poisoned").document().rev)
+    }
+
+    /// (full recomputations, incremental updates) since start, for metrics and tests.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.shared.full_recomputations.load(Ordering::Relaxed),
+            self.shared.incremental_updates.load(Ordering::Relaxed),
+        )
+    }
+
+    async fn run(self, store: Store, shutdown: CancellationToken) {
+        let mut revisions = store.subscribe();
+        let mut last_run = Instant::now() - COALESCE;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                changed = revisions.changed() => if changed.is_err() { return },
+            }
+            let since = last_run.elapsed();
+            if since < COALESCE {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(COALESCE - since) => {}
+                }
+            }
+            revisions.borrow_and_update();
+            last_run = Instant::now();
+            while let Err(e) = self.catch_up(&store).await {
+                tracing::error!(error = %e, "aggregator could not update the dashboard; retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+
+    /// Brings every period's document to the store's latest revision and publishes the patches.
+    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<()> {
+        let base = self.rev();
+        let (changes, mut actuals) = store.changes_since(base).await?;
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let only_reports = changes.iter().all(|c| c.entity == "actual");
+        let facts = if only_reports {
+            None
+        } else {
+            Some(store.facts(None).await?)
+        };
+        let shared = self.shared.clone();
+        let updates = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Update>> {
+            let rev = facts
+                .as_ref()
+                .map_or_else(|| changes.last().map_or(base, |c| c.rev), |f| f.rev);
+            // Both lists were read after the same revision; keep them to the same end.
+            let events: Vec<Recent> = changes.into_iter().filter(|c| c.rev <= rev).collect();
+            actuals.retain(|a| a.rev <= rev);
+            // Counted before the documents change, so that whoever sees the new revision
+            // also sees the count.
+            let counter = if facts.is_some() {
+                &shared.full_recomputations
+            } else {
+                &shared.incremental_updates
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let mut out = Vec::new();
+            for (&period, live) in &shared.lives {
+                let mut live = live.write().expect("not poisoned");
+                let ops = match &facts {
+                    None => live.apply_actuals(&actuals, &events, rev, now()),
+                    Some(f) => live.recompute(f.clone(), now())?,
+                };
+                out.push(Update {
+                    period,
+                    rev,
+                    base,
+                    ops,
+                    events: events.clone(),
+                });
+            }
+            Ok(out)
+        })
+        .await??;
+        for u in updates {
+            // No subscriber is fine: nobody is watching yet.
+            let _ = self.shared.updates.send(Arc::new(u));
+        }
+        Ok(())
+    }
+}

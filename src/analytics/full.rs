@@ -1,0 +1,571 @@
+//! Full recomputation of the dashboard document with polars (METRICS.md §1–2): used at start,
+//! for replay (`?rev=N`) and whenever a change is not a plain report.
+//!
+//! One lazy chain builds the key-result level (latest actual, progress, score, status); the
+//! roll-ups are small group-bys over it, run together with `collect_all`. Each rule is a small
+//! named function returning an `Expr`, mirroring [`super::metrics`] for the single-value path.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use super::document::{
+    BudgetDoc, CellDoc, Completeness, Dashboard, FocusDoc, KrDoc, MemberDoc, Overall, PillarDoc,
+    PrimerCounts, StatusCounts,
+};
+use super::facts::Facts;
+use super::metrics::Status;
+use crate::domain::{Pillar, focus_area_key};
+
+// ---- the rules of METRICS.md §1 as expressions ----
+
+/// `p`: null without an actual or a target; `(A−B)/(T−B)` with a baseline other than the
+/// target; otherwise the increase/decrease rules.
+fn progress() -> Expr {
+    let (a, t, b) = (col("actual"), col("target"), col("baseline"));
+    let increase = when(a.clone().gt_eq(t.clone()))
+        .then(lit(1.0))
+        .when(t.clone().gt(lit(0.0)))
+        .then(a.clone() / t.clone())
+        .otherwise(lit(0.0));
+    let decrease = when(a.clone().lt_eq(t.clone()))
+        .then(lit(1.0))
+        .when(a.clone().gt(lit(0.0)))
+        .then(t.clone() / a.clone())
+        .otherwise(lit(0.0));
+    when(a.clone().is_null().or(t.clone().is_null()))
+        .then(lit(NULL).cast(DataType::Float64))
+        .when(b.clone().is_not_null().and(t.clone().neq(b.clone())))
+        .then((a - b.clone()) / (t - b))
+        .when(col("increase"))
+        .then(increase)
+        .otherwise(decrease)
+}
+
+/// `s = clamp(p, 0, 1)`.
+fn score() -> Expr {
+    let p = col("p");
+    when(p.clone().gt(lit(1.0)))
+        .then(lit(1.0))
+        .when(p.clone().lt(lit(0.0)))
+        .then(lit(0.0))
+        .otherwise(p)
+}
+
+/// Status as its index in [`Status::ALL`].
+fn status() -> Expr {
+    let p = col("p");
+    let code = |s: Status| lit(s.index() as i32);
+    when(p.clone().is_null())
+        .then(code(Status::NoData))
+        .when(p.clone().gt_eq(lit(1.0)))
+        .then(code(Status::Achieved))
+        .when(p.clone().gt_eq(lit(0.7)))
+        .then(code(Status::OnTrack))
+        .when(p.gt_eq(lit(0.4)))
+        .then(code(Status::AtRisk))
+        .otherwise(code(Status::OffTrack))
+}
+
+// ---- the roll-ups of METRICS.md §2 ----
+
+/// `Σ wᵢ·sᵢ / Σ wᵢ` over the key results that have a progress; null when none has.
+fn weighted_score() -> Expr {
+    let has = col("p").is_not_null();
+    let num = when(has.clone())
+        .then(col("weight") * col("s"))
+        .otherwise(lit(0.0))
+        .sum();
+    let den = when(has.clone())
+        .then(col("weight"))
+        .otherwise(lit(0.0))
+        .sum();
+    when(has.sum().gt(lit(0)))
+        .then(num / den)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+fn with_data() -> Expr {
+    col("p").is_not_null().sum().cast(DataType::Int64)
+}
+
+fn expected() -> Expr {
+    col("target").is_not_null().sum().cast(DataType::Int64)
+}
+
+fn reported() -> Expr {
+    col("target")
+        .is_not_null()
+        .and(col("actual").is_not_null())
+        .sum()
+        .cast(DataType::Int64)
+}
+
+fn status_counts() -> Vec<Expr> {
+    Status::ALL
+        .iter()
+        .map(|s| {
+            col("status")
+                .eq(lit(s.index() as i32))
+                .sum()
+                .cast(DataType::Int64)
+                .alias(format!("status_{}", s.index()))
+        })
+        .collect()
+}
+
+fn count() -> Expr {
+    len().cast(DataType::Int64)
+}
+
+/// The document for `period`, computed from scratch.
+pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult<Dashboard> {
+    let krs = kr_frame(facts, period)?;
+    let latest = latest_actuals(facts, period)?;
+    let level = krs
+        .lazy()
+        .left_join(latest, col("kr"), col("kr"))
+        .with_column(progress().alias("p"))
+        .with_columns([score().alias("s"), status().alias("status")])
+        .collect()?;
+
+    let by = |keys: &[&str], aggs: Vec<Expr>| {
+        level
+            .clone()
+            .lazy()
+            .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+            .agg(aggs)
+    };
+    let cells = by(
+        &["iso3", "pillar"],
+        vec![
+            weighted_score().alias("score"),
+            with_data().alias("with_data"),
+            count().alias("krs"),
+        ],
+    )
+    .collect()?;
+    let mut member_aggs = status_counts();
+    member_aggs.extend([
+        count().alias("krs"),
+        expected().alias("expected"),
+        reported().alias("reported"),
+    ]);
+    let mut pillar_aggs = status_counts();
+    pillar_aggs.extend([count().alias("krs"), with_data().alias("with_data")]);
+    let member_focus = by(
+        &["iso3", "fkey"],
+        vec![weighted_score().alias("score"), count().alias("krs")],
+    );
+    let focus = member_focus.group_by([col("fkey")]).agg([
+        col("score").mean().alias("score"),
+        col("score")
+            .is_not_null()
+            .sum()
+            .cast(DataType::Int64)
+            .alias("members"),
+        len().cast(DataType::Int64).alias("chosen_by"),
+        col("krs").sum().alias("krs"),
+    ]);
+    let cell_scores = cells.clone().lazy();
+    let plans = vec![
+        by(&["iso3"], member_aggs),
+        by(&["pillar"], pillar_aggs),
+        focus,
+        cell_scores
+            .clone()
+            .group_by([col("iso3")])
+            .agg([col("score").mean().alias("score")]),
+        cell_scores.group_by([col("pillar")]).agg([
+            col("score").mean().alias("score"),
+            col("score")
+                .is_not_null()
+                .sum()
+                .cast(DataType::Int64)
+                .alias("members_scored"),
+        ]),
+    ];
+    let [members, pillars, focus, member_scores, pillar_scores]: [DataFrame; 5] =
+        collect_all(plans)?
+            .try_into()
+            .map_err(|_| polars_err!(ComputeError: "collect_all returned the wrong count"))?;
+
+    assemble(
+        facts,
+        period,
+        generated_at,
+        Frames {
+            level,
+            cells,
+            members,
+            pillars,
+            focus,
+            member_scores,
+            pillar_scores,
+        },
+    )
+}
+
+fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
+    // Small frames: running the plans one after another costs less than scheduling them.
+    plans.into_iter().map(LazyFrame::collect).collect()
+}
+
+/// One row per key result, with its target for the period.
+fn kr_frame(facts: &Facts, period: i64) -> PolarsResult<DataFrame> {
+    let k = &facts.key_results;
+    let n = k.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("kr".into(), (0..n as u32).collect::<Vec<_>>()),
+            Column::new(
+                "iso3".into(),
+                k.iter().map(|r| r.iso3.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "pillar".into(),
+                k.iter().map(|r| r.pillar).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "fkey".into(),
+                k.iter()
+                    .map(|r| focus_area_key(&r.focus_area))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "weight".into(),
+                k.iter().map(|r| r.weight).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "increase".into(),
+                k.iter().map(|r| r.increase).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "baseline".into(),
+                k.iter().map(|r| r.baseline).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "target".into(),
+                k.iter()
+                    .map(|r| r.targets.get(&period).copied())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// The current actual of each key result for the period: the last report in report order
+/// (`Facts::actuals` is sorted by `reported_at`, then revision, and group-by keeps row order
+/// within a group).
+fn latest_actuals(facts: &Facts, period: i64) -> PolarsResult<LazyFrame> {
+    let index: HashMap<(&str, &str), u32> = facts
+        .key_results
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((k.iso3.as_str(), k.code.as_str()), i as u32))
+        .collect();
+    let (mut kr, mut value, mut at) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, a) in facts.actuals.iter().enumerate() {
+        if a.year != period {
+            continue;
+        }
+        if let Some(k) = index.get(&(a.iso3.as_str(), a.code.as_str())) {
+            kr.push(*k);
+            value.push(a.value);
+            at.push(i as u32);
+        }
+    }
+    let n = kr.len();
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("kr".into(), kr),
+            Column::new("value".into(), value),
+            Column::new("row".into(), at),
+        ],
+    )?
+    .lazy()
+    .group_by([col("kr")])
+    .agg([
+        col("value").last().alias("actual"),
+        col("row").last().alias("row"),
+    ]))
+}
+
+struct Frames {
+    level: DataFrame,
+    cells: DataFrame,
+    members: DataFrame,
+    pillars: DataFrame,
+    focus: DataFrame,
+    member_scores: DataFrame,
+    pillar_scores: DataFrame,
+}
+
+fn counts_of(df: &DataFrame, i: usize) -> PolarsResult<StatusCounts> {
+    let mut c = StatusCounts::default();
+    for s in Status::ALL {
+        let v = df
+            .column(&format!("status_{}", s.index()))?
+            .i64()?
+            .get(i)
+            .unwrap_or(0);
+        c.add(s, v as usize);
+    }
+    Ok(c)
+}
+
+fn assemble(
+    facts: &Facts,
+    period: i64,
+    generated_at: String,
+    f: Frames,
+) -> PolarsResult<Dashboard> {
+    let usize_at = |df: &DataFrame, name: &str, i: usize| -> PolarsResult<usize> {
+        Ok(df.column(name)?.i64()?.get(i).unwrap_or(0) as usize)
+    };
+
+    // Members: every member, scored or not.
+    let mut members: BTreeMap<String, MemberDoc> = facts
+        .members
+        .iter()
+        .map(|m| {
+            let status = facts
+                .primers
+                .get(&m.iso3)
+                .map_or("none".to_owned(), |(s, _)| s.clone());
+            (m.iso3.clone(), MemberDoc::empty(&m.name, status))
+        })
+        .collect();
+    let iso = f.members.column("iso3")?.str()?;
+    for i in 0..f.members.height() {
+        if let Some(m) = iso.get(i).and_then(|k| members.get_mut(k)) {
+            m.status_counts = counts_of(&f.members, i)?;
+            m.krs = usize_at(&f.members, "krs", i)?;
+            m.expected = usize_at(&f.members, "expected", i)?;
+            m.reported = usize_at(&f.members, "reported", i)?;
+            m.completeness = (m.expected > 0).then(|| m.reported as f64 / m.expected as f64);
+        }
+    }
+    let (iso, score) = (
+        f.member_scores.column("iso3")?.str()?,
+        f.member_scores.column("score")?.f64()?,
+    );
+    for i in 0..f.member_scores.height() {
+        if let Some(m) = iso.get(i).and_then(|k| members.get_mut(k)) {
+            m.score = score.get(i);
+        }
+    }
+    let (iso, pillar, score, with, krs) = (
+        f.cells.column("iso3")?.str()?,
+        f.cells.column("pillar")?.i64()?,
+        f.cells.column("score")?.f64()?,
+        f.cells.column("with_data")?.i64()?,
+        f.cells.column("krs")?.i64()?,
+    );
+    for i in 0..f.cells.height() {
+        let (Some(m), Some(k)) = (iso.get(i).and_then(|k| members.get_mut(k)), pillar.get(i))
+        else {
+            continue;
+        };
+        let n = krs.get(i).unwrap_or(0);
+        m.pillars.insert(
+            k.to_string(),
+            CellDoc {
+                score: score.get(i),
+                coverage: (n > 0).then(|| with.get(i).unwrap_or(0) as f64 / n as f64),
+            },
+        );
+    }
+
+    // Pillars.
+    let mut pillars: BTreeMap<String, PillarDoc> = Pillar::ALL
+        .iter()
+        .map(|(k, name)| (k.to_string(), PillarDoc::empty(name)))
+        .collect();
+    let key = f.pillars.column("pillar")?.i64()?;
+    for i in 0..f.pillars.height() {
+        if let Some(p) = key.get(i).and_then(|k| pillars.get_mut(&k.to_string())) {
+            p.status_counts = counts_of(&f.pillars, i)?;
+            p.krs = usize_at(&f.pillars, "krs", i)?;
+            p.krs_with_data = usize_at(&f.pillars, "with_data", i)?;
+        }
+    }
+    let (key, score) = (
+        f.pillar_scores.column("pillar")?.i64()?,
+        f.pillar_scores.column("score")?.f64()?,
+    );
+    for i in 0..f.pillar_scores.height() {
+        if let Some(p) = key.get(i).and_then(|k| pillars.get_mut(&k.to_string())) {
+            p.score = score.get(i);
+            p.members_scored = usize_at(&f.pillar_scores, "members_scored", i)?;
+        }
+    }
+    for b in facts.budgets.iter().filter(|b| b.year == period) {
+        if let Some(p) = pillars.get_mut(&b.pillar.to_string()) {
+            p.budget.planned += b.planned;
+            p.budget.spent += b.spent;
+        }
+    }
+
+    // Focus areas, shown under one label per key.
+    let labels = focus_labels(facts);
+    let mut focus_areas = BTreeMap::new();
+    let (key, score) = (
+        f.focus.column("fkey")?.str()?,
+        f.focus.column("score")?.f64()?,
+    );
+    for i in 0..f.focus.height() {
+        let Some(k) = key.get(i) else { continue };
+        focus_areas.insert(
+            labels.get(k).cloned().unwrap_or_else(|| k.to_owned()),
+            FocusDoc {
+                score: score.get(i),
+                members: usize_at(&f.focus, "members", i)?,
+                chosen_by: usize_at(&f.focus, "chosen_by", i)?,
+                krs: usize_at(&f.focus, "krs", i)?,
+            },
+        );
+    }
+
+    // Key results.
+    let (p, status, actual, row) = (
+        f.level.column("p")?.f64()?,
+        f.level.column("status")?.i32()?,
+        f.level.column("actual")?.f64()?,
+        f.level.column("row")?.u32()?,
+    );
+    let mut key_results = BTreeMap::new();
+    for (i, k) in facts.key_results.iter().enumerate() {
+        key_results.insert(
+            k.key(),
+            KrDoc {
+                iso3: k.iso3.clone(),
+                code: k.code.clone(),
+                pillar: k.pillar,
+                focus_area: k.focus_area.clone(),
+                title: k.title.clone(),
+                unit: k.unit.clone(),
+                direction: if k.increase { "increase" } else { "decrease" }.to_owned(),
+                weight: k.weight,
+                baseline: k.baseline,
+                target: k.targets.get(&period).copied(),
+                actual: actual.get(i),
+                reported_at: row
+                    .get(i)
+                    .map(|r| facts.actuals[r as usize].reported_at.clone()),
+                progress: p.get(i),
+                status: Status::ALL[status.get(i).unwrap_or(4) as usize],
+            },
+        );
+    }
+
+    let (overall_score, _) = super::metrics::mean(pillars.values().map(|p| p.score));
+    let (reported, expected) = members
+        .values()
+        .fold((0, 0), |(r, e), m| (r + m.reported, e + m.expected));
+    let mut primers = PrimerCounts::default();
+    for m in members.values() {
+        primers.add(&m.primer_status);
+    }
+    Ok(Dashboard {
+        rev: facts.rev,
+        period,
+        generated_at,
+        overall: Overall {
+            score: overall_score,
+            members_scored: members.values().filter(|m| m.score.is_some()).count(),
+        },
+        pillars,
+        members,
+        focus_areas,
+        key_results,
+        completeness: Completeness::new(reported, expected),
+        primers,
+        recent: facts.recent.clone(),
+    })
+}
+
+/// The label shown for each focus-area key: the smallest (in text order) of the labels written
+/// for it, with inner whitespace collapsed, so that the choice does not depend on input order.
+pub fn focus_labels(facts: &Facts) -> HashMap<String, String> {
+    let mut labels: HashMap<String, String> = HashMap::new();
+    for k in &facts.key_results {
+        let shown = k
+            .focus_area
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        labels
+            .entry(focus_area_key(&k.focus_area))
+            .and_modify(|l| {
+                if shown < *l {
+                    *l = shown.clone();
+                }
+            })
+            .or_insert(shown);
+    }
+    labels
+}
+
+impl MemberDoc {
+    pub fn empty(name: &str, primer_status: String) -> Self {
+        Self {
+            name: name.to_owned(),
+            primer_status,
+            score: None,
+            completeness: None,
+            reported: 0,
+            expected: 0,
+            krs: 0,
+            pillars: (1..=4)
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        CellDoc {
+                            score: None,
+                            coverage: None,
+                        },
+                    )
+                })
+                .collect(),
+            status_counts: StatusCounts::default(),
+        }
+    }
+}
+
+impl PillarDoc {
+    pub fn empty(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            score: None,
+            members_scored: 0,
+            krs: 0,
+            krs_with_data: 0,
+            status_counts: StatusCounts::default(),
+            budget: BudgetDoc::default(),
+        }
+    }
+}
+
+impl Completeness {
+    pub fn new(reported: usize, expected: usize) -> Self {
+        Self {
+            reported,
+            expected,
+            ratio: (expected > 0).then(|| reported as f64 / expected as f64),
+        }
+    }
+}
+
+impl PrimerCounts {
+    pub fn add(&mut self, status: &str) {
+        match status {
+            "draft" => self.draft += 1,
+            "submitted" => self.submitted += 1,
+            "endorsed" => self.endorsed += 1,
+            _ => self.none += 1,
+        }
+    }
+}

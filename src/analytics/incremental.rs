@@ -1,0 +1,396 @@
+//! The document kept current as reports arrive, without recomputing it.
+//!
+//! A new report changes one key result's current actual; its progress, its member × pillar
+//! cell, the member, the pillar, the member's focus area, completeness and the overall score
+//! follow, and nothing else. [`Live`] keeps the per-key-result state and indexes to find those
+//! in O(key results of one member + members), updates them in place with the single-value rules
+//! of [`super::metrics`], and returns the patch: the ops on exactly the values that changed.
+//! Anything that is not a report (a primer, key result, target or budget edit) goes through a
+//! full recomputation with polars ([`super::full`]) and a diff of the whole document.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::PolarsResult;
+use serde_json::Value;
+
+use super::document::{Completeness, Dashboard, Op, diff, diff_into};
+use super::facts::{ActualFact, Facts, RECENT, Recent};
+use super::metrics::{Status, mean, progress, score};
+use crate::domain::focus_area_key;
+
+/// The current report of a key result for the period.
+#[derive(Debug, Clone)]
+struct Latest {
+    value: f64,
+    reported_at: String,
+    rev: i64,
+}
+
+/// The dashboard of one period, kept current.
+pub struct Live {
+    period: i64,
+    facts: Facts,
+    doc: Dashboard,
+    /// `ISO3/CODE` → index into `facts.key_results`.
+    index: HashMap<String, usize>,
+    latest: Vec<Option<Latest>>,
+    /// Key results of each (member, pillar) and (member, focus key).
+    cells: HashMap<(String, i64), Vec<usize>>,
+    member_focus: HashMap<(String, String), Vec<usize>>,
+    /// Members with key results in each focus key, and their current score there.
+    focus_members: HashMap<String, BTreeSet<String>>,
+    focus_scores: HashMap<(String, String), Option<f64>>,
+    labels: HashMap<String, String>,
+}
+
+impl Live {
+    /// Computes the document from scratch (polars) and builds the indexes.
+    pub fn new(facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
+        let doc = super::full::compute(&facts, period, generated_at)?;
+        let mut live = Self {
+            period,
+            index: HashMap::new(),
+            latest: vec![None; facts.key_results.len()],
+            cells: HashMap::new(),
+            member_focus: HashMap::new(),
+            focus_members: HashMap::new(),
+            focus_scores: HashMap::new(),
+            labels: super::full::focus_labels(&facts),
+            facts,
+            doc,
+        };
+        for (i, k) in live.facts.key_results.iter().enumerate() {
+            let fkey = focus_area_key(&k.focus_area);
+            live.index.insert(k.key(), i);
+            live.cells
+                .entry((k.iso3.clone(), k.pillar))
+                .or_default()
+                .push(i);
+            live.member_focus
+                .entry((k.iso3.clone(), fkey.clone()))
+                .or_default()
+                .push(i);
+            live.focus_members
+                .entry(fkey)
+                .or_default()
+                .insert(k.iso3.clone());
+        }
+        for a in &live.facts.actuals {
+            if a.year == period
+                && let Some(&i) = live.index.get(&format!("{}/{}", a.iso3, a.code))
+            {
+                // Facts are in report order: the last one seen is the current one.
+                live.latest[i] = Some(Latest {
+                    value: a.value,
+                    reported_at: a.reported_at.clone(),
+                    rev: a.rev,
+                });
+            }
+        }
+        let keys: Vec<_> = live.member_focus.keys().cloned().collect();
+        for key in keys {
+            let s = live.member_focus_score(&key);
+            live.focus_scores.insert(key, s);
+        }
+        Ok(live)
+    }
+
+    pub fn document(&self) -> &Dashboard {
+        &self.doc
+    }
+
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    /// Replaces everything with a full recomputation over `facts`; returns the ops from the
+    /// old document to the new one.
+    pub fn recompute(&mut self, facts: Facts, generated_at: String) -> PolarsResult<Vec<Op>> {
+        let old = to_value(&self.doc);
+        *self = Self::new(facts, self.period, generated_at)?;
+        Ok(diff(&old, &to_value(&self.doc)))
+    }
+
+    /// Applies reports (in report order) and the changes that carried them; returns the ops.
+    pub fn apply_actuals(
+        &mut self,
+        actuals: &[ActualFact],
+        changes: &[Recent],
+        rev: i64,
+        generated_at: String,
+    ) -> Vec<Op> {
+        let mut touched = BTreeSet::new();
+        for a in actuals {
+            self.facts.actuals.push(a.clone());
+            if a.year != self.period {
+                continue;
+            }
+            let Some(&i) = self.index.get(&format!("{}/{}", a.iso3, a.code)) else {
+                continue;
+            };
+            // Reports come in report order (reported_at, revision, then insertion within a
+            // revision), so one that ties with the current one is later and wins.
+            let newer = self.latest[i]
+                .as_ref()
+                .is_none_or(|l| (a.reported_at.as_str(), a.rev) >= (l.reported_at.as_str(), l.rev));
+            if newer {
+                self.latest[i] = Some(Latest {
+                    value: a.value,
+                    reported_at: a.reported_at.clone(),
+                    rev: a.rev,
+                });
+                touched.insert(i);
+            }
+        }
+
+        let mut ops = Vec::new();
+        let mut path = Vec::new();
+        // Snapshot what may change, change it, diff the snapshots.
+        let members: BTreeSet<String> = touched
+            .iter()
+            .map(|&i| self.facts.key_results[i].iso3.clone())
+            .collect();
+        let pillars: BTreeSet<i64> = touched
+            .iter()
+            .map(|&i| self.facts.key_results[i].pillar)
+            .collect();
+        let focus: BTreeSet<String> = touched
+            .iter()
+            .map(|&i| focus_area_key(&self.facts.key_results[i].focus_area))
+            .collect();
+        let before = Snapshot::take(self, &touched, &members, &pillars, &focus);
+
+        for &i in &touched {
+            self.update_key_result(i);
+        }
+        for m in &members {
+            self.update_member(m);
+        }
+        for &k in &pillars {
+            self.update_pillar(k);
+        }
+        for f in &focus {
+            self.update_focus(f);
+        }
+        self.update_totals();
+
+        let after = Snapshot::take(self, &touched, &members, &pillars, &focus);
+        for ((section, key), old) in before.0 {
+            path.clear();
+            path.push(section.to_owned());
+            if !key.is_empty() {
+                path.push(key.clone());
+            }
+            diff_into(&mut path, &old, &after.0[&(section, key)], &mut ops);
+        }
+
+        self.doc.rev = rev;
+        self.doc.generated_at = generated_at;
+        let mut recent: Vec<Recent> = changes.iter().rev().cloned().collect();
+        recent.append(&mut self.doc.recent);
+        recent.truncate(RECENT);
+        self.facts.recent = recent.clone();
+        self.facts.rev = rev;
+        let old_recent = std::mem::replace(&mut self.doc.recent, recent);
+        ops.push(Op::Set {
+            path: vec!["rev".into()],
+            value: rev.into(),
+        });
+        ops.push(Op::Set {
+            path: vec!["generated_at".into()],
+            value: self.doc.generated_at.clone().into(),
+        });
+        if old_recent != self.doc.recent {
+            ops.push(Op::Set {
+                path: vec!["recent".into()],
+                value: serde_json::to_value(&self.doc.recent).expect("serializable"),
+            });
+        }
+        ops
+    }
+
+    fn update_key_result(&mut self, i: usize) {
+        let k = &self.facts.key_results[i];
+        let latest = self.latest[i].as_ref();
+        let p = progress(
+            k.increase,
+            k.baseline,
+            k.targets.get(&self.period).copied(),
+            latest.map(|l| l.value),
+        );
+        let doc = self
+            .doc
+            .key_results
+            .get_mut(&k.key())
+            .expect("every key result has an entry");
+        let old_status = doc.status;
+        doc.actual = latest.map(|l| l.value);
+        doc.reported_at = latest.map(|l| l.reported_at.clone());
+        doc.progress = p;
+        doc.status = Status::of(p);
+        let new_status = doc.status;
+        if old_status != new_status {
+            let member = self.doc.members.get_mut(&k.iso3).expect("member entry");
+            member.status_counts.remove(old_status);
+            member.status_counts.add(new_status, 1);
+            let pillar = self
+                .doc
+                .pillars
+                .get_mut(&k.pillar.to_string())
+                .expect("pillar entry");
+            pillar.status_counts.remove(old_status);
+            pillar.status_counts.add(new_status, 1);
+            if old_status == Status::NoData {
+                pillar.krs_with_data += 1;
+            } else if new_status == Status::NoData {
+                pillar.krs_with_data -= 1;
+            }
+        }
+    }
+
+    /// `S(m,k)` and coverage from the member's key results in the pillar.
+    fn cell(&self, krs: &[usize]) -> (Option<f64>, Option<f64>) {
+        let (mut num, mut den, mut with) = (0.0, 0.0, 0usize);
+        for &i in krs {
+            let k = &self.facts.key_results[i];
+            if let Some(p) = self.doc.key_results[&k.key()].progress {
+                num += k.weight * score(p);
+                den += k.weight;
+                with += 1;
+            }
+        }
+        let n = krs.len();
+        (
+            (with > 0).then(|| num / den),
+            (n > 0).then(|| with as f64 / n as f64),
+        )
+    }
+
+    fn member_focus_score(&self, key: &(String, String)) -> Option<f64> {
+        self.cell(&self.member_focus[key]).0
+    }
+
+    fn update_member(&mut self, iso3: &str) {
+        for k in 1..=4 {
+            let Some(krs) = self.cells.get(&(iso3.to_owned(), k)) else {
+                continue;
+            };
+            let (s, c) = self.cell(krs);
+            let cell = self
+                .doc
+                .members
+                .get_mut(iso3)
+                .and_then(|m| m.pillars.get_mut(&k.to_string()))
+                .expect("member cell");
+            cell.score = s;
+            cell.coverage = c;
+        }
+        let (reported, expected) = self.completeness_of(iso3);
+        let m = self.doc.members.get_mut(iso3).expect("member entry");
+        m.score = mean(m.pillars.values().map(|c| c.score)).0;
+        m.reported = reported;
+        m.expected = expected;
+        m.completeness = (expected > 0).then(|| reported as f64 / expected as f64);
+    }
+
+    fn completeness_of(&self, iso3: &str) -> (usize, usize) {
+        let (mut reported, mut expected) = (0, 0);
+        for k in 1..=4 {
+            for &i in self.cells.get(&(iso3.to_owned(), k)).into_iter().flatten() {
+                let kr = &self.facts.key_results[i];
+                if kr.targets.contains_key(&self.period) {
+                    expected += 1;
+                    reported += usize::from(self.latest[i].is_some());
+                }
+            }
+        }
+        (reported, expected)
+    }
+
+    fn update_pillar(&mut self, k: i64) {
+        let key = k.to_string();
+        let (s, n) = mean(self.doc.members.values().map(|m| m.pillars[&key].score));
+        let p = self.doc.pillars.get_mut(&key).expect("pillar entry");
+        p.score = s;
+        p.members_scored = n;
+    }
+
+    fn update_focus(&mut self, fkey: &str) {
+        let members: Vec<String> = self.focus_members[fkey].iter().cloned().collect();
+        for m in members {
+            let key = (m, fkey.to_owned());
+            let s = self.member_focus_score(&key);
+            self.focus_scores.insert(key, s);
+        }
+        let (s, n) = mean(
+            self.focus_members[fkey]
+                .iter()
+                .map(|m| self.focus_scores[&(m.clone(), fkey.to_owned())]),
+        );
+        let label = &self.labels[fkey];
+        let f = self.doc.focus_areas.get_mut(label).expect("focus entry");
+        f.score = s;
+        f.members = n;
+    }
+
+    fn update_totals(&mut self) {
+        let d = &mut self.doc;
+        d.overall.score = mean(d.pillars.values().map(|p| p.score)).0;
+        d.overall.members_scored = d.members.values().filter(|m| m.score.is_some()).count();
+        let (r, e) = d
+            .members
+            .values()
+            .fold((0, 0), |(r, e), m| (r + m.reported, e + m.expected));
+        d.completeness = Completeness::new(r, e);
+    }
+}
+
+/// The serialized values of the document's parts a change may touch, keyed by (section, key).
+struct Snapshot(std::collections::BTreeMap<(&'static str, String), Value>);
+
+impl Snapshot {
+    fn take(
+        live: &Live,
+        krs: &BTreeSet<usize>,
+        members: &BTreeSet<String>,
+        pillars: &BTreeSet<i64>,
+        focus: &BTreeSet<String>,
+    ) -> Self {
+        let d = &live.doc;
+        let mut s = std::collections::BTreeMap::new();
+        let v = |x: &dyn erased::Ser| x.value();
+        for &i in krs {
+            let key = live.facts.key_results[i].key();
+            s.insert(("key_results", key.clone()), v(&d.key_results[&key]));
+        }
+        for m in members {
+            s.insert(("members", m.clone()), v(&d.members[m]));
+        }
+        for k in pillars {
+            s.insert(("pillars", k.to_string()), v(&d.pillars[&k.to_string()]));
+        }
+        for f in focus {
+            let label = live.labels[f].clone();
+            s.insert(("focus_areas", label.clone()), v(&d.focus_areas[&label]));
+        }
+        s.insert(("overall", String::new()), v(&d.overall));
+        s.insert(("completeness", String::new()), v(&d.completeness));
+        Self(s)
+    }
+}
+
+mod erased {
+    /// Serializes any document part to a JSON value (object-safe, for the snapshot table).
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("document parts serialize")
+        }
+    }
+}
+
+pub fn to_value(doc: &Dashboard) -> Value {
+    serde_json::to_value(doc).expect("the document serializes")
+}

@@ -1,0 +1,1 @@
+//! Productivity measures from the stored series (METRICS.md §3).

@@ -1,0 +1,94 @@
+//! The dashboard document: now (kept current by the aggregator) or as of a past revision
+//! (recomputed from the append-only log).
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{AppState, Query};
+use crate::analytics::document::Dashboard;
+use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Year};
+use crate::error::{Detail, Error, ErrorBody, Result};
+use crate::store::timestamp;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_dashboard))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct DashboardQuery {
+    /// Cycle year (2026–2028); default: this year, clamped into the cycle.
+    period: Option<i64>,
+    /// Revision to show the dashboard as of; default: now.
+    rev: Option<i64>,
+}
+
+/// The period shown when none is asked for: the current year, clamped into the cycle.
+pub fn default_period() -> i64 {
+    i64::from(OffsetDateTime::now_utc().year()).clamp(CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR)
+}
+
+/// The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`.
+#[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashboardQuery),
+    responses((status = 200, body = Dashboard),
+              (status = 422, description = "Period outside the cycle, or a revision not yet reached", body = ErrorBody)))]
+async fn get_dashboard(
+    State(app): State<AppState>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response> {
+    let period = match q.period {
+        Some(p) => Year::new(p)
+            .map_err(|e| Error::invalid(vec![Detail::field("period", e.0)]))?
+            .get(),
+        None => default_period(),
+    };
+    let live_rev = app.aggregator.rev();
+    let json = match q.rev {
+        None => None,
+        Some(r) if r == live_rev => None,
+        Some(r) if r < 0 => {
+            return Err(Error::invalid(vec![Detail::field(
+                "rev",
+                "a revision is 0 or more",
+            )]));
+        }
+        Some(r) => {
+            let current = app.store.current_rev().await?;
+            if r > current {
+                return Err(Error::invalid(vec![Detail::field(
+                    "rev",
+                    format!("revision {r} does not exist yet; the latest is {current}"),
+                )]));
+            }
+            let facts = app.store.facts(Some(r)).await?;
+            let doc = tokio::task::spawn_blocking(move || {
+                crate::analytics::full::compute(
+                    &facts,
+                    period,
+                    timestamp(OffsetDateTime::now_utc()),
+                )
+            })
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(anyhow::Error::from)?;
+            Some(
+                serde_json::to_vec(&doc)
+                    .map_err(anyhow::Error::from)?
+                    .into(),
+            )
+        }
+    };
+    let body = match json {
+        Some(b) => b,
+        None => app
+            .aggregator
+            .document_json(period)
+            .ok_or_else(|| anyhow::anyhow!("no document for period {period}"))?,
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}

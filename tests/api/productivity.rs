@@ -1,0 +1,1 @@
+//! GET /productivity and /productivity/series against hand computations from the CSV.
