@@ -26,6 +26,9 @@ use crate::store::{Store, timestamp};
 /// isolated change is applied at once.
 pub const COALESCE: Duration = Duration::from_millis(50);
 
+/// How often the aggregator looks for writes it was not told about.
+pub const POLL: Duration = Duration::from_secs(2);
+
 /// One published change of one period's document.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Update {
@@ -124,10 +127,22 @@ impl Aggregator {
     async fn run(self, store: Store, shutdown: CancellationToken) {
         let mut revisions = store.subscribe();
         let mut last_run = Instant::now() - COALESCE;
+        // Writes by another process (an `import` beside `serve`, another replica) are not
+        // signalled in-process: a cheap look at the revision now and then catches them.
+        let mut poll = tokio::time::interval(POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 changed = revisions.changed() => if changed.is_err() { return },
+                _ = poll.tick() => match store.current_rev().await {
+                    Ok(rev) if rev > self.rev() => {}
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "aggregator cannot read the revision");
+                        continue;
+                    }
+                },
             }
             let since = last_run.elapsed();
             if since < COALESCE {

@@ -47,7 +47,13 @@ pub struct ActualFact {
     /// RFC 3339, fixed width (text order is time order).
     pub reported_at: String,
     pub rev: i64,
+    /// Index of its key result in [`Facts::key_results`] ([`UNLINKED`] until
+    /// [`Facts::link`]), so that computations need no lookup by name per report.
+    pub kr: u32,
 }
+
+/// The `kr` of a report whose key result is not (or not yet) known.
+pub const UNLINKED: u32 = u32::MAX;
 
 /// One budget row (APO-wide or a member's).
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +89,24 @@ pub struct Facts {
     pub budgets: Vec<BudgetFact>,
     /// The latest changes, newest first.
     pub recent: Vec<Recent>,
+}
+
+impl Facts {
+    /// Sets each report's `kr` to the index of its key result.
+    pub fn link(&mut self) {
+        let index: std::collections::HashMap<(&str, &str), u32> = self
+            .key_results
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ((k.iso3.as_str(), k.code.as_str()), i as u32))
+            .collect();
+        for a in &mut self.actuals {
+            a.kr = index
+                .get(&(a.iso3.as_str(), a.code.as_str()))
+                .copied()
+                .unwrap_or(UNLINKED);
+        }
+    }
 }
 
 /// How many recent changes the document carries.

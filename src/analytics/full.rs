@@ -13,7 +13,7 @@ use super::document::{
     BudgetDoc, CellDoc, Completeness, Dashboard, FocusDoc, KrDoc, MemberDoc, Overall, PillarDoc,
     PrimerCounts, StatusCounts,
 };
-use super::facts::Facts;
+use super::facts::{Facts, UNLINKED};
 use super::metrics::Status;
 use crate::domain::{Pillar, focus_area_key};
 
@@ -118,7 +118,8 @@ fn count() -> Expr {
     len().cast(DataType::Int64)
 }
 
-/// The document for `period`, computed from scratch.
+/// The document for `period`, computed from scratch. Reports count through their `kr` link
+/// ([`Facts::link`]; the store's facts are linked).
 pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult<Dashboard> {
     let krs = kr_frame(facts, period)?;
     let latest = latest_actuals(facts, period)?;
@@ -259,19 +260,10 @@ fn kr_frame(facts: &Facts, period: i64) -> PolarsResult<DataFrame> {
 /// (`Facts::actuals` is sorted by `reported_at`, then revision, and group-by keeps row order
 /// within a group).
 fn latest_actuals(facts: &Facts, period: i64) -> PolarsResult<LazyFrame> {
-    let index: HashMap<(&str, &str), u32> = facts
-        .key_results
-        .iter()
-        .enumerate()
-        .map(|(i, k)| ((k.iso3.as_str(), k.code.as_str()), i as u32))
-        .collect();
     let (mut kr, mut value, mut at) = (Vec::new(), Vec::new(), Vec::new());
     for (i, a) in facts.actuals.iter().enumerate() {
-        if a.year != period {
-            continue;
-        }
-        if let Some(k) = index.get(&(a.iso3.as_str(), a.code.as_str())) {
-            kr.push(*k);
+        if a.year == period && a.kr != UNLINKED {
+            kr.push(a.kr);
             value.push(a.value);
             at.push(i as u32);
         }

@@ -14,7 +14,7 @@ use polars::prelude::PolarsResult;
 use serde_json::Value;
 
 use super::document::{Completeness, Dashboard, Op, diff, diff_into};
-use super::facts::{ActualFact, Facts, RECENT, Recent};
+use super::facts::{ActualFact, Facts, RECENT, Recent, UNLINKED};
 use super::metrics::{Status, mean, progress, score};
 use crate::domain::focus_area_key;
 
@@ -121,11 +121,12 @@ impl Live {
     ) -> Vec<Op> {
         let mut touched = BTreeSet::new();
         for a in actuals {
-            self.facts.actuals.push(a.clone());
-            if a.year != self.period {
-                continue;
-            }
-            let Some(&i) = self.index.get(&format!("{}/{}", a.iso3, a.code)) else {
+            let found = self.index.get(&format!("{}/{}", a.iso3, a.code)).copied();
+            self.facts.actuals.push(ActualFact {
+                kr: found.map_or(UNLINKED, |i| i as u32),
+                ..a.clone()
+            });
+            let Some(i) = found.filter(|_| a.year == self.period) else {
                 continue;
             };
             // Reports come in report order (reported_at, revision, then insertion within a

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use sqlx::AnyConnection;
 
 use super::{Backend, Store};
-use crate::analytics::facts::{ActualFact, BudgetFact, Facts, KrFact, MemberFact, RECENT, Recent};
+use crate::analytics::facts::{
+    ActualFact, BudgetFact, Facts, KrFact, MemberFact, RECENT, Recent, UNLINKED,
+};
 use crate::error::Result;
 use crate::model::{Budget, PrimerInput};
 
@@ -67,8 +69,10 @@ impl Store {
             value,
             reported_at,
             rev,
+            kr: UNLINKED,
         })
         .collect();
+        facts.link();
         facts.recent = recent(conn, rev, RECENT as i64).await?;
         tx.rollback().await?;
         Ok(facts)
@@ -101,6 +105,7 @@ impl Store {
             value,
             reported_at,
             rev,
+            kr: UNLINKED,
         })
         .collect();
         Ok((changes, actuals))

