@@ -65,11 +65,11 @@ fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> Facts
             let baseline = 50.0 + 100.0 * rng.unit();
             let step = if increase { 0.1 } else { -0.1 };
             key_results.push(KrFact {
-                iso3: m.iso3.clone(),
-                code: format!("KR{k}"),
+                iso3: m.iso3.as_str().into(),
+                code: format!("KR{k}").into(),
                 pillar: (k % 4) as i64 + 1,
-                focus_area: FOCUS[(rng.next() % 12) as usize].to_owned(),
-                title: format!("Key result {k}"),
+                focus_area: FOCUS[(rng.next() % 12) as usize].into(),
+                title: format!("Key result {k}").into(),
                 unit: "units".into(),
                 increase,
                 baseline: (rng.unit() < 0.9).then_some(baseline),
@@ -87,8 +87,8 @@ fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> Facts
             for r in 0..reports(pair) {
                 let target = k.targets[&year];
                 actuals.push(ActualFact {
-                    iso3: k.iso3.clone(),
-                    code: k.code.clone(),
+                    iso3: k.iso3.to_string(),
+                    code: k.code.to_string(),
                     year,
                     value: target * (0.5 + 0.7 * rng.unit()),
                     reported_at: format!(
@@ -96,7 +96,8 @@ fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> Facts
                         1 + (r * 3 + (rng.next() % 3) as usize) % 12,
                         1 + rng.next() % 28,
                         rng.next() % 24
-                    ),
+                    )
+                    .into(),
                     rev: 0,
                     kr: i as u32,
                 });
@@ -109,13 +110,15 @@ fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> Facts
         a.rev = i as i64 + 1;
     }
     let rev = actuals.len() as i64;
-    Facts {
+    let mut facts = Facts {
         rev,
         members,
         key_results,
         actuals,
         ..Facts::default()
-    }
+    };
+    facts.link();
+    facts
 }
 
 /// Writes the facts for the DuckDB reference: one row per key result (with its 2026 target)
@@ -180,8 +183,8 @@ fn bench_size(c: &mut Criterion, name: &str, facts: Facts) {
             rev += 1;
             let k = &facts.key_results[(rng.next() as usize) % n];
             let report = ActualFact {
-                iso3: k.iso3.clone(),
-                code: k.code.clone(),
+                iso3: k.iso3.to_string(),
+                code: k.code.to_string(),
                 year: 2026,
                 value: k.targets[&2026] * rng.unit(),
                 reported_at: "2026-12-31T00:00:00.000000Z".into(),

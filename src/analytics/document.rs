@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::facts::Recent;
+use super::facts::{Recent, Text};
 use super::metrics::Status;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -23,7 +23,8 @@ pub struct Dashboard {
     /// Keyed by focus-area label (labels that differ only in case and spacing are one area).
     pub focus_areas: BTreeMap<String, FocusDoc>,
     /// Keyed by `ISO3/CODE`.
-    pub key_results: BTreeMap<String, KrDoc>,
+    #[schema(value_type = BTreeMap<String, KrDoc>)]
+    pub key_results: BTreeMap<Text, KrDoc>,
     pub completeness: Completeness,
     pub primers: PrimerCounts,
     /// The latest changes, newest first.
@@ -122,21 +123,27 @@ pub struct FocusDoc {
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct KrDoc {
-    pub iso3: String,
-    pub code: String,
+    #[schema(value_type = String)]
+    pub iso3: Text,
+    #[schema(value_type = String)]
+    pub code: Text,
     pub pillar: i64,
-    pub focus_area: String,
-    pub title: String,
-    pub unit: String,
+    #[schema(value_type = String)]
+    pub focus_area: Text,
+    #[schema(value_type = String)]
+    pub title: Text,
+    #[schema(value_type = String)]
+    pub unit: Text,
     /// increase or decrease.
-    pub direction: String,
+    pub direction: &'static str,
     pub weight: f64,
     pub baseline: Option<f64>,
     /// Target for the period.
     pub target: Option<f64>,
     /// Latest report for the period.
     pub actual: Option<f64>,
-    pub reported_at: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub reported_at: Option<Text>,
     /// Raw progress `p` (above 1 when over-achieved).
     pub progress: Option<f64>,
     pub status: Status,

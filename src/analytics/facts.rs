@@ -2,7 +2,8 @@
 //! Neither polars nor the database appears here, so both the store (which fills them) and the
 //! computations (which read them) depend on this and not on each other.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,15 +15,19 @@ pub struct MemberFact {
     pub name: String,
 }
 
+/// Shared text: cloned into the document by reference count, not by copy (a national-scale
+/// document holds 100,000 key results).
+pub type Text = Arc<str>;
+
 /// A key result with its targets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KrFact {
-    pub iso3: String,
-    pub code: String,
+    pub iso3: Text,
+    pub code: Text,
     pub pillar: i64,
-    pub focus_area: String,
-    pub title: String,
-    pub unit: String,
+    pub focus_area: Text,
+    pub title: Text,
+    pub unit: Text,
     pub increase: bool,
     pub baseline: Option<f64>,
     pub weight: f64,
@@ -30,11 +35,9 @@ pub struct KrFact {
     pub targets: BTreeMap<i64, f64>,
 }
 
-impl KrFact {
-    /// The key of this key result in the dashboard document: `ISO3/CODE`.
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.iso3, self.code)
-    }
+/// The key of a key result in the dashboard document: `ISO3/CODE`.
+pub fn kr_key(iso3: &str, code: &str) -> String {
+    format!("{iso3}/{code}")
 }
 
 /// One report of an actual.
@@ -45,7 +48,7 @@ pub struct ActualFact {
     pub year: i64,
     pub value: f64,
     /// RFC 3339, fixed width (text order is time order).
-    pub reported_at: String,
+    pub reported_at: Text,
     pub rev: i64,
     /// Index of its key result in [`Facts::key_results`] ([`UNLINKED`] until
     /// [`Facts::link`]), so that computations need no lookup by name per report.
@@ -89,23 +92,62 @@ pub struct Facts {
     pub budgets: Vec<BudgetFact>,
     /// The latest changes, newest first.
     pub recent: Vec<Recent>,
+    /// Derived by [`Facts::link`]: what computations need per row without lookups by name.
+    pub links: Links,
+}
+
+/// Indexes derived from the facts, so that a recomputation groups by integers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Links {
+    /// Per key result: its document key, its member's index in `members`, its focus area's
+    /// index in `focus_keys`.
+    pub kr_keys: Vec<Text>,
+    pub kr_member: Vec<u32>,
+    pub kr_focus: Vec<u32>,
+    /// Focus areas compared after trimming and case folding, and the label shown for each: the
+    /// smallest in text order of the labels written for it (inner whitespace collapsed), so the
+    /// choice does not depend on input order.
+    pub focus_keys: Vec<String>,
+    pub focus_labels: Vec<Text>,
 }
 
 impl Facts {
-    /// Sets each report's `kr` to the index of its key result.
+    /// Derives [`Links`] and sets each report's `kr` to the index of its key result.
     pub fn link(&mut self) {
-        let index: std::collections::HashMap<(&str, &str), u32> = self
-            .key_results
+        let members: HashMap<&str, u32> = self
+            .members
             .iter()
             .enumerate()
-            .map(|(i, k)| ((k.iso3.as_str(), k.code.as_str()), i as u32))
+            .map(|(i, m)| (m.iso3.as_str(), i as u32))
             .collect();
+        let mut links = Links::default();
+        let mut focus: HashMap<String, u32> = HashMap::new();
+        let mut index: HashMap<(&str, &str), u32> = HashMap::new();
+        for (i, k) in self.key_results.iter().enumerate() {
+            index.insert((&k.iso3, &k.code), i as u32);
+            links.kr_keys.push(kr_key(&k.iso3, &k.code).into());
+            links
+                .kr_member
+                .push(members.get(&*k.iso3).copied().unwrap_or(UNLINKED));
+            let shown = k.focus_area.split_whitespace().collect::<Vec<_>>().join(" ");
+            let key = crate::domain::focus_area_key(&shown);
+            let f = *focus.entry(key.clone()).or_insert_with(|| {
+                links.focus_keys.push(key);
+                links.focus_labels.push(shown.as_str().into());
+                links.focus_keys.len() as u32 - 1
+            });
+            if *shown < *links.focus_labels[f as usize] {
+                links.focus_labels[f as usize] = shown.into();
+            }
+            links.kr_focus.push(f);
+        }
         for a in &mut self.actuals {
             a.kr = index
                 .get(&(a.iso3.as_str(), a.code.as_str()))
                 .copied()
                 .unwrap_or(UNLINKED);
         }
+        self.links = links;
     }
 }
 

@@ -5,7 +5,7 @@
 //! roll-ups are small group-bys over it, run together with `collect_all`. Each rule is a small
 //! named function returning an `Expr`, mirroring [`super::metrics`] for the single-value path.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
@@ -15,7 +15,7 @@ use super::document::{
 };
 use super::facts::{Facts, UNLINKED};
 use super::metrics::Status;
-use crate::domain::{Pillar, focus_area_key};
+use crate::domain::Pillar;
 
 // ---- the rules of METRICS.md §1 as expressions ----
 
@@ -138,7 +138,7 @@ pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult
             .agg(aggs)
     };
     let cells = by(
-        &["iso3", "pillar"],
+        &["member", "pillar"],
         vec![
             weighted_score().alias("score"),
             with_data().alias("with_data"),
@@ -155,10 +155,10 @@ pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult
     let mut pillar_aggs = status_counts();
     pillar_aggs.extend([count().alias("krs"), with_data().alias("with_data")]);
     let member_focus = by(
-        &["iso3", "fkey"],
+        &["member", "focus"],
         vec![weighted_score().alias("score"), count().alias("krs")],
     );
-    let focus = member_focus.group_by([col("fkey")]).agg([
+    let focus = member_focus.group_by([col("focus")]).agg([
         col("score").mean().alias("score"),
         col("score")
             .is_not_null()
@@ -170,12 +170,12 @@ pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult
     ]);
     let cell_scores = cells.clone().lazy();
     let plans = vec![
-        by(&["iso3"], member_aggs),
+        by(&["member"], member_aggs),
         by(&["pillar"], pillar_aggs),
         focus,
         cell_scores
             .clone()
-            .group_by([col("iso3")])
+            .group_by([col("member")])
             .agg([col("score").mean().alias("score")]),
         cell_scores.group_by([col("pillar")]).agg([
             col("score").mean().alias("score"),
@@ -212,40 +212,24 @@ fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
     plans.into_iter().map(LazyFrame::collect).collect()
 }
 
-/// One row per key result, with its target for the period.
+/// One row per key result, with its target for the period; members and focus areas as the
+/// integer indexes of [`Facts::link`], so that the group-bys compare integers.
 fn kr_frame(facts: &Facts, period: i64) -> PolarsResult<DataFrame> {
-    let k = &facts.key_results;
+    let (k, l) = (&facts.key_results, &facts.links);
     let n = k.len();
+    if l.kr_member.len() != n {
+        polars_bail!(ComputeError: "facts are not linked (Facts::link)");
+    }
     DataFrame::new(
         n,
         vec![
             Column::new("kr".into(), (0..n as u32).collect::<Vec<_>>()),
-            Column::new(
-                "iso3".into(),
-                k.iter().map(|r| r.iso3.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "pillar".into(),
-                k.iter().map(|r| r.pillar).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "fkey".into(),
-                k.iter()
-                    .map(|r| focus_area_key(&r.focus_area))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "weight".into(),
-                k.iter().map(|r| r.weight).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "increase".into(),
-                k.iter().map(|r| r.increase).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "baseline".into(),
-                k.iter().map(|r| r.baseline).collect::<Vec<_>>(),
-            ),
+            Column::new("member".into(), l.kr_member.clone()),
+            Column::new("pillar".into(), k.iter().map(|r| r.pillar).collect::<Vec<_>>()),
+            Column::new("focus".into(), l.kr_focus.clone()),
+            Column::new("weight".into(), k.iter().map(|r| r.weight).collect::<Vec<_>>()),
+            Column::new("increase".into(), k.iter().map(|r| r.increase).collect::<Vec<_>>()),
+            Column::new("baseline".into(), k.iter().map(|r| r.baseline).collect::<Vec<_>>()),
             Column::new(
                 "target".into(),
                 k.iter()
@@ -308,18 +292,16 @@ fn counts_of(df: &DataFrame, i: usize) -> PolarsResult<StatusCounts> {
     Ok(c)
 }
 
-fn assemble(
-    facts: &Facts,
-    period: i64,
-    generated_at: String,
-    f: Frames,
-) -> PolarsResult<Dashboard> {
+fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> PolarsResult<Dashboard> {
     let usize_at = |df: &DataFrame, name: &str, i: usize| -> PolarsResult<usize> {
         Ok(df.column(name)?.i64()?.get(i).unwrap_or(0) as usize)
     };
+    let idx = |c: &Column, i: usize| -> PolarsResult<Option<usize>> {
+        Ok(c.u32()?.get(i).map(|v| v as usize))
+    };
 
-    // Members: every member, scored or not.
-    let mut members: BTreeMap<String, MemberDoc> = facts
+    // Members: every member, scored or not; the frames name them by index.
+    let mut members: Vec<MemberDoc> = facts
         .members
         .iter()
         .map(|m| {
@@ -327,12 +309,12 @@ fn assemble(
                 .primers
                 .get(&m.iso3)
                 .map_or("none".to_owned(), |(s, _)| s.clone());
-            (m.iso3.clone(), MemberDoc::empty(&m.name, status))
+            MemberDoc::empty(&m.name, status)
         })
         .collect();
-    let iso = f.members.column("iso3")?.str()?;
+    let member = f.members.column("member")?;
     for i in 0..f.members.height() {
-        if let Some(m) = iso.get(i).and_then(|k| members.get_mut(k)) {
+        if let Some(m) = idx(member, i)?.and_then(|m| members.get_mut(m)) {
             m.status_counts = counts_of(&f.members, i)?;
             m.krs = usize_at(&f.members, "krs", i)?;
             m.expected = usize_at(&f.members, "expected", i)?;
@@ -340,24 +322,24 @@ fn assemble(
             m.completeness = (m.expected > 0).then(|| m.reported as f64 / m.expected as f64);
         }
     }
-    let (iso, score) = (
-        f.member_scores.column("iso3")?.str()?,
+    let (member, score) = (
+        f.member_scores.column("member")?,
         f.member_scores.column("score")?.f64()?,
     );
     for i in 0..f.member_scores.height() {
-        if let Some(m) = iso.get(i).and_then(|k| members.get_mut(k)) {
+        if let Some(m) = idx(member, i)?.and_then(|m| members.get_mut(m)) {
             m.score = score.get(i);
         }
     }
-    let (iso, pillar, score, with, krs) = (
-        f.cells.column("iso3")?.str()?,
+    let (member, pillar, score, with, krs) = (
+        f.cells.column("member")?,
         f.cells.column("pillar")?.i64()?,
         f.cells.column("score")?.f64()?,
         f.cells.column("with_data")?.i64()?,
         f.cells.column("krs")?.i64()?,
     );
     for i in 0..f.cells.height() {
-        let (Some(m), Some(k)) = (iso.get(i).and_then(|k| members.get_mut(k)), pillar.get(i))
+        let (Some(m), Some(k)) = (idx(member, i)?.and_then(|m| members.get_mut(m)), pillar.get(i))
         else {
             continue;
         };
@@ -370,6 +352,12 @@ fn assemble(
             },
         );
     }
+    let members: BTreeMap<String, MemberDoc> = facts
+        .members
+        .iter()
+        .map(|m| m.iso3.clone())
+        .zip(members)
+        .collect();
 
     // Pillars.
     let mut pillars: BTreeMap<String, PillarDoc> = Pillar::ALL
@@ -402,16 +390,14 @@ fn assemble(
     }
 
     // Focus areas, shown under one label per key.
-    let labels = focus_labels(facts);
     let mut focus_areas = BTreeMap::new();
-    let (key, score) = (
-        f.focus.column("fkey")?.str()?,
-        f.focus.column("score")?.f64()?,
-    );
+    let (focus, score) = (f.focus.column("focus")?, f.focus.column("score")?.f64()?);
     for i in 0..f.focus.height() {
-        let Some(k) = key.get(i) else { continue };
+        let Some(label) = idx(focus, i)?.and_then(|k| facts.links.focus_labels.get(k)) else {
+            continue;
+        };
         focus_areas.insert(
-            labels.get(k).cloned().unwrap_or_else(|| k.to_owned()),
+            label.to_string(),
             FocusDoc {
                 score: score.get(i),
                 members: usize_at(&f.focus, "members", i)?,
@@ -421,25 +407,27 @@ fn assemble(
         );
     }
 
-    // Key results.
+    // Key results: the frame keeps the facts' order, so row i is key result i.
     let (p, status, actual, row) = (
         f.level.column("p")?.f64()?,
         f.level.column("status")?.i32()?,
         f.level.column("actual")?.f64()?,
         f.level.column("row")?.u32()?,
     );
-    let mut key_results = BTreeMap::new();
-    for (i, k) in facts.key_results.iter().enumerate() {
-        key_results.insert(
-            k.key(),
-            KrDoc {
+    let key_results = facts
+        .key_results
+        .iter()
+        .zip(&facts.links.kr_keys)
+        .enumerate()
+        .map(|(i, (k, key))| {
+            let doc = KrDoc {
                 iso3: k.iso3.clone(),
                 code: k.code.clone(),
                 pillar: k.pillar,
                 focus_area: k.focus_area.clone(),
                 title: k.title.clone(),
                 unit: k.unit.clone(),
-                direction: if k.increase { "increase" } else { "decrease" }.to_owned(),
+                direction: if k.increase { "increase" } else { "decrease" },
                 weight: k.weight,
                 baseline: k.baseline,
                 target: k.targets.get(&period).copied(),
@@ -449,9 +437,10 @@ fn assemble(
                     .map(|r| facts.actuals[r as usize].reported_at.clone()),
                 progress: p.get(i),
                 status: Status::ALL[status.get(i).unwrap_or(4) as usize],
-            },
-        );
-    }
+            };
+            (key.clone(), doc)
+        })
+        .collect();
 
     let (overall_score, _) = super::metrics::mean(pillars.values().map(|p| p.score));
     let (reported, expected) = members
@@ -477,28 +466,6 @@ fn assemble(
         primers,
         recent: facts.recent.clone(),
     })
-}
-
-/// The label shown for each focus-area key: the smallest (in text order) of the labels written
-/// for it, with inner whitespace collapsed, so that the choice does not depend on input order.
-pub fn focus_labels(facts: &Facts) -> HashMap<String, String> {
-    let mut labels: HashMap<String, String> = HashMap::new();
-    for k in &facts.key_results {
-        let shown = k
-            .focus_area
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        labels
-            .entry(focus_area_key(&k.focus_area))
-            .and_modify(|l| {
-                if shown < *l {
-                    *l = shown.clone();
-                }
-            })
-            .or_insert(shown);
-    }
-    labels
 }
 
 impl MemberDoc {

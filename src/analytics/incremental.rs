@@ -14,15 +14,14 @@ use polars::prelude::PolarsResult;
 use serde_json::Value;
 
 use super::document::{Completeness, Dashboard, Op, diff, diff_into};
-use super::facts::{ActualFact, Facts, RECENT, Recent, UNLINKED};
+use super::facts::{ActualFact, Facts, RECENT, Recent, Text, UNLINKED, kr_key};
 use super::metrics::{Status, mean, progress, score};
-use crate::domain::focus_area_key;
 
 /// The current report of a key result for the period.
 #[derive(Debug, Clone)]
 struct Latest {
     value: f64,
-    reported_at: String,
+    reported_at: Text,
     rev: i64,
 }
 
@@ -32,64 +31,57 @@ pub struct Live {
     facts: Facts,
     doc: Dashboard,
     /// `ISO3/CODE` → index into `facts.key_results`.
-    index: HashMap<String, usize>,
+    index: HashMap<Text, usize>,
     latest: Vec<Option<Latest>>,
-    /// Key results of each (member, pillar) and (member, focus key).
-    cells: HashMap<(String, i64), Vec<usize>>,
-    member_focus: HashMap<(String, String), Vec<usize>>,
-    /// Members with key results in each focus key, and their current score there.
-    focus_members: HashMap<String, BTreeSet<String>>,
-    focus_scores: HashMap<(String, String), Option<f64>>,
-    labels: HashMap<String, String>,
+    /// Key results of each (member, pillar) and (member, focus area), by the indexes of
+    /// [`Facts::link`].
+    cells: HashMap<(u32, i64), Vec<usize>>,
+    member_focus: HashMap<(u32, u32), Vec<usize>>,
+    /// Per focus area: the members with key results in it, and their current score there.
+    focus_members: Vec<BTreeSet<u32>>,
+    focus_scores: HashMap<(u32, u32), Option<f64>>,
 }
 
 impl Live {
     /// Computes the document from scratch (polars) and builds the indexes.
-    pub fn new(facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
+    pub fn new(mut facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
+        if facts.links.kr_keys.len() != facts.key_results.len() {
+            facts.link();
+        }
         let doc = super::full::compute(&facts, period, generated_at)?;
+        let l = &facts.links;
         let mut live = Self {
             period,
             index: HashMap::new(),
             latest: vec![None; facts.key_results.len()],
             cells: HashMap::new(),
             member_focus: HashMap::new(),
-            focus_members: HashMap::new(),
+            focus_members: vec![BTreeSet::new(); l.focus_keys.len()],
             focus_scores: HashMap::new(),
-            labels: super::full::focus_labels(&facts),
-            facts,
             doc,
+            facts: Facts::default(),
         };
-        for (i, k) in live.facts.key_results.iter().enumerate() {
-            let fkey = focus_area_key(&k.focus_area);
-            live.index.insert(k.key(), i);
-            live.cells
-                .entry((k.iso3.clone(), k.pillar))
-                .or_default()
-                .push(i);
-            live.member_focus
-                .entry((k.iso3.clone(), fkey.clone()))
-                .or_default()
-                .push(i);
-            live.focus_members
-                .entry(fkey)
-                .or_default()
-                .insert(k.iso3.clone());
+        for (i, k) in facts.key_results.iter().enumerate() {
+            let (m, f) = (l.kr_member[i], l.kr_focus[i]);
+            live.index.insert(l.kr_keys[i].clone(), i);
+            live.cells.entry((m, k.pillar)).or_default().push(i);
+            live.member_focus.entry((m, f)).or_default().push(i);
+            live.focus_members[f as usize].insert(m);
         }
-        for a in &live.facts.actuals {
-            if a.year == period
-                && let Some(&i) = live.index.get(&format!("{}/{}", a.iso3, a.code))
-            {
+        for a in facts.actuals.iter().filter(|a| a.year == period) {
+            if let Some(slot) = live.latest.get_mut(a.kr as usize) {
                 // Facts are in report order: the last one seen is the current one.
-                live.latest[i] = Some(Latest {
+                *slot = Some(Latest {
                     value: a.value,
                     reported_at: a.reported_at.clone(),
                     rev: a.rev,
                 });
             }
         }
-        let keys: Vec<_> = live.member_focus.keys().cloned().collect();
+        live.facts = facts;
+        let keys: Vec<_> = live.member_focus.keys().copied().collect();
         for key in keys {
-            let s = live.member_focus_score(&key);
+            let s = live.cell(&live.member_focus[&key]).0;
             live.focus_scores.insert(key, s);
         }
         Ok(live)
@@ -121,7 +113,7 @@ impl Live {
     ) -> Vec<Op> {
         let mut touched = BTreeSet::new();
         for a in actuals {
-            let found = self.index.get(&format!("{}/{}", a.iso3, a.code)).copied();
+            let found = self.index.get(kr_key(&a.iso3, &a.code).as_str()).copied();
             self.facts.actuals.push(ActualFact {
                 kr: found.map_or(UNLINKED, |i| i as u32),
                 ..a.clone()
@@ -131,9 +123,9 @@ impl Live {
             };
             // Reports come in report order (reported_at, revision, then insertion within a
             // revision), so one that ties with the current one is later and wins.
-            let newer = self.latest[i]
-                .as_ref()
-                .is_none_or(|l| (a.reported_at.as_str(), a.rev) >= (l.reported_at.as_str(), l.rev));
+            let newer = self.latest[i].as_ref().is_none_or(|l| {
+                (&*a.reported_at, a.rev) >= (&*l.reported_at, l.rev)
+            });
             if newer {
                 self.latest[i] = Some(Latest {
                     value: a.value,
@@ -144,38 +136,35 @@ impl Live {
             }
         }
 
-        let mut ops = Vec::new();
-        let mut path = Vec::new();
-        // Snapshot what may change, change it, diff the snapshots.
-        let members: BTreeSet<String> = touched
-            .iter()
-            .map(|&i| self.facts.key_results[i].iso3.clone())
-            .collect();
+        let l = &self.facts.links;
+        let members: BTreeSet<u32> = touched.iter().map(|&i| l.kr_member[i]).collect();
         let pillars: BTreeSet<i64> = touched
             .iter()
             .map(|&i| self.facts.key_results[i].pillar)
             .collect();
-        let focus: BTreeSet<String> = touched
+        let focus: BTreeSet<(u32, u32)> = touched
             .iter()
-            .map(|&i| focus_area_key(&self.facts.key_results[i].focus_area))
+            .map(|&i| (l.kr_member[i], l.kr_focus[i]))
             .collect();
+        // Snapshot what may change, change it, diff the snapshots.
         let before = Snapshot::take(self, &touched, &members, &pillars, &focus);
-
         for &i in &touched {
             self.update_key_result(i);
         }
-        for m in &members {
+        for &m in &members {
             self.update_member(m);
         }
         for &k in &pillars {
             self.update_pillar(k);
         }
-        for f in &focus {
-            self.update_focus(f);
+        for &mf in &focus {
+            self.update_focus(mf);
         }
         self.update_totals();
-
         let after = Snapshot::take(self, &touched, &members, &pillars, &focus);
+
+        let mut ops = Vec::new();
+        let mut path = Vec::new();
         for ((section, key), old) in before.0 {
             path.clear();
             path.push(section.to_owned());
@@ -210,6 +199,10 @@ impl Live {
         ops
     }
 
+    fn member_iso3(&self, m: u32) -> &str {
+        &self.facts.members[m as usize].iso3
+    }
+
     fn update_key_result(&mut self, i: usize) {
         let k = &self.facts.key_results[i];
         let latest = self.latest[i].as_ref();
@@ -222,7 +215,7 @@ impl Live {
         let doc = self
             .doc
             .key_results
-            .get_mut(&k.key())
+            .get_mut(&self.facts.links.kr_keys[i])
             .expect("every key result has an entry");
         let old_status = doc.status;
         doc.actual = latest.map(|l| l.value);
@@ -231,7 +224,7 @@ impl Live {
         doc.status = Status::of(p);
         let new_status = doc.status;
         if old_status != new_status {
-            let member = self.doc.members.get_mut(&k.iso3).expect("member entry");
+            let member = self.doc.members.get_mut(&*k.iso3).expect("member entry");
             member.status_counts.remove(old_status);
             member.status_counts.add(new_status, 1);
             let pillar = self
@@ -249,12 +242,12 @@ impl Live {
         }
     }
 
-    /// `S(m,k)` and coverage from the member's key results in the pillar.
+    /// `S(m,k)` and coverage from the member's key results in the pillar (or focus area).
     fn cell(&self, krs: &[usize]) -> (Option<f64>, Option<f64>) {
         let (mut num, mut den, mut with) = (0.0, 0.0, 0usize);
         for &i in krs {
             let k = &self.facts.key_results[i];
-            if let Some(p) = self.doc.key_results[&k.key()].progress {
+            if let Some(p) = self.doc.key_results[&self.facts.links.kr_keys[i]].progress {
                 num += k.weight * score(p);
                 den += k.weight;
                 with += 1;
@@ -267,39 +260,35 @@ impl Live {
         )
     }
 
-    fn member_focus_score(&self, key: &(String, String)) -> Option<f64> {
-        self.cell(&self.member_focus[key]).0
-    }
-
-    fn update_member(&mut self, iso3: &str) {
+    fn update_member(&mut self, m: u32) {
+        let iso3 = self.member_iso3(m).to_owned();
         for k in 1..=4 {
-            let Some(krs) = self.cells.get(&(iso3.to_owned(), k)) else {
+            let Some(krs) = self.cells.get(&(m, k)) else {
                 continue;
             };
             let (s, c) = self.cell(krs);
             let cell = self
                 .doc
                 .members
-                .get_mut(iso3)
-                .and_then(|m| m.pillars.get_mut(&k.to_string()))
+                .get_mut(&iso3)
+                .and_then(|d| d.pillars.get_mut(&k.to_string()))
                 .expect("member cell");
             cell.score = s;
             cell.coverage = c;
         }
-        let (reported, expected) = self.completeness_of(iso3);
-        let m = self.doc.members.get_mut(iso3).expect("member entry");
-        m.score = mean(m.pillars.values().map(|c| c.score)).0;
-        m.reported = reported;
-        m.expected = expected;
-        m.completeness = (expected > 0).then(|| reported as f64 / expected as f64);
+        let (reported, expected) = self.completeness_of(m);
+        let d = self.doc.members.get_mut(&iso3).expect("member entry");
+        d.score = mean(d.pillars.values().map(|c| c.score)).0;
+        d.reported = reported;
+        d.expected = expected;
+        d.completeness = (expected > 0).then(|| reported as f64 / expected as f64);
     }
 
-    fn completeness_of(&self, iso3: &str) -> (usize, usize) {
+    fn completeness_of(&self, m: u32) -> (usize, usize) {
         let (mut reported, mut expected) = (0, 0);
         for k in 1..=4 {
-            for &i in self.cells.get(&(iso3.to_owned(), k)).into_iter().flatten() {
-                let kr = &self.facts.key_results[i];
-                if kr.targets.contains_key(&self.period) {
+            for &i in self.cells.get(&(m, k)).into_iter().flatten() {
+                if self.facts.key_results[i].targets.contains_key(&self.period) {
                     expected += 1;
                     reported += usize::from(self.latest[i].is_some());
                 }
@@ -316,22 +305,23 @@ impl Live {
         p.members_scored = n;
     }
 
-    fn update_focus(&mut self, fkey: &str) {
-        let members: Vec<String> = self.focus_members[fkey].iter().cloned().collect();
-        for m in members {
-            let key = (m, fkey.to_owned());
-            let s = self.member_focus_score(&key);
-            self.focus_scores.insert(key, s);
-        }
+    /// The member's score in the focus area, then the area's mean over its members.
+    fn update_focus(&mut self, (m, f): (u32, u32)) {
+        let s = self.cell(&self.member_focus[&(m, f)]).0;
+        self.focus_scores.insert((m, f), s);
         let (s, n) = mean(
-            self.focus_members[fkey]
+            self.focus_members[f as usize]
                 .iter()
-                .map(|m| self.focus_scores[&(m.clone(), fkey.to_owned())]),
+                .map(|&m| self.focus_scores[&(m, f)]),
         );
-        let label = &self.labels[fkey];
-        let f = self.doc.focus_areas.get_mut(label).expect("focus entry");
-        f.score = s;
-        f.members = n;
+        let label = &self.facts.links.focus_labels[f as usize];
+        let doc = self
+            .doc
+            .focus_areas
+            .get_mut(&**label)
+            .expect("focus entry");
+        doc.score = s;
+        doc.members = n;
     }
 
     fn update_totals(&mut self) {
@@ -353,25 +343,26 @@ impl Snapshot {
     fn take(
         live: &Live,
         krs: &BTreeSet<usize>,
-        members: &BTreeSet<String>,
+        members: &BTreeSet<u32>,
         pillars: &BTreeSet<i64>,
-        focus: &BTreeSet<String>,
+        focus: &BTreeSet<(u32, u32)>,
     ) -> Self {
         let d = &live.doc;
         let mut s = std::collections::BTreeMap::new();
         let v = |x: &dyn erased::Ser| x.value();
         for &i in krs {
-            let key = live.facts.key_results[i].key();
-            s.insert(("key_results", key.clone()), v(&d.key_results[&key]));
+            let key = &live.facts.links.kr_keys[i];
+            s.insert(("key_results", key.to_string()), v(&d.key_results[key]));
         }
-        for m in members {
-            s.insert(("members", m.clone()), v(&d.members[m]));
+        for &m in members {
+            let iso3 = live.member_iso3(m);
+            s.insert(("members", iso3.to_owned()), v(&d.members[iso3]));
         }
         for k in pillars {
             s.insert(("pillars", k.to_string()), v(&d.pillars[&k.to_string()]));
         }
-        for f in focus {
-            let label = live.labels[f].clone();
+        for &(_, f) in focus {
+            let label = live.facts.links.focus_labels[f as usize].to_string();
             s.insert(("focus_areas", label.clone()), v(&d.focus_areas[&label]));
         }
         s.insert(("overall", String::new()), v(&d.overall));

@@ -67,7 +67,7 @@ impl Store {
             code,
             year,
             value,
-            reported_at,
+            reported_at: reported_at.into(),
             rev,
             kr: UNLINKED,
         })
@@ -103,7 +103,7 @@ impl Store {
             code,
             year,
             value,
-            reported_at,
+            reported_at: reported_at.into(),
             rev,
             kr: UNLINKED,
         })
@@ -178,12 +178,12 @@ async fn current_primers(conn: &mut AnyConnection, facts: &mut Facts) -> Result<
                 targets: targets
                     .remove(&(iso3.clone(), code.clone()))
                     .unwrap_or_default(),
-                iso3,
-                code,
+                iso3: iso3.into(),
+                code: code.into(),
                 pillar,
-                focus_area,
-                title,
-                unit,
+                focus_area: focus_area.into(),
+                title: title.into(),
+                unit: unit.into(),
                 increase: direction == "increase",
                 baseline,
                 weight,
@@ -219,12 +219,12 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
             .insert(iso3.clone(), (p.status.as_str().to_owned(), p.focus_areas));
         for k in p.key_results {
             facts.key_results.push(KrFact {
-                iso3: iso3.clone(),
-                code: k.code.as_str().to_owned(),
+                iso3: iso3.as_str().into(),
+                code: k.code.as_str().into(),
                 pillar: k.pillar.get(),
-                focus_area: k.focus_area,
-                title: k.title,
-                unit: k.unit,
+                focus_area: k.focus_area.into(),
+                title: k.title.into(),
+                unit: k.unit.into(),
                 increase: k.direction == crate::domain::Direction::Increase,
                 baseline: k.baseline_value.map(|b| b.get()),
                 weight: k.weight.get(),
