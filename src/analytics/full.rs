@@ -123,9 +123,12 @@ fn count() -> Expr {
 pub fn compute(facts: &Facts, period: i64, generated_at: String) -> PolarsResult<Dashboard> {
     let krs = kr_frame(facts, period)?;
     let latest = latest_actuals(facts, period)?;
+    // Row i of the result must stay key result i (the document is assembled by position).
+    let mut keep_left = JoinArgs::new(JoinType::Left);
+    keep_left.maintain_order = MaintainOrderJoin::Left;
     let level = krs
         .lazy()
-        .left_join(latest, col("kr"), col("kr"))
+        .join(latest, [col("kr")], [col("kr")], keep_left)
         .with_column(progress().alias("p"))
         .with_columns([score().alias("s"), status().alias("status")])
         .collect()?;
@@ -414,12 +417,14 @@ fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> Pola
         f.level.column("actual")?.f64()?,
         f.level.column("row")?.u32()?,
     );
+    // Columns are walked with iterators: random access into a chunked array costs more.
+    let computed = p.iter().zip(status.iter()).zip(actual.iter()).zip(row.iter());
     let key_results = facts
         .key_results
         .iter()
         .zip(&facts.links.kr_keys)
-        .enumerate()
-        .map(|(i, (k, key))| {
+        .zip(computed)
+        .map(|((k, key), (((p, status), actual), row))| {
             let doc = KrDoc {
                 iso3: k.iso3.clone(),
                 code: k.code.clone(),
@@ -431,12 +436,10 @@ fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> Pola
                 weight: k.weight,
                 baseline: k.baseline,
                 target: k.targets.get(&period).copied(),
-                actual: actual.get(i),
-                reported_at: row
-                    .get(i)
-                    .map(|r| facts.actuals[r as usize].reported_at.clone()),
-                progress: p.get(i),
-                status: Status::ALL[status.get(i).unwrap_or(4) as usize],
+                actual,
+                reported_at: row.map(|r| facts.actuals[r as usize].reported_at.clone()),
+                progress: p,
+                status: Status::ALL[status.unwrap_or(4) as usize],
             };
             (key.clone(), doc)
         })
@@ -525,6 +528,31 @@ impl PrimerCounts {
             "submitted" => self.submitted += 1,
             "endorsed" => self.endorsed += 1,
             _ => self.none += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::metrics::progress;
+
+    /// At scale polars runs joins and group-bys in parallel; the document is assembled by
+    /// position, so every key result must still get its own numbers.
+    #[test]
+    fn every_key_result_gets_its_own_progress_at_scale() {
+        let facts = crate::analytics::synthetic::generate(200, 100, |_| 2);
+        let doc = compute(&facts, 2026, String::new()).unwrap();
+        let mut latest = vec![None; facts.key_results.len()];
+        for a in facts.actuals.iter().filter(|a| a.year == 2026) {
+            latest[a.kr as usize] = Some(a.value);
+        }
+        for (i, k) in facts.key_results.iter().enumerate() {
+            let d = &doc.key_results[&facts.links.kr_keys[i]];
+            assert_eq!((&*d.iso3, &*d.code), (&*k.iso3, &*k.code));
+            assert_eq!(d.actual, latest[i], "{}", facts.links.kr_keys[i]);
+            let p = progress(k.increase, k.baseline, k.targets.get(&2026).copied(), latest[i]);
+            assert_eq!(d.progress, p, "{}", facts.links.kr_keys[i]);
         }
     }
 }

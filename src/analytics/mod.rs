@@ -6,6 +6,7 @@
 //!   changes).
 //! - [`incremental`]: the document kept current report by report, without polars.
 //! - [`document`]: the dashboard document and the patch (ops) between two versions.
+//! - [`synthetic`]: generated facts for benchmarks and tests at scale.
 //! - [`productivity`]: labour productivity, TFP growth, ranks and the composite index from the
 //!   stored series (METRICS.md §3).
 
@@ -15,3 +16,4 @@ pub mod full;
 pub mod incremental;
 pub mod metrics;
 pub mod productivity;
+pub mod synthetic;
