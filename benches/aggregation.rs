@@ -15,9 +15,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use apo_dashboard::analytics::facts::{ActualFact, Facts, UNLINKED};
-use apo_dashboard::analytics::synthetic::{Rng, generate};
 use apo_dashboard::analytics::full;
 use apo_dashboard::analytics::incremental::Live;
+use apo_dashboard::analytics::synthetic::{Rng, generate};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Writes the facts for the DuckDB reference: one row per key result (with its 2026 target)
@@ -111,3 +111,7 @@ fn national(c: &mut Criterion) {
 
 criterion_group!(benches, workshop, national);
 criterion_main!(benches);
+
+// The same allocator as the binary (src/main.rs), so the figures are the service's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

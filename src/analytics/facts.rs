@@ -102,6 +102,8 @@ pub struct Links {
     /// Per key result: its document key, its member's index in `members`, its focus area's
     /// index in `focus_keys`.
     pub kr_keys: Vec<Text>,
+    /// Key-result indexes in the order of their keys.
+    pub kr_sorted: Vec<u32>,
     pub kr_member: Vec<u32>,
     pub kr_focus: Vec<u32>,
     /// Focus areas compared after trimming and case folding, and the label shown for each: the
@@ -109,6 +111,29 @@ pub struct Links {
     /// choice does not depend on input order.
     pub focus_keys: Vec<String>,
     pub focus_labels: Vec<Text>,
+    /// The linked reports of each year as columns, in report order.
+    pub year_reports: BTreeMap<i64, YearReports>,
+}
+
+/// One year's reports as columns: key-result index, value, and index in `Facts::actuals`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct YearReports {
+    pub kr: Vec<u32>,
+    pub value: Vec<f64>,
+    pub row: Vec<u32>,
+}
+
+impl Links {
+    /// Records report `row` of `Facts::actuals` (linked to `a.kr`).
+    pub fn add_report(&mut self, row: usize, a: &ActualFact) {
+        if a.kr == UNLINKED {
+            return;
+        }
+        let y = self.year_reports.entry(a.year).or_default();
+        y.kr.push(a.kr);
+        y.value.push(a.value);
+        y.row.push(row as u32);
+    }
 }
 
 impl Facts {
@@ -129,7 +154,11 @@ impl Facts {
             links
                 .kr_member
                 .push(members.get(&*k.iso3).copied().unwrap_or(UNLINKED));
-            let shown = k.focus_area.split_whitespace().collect::<Vec<_>>().join(" ");
+            let shown = k
+                .focus_area
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             let key = crate::domain::focus_area_key(&shown);
             let f = *focus.entry(key.clone()).or_insert_with(|| {
                 links.focus_keys.push(key);
@@ -141,11 +170,16 @@ impl Facts {
             }
             links.kr_focus.push(f);
         }
-        for a in &mut self.actuals {
+        links.kr_sorted = (0..self.key_results.len() as u32).collect();
+        links
+            .kr_sorted
+            .sort_unstable_by(|&a, &b| links.kr_keys[a as usize].cmp(&links.kr_keys[b as usize]));
+        for (row, a) in self.actuals.iter_mut().enumerate() {
             a.kr = index
                 .get(&(a.iso3.as_str(), a.code.as_str()))
                 .copied()
                 .unwrap_or(UNLINKED);
+            links.add_report(row, a);
         }
         self.links = links;
     }

@@ -13,7 +13,7 @@ use super::document::{
     BudgetDoc, CellDoc, Completeness, Dashboard, FocusDoc, KrDoc, MemberDoc, Overall, PillarDoc,
     PrimerCounts, StatusCounts,
 };
-use super::facts::{Facts, UNLINKED};
+use super::facts::{Facts, YearReports};
 use super::metrics::Status;
 use crate::domain::Pillar;
 
@@ -228,11 +228,23 @@ fn kr_frame(facts: &Facts, period: i64) -> PolarsResult<DataFrame> {
         vec![
             Column::new("kr".into(), (0..n as u32).collect::<Vec<_>>()),
             Column::new("member".into(), l.kr_member.clone()),
-            Column::new("pillar".into(), k.iter().map(|r| r.pillar).collect::<Vec<_>>()),
+            Column::new(
+                "pillar".into(),
+                k.iter().map(|r| r.pillar).collect::<Vec<_>>(),
+            ),
             Column::new("focus".into(), l.kr_focus.clone()),
-            Column::new("weight".into(), k.iter().map(|r| r.weight).collect::<Vec<_>>()),
-            Column::new("increase".into(), k.iter().map(|r| r.increase).collect::<Vec<_>>()),
-            Column::new("baseline".into(), k.iter().map(|r| r.baseline).collect::<Vec<_>>()),
+            Column::new(
+                "weight".into(),
+                k.iter().map(|r| r.weight).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "increase".into(),
+                k.iter().map(|r| r.increase).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "baseline".into(),
+                k.iter().map(|r| r.baseline).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "target".into(),
                 k.iter()
@@ -247,14 +259,13 @@ fn kr_frame(facts: &Facts, period: i64) -> PolarsResult<DataFrame> {
 /// (`Facts::actuals` is sorted by `reported_at`, then revision, and group-by keeps row order
 /// within a group).
 fn latest_actuals(facts: &Facts, period: i64) -> PolarsResult<LazyFrame> {
-    let (mut kr, mut value, mut at) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, a) in facts.actuals.iter().enumerate() {
-        if a.year == period && a.kr != UNLINKED {
-            kr.push(a.kr);
-            value.push(a.value);
-            at.push(i as u32);
-        }
-    }
+    let empty = YearReports::default();
+    let reports = facts.links.year_reports.get(&period).unwrap_or(&empty);
+    let (kr, value, at) = (
+        reports.kr.clone(),
+        reports.value.clone(),
+        reports.row.clone(),
+    );
     let n = kr.len();
     Ok(DataFrame::new(
         n,
@@ -295,7 +306,12 @@ fn counts_of(df: &DataFrame, i: usize) -> PolarsResult<StatusCounts> {
     Ok(c)
 }
 
-fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> PolarsResult<Dashboard> {
+fn assemble(
+    facts: &Facts,
+    period: i64,
+    generated_at: String,
+    f: Frames,
+) -> PolarsResult<Dashboard> {
     let usize_at = |df: &DataFrame, name: &str, i: usize| -> PolarsResult<usize> {
         Ok(df.column(name)?.i64()?.get(i).unwrap_or(0) as usize)
     };
@@ -342,8 +358,10 @@ fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> Pola
         f.cells.column("krs")?.i64()?,
     );
     for i in 0..f.cells.height() {
-        let (Some(m), Some(k)) = (idx(member, i)?.and_then(|m| members.get_mut(m)), pillar.get(i))
-        else {
+        let (Some(m), Some(k)) = (
+            idx(member, i)?.and_then(|m| members.get_mut(m)),
+            pillar.get(i),
+        ) else {
             continue;
         };
         let n = krs.get(i).unwrap_or(0);
@@ -417,14 +435,18 @@ fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> Pola
         f.level.column("actual")?.f64()?,
         f.level.column("row")?.u32()?,
     );
-    // Columns are walked with iterators: random access into a chunked array costs more.
-    let computed = p.iter().zip(status.iter()).zip(actual.iter()).zip(row.iter());
+    // Entries are produced in key order (Links::kr_sorted), so that building the map does
+    // not sort 100,000 large entries by moving them.
+    let p: Vec<Option<f64>> = p.iter().collect();
+    let status: Vec<Option<i32>> = status.iter().collect();
+    let actual: Vec<Option<f64>> = actual.iter().collect();
+    let row: Vec<Option<u32>> = row.iter().collect();
     let key_results = facts
-        .key_results
+        .links
+        .kr_sorted
         .iter()
-        .zip(&facts.links.kr_keys)
-        .zip(computed)
-        .map(|((k, key), (((p, status), actual), row))| {
+        .map(|&i| {
+            let (i, k) = (i as usize, &facts.key_results[i as usize]);
             let doc = KrDoc {
                 iso3: k.iso3.clone(),
                 code: k.code.clone(),
@@ -436,12 +458,12 @@ fn assemble(facts: &Facts, period: i64, generated_at: String, f: Frames) -> Pola
                 weight: k.weight,
                 baseline: k.baseline,
                 target: k.targets.get(&period).copied(),
-                actual,
-                reported_at: row.map(|r| facts.actuals[r as usize].reported_at.clone()),
-                progress: p,
-                status: Status::ALL[status.unwrap_or(4) as usize],
+                actual: actual[i],
+                reported_at: row[i].map(|r| facts.actuals[r as usize].reported_at.clone()),
+                progress: p[i],
+                status: Status::ALL[status[i].unwrap_or(4) as usize],
             };
-            (key.clone(), doc)
+            (facts.links.kr_keys[i].clone(), doc)
         })
         .collect();
 
@@ -551,7 +573,12 @@ mod tests {
             let d = &doc.key_results[&facts.links.kr_keys[i]];
             assert_eq!((&*d.iso3, &*d.code), (&*k.iso3, &*k.code));
             assert_eq!(d.actual, latest[i], "{}", facts.links.kr_keys[i]);
-            let p = progress(k.increase, k.baseline, k.targets.get(&2026).copied(), latest[i]);
+            let p = progress(
+                k.increase,
+                k.baseline,
+                k.targets.get(&2026).copied(),
+                latest[i],
+            );
             assert_eq!(d.progress, p, "{}", facts.links.kr_keys[i]);
         }
     }

@@ -114,18 +114,22 @@ impl Live {
         let mut touched = BTreeSet::new();
         for a in actuals {
             let found = self.index.get(kr_key(&a.iso3, &a.code).as_str()).copied();
-            self.facts.actuals.push(ActualFact {
+            let linked = ActualFact {
                 kr: found.map_or(UNLINKED, |i| i as u32),
                 ..a.clone()
-            });
+            };
+            self.facts
+                .links
+                .add_report(self.facts.actuals.len(), &linked);
+            self.facts.actuals.push(linked);
             let Some(i) = found.filter(|_| a.year == self.period) else {
                 continue;
             };
             // Reports come in report order (reported_at, revision, then insertion within a
             // revision), so one that ties with the current one is later and wins.
-            let newer = self.latest[i].as_ref().is_none_or(|l| {
-                (&*a.reported_at, a.rev) >= (&*l.reported_at, l.rev)
-            });
+            let newer = self.latest[i]
+                .as_ref()
+                .is_none_or(|l| (&*a.reported_at, a.rev) >= (&*l.reported_at, l.rev));
             if newer {
                 self.latest[i] = Some(Latest {
                     value: a.value,
@@ -315,11 +319,7 @@ impl Live {
                 .map(|&m| self.focus_scores[&(m, f)]),
         );
         let label = &self.facts.links.focus_labels[f as usize];
-        let doc = self
-            .doc
-            .focus_areas
-            .get_mut(&**label)
-            .expect("focus entry");
+        let doc = self.doc.focus_areas.get_mut(&**label).expect("focus entry");
         doc.score = s;
         doc.members = n;
     }

@@ -106,4 +106,3 @@ pub fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> F
     facts.link();
     facts
 }
-
