@@ -47,25 +47,20 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
-    pub fn add(&mut self, s: Status, n: usize) {
-        let slot = match s {
+    fn slot(&mut self, s: Status) -> &mut usize {
+        match s {
             Status::Achieved => &mut self.achieved,
             Status::OnTrack => &mut self.on_track,
             Status::AtRisk => &mut self.at_risk,
             Status::OffTrack => &mut self.off_track,
             Status::NoData => &mut self.no_data,
-        };
-        *slot += n;
+        }
+    }
+    pub fn add(&mut self, s: Status, n: usize) {
+        *self.slot(s) += n;
     }
     pub fn remove(&mut self, s: Status) {
-        let slot = match s {
-            Status::Achieved => &mut self.achieved,
-            Status::OnTrack => &mut self.on_track,
-            Status::AtRisk => &mut self.at_risk,
-            Status::OffTrack => &mut self.off_track,
-            Status::NoData => &mut self.no_data,
-        };
-        *slot -= 1;
+        *self.slot(s) -= 1;
     }
 }
 

@@ -54,24 +54,7 @@ impl Store {
         } else {
             logged_state(conn, rev, &mut facts).await?;
         }
-        facts.actuals = sqlx::query_as::<_, (String, String, i64, f64, String, i64)>(
-            "SELECT iso3, kr_code, year, value, reported_at, rev FROM actuals WHERE rev <= $1
-             ORDER BY reported_at, rev, id",
-        )
-        .bind(rev)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(iso3, code, year, value, reported_at, rev)| ActualFact {
-            iso3,
-            code,
-            year,
-            value,
-            reported_at: reported_at.into(),
-            rev,
-            kr: UNLINKED,
-        })
-        .collect();
+        facts.actuals = reports(conn, -1, rev).await?;
         facts.link();
         facts.recent = recent(conn, rev, RECENT as i64).await?;
         tx.rollback().await?;
@@ -90,12 +73,21 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let changes = rows.into_iter().map(to_recent).collect();
-        let actuals = sqlx::query_as::<_, (String, String, i64, f64, String, i64)>(
-            "SELECT iso3, kr_code, year, value, reported_at, rev FROM actuals WHERE rev > $1
-             ORDER BY reported_at, rev, id",
+        let actuals = reports(&mut conn, after, i64::MAX).await?;
+        Ok((changes, actuals))
+    }
+}
+
+/// The reports with a revision in (`after`, `upto`], in report order.
+async fn reports(conn: &mut AnyConnection, after: i64, upto: i64) -> Result<Vec<ActualFact>> {
+    Ok(
+        sqlx::query_as::<_, (String, String, i64, f64, String, i64)>(
+            "SELECT iso3, kr_code, year, value, reported_at, rev FROM actuals
+         WHERE rev > $1 AND rev <= $2 ORDER BY reported_at, rev, id",
         )
         .bind(after)
-        .fetch_all(&mut *conn)
+        .bind(upto)
+        .fetch_all(conn)
         .await?
         .into_iter()
         .map(|(iso3, code, year, value, reported_at, rev)| ActualFact {
@@ -107,9 +99,8 @@ impl Store {
             rev,
             kr: UNLINKED,
         })
-        .collect();
-        Ok((changes, actuals))
-    }
+        .collect(),
+    )
 }
 
 type AuditRow = (i64, String, String, String, String, String, Option<String>);
