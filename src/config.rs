@@ -29,6 +29,20 @@ pub struct ServeConfig {
     /// the database is empty. An empty database stays empty without it.
     #[arg(long, env = "APO_DEMO")]
     pub demo: bool,
+    /// Origins besides this server's own allowed to open the live WebSocket (repeat the flag,
+    /// or comma-separate in the environment; "*" allows any).
+    #[arg(
+        long = "allowed-origin",
+        env = "APO_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Most live WebSocket connections served at once; more are refused with 503.
+    #[arg(long, env = "APO_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Seconds between heartbeats on live connections (DESIGN.md: at most 15).
+    #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
+    pub heartbeat_secs: u64,
     /// Let anyone read the dashboard without a credential (a meeting room on a closed network).
     /// Access control is not built yet, so today every read is public either way.
     #[arg(long, env = "APO_PUBLIC_READ")]
@@ -42,6 +56,9 @@ impl ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database: DatabaseConfig { url: url.into() },
             demo: false,
+            allowed_origins: Vec::new(),
+            max_connections: 20_000,
+            heartbeat_secs: 15,
             public_read: false,
         }
     }

@@ -73,6 +73,10 @@ pub enum Error {
     /// 400: the body is not JSON (or not UTF-8, or not the expected shape at all).
     #[error("malformed request: {0}")]
     Malformed(String, Vec<Detail>),
+    /// 403: the request is understood but not allowed (e.g. a foreign origin on the live
+    /// endpoint).
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: the resource named in the path does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -114,6 +118,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(..) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -128,6 +133,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Malformed(..) => "malformed_request",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(..) => "conflict",
             Self::TooLarge(_) => "payload_too_large",

@@ -19,6 +19,7 @@
 //! - [`http`]: the REST API, one file per resource, and the OpenAPI document built from it.
 //! - [`aggregator`]: the task that keeps the dashboard current and publishes patches.
 //! - [`analytics`]: the only polars code: the dashboard's numbers and productivity measures.
+//! - [`live`]: the hub that serializes each patch once and fans it out to the sockets.
 //! - [`import`]: primer workbooks (CSV tables) and series files, all-or-nothing and idempotent.
 //! - [`demo`]: the demo data set embedded in the binary, for `serve --demo`.
 //! - [`cli`]: the `apo-dashboard` command line.
@@ -32,6 +33,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod live;
 pub mod model;
 pub mod startup;
 pub mod store;

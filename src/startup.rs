@@ -3,6 +3,8 @@
 //! until the token is cancelled. Tests build one on port 0 and cancel it themselves.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::response::Html;
@@ -13,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aggregator::Aggregator;
 use crate::config::ServeConfig;
+use crate::http::live::LiveConfig;
 use crate::http::{self, AppState};
+use crate::live::Hub;
 use crate::store::{Store, redact};
 
 /// Pending connections the kernel may queue. The default (128 on many systems) left clients
@@ -41,10 +45,24 @@ impl Application {
         }
         let tasks = CancellationToken::new();
         let aggregator = Aggregator::start(store.clone(), tasks.clone()).await?;
+        let hub = Hub::start(
+            aggregator.clone(),
+            Duration::from_secs(config.heartbeat_secs),
+            tasks.clone(),
+        );
+        let live_config = Arc::new(LiveConfig {
+            allowed_origins: config.allowed_origins.clone(),
+            max_connections: config.max_connections,
+        });
         let listener = bind(config.addr)?;
         Ok(Self {
             listener,
-            state: AppState { store, aggregator },
+            state: AppState {
+                store,
+                aggregator,
+                hub,
+                live_config,
+            },
             tasks,
         })
     }
@@ -61,14 +79,16 @@ impl Application {
 
     /// The addresses a person opens, one per line.
     pub fn urls(&self) -> String {
-        let base = format!("http://{}", self.local_addr());
+        let addr = self.local_addr();
+        let base = format!("http://{addr}");
         format!(
             "APO Productivity Dashboard is running.\n  \
-             home:     {base}/\n  \
-             API:      {base}/api/v1/members\n  \
+             home:      {base}/\n  \
+             API:       {base}/api/v1/members\n  \
              dashboard: {base}/api/v1/dashboard\n  \
-             OpenAPI:  {base}/api/v1/openapi.json\n  \
-             health:   {base}/healthz"
+             live:      ws://{addr}/api/v1/live\n  \
+             OpenAPI:   {base}/api/v1/openapi.json\n  \
+             health:    {base}/healthz"
         )
     }
 
@@ -83,8 +103,15 @@ impl Application {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
+        // On shutdown the background tasks stop first: live sockets close with 1001 (going
+        // away), so that the graceful shutdown does not wait for them.
+        let tasks = self.tasks.clone();
+        let stopping = async move {
+            shutdown.cancelled().await;
+            tasks.cancel();
+        };
         let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .with_graceful_shutdown(stopping)
             .await
             .context("serving HTTP");
         self.tasks.cancel();

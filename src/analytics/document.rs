@@ -161,7 +161,7 @@ pub struct PrimerCounts {
 }
 
 /// One change to the document: set the value at a path, or remove it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Op {
     Set {

@@ -10,6 +10,7 @@ mod audit;
 mod budgets;
 mod dashboard;
 mod health;
+pub mod live;
 mod primers;
 mod productivity;
 mod projects;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub store: Store,
     /// Keeps the dashboard documents current and publishes their patches.
     pub aggregator: crate::aggregator::Aggregator,
+    /// Fans the patches out to the live sockets.
+    pub hub: crate::live::Hub,
+    pub live_config: std::sync::Arc<live::LiveConfig>,
 }
 
 #[derive(OpenApi)]
@@ -77,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     );
+    let api = api.merge(live::router());
     Router::new()
         .nest("/api/v1", api.fallback(api_not_found))
         .merge(health::router())

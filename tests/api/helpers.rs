@@ -129,9 +129,14 @@ pub async fn spawn_demo_app(backend: Backend) -> TestApp {
 }
 
 async fn spawn(backend: Backend, demo: bool) -> TestApp {
+    spawn_with(backend, |c| c.demo = demo).await
+}
+
+/// A server over an empty database, with `configure` applied to its configuration.
+pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let (url, dir) = fresh_database(backend).await;
     let mut config = ServeConfig::for_database(url.clone());
-    config.demo = demo;
+    configure(&mut config);
     let app = Application::build(&config)
         .await
         .expect("application builds");

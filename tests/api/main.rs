@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod dashboard;
 mod import;
+mod live;
 mod primers;
 mod productivity;
 mod reference;

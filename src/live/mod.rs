@@ -1,0 +1,221 @@
+//! The live hub: turns the aggregator's updates into wire frames once, and fans them out.
+//!
+//! Each patch is serialized once and the same bytes go to every socket of its period (through a
+//! bounded broadcast channel: a socket that falls behind is told it lagged and is sent a fresh
+//! snapshot instead of blocking the others). A ring of recent patches per period answers
+//! resumes; the snapshot of each revision is serialized once and shared. One task sends the
+//! heartbeat to every socket. The wire protocol is DESIGN.md's "Live" section.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::aggregator::{Aggregator, Update};
+use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+
+/// Patches kept per period for resumes.
+pub const RING: usize = 512;
+/// Frames a socket may fall behind before it is resynchronised with a snapshot.
+pub const QUEUE: usize = 256;
+
+/// A frame for the sockets of one period.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Revision the frame brings the client to (heartbeats: the current one).
+    pub rev: i64,
+    /// For a patch: the revision it applies to.
+    pub base: Option<i64>,
+    pub text: Utf8Bytes,
+}
+
+/// A cheap-to-clone handle on the hub.
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    aggregator: Aggregator,
+    periods: BTreeMap<i64, Period>,
+    viewers: AtomicUsize,
+    /// Cancelled when the server stops: sockets close with 1001 (going away).
+    pub closing: CancellationToken,
+}
+
+struct Period {
+    frames: broadcast::Sender<Frame>,
+    /// Recent patches in revision order. A std mutex: held for a push or a copy, never across
+    /// an await.
+    ring: Mutex<VecDeque<Frame>>,
+    snapshot: Mutex<Option<Frame>>,
+}
+
+impl Hub {
+    /// Starts forwarding the aggregator's updates and the heartbeat until `closing`.
+    pub fn start(aggregator: Aggregator, heartbeat: Duration, closing: CancellationToken) -> Self {
+        let periods = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
+            .map(|p| {
+                (
+                    p,
+                    Period {
+                        frames: broadcast::channel(QUEUE).0,
+                        ring: Mutex::new(VecDeque::with_capacity(RING)),
+                        snapshot: Mutex::new(None),
+                    },
+                )
+            })
+            .collect();
+        let hub = Self {
+            shared: Arc::new(Shared {
+                aggregator,
+                periods,
+                viewers: AtomicUsize::new(0),
+                closing,
+            }),
+        };
+        tokio::spawn(hub.clone().forward());
+        tokio::spawn(hub.clone().beat(heartbeat));
+        hub
+    }
+
+    pub fn closing(&self) -> &CancellationToken {
+        &self.shared.closing
+    }
+
+    pub fn viewers(&self) -> usize {
+        self.shared.viewers.load(Ordering::Relaxed)
+    }
+
+    /// Counts a viewer for as long as the guard lives.
+    pub fn join(&self) -> ViewerGuard {
+        self.shared.viewers.fetch_add(1, Ordering::Relaxed);
+        ViewerGuard(self.clone())
+    }
+
+    /// Frames of `period` from now on. Subscribe before taking a snapshot, so nothing falls
+    /// between the two.
+    pub fn subscribe(&self, period: i64) -> Option<broadcast::Receiver<Frame>> {
+        Some(self.shared.periods.get(&period)?.frames.subscribe())
+    }
+
+    /// The current snapshot frame of `period`, serialized once per revision.
+    pub fn snapshot(&self, period: i64) -> Option<Frame> {
+        let p = self.shared.periods.get(&period)?;
+        let rev = self.shared.aggregator.rev();
+        let mut cached = p.snapshot.lock().expect("not poisoned");
+        if let Some(f) = cached.as_ref().filter(|f| f.rev == rev) {
+            return Some(f.clone());
+        }
+        let doc = self.shared.aggregator.document_json(period)?;
+        let mut text = Vec::with_capacity(doc.len() + 48);
+        text.extend_from_slice(format!(r#"{{"type":"snapshot","rev":{rev},"data":"#).as_bytes());
+        text.extend_from_slice(&doc);
+        text.push(b'}');
+        let frame = Frame {
+            rev,
+            base: None,
+            text: Utf8Bytes::try_from(text).expect("JSON is UTF-8"),
+        };
+        *cached = Some(frame.clone());
+        Some(frame)
+    }
+
+    /// The patches after `since`, if the ring still holds all of them (an empty list when
+    /// `since` is current); `None` when a snapshot is needed instead.
+    pub fn patches_since(&self, period: i64, since: i64) -> Option<Vec<Frame>> {
+        let p = self.shared.periods.get(&period)?;
+        let ring = p.ring.lock().expect("not poisoned");
+        let current = ring.back().map_or(self.shared.aggregator.rev(), |f| f.rev);
+        if since == current {
+            return Some(Vec::new());
+        }
+        let first = ring.front()?;
+        if since < first.base.unwrap_or(first.rev) || since > current {
+            return None;
+        }
+        Some(ring.iter().filter(|f| f.rev > since).cloned().collect())
+    }
+
+    async fn forward(self) {
+        let mut updates = self.shared.aggregator.subscribe();
+        loop {
+            let update = tokio::select! {
+                _ = self.shared.closing.cancelled() => return,
+                u = updates.recv() => u,
+            };
+            match update {
+                Ok(u) => self.publish(&u),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    // Sockets will see a gap in `base` and ask to resume; the ring cannot
+                    // bridge it, so they get a snapshot.
+                    tracing::warn!(skipped = n, "live hub fell behind the aggregator");
+                    for p in self.shared.periods.values() {
+                        p.ring.lock().expect("not poisoned").clear();
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    fn publish(&self, u: &Update) {
+        let Some(p) = self.shared.periods.get(&u.period) else {
+            return;
+        };
+        let text = serde_json::to_string(&serde_json::json!({
+            "type": "patch", "rev": u.rev, "base": u.base, "ops": u.ops, "events": u.events,
+        }))
+        .expect("patches serialize");
+        let frame = Frame {
+            rev: u.rev,
+            base: Some(u.base),
+            text: text.into(),
+        };
+        {
+            let mut ring = p.ring.lock().expect("not poisoned");
+            if ring.len() == RING {
+                ring.pop_front();
+            }
+            ring.push_back(frame.clone());
+        }
+        // No receiver is fine: nobody watches this period.
+        let _ = p.frames.send(frame);
+    }
+
+    async fn beat(self, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = self.shared.closing.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let rev = self.shared.aggregator.rev();
+            let text = format!(
+                r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
+                self.viewers()
+            );
+            for p in self.shared.periods.values() {
+                let _ = p.frames.send(Frame {
+                    rev,
+                    base: None,
+                    text: text.as_str().into(),
+                });
+            }
+        }
+    }
+}
+
+/// Decrements the viewer count when a socket ends, however it ends.
+pub struct ViewerGuard(Hub);
+
+impl Drop for ViewerGuard {
+    fn drop(&mut self) {
+        self.0.shared.viewers.fetch_sub(1, Ordering::Relaxed);
+    }
+}

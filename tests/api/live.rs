@@ -1,0 +1,313 @@
+//! `GET /api/v1/live` with real WebSocket clients (tokio-tungstenite) against the real server.
+
+use std::time::Duration;
+
+use apo_dashboard::analytics::document::{Op, apply};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+
+use crate::dashboard::{assert_same, comparable};
+use crate::helpers::{Backend, TestApp, primer, spawn_app, spawn_with};
+
+crate::on_both_backends!(
+    a_snapshot_comes_first_then_a_patch_after_a_post,
+    snapshot_and_patches_equal_the_dashboard_after_many_changes,
+    a_client_resumes_with_the_missed_patches_or_a_snapshot,
+    a_client_that_does_not_read_delays_no_one_and_converges,
+    the_period_switches_on_the_same_socket,
+    heartbeats_carry_the_viewer_count,
+    a_foreign_origin_is_refused,
+    shutdown_closes_sockets_with_going_away,
+);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A live client that keeps the document as the protocol says a browser does.
+struct Client {
+    ws: Socket,
+    doc: Value,
+    rev: i64,
+}
+
+async fn connect(app: &TestApp, query: &str) -> Client {
+    let url = app.base.replace("http://", "ws://") + "/api/v1/live" + query;
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connects");
+    Client {
+        ws,
+        doc: Value::Null,
+        rev: -1,
+    }
+}
+
+impl Client {
+    /// The next JSON frame, skipping pings.
+    async fn next(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+                .await
+                .expect("a frame within 10 s")
+                .expect("the socket is open")
+                .expect("a frame");
+            match msg {
+                Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Reads frames, applying snapshots and patches, until the document is at `rev`.
+    async fn until(&mut self, rev: i64) {
+        while self.rev < rev {
+            let f = self.next().await;
+            match f["type"].as_str().unwrap() {
+                "snapshot" => {
+                    self.rev = f["rev"].as_i64().unwrap();
+                    self.doc = f["data"].clone();
+                }
+                "patch" => {
+                    assert_eq!(f["base"].as_i64().unwrap(), self.rev, "patch chains: {f}");
+                    let ops: Vec<Op> = serde_json::from_value(f["ops"].clone()).unwrap();
+                    apply(&mut self.doc, &ops);
+                    self.rev = f["rev"].as_i64().unwrap();
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(self.rev, rev);
+    }
+
+    async fn send(&mut self, v: Value) {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+}
+
+async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
+    let r = app
+        .post(
+            "/actuals",
+            &json!({"iso3": "VNM", "kr_code": kr, "year": 2026, "value": value}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["rev"].as_i64().unwrap()
+}
+
+async fn with_primer(b: Backend) -> TestApp {
+    let app = spawn_app(b).await;
+    assert_eq!(
+        app.put("/primers/VNM", &primer("VNM", "draft", 4))
+            .await
+            .status,
+        200
+    );
+    app.dashboard_when_current(2026).await;
+    app
+}
+
+async fn a_snapshot_comes_first_then_a_patch_after_a_post(b: Backend) {
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "?period=2026").await;
+    let first = c.next().await;
+    assert_eq!(first["type"], "snapshot");
+    assert_eq!(first["rev"], 1);
+    assert_eq!(first["data"]["period"], 2026);
+    c.rev = 1;
+    c.doc = first["data"].clone();
+    let rev = post_report(&app, "VNM-KR1", 105.0).await;
+    let patch = c.next().await;
+    assert_eq!(patch["type"], "patch", "{patch}");
+    assert_eq!(
+        (patch["base"].as_i64(), patch["rev"].as_i64()),
+        (Some(1), Some(rev))
+    );
+    assert_eq!(patch["events"][0]["entity"], "actual");
+    c.rev = 1;
+    let ops: Vec<Op> = serde_json::from_value(patch["ops"].clone()).unwrap();
+    apply(&mut c.doc, &ops);
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(c.doc),
+        &comparable(now),
+        "snapshot + patch vs GET /dashboard",
+    );
+    app.stop().await;
+}
+
+async fn snapshot_and_patches_equal_the_dashboard_after_many_changes(b: Backend) {
+    let app = with_primer(b).await;
+    assert_eq!(
+        app.put("/primers/LAO", &primer("LAO", "draft", 2))
+            .await
+            .status,
+        200
+    );
+    let mut c = connect(&app, "").await;
+    for i in 0..30 {
+        if i % 7 == 3 {
+            let mut p = primer("LAO", "draft", 2 + i % 3);
+            p["national_context"] = json!(format!("Edit {i}"));
+            assert_eq!(app.put("/primers/LAO", &p).await.status, 200);
+        } else {
+            post_report(&app, &format!("VNM-KR{}", i % 4 + 1), 100.0 + i as f64).await;
+        }
+    }
+    let rev = app.store.current_rev().await.unwrap();
+    c.until(rev).await;
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(c.doc),
+        &comparable(now),
+        "live copy vs GET /dashboard",
+    );
+    app.stop().await;
+}
+
+async fn a_client_resumes_with_the_missed_patches_or_a_snapshot(b: Backend) {
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "").await;
+    c.until(1).await;
+    post_report(&app, "VNM-KR1", 101.0).await;
+    c.until(app.store.current_rev().await.unwrap()).await;
+    let (held, doc) = (c.rev, c.doc.clone());
+    drop(c);
+    for v in [102.0, 103.0, 104.0] {
+        post_report(&app, "VNM-KR2", v).await;
+    }
+    let rev = app.store.current_rev().await.unwrap();
+    app.dashboard_when_current(2026).await;
+    // Reconnecting with ?since: only patches, chained from the held revision.
+    let mut r = connect(&app, &format!("?since={held}")).await;
+    let first = r.next().await;
+    assert_eq!(first["type"], "patch", "{first}");
+    assert_eq!(first["base"].as_i64(), Some(held));
+    r.doc = doc;
+    r.rev = held;
+    let ops: Vec<Op> = serde_json::from_value(first["ops"].clone()).unwrap();
+    apply(&mut r.doc, &ops);
+    r.rev = first["rev"].as_i64().unwrap();
+    r.until(rev).await;
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(&comparable(r.doc.clone()), &comparable(now), "resumed copy");
+    // The ring holds every patch since the server started: a resume from 0 is patches.
+    r.send(json!({"type": "resume", "since": 0})).await;
+    let again = r.next().await;
+    assert_eq!(
+        (again["type"].as_str(), again["base"].as_i64()),
+        (Some("patch"), Some(0))
+    );
+    // A revision the ring cannot bridge (here, one not reached yet) gets a snapshot.
+    let mut s = connect(&app, &format!("?since={}", rev + 1000)).await;
+    let snap = s.next().await;
+    assert_eq!(
+        (snap["type"].as_str(), snap["rev"].as_i64()),
+        (Some("snapshot"), Some(rev))
+    );
+    app.stop().await;
+}
+
+async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
+    let app = with_primer(b).await;
+    let mut stalled = connect(&app, "").await;
+    let mut reader = connect(&app, "").await;
+    reader.until(1).await;
+    for i in 0..60 {
+        post_report(&app, &format!("VNM-KR{}", i % 4 + 1), 100.0 + i as f64).await;
+        // The reading client keeps up while the other reads nothing.
+        let rev = app.store.current_rev().await.unwrap();
+        if i % 10 == 9 {
+            reader.until(rev).await;
+        }
+    }
+    let rev = app.store.current_rev().await.unwrap();
+    reader.until(rev).await;
+    stalled.until(rev).await;
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(stalled.doc),
+        &comparable(now),
+        "the stalled client converged",
+    );
+    app.stop().await;
+}
+
+async fn the_period_switches_on_the_same_socket(b: Backend) {
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "?period=2026").await;
+    assert_eq!(c.next().await["data"]["period"], 2026);
+    c.send(json!({"type": "period", "period": 2027})).await;
+    let s = c.next().await;
+    assert_eq!(
+        (s["type"].as_str(), s["data"]["period"].as_i64()),
+        (Some("snapshot"), Some(2027))
+    );
+    c.send(json!({"type": "period", "period": 2031})).await;
+    let e = c.next().await;
+    assert_eq!(
+        (e["type"].as_str(), e["field"].as_str()),
+        (Some("error"), Some("period"))
+    );
+    app.stop().await;
+}
+
+async fn heartbeats_carry_the_viewer_count(b: Backend) {
+    let app = spawn_with(b, |c| c.heartbeat_secs = 1).await;
+    let mut a = connect(&app, "").await;
+    let _b = connect(&app, "").await;
+    let mut seen = None;
+    for _ in 0..5 {
+        let f = a.next().await;
+        if f["type"] == "heartbeat" {
+            seen = Some(f);
+            break;
+        }
+    }
+    let hb = seen.expect("a heartbeat within a few frames");
+    assert_eq!(hb["viewers"], 2, "{hb}");
+    app.stop().await;
+}
+
+async fn a_foreign_origin_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let url = app.base.replace("http://", "ws://") + "/api/v1/live";
+    let mut req = url.as_str().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("origin", "http://elsewhere.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 403),
+        other => panic!("expected a 403, got {other:?}"),
+    }
+    // The server's own origin is fine.
+    let mut req = url.as_str().into_client_request().unwrap();
+    let own = app.base.clone();
+    req.headers_mut().insert("origin", own.parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+    app.stop().await;
+}
+
+async fn shutdown_closes_sockets_with_going_away(b: Backend) {
+    let app = spawn_app(b).await;
+    let mut c = connect(&app, "").await;
+    assert_eq!(c.next().await["type"], "snapshot");
+    let stopping = tokio::spawn(app.stop());
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let code: u16 = close.expect("a close code").code.into();
+    assert_eq!(code, 1001);
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stops once sockets are closed")
+        .unwrap();
+}
