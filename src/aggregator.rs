@@ -19,14 +19,14 @@ use crate::analytics::document::Op;
 use crate::analytics::facts::Recent;
 use crate::analytics::incremental::Live;
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
-use crate::store::{Store, timestamp};
+use crate::store::{Backend, REVISION_CHANNEL, Store, timestamp};
 
 /// After a recomputation, changes arriving within this window wait for its end and are
 /// applied together: a burst of reports costs a few recomputations, not one each, while an
 /// isolated change is applied at once.
 pub const COALESCE: Duration = Duration::from_millis(50);
 
-/// How often the aggregator looks for writes it was not told about.
+/// How often, by default, the aggregator looks for writes it was not told about.
 pub const POLL: Duration = Duration::from_secs(2);
 
 /// One published change of one period's document.
@@ -66,7 +66,11 @@ fn now() -> String {
 impl Aggregator {
     /// Computes every period's document from the store and starts the task that keeps them
     /// current until `shutdown`.
-    pub async fn start(store: Store, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub async fn start(
+        store: Store,
+        poll: Duration,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
         let facts = store.facts(None).await?;
         let lives = tokio::task::spawn_blocking(move || {
             (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
@@ -82,7 +86,15 @@ impl Aggregator {
             incremental_updates: AtomicU64::new(0),
         });
         let agg = Self { shared };
-        tokio::spawn(agg.clone().run(store, shutdown));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        if store.backend() == Backend::Postgres {
+            tokio::spawn(listen(
+                store.url().to_owned(),
+                wake.clone(),
+                shutdown.clone(),
+            ));
+        }
+        tokio::spawn(agg.clone().run(store, poll, wake, shutdown));
         Ok(agg)
     }
 
@@ -124,17 +136,25 @@ impl Aggregator {
         )
     }
 
-    async fn run(self, store: Store, shutdown: CancellationToken) {
+    async fn run(
+        self,
+        store: Store,
+        poll: Duration,
+        wake: Arc<tokio::sync::Notify>,
+        shutdown: CancellationToken,
+    ) {
         let mut revisions = store.subscribe();
         let mut last_run = Instant::now() - COALESCE;
         // Writes by another process (an `import` beside `serve`, another replica) are not
-        // signalled in-process: a cheap look at the revision now and then catches them.
-        let mut poll = tokio::time::interval(POLL);
+        // signalled in-process: on PostgreSQL a NOTIFY wakes us, and on any backend a cheap
+        // look at the revision now and then catches what a lost notification missed.
+        let mut poll = tokio::time::interval(poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 changed = revisions.changed() => if changed.is_err() { return },
+                _ = wake.notified() => {}
                 _ = poll.tick() => match store.current_rev().await {
                     Ok(rev) if rev > self.rev() => {}
                     Ok(_) => continue,
@@ -215,5 +235,52 @@ impl Aggregator {
             let _ = self.shared.updates.send(Arc::new(u));
         }
         Ok(())
+    }
+}
+
+/// A replica's ear on PostgreSQL: LISTEN for the revisions other replicas (and imports)
+/// announce, and wake the aggregator, which reads the changes from the database by revision.
+/// When the listening connection drops, the aggregator is woken as well: notifications sent
+/// while it was down are lost, and catching up by revision covers them.
+async fn listen(url: String, wake: Arc<tokio::sync::Notify>, shutdown: CancellationToken) {
+    loop {
+        let connected = async {
+            let mut l = sqlx::postgres::PgListener::connect(&url).await?;
+            l.listen(REVISION_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        let mut listener = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            l = connected => match l {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot LISTEN for other replicas' revisions; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            },
+        };
+        // Anything committed while we were not listening.
+        wake.notify_one();
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                n = listener.try_recv() => n,
+            };
+            match next {
+                Ok(Some(_)) => wake.notify_one(),
+                Ok(None) => {
+                    tracing::warn!("the LISTEN connection dropped; reconnecting and catching up");
+                    wake.notify_one();
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "LISTEN failed; reconnecting");
+                    break;
+                }
+            }
+        }
     }
 }

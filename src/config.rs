@@ -43,6 +43,10 @@ pub struct ServeConfig {
     /// Seconds between heartbeats on live connections (DESIGN.md: at most 15).
     #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub heartbeat_secs: u64,
+    /// Seconds between looks at the revision for writes this process was not told about (on
+    /// PostgreSQL, NOTIFY tells it first).
+    #[arg(long, env = "APO_REVISION_POLL_SECS", default_value_t = 2)]
+    pub revision_poll_secs: u64,
     /// Let anyone read the dashboard without a credential (a meeting room on a closed network).
     /// Access control is not built yet, so today every read is public either way.
     #[arg(long, env = "APO_PUBLIC_READ")]
@@ -59,6 +63,7 @@ impl ServeConfig {
             allowed_origins: Vec::new(),
             max_connections: 20_000,
             heartbeat_secs: 15,
+            revision_poll_secs: 2,
             public_read: false,
         }
     }

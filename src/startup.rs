@@ -44,7 +44,12 @@ impl Application {
             }
         }
         let tasks = CancellationToken::new();
-        let aggregator = Aggregator::start(store.clone(), tasks.clone()).await?;
+        let aggregator = Aggregator::start(
+            store.clone(),
+            Duration::from_secs(config.revision_poll_secs.max(1)),
+            tasks.clone(),
+        )
+        .await?;
         let hub = Hub::start(
             aggregator.clone(),
             Duration::from_secs(config.heartbeat_secs),

@@ -135,6 +135,19 @@ async fn spawn(backend: Backend, demo: bool) -> TestApp {
 /// A server over an empty database, with `configure` applied to its configuration.
 pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let (url, dir) = fresh_database(backend).await;
+    spawn_at(url, dir, configure).await
+}
+
+/// A second server (a replica) on the database of `other`.
+pub async fn spawn_replica(other: &TestApp, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    spawn_at(other.database_url.clone(), None, configure).await
+}
+
+async fn spawn_at(
+    url: String,
+    dir: Option<tempfile::TempDir>,
+    configure: impl FnOnce(&mut ServeConfig),
+) -> TestApp {
     let mut config = ServeConfig::for_database(url.clone());
     configure(&mut config);
     let app = Application::build(&config)

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
 
 use crate::dashboard::{assert_same, comparable};
-use crate::helpers::{Backend, TestApp, primer, spawn_app, spawn_with};
+use crate::helpers::{Backend, TestApp, primer, spawn_app, spawn_replica, spawn_with};
 
 crate::on_both_backends!(
     a_snapshot_comes_first_then_a_patch_after_a_post,
@@ -310,4 +310,52 @@ async fn shutdown_closes_sockets_with_going_away(b: Backend) {
         .await
         .expect("the server stops once sockets are closed")
         .unwrap();
+}
+
+/// Two `serve` processes on one PostgreSQL database: a write taken by one reaches the other's
+/// sockets with the same revision, through NOTIFY (the periodic look at the revision is set to
+/// an hour here, so only NOTIFY can deliver in time); when the LISTEN connections are killed,
+/// the replicas reconnect and catch up by revision: nothing is missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_postgres_stream_the_same_revisions_and_survive_a_killed_listener() {
+    let hourly = |c: &mut apo_dashboard::config::ServeConfig| c.revision_poll_secs = 3600;
+    let a = spawn_with(Backend::Postgres, hourly).await;
+    let b = spawn_replica(&a, hourly).await;
+    assert_eq!(
+        a.put("/primers/VNM", &primer("VNM", "draft", 4))
+            .await
+            .status,
+        200
+    );
+    b.dashboard_when_current(2026).await;
+    let mut on_b = connect(&b, "").await;
+    on_b.until(1).await;
+    let rev = post_report(&a, "VNM-KR1", 120.0).await;
+    on_b.until(rev).await;
+
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&a.database_url)
+        .await
+        .unwrap();
+    let (killed,): (i64,) = sqlx::query_as(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+           AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(killed, 2, "both replicas were listening");
+    for v in [121.0, 122.0, 123.0] {
+        post_report(&a, "VNM-KR2", v).await;
+    }
+    let rev = a.store.current_rev().await.unwrap();
+    on_b.until(rev).await;
+    let on_a = a.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(on_b.doc),
+        &comparable(on_a),
+        "replica B's live copy vs A",
+    );
+    b.stop().await;
+    a.stop().await;
 }
