@@ -146,7 +146,13 @@ async fn connection(mut socket: WebSocket, hub: Hub, period: i64, since: Option<
                 last_heard = Instant::now();
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Err(e)) => {
+                        // Over the size limit (or broken framing): say so, then go.
+                        tracing::debug!(error = %e, "live client message refused");
+                        let _ = socket.send(close(close_code::SIZE, "message too large")).await;
+                        return;
+                    }
                     Some(Ok(_)) => continue,
                 };
                 let reply = match serde_json::from_str::<ClientMessage>(&text) {

@@ -19,6 +19,7 @@ crate::on_both_backends!(
     heartbeats_carry_the_viewer_count,
     a_foreign_origin_is_refused,
     shutdown_closes_sockets_with_going_away,
+    an_oversized_message_closes_with_1009_and_the_connection_cap_answers_503,
 );
 
 type Socket =
@@ -358,4 +359,32 @@ async fn replicas_on_postgres_stream_the_same_revisions_and_survive_a_killed_lis
     );
     b.stop().await;
     a.stop().await;
+}
+
+async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_503(b: Backend) {
+    let app = spawn_with(b, |c| c.max_connections = 1).await;
+    let mut c = connect(&app, "").await;
+    assert_eq!(c.next().await["type"], "snapshot");
+    // The cap: one socket is open, a second is refused before the upgrade.
+    let url = app.base.replace("http://", "ws://") + "/api/v1/live";
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 503),
+        other => panic!("expected a 503, got {other:?}"),
+    }
+    // A client message over 4 KiB closes the socket with 1009 (message too big).
+    let big = format!(
+        r#"{{"type":"resume","since":0,"pad":"{}"}}"#,
+        "x".repeat(8 * 1024)
+    );
+    let _ = c.ws.send(Message::Text(big.into())).await;
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let code: u16 = close.expect("a close code").code.into();
+    assert_eq!(code, 1009);
+    app.stop().await;
 }
