@@ -22,6 +22,7 @@
 //! - [`live`]: the hub that serializes each patch once and fans it out to the sockets.
 //! - [`import`]: primer workbooks (CSV tables) and series files, all-or-nothing and idempotent.
 //! - [`demo`]: the demo data set embedded in the binary, for `serve --demo`.
+//! - [`loadgen`]: `apo-dashboard bench live`, the live endpoint's load generator.
 //! - [`cli`]: the `apo-dashboard` command line.
 
 pub mod aggregator;
@@ -34,6 +35,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod live;
+pub mod loadgen;
 pub mod model;
 pub mod startup;
 pub mod store;

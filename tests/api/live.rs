@@ -20,6 +20,7 @@ crate::on_both_backends!(
     a_foreign_origin_is_refused,
     shutdown_closes_sockets_with_going_away,
     an_oversized_message_closes_with_1009_and_the_connection_cap_answers_503,
+    the_load_generator_measures_every_report_on_every_socket,
 );
 
 type Socket =
@@ -386,5 +387,33 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
     };
     let code: u16 = close.expect("a close code").code.into();
     assert_eq!(code, 1009);
+    app.stop().await;
+}
+
+async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
+    let app = with_primer(b).await;
+    let report = apo_dashboard::loadgen::run(apo_dashboard::loadgen::LiveBench {
+        url: app.base.clone(),
+        clients: 5,
+        updates: 10,
+        rate: 50.0,
+        server_pid: Some(std::process::id()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(report["missing"], 0, "{report}");
+    assert!(
+        report["patch_deliveries"].as_u64().unwrap() >= 5,
+        "{report}"
+    );
+    let (p50, max) = (
+        report["p50_ms"].as_f64().unwrap(),
+        report["max_ms"].as_f64().unwrap(),
+    );
+    assert!(0.0 <= p50 && p50 <= max, "{report}");
+    assert!(
+        report["server_rss_kib_per_connection"].is_number(),
+        "{report}"
+    );
     app.stop().await;
 }
