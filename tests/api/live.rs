@@ -83,6 +83,19 @@ impl Client {
         assert_eq!(self.rev, rev);
     }
 
+    /// Reads until the server's close frame; returns its code.
+    async fn close_code(&mut self) -> u16 {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.ws.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return frame.expect("a close code").code.into();
+                }
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+
     async fn send(&mut self, v: Value) {
         self.ws
             .send(Message::Text(v.to_string().into()))
@@ -299,15 +312,7 @@ async fn shutdown_closes_sockets_with_going_away(b: Backend) {
     let mut c = connect(&app, "").await;
     assert_eq!(c.next().await["type"], "snapshot");
     let stopping = tokio::spawn(app.stop());
-    let close = loop {
-        match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => break frame,
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
-    let code: u16 = close.expect("a close code").code.into();
-    assert_eq!(code, 1001);
+    assert_eq!(c.close_code().await, 1001);
     tokio::time::timeout(Duration::from_secs(10), stopping)
         .await
         .expect("the server stops once sockets are closed")
@@ -378,15 +383,7 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
         "x".repeat(8 * 1024)
     );
     let _ = c.ws.send(Message::Text(big.into())).await;
-    let close = loop {
-        match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await {
-            Ok(Some(Ok(Message::Close(frame)))) => break frame,
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
-    let code: u16 = close.expect("a close code").code.into();
-    assert_eq!(code, 1009);
+    assert_eq!(c.close_code().await, 1009);
     app.stop().await;
 }
 
