@@ -21,10 +21,14 @@ use crate::analytics::incremental::Live;
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 use crate::store::{Backend, REVISION_CHANNEL, Store, timestamp};
 
-/// After a recomputation, changes arriving within this window wait for its end and are
-/// applied together: a burst of reports costs a few recomputations, not one each, while an
-/// isolated change is applied at once.
-pub const COALESCE: Duration = Duration::from_millis(50);
+/// Coalescing: a change that finds the aggregator idle is applied at once. A change arriving
+/// within the window after the last update waits for the window's end and is applied with
+/// whatever else arrived; each window that catches such a change doubles the next one, up to
+/// [`COALESCE_MAX`], and an idle window resets it. So 20 reports a second, 50 ms apart, are
+/// each applied at once (the live latency target), while a burst of 500 within a second costs
+/// a handful of updates.
+pub const COALESCE: Duration = Duration::from_millis(5);
+pub const COALESCE_MAX: Duration = Duration::from_millis(160);
 
 /// How often, by default, the aggregator looks for writes it was not told about.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -144,7 +148,8 @@ impl Aggregator {
         shutdown: CancellationToken,
     ) {
         let mut revisions = store.subscribe();
-        let mut last_run = Instant::now() - COALESCE;
+        let mut last_run = Instant::now() - COALESCE_MAX;
+        let mut window = COALESCE;
         // Writes by another process (an `import` beside `serve`, another replica) are not
         // signalled in-process: on PostgreSQL a NOTIFY wakes us, and on any backend a cheap
         // look at the revision now and then catches what a lost notification missed.
@@ -165,14 +170,16 @@ impl Aggregator {
                 },
             }
             let since = last_run.elapsed();
-            if since < COALESCE {
+            if since < window {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(COALESCE - since) => {}
+                    _ = tokio::time::sleep(window - since) => {}
                 }
+                window = (window * 2).min(COALESCE_MAX);
+            } else {
+                window = COALESCE;
             }
             revisions.borrow_and_update();
-            last_run = Instant::now();
             while let Err(e) = self.catch_up(&store).await {
                 tracing::error!(error = %e, "aggregator could not update the dashboard; retrying");
                 tokio::select! {
@@ -180,6 +187,9 @@ impl Aggregator {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 }
             }
+            // The window runs from the end of the update, so a burst that outlasts an update
+            // still finds the window open and keeps widening it.
+            last_run = Instant::now();
         }
     }
 
