@@ -107,8 +107,9 @@ impl Aggregator {
         self.shared.updates.subscribe()
     }
 
-    /// The current document of `period` as JSON, serialized once per revision.
-    pub fn document_json(&self, period: i64) -> Option<Bytes> {
+    /// The current document of `period` as JSON with its revision, serialized once per
+    /// revision.
+    pub fn document_json(&self, period: i64) -> Option<(i64, Bytes)> {
         let live = self.shared.lives.get(&period)?;
         let live = live.read().expect("lock poisoned only by a panic");
         let rev = live.document().rev;
@@ -116,11 +117,11 @@ impl Aggregator {
         if let Some((r, bytes)) = cache.get(&period)
             && *r == rev
         {
-            return Some(bytes.clone());
+            return Some((rev, bytes.clone()));
         }
         let bytes = Bytes::from(serde_json::to_vec(live.document()).expect("serializes"));
         cache.insert(period, (rev, bytes.clone()));
-        Some(bytes)
+        Some((rev, bytes))
     }
 
     /// The revision the documents are at.

@@ -88,6 +88,7 @@ async fn get_dashboard(
         None => app
             .aggregator
             .document_json(period)
+            .map(|(_, json)| json)
             .ok_or_else(|| anyhow::anyhow!("no document for period {period}"))?,
     };
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

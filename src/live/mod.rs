@@ -106,12 +106,13 @@ impl Hub {
     /// The current snapshot frame of `period`, serialized once per revision.
     pub fn snapshot(&self, period: i64) -> Option<Frame> {
         let p = self.shared.periods.get(&period)?;
-        let rev = self.shared.aggregator.rev();
+        // The revision comes with the document, read under the same lock, so the frame's
+        // revision is the data's.
+        let (rev, doc) = self.shared.aggregator.document_json(period)?;
         let mut cached = p.snapshot.lock().expect("not poisoned");
         if let Some(f) = cached.as_ref().filter(|f| f.rev == rev) {
             return Some(f.clone());
         }
-        let doc = self.shared.aggregator.document_json(period)?;
         let mut text = Vec::with_capacity(doc.len() + 48);
         text.extend_from_slice(format!(r#"{{"type":"snapshot","rev":{rev},"data":"#).as_bytes());
         text.extend_from_slice(&doc);
