@@ -64,23 +64,16 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             while let Some(Ok(msg)) = ws.next().await {
                 let Message::Text(t) = msg else { continue };
                 let now = Instant::now();
-                // Only the frame type and revision are needed: read them without parsing ops.
-                let v: serde_json::Value = match serde_json::from_str(&t) {
-                    Ok(v) => v,
-                    Err(_) => continue,
-                };
-                match v["type"].as_str() {
-                    Some("snapshot") => {
+                match frame_kind(&t) {
+                    Some(Kind::Snapshot) => {
                         if let Some(r) = ready.take() {
                             let _ = r.send(()).await;
                         }
                     }
-                    Some("patch") => {
-                        if let Some(rev) = v["rev"].as_i64() {
-                            arrivals.lock().expect("not poisoned")[i].push((rev, now));
-                        }
+                    Some(Kind::Patch(rev)) => {
+                        arrivals.lock().expect("not poisoned")[i].push((rev, now));
                     }
-                    _ => {}
+                    None => {}
                 }
             }
         }));
@@ -151,6 +144,27 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+enum Kind {
+    Snapshot,
+    Patch(i64),
+}
+
+/// The kind of a frame and a patch's revision, without parsing the whole frame: the
+/// generator shares the server's cores, and parsing every op of every frame on 1,000 sockets
+/// would be its own latency. Patches are serialized with sorted keys (`base`, `events`, `ops`,
+/// `rev`, `type`), so the top-level `rev` is the last one in the text.
+fn frame_kind(t: &str) -> Option<Kind> {
+    if t.starts_with(r#"{"type":"snapshot""#) {
+        return Some(Kind::Snapshot);
+    }
+    if !t.ends_with(r#""type":"patch"}"#) {
+        return None;
+    }
+    let at = t.rfind(r#""rev":"#)? + 6;
+    let digits: String = t[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().map(Kind::Patch)
+}
+
 /// One POST /api/v1/actuals over a kept-alive connection; returns the revision.
 async fn post(http: &mut TcpStream, host: &str, body: &str) -> anyhow::Result<i64> {
     let req = format!(
@@ -181,5 +195,26 @@ async fn post(http: &mut TcpStream, host: &str, body: &str) -> anyhow::Result<i6
                 return v["rev"].as_i64().context("no rev in the answer");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_top_level_revision_is_read_from_a_real_patch() {
+        let patch = serde_json::json!({
+            "type": "patch", "rev": 42, "base": 41,
+            "ops": [{"op": "set", "path": ["rev"], "value": 42}],
+            "events": [{"rev": 40, "summary": "x"}, {"rev": 41, "summary": "y"}],
+        })
+        .to_string();
+        assert!(matches!(frame_kind(&patch), Some(Kind::Patch(42))));
+        assert!(matches!(
+            frame_kind(r#"{"type":"snapshot","rev":3,"data":{}}"#),
+            Some(Kind::Snapshot)
+        ));
+        assert!(frame_kind(r#"{"type":"heartbeat","rev":3,"viewers":1}"#).is_none());
     }
 }
