@@ -33,6 +33,16 @@ pub fn default_period() -> i64 {
     i64::from(OffsetDateTime::now_utc().year()).clamp(CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR)
 }
 
+/// A `period` query parameter: a cycle year (422 naming `period` otherwise), or the default.
+pub fn period_param(period: Option<i64>) -> Result<i64> {
+    match period {
+        Some(p) => Ok(Year::new(p)
+            .map_err(|e| Error::invalid(vec![Detail::field("period", e.0)]))?
+            .get()),
+        None => Ok(default_period()),
+    }
+}
+
 /// The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`.
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashboardQuery),
     responses((status = 200, body = Dashboard),
@@ -41,12 +51,7 @@ async fn get_dashboard(
     State(app): State<AppState>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response> {
-    let period = match q.period {
-        Some(p) => Year::new(p)
-            .map_err(|e| Error::invalid(vec![Detail::field("period", e.0)]))?
-            .get(),
-        None => default_period(),
-    };
+    let period = period_param(q.period)?;
     let live_rev = app.aggregator.rev();
     let json = match q.rev {
         None => None,

@@ -17,7 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{AppState, Query};
 use crate::domain::Year;
-use crate::error::{Detail, Error, Result};
+use crate::error::{Error, Result};
 use crate::live::{Frame, Hub};
 
 /// A client message larger than this closes the socket (1009): clients send only small
@@ -81,12 +81,7 @@ async fn live(
     Query(q): Query<LiveQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response> {
-    let period = match q.period {
-        Some(p) => Year::new(p)
-            .map_err(|e| Error::invalid(vec![Detail::field("period", e.0)]))?
-            .get(),
-        None => super::dashboard::default_period(),
-    };
+    let period = super::dashboard::period_param(q.period)?;
     if app.hub.viewers() >= app.live_config.max_connections {
         return Err(Error::Unavailable(
             "the live connection limit is reached".into(),
