@@ -1,0 +1,410 @@
+// The one module that owns the live connection (DESIGN.md, "Live").
+//
+// It holds the dashboard document and its revision, applies the snapshot and then each patch
+// whose `base` is the revision held (patches at or below it are ignored; a gap asks the server
+// to resume), reconnects with exponential backoff and jitter using `?since=rev`, reconnects at
+// once when the browser comes back online or the page becomes visible, and treats a socket that
+// has been silent for longer than `staleAfterMs` (about two heartbeats) as dead.
+//
+// Everything that touches the outside world (the socket, timers, the clock, randomness, window
+// events) is injected, so the tests drive it with fakes.
+
+import { applyOps } from './patch';
+import type { ClientFrame, Dashboard, Op, Recent, ServerFrame } from './protocol';
+import { parseFrame } from './protocol';
+
+/** The part of a WebSocket this module uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code?: number }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Where `online` and `visibilitychange` come from, and whether the page is visible. */
+export interface Environment {
+  addEventListener(type: 'online' | 'visibilitychange', fn: () => void): void;
+  removeEventListener(type: 'online' | 'visibilitychange', fn: () => void): void;
+  visible(): boolean;
+}
+
+export type ConnectionState =
+  | { kind: 'connecting' }
+  | { kind: 'live' }
+  | { kind: 'reconnecting' }
+  /** No frame since `since` (ms since the epoch) for longer than the stale limit. */
+  | { kind: 'stale'; since: number };
+
+export interface Change {
+  kind: 'snapshot' | 'patch';
+  ops: readonly Op[];
+  events: readonly Recent[];
+}
+
+export interface LiveOptions {
+  /** The socket address for a period, resuming after `since` when given. */
+  url(period: number, since: number | null): string;
+  period: number;
+  connect(url: string): SocketLike;
+  clock?: Clock;
+  random?: () => number;
+  env?: Environment | null;
+  /** Silence longer than this means the connection is dead (default 35 s: > 2 heartbeats). */
+  staleAfterMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+const OPEN = 1;
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export class Live {
+  /** The document as of `rev`; null until the first snapshot of the period. */
+  doc: Dashboard | null = null;
+  /** The revision `doc` is at; kept across reconnects so the server can resume from it. */
+  rev: number | null = null;
+  period: number;
+  /** Viewer count from the latest heartbeat. */
+  viewers: number | null = null;
+  /** When the document last changed (snapshot or patch), ms since the epoch. */
+  lastUpdate: number | null = null;
+  /** Last sign of life (socket opened or a frame arrived): what staleness is measured from. */
+  lastAlive: number | null = null;
+  state: ConnectionState = { kind: 'connecting' };
+
+  private readonly opts: LiveOptions;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly staleAfter: number;
+  private socket: SocketLike | null = null;
+  private attempt = 0;
+  private retryTimer: unknown = null;
+  private staleTimer: unknown = null;
+  /** The revision a resume was last asked from, so one gap asks once. */
+  private resumeAskedAt: number | null = null;
+  /** Set after a period switch until its snapshot arrives: patches meanwhile are the old period's. */
+  private awaitingSnapshot = true;
+  private stopped = true;
+  private startedAt = 0;
+  /** When the current socket was made. */
+  private socketAt = 0;
+  private readonly docListeners = new Set<(doc: Dashboard, change: Change) => void>();
+  private readonly stateListeners = new Set<(live: Live) => void>();
+  private readonly onOnline = () => this.reconnectNow();
+  private readonly onVisibility = () => {
+    if (!this.opts.env?.visible()) return;
+    const silentFor = this.lastAlive === null ? Infinity : this.clock.now() - this.lastAlive;
+    if (!this.isOpen() || silentFor > this.staleAfter / 2) this.reconnectNow();
+  };
+
+  constructor(opts: LiveOptions) {
+    this.opts = opts;
+    this.period = opts.period;
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? Math.random;
+    this.staleAfter = opts.staleAfterMs ?? 35_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.startedAt = this.clock.now();
+    this.opts.env?.addEventListener('online', this.onOnline);
+    this.opts.env?.addEventListener('visibilitychange', this.onVisibility);
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.opts.env?.removeEventListener('online', this.onOnline);
+    this.opts.env?.removeEventListener('visibilitychange', this.onVisibility);
+    this.clearTimers();
+    this.dropSocket();
+  }
+
+  /** Calls `fn` with the document now (if held) and after every change. */
+  subscribe(fn: (doc: Dashboard, change: Change) => void): () => void {
+    this.docListeners.add(fn);
+    if (this.doc) fn(this.doc, { kind: 'snapshot', ops: [], events: [] });
+    return () => this.docListeners.delete(fn);
+  }
+
+  /** Calls `fn` now and whenever the connection state, viewers or last update change. */
+  onState(fn: (live: Live) => void): () => void {
+    this.stateListeners.add(fn);
+    fn(this);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  /** Switches to another period: the server answers with that period's snapshot. */
+  setPeriod(period: number): void {
+    if (period === this.period) return;
+    this.period = period;
+    this.doc = null;
+    this.rev = null;
+    this.resumeAskedAt = null;
+    this.awaitingSnapshot = true;
+    if (this.isOpen()) this.send({ type: 'period', period });
+    else this.reconnectNow();
+  }
+
+  /** Drops the current socket (if any) and connects again without waiting. */
+  reconnectNow(): void {
+    if (this.stopped) return;
+    this.attempt = 0;
+    this.dropSocket();
+    this.clearRetry();
+    this.open();
+  }
+
+  private isOpen(): boolean {
+    return this.socket !== null && this.socket.readyState === OPEN;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const since = this.doc ? this.rev : null;
+    let socket: SocketLike;
+    try {
+      socket = this.opts.connect(this.opts.url(this.period, since));
+    } catch {
+      this.lost();
+      return;
+    }
+    this.socket = socket;
+    this.socketAt = this.clock.now();
+    socket.onmessage = (ev) => {
+      if (this.socket === socket) this.receive(ev.data);
+    };
+    socket.onclose = () => {
+      if (this.socket === socket) this.lost();
+    };
+    socket.onerror = () => {
+      // A close event always follows an error; the retry is scheduled there.
+    };
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.alive();
+      // With a document held, the server resumes from `since`: what is on screen is current
+      // (a resume that misses nothing sends nothing until the next heartbeat).
+      if (this.doc) {
+        this.attempt = 0;
+        this.setState({ kind: 'live' });
+      }
+    };
+    this.armStaleTimer();
+  }
+
+  private receive(data: unknown): void {
+    const frame = parseFrame(data);
+    if (!frame) return;
+    const now = this.clock.now();
+    this.alive();
+    this.handle(frame, now);
+    if (this.state.kind !== 'live' && this.doc) {
+      this.attempt = 0;
+      this.setState({ kind: 'live' });
+    } else {
+      this.emitState();
+    }
+  }
+
+  private handle(frame: ServerFrame, now: number): void {
+    switch (frame.type) {
+      case 'snapshot': {
+        this.doc = frame.data;
+        this.rev = frame.rev;
+        this.awaitingSnapshot = false;
+        this.resumeAskedAt = null;
+        this.lastUpdate = now;
+        this.emitDoc({ kind: 'snapshot', ops: [], events: [] });
+        return;
+      }
+      case 'patch': {
+        if (this.awaitingSnapshot || !this.doc || this.rev === null) return;
+        if (frame.rev <= this.rev) return; // already applied
+        if (frame.base !== this.rev) {
+          this.askResume();
+          return;
+        }
+        this.doc = applyOps(this.doc as unknown as Record<string, unknown>, frame.ops) as unknown as Dashboard;
+        this.rev = frame.rev;
+        this.doc.rev = frame.rev;
+        this.resumeAskedAt = null;
+        this.lastUpdate = now;
+        this.emitDoc({ kind: 'patch', ops: frame.ops, events: frame.events ?? [] });
+        return;
+      }
+      case 'heartbeat': {
+        this.viewers = frame.viewers;
+        // A heartbeat ahead of the document means a patch went missing.
+        if (this.doc && this.rev !== null && !this.awaitingSnapshot && frame.rev > this.rev) this.askResume();
+        return;
+      }
+    }
+  }
+
+  private alive(): void {
+    this.lastAlive = this.clock.now();
+    this.armStaleTimer();
+  }
+
+  private askResume(): void {
+    if (this.rev === null || this.resumeAskedAt === this.rev) return;
+    this.resumeAskedAt = this.rev;
+    this.send({ type: 'resume', since: this.rev });
+  }
+
+  private send(frame: ClientFrame): void {
+    if (!this.isOpen()) return;
+    try {
+      this.socket?.send(JSON.stringify(frame));
+    } catch {
+      // The close event that follows schedules the reconnect.
+    }
+  }
+
+  /** The socket closed or could not be made: try again after a backoff. */
+  private lost(): void {
+    this.dropSocket();
+    if (this.stopped) return;
+    this.resumeAskedAt = null;
+    if (this.state.kind !== 'stale') this.setState({ kind: 'reconnecting' });
+    this.armStaleTimer();
+    this.clearRetry();
+    const delay = this.backoff();
+    this.attempt++;
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = null;
+      this.open();
+    }, delay);
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random. */
+  backoff(): number {
+    const base = this.opts.backoffBaseMs ?? 500;
+    const max = this.opts.backoffMaxMs ?? 10_000;
+    const ceiling = Math.min(max, base * 2 ** Math.min(this.attempt, 20));
+    return ceiling / 2 + (ceiling / 2) * this.random();
+  }
+
+  /**
+   * One watchdog for two deadlines: the data on screen turns stale when nothing has been heard
+   * for `staleAfter`; a socket (open or still connecting) that has been silent that long is
+   * dead and is replaced.
+   */
+  private armStaleTimer(): void {
+    if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
+    this.staleTimer = null;
+    if (this.stopped) return;
+    const deadlines: number[] = [];
+    if (this.state.kind !== 'stale') deadlines.push((this.lastAlive ?? this.startedAt) + this.staleAfter);
+    if (this.socket) deadlines.push(Math.max(this.lastAlive ?? 0, this.socketAt) + this.staleAfter);
+    if (deadlines.length === 0) return;
+    const wait = Math.max(0, Math.min(...deadlines) - this.clock.now());
+    this.staleTimer = this.clock.setTimeout(() => {
+      this.staleTimer = null;
+      this.watchdog();
+    }, wait);
+  }
+
+  private watchdog(): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const heard = this.lastAlive ?? this.startedAt;
+    if (this.state.kind !== 'stale' && now - heard >= this.staleAfter) {
+      this.setState({ kind: 'stale', since: heard });
+    }
+    if (this.socket && now - Math.max(this.lastAlive ?? 0, this.socketAt) >= this.staleAfter) {
+      // Silent but "open": a dead connection (sleeping laptop, vanished Wi-Fi). Start over.
+      this.dropSocket();
+      this.clearRetry();
+      this.attempt = 0;
+      this.open();
+      return; // open() re-arms
+    }
+    this.armStaleTimer();
+  }
+
+  private dropSocket(): void {
+    const s = this.socket;
+    this.socket = null;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = s.onerror = null;
+    try {
+      s.close(1000);
+    } catch {
+      // already closed
+    }
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.clearRetry();
+    if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
+    this.staleTimer = null;
+  }
+
+  private setState(s: ConnectionState): void {
+    this.state = s;
+    this.emitState();
+  }
+
+  private emitState(): void {
+    for (const fn of this.stateListeners) fn(this);
+  }
+
+  private emitDoc(change: Change): void {
+    const doc = this.doc;
+    if (!doc) return;
+    for (const fn of this.docListeners) fn(doc, change);
+  }
+}
+
+/** The socket address on this page's server. */
+export function liveUrl(loc: { protocol: string; host: string }): (period: number, since: number | null) => string {
+  return (period, since) => {
+    const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+    const q = since === null ? '' : `&since=${since}`;
+    return `${scheme}//${loc.host}/api/v1/live?period=${period}${q}`;
+  };
+}
+
+/** The browser's window and document as the environment. */
+export function browserEnv(): Environment {
+  return {
+    addEventListener: (type, fn) => (type === 'online' ? window : document).addEventListener(type, fn),
+    removeEventListener: (type, fn) => (type === 'online' ? window : document).removeEventListener(type, fn),
+    visible: () => document.visibilityState === 'visible',
+  };
+}
+
+/** A Live connection for this page, started. */
+export function connectLive(period: number): Live {
+  const live = new Live({
+    url: liveUrl(location),
+    period,
+    connect: (url) => new WebSocket(url) as unknown as SocketLike,
+    env: browserEnv(),
+  });
+  live.start();
+  return live;
+}

@@ -1,0 +1,247 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Live, liveUrl } from '../src/live';
+import { FakeClock, FakeEnv, FakeSocket, doc } from './fakes';
+
+let clock: FakeClock;
+let env: FakeEnv;
+let sockets: FakeSocket[];
+let live: Live;
+
+function last(): FakeSocket {
+  const s = sockets[sockets.length - 1];
+  if (!s) throw new Error('no socket was opened');
+  return s;
+}
+
+function make(opts: { staleAfterMs?: number } = {}): Live {
+  return new Live({
+    url: liveUrl({ protocol: 'http:', host: 'wall.local:8080' }),
+    period: 2026,
+    connect: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    clock,
+    random: () => 0.5,
+    env,
+    staleAfterMs: opts.staleAfterMs ?? 35_000,
+  });
+}
+
+function connected(rev = 10): FakeSocket {
+  live.start();
+  const s = last();
+  s.open();
+  s.frame({ type: 'snapshot', rev, data: doc(rev) });
+  return s;
+}
+
+beforeEach(() => {
+  clock = new FakeClock();
+  env = new FakeEnv();
+  sockets = [];
+  live = make();
+});
+
+describe('snapshot and patches', () => {
+  it('connects to the period and holds the snapshot and its revision', () => {
+    const s = connected(10);
+    expect(s.url).toBe('ws://wall.local:8080/api/v1/live?period=2026');
+    expect(live.rev).toBe(10);
+    expect(live.doc?.members.VNM?.score).toBe(0.7);
+    expect(live.state.kind).toBe('live');
+    expect(live.lastUpdate).toBe(clock.now());
+  });
+
+  it('applies a patch whose base is the revision held, and tells subscribers what changed', () => {
+    const s = connected(10);
+    const seen: string[] = [];
+    live.subscribe((d, c) => seen.push(`${c.kind}:${d.rev}:${c.events.length}`));
+    const event = { rev: 11, at: 'now', actor: 'delegate VNM', action: 'report', entity: 'actual', key: 'VNM/VNM-KR1/2026', summary: 'VNM-KR1 2026: 12.5' };
+    s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['members', 'VNM', 'score'], value: 0.8 }], events: [event] });
+    expect(live.rev).toBe(11);
+    expect(live.doc?.members.VNM?.score).toBe(0.8);
+    expect(seen).toEqual(['snapshot:10:0', 'patch:11:1']);
+  });
+
+  it('ignores patches at or below the revision held (no double application)', () => {
+    const s = connected(10);
+    s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 3 }], events: [] });
+    s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 99 }], events: [] });
+    s.frame({ type: 'patch', rev: 9, base: 8, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 98 }], events: [] });
+    expect(live.doc?.overall.members_scored).toBe(3);
+    expect(live.rev).toBe(11);
+    expect(s.sent).toEqual([]);
+  });
+
+  it('on a gap asks to resume from the revision held, once, and does not apply the patch', () => {
+    const s = connected(10);
+    s.frame({ type: 'patch', rev: 13, base: 12, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 7 }], events: [] });
+    s.frame({ type: 'patch', rev: 14, base: 13, ops: [], events: [] });
+    expect(live.rev).toBe(10);
+    expect(live.doc?.overall.members_scored).toBe(2);
+    expect(s.sent).toEqual([{ type: 'resume', since: 10 }]);
+    // The server replays what was missed; then everything applies in order.
+    s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 5 }], events: [] });
+    s.frame({ type: 'patch', rev: 12, base: 11, ops: [], events: [] });
+    s.frame({ type: 'patch', rev: 13, base: 12, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 7 }], events: [] });
+    expect(live.rev).toBe(13);
+    expect(live.doc?.overall.members_scored).toBe(7);
+  });
+
+  it('asks to resume when a heartbeat is ahead of the document', () => {
+    const s = connected(10);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 4 });
+    expect(s.sent).toEqual([]);
+    expect(live.viewers).toBe(4);
+    s.frame({ type: 'heartbeat', rev: 12, viewers: 5 });
+    expect(s.sent).toEqual([{ type: 'resume', since: 10 }]);
+  });
+
+  it('a snapshot replaces the document whatever its revision', () => {
+    const s = connected(10);
+    s.frame({ type: 'snapshot', rev: 20, data: doc(20) });
+    expect(live.rev).toBe(20);
+  });
+
+  it('ignores frames it cannot read', () => {
+    const s = connected(10);
+    s.onmessage?.({ data: 'not json' });
+    s.onmessage?.({ data: JSON.stringify({ type: 'error', message: 'x' }) });
+    expect(live.rev).toBe(10);
+  });
+
+  it('switches period over the open socket and waits for the new snapshot', () => {
+    const s = connected(10);
+    live.setPeriod(2027);
+    expect(s.sent).toEqual([{ type: 'period', period: 2027 }]);
+    expect(live.doc).toBeNull();
+    s.frame({ type: 'patch', rev: 11, base: 10, ops: [], events: [] }); // the old period's
+    expect(live.rev).toBeNull();
+    s.frame({ type: 'snapshot', rev: 11, data: doc(11, 2027) });
+    expect(live.doc?.period).toBe(2027);
+  });
+});
+
+describe('reconnecting', () => {
+  it('reconnects after a drop with backoff, resuming from the revision held', () => {
+    connected(10);
+    last().drop(1001);
+    expect(live.state.kind).toBe('reconnecting');
+    expect(sockets).toHaveLength(1);
+    clock.advance(374); // first delay: 250 fixed + 250 × 0.5 jitter = 375 ms
+    expect(sockets).toHaveLength(1);
+    clock.advance(1);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toBe('ws://wall.local:8080/api/v1/live?period=2026&since=10');
+    // Opening with a document held is live again at once: the server resumes from `since`.
+    last().open();
+    expect(live.state.kind).toBe('live');
+  });
+
+  it('backs off exponentially with jitter, up to a ceiling', () => {
+    const delays: number[] = [];
+    connected(10);
+    let before = clock.now();
+    for (let i = 0; i < 8; i++) {
+      const n = sockets.length;
+      last().drop();
+      while (sockets.length === n) clock.advance(1);
+      delays.push(clock.now() - before);
+      before = clock.now();
+    }
+    expect(delays).toEqual([375, 750, 1500, 3000, 6000, 7500, 7500, 7500]);
+  });
+
+  it('jitter spreads the delays between half and all of the ceiling', () => {
+    let r = 0;
+    const l = new Live({ url: () => 'ws://x', period: 2026, connect: () => new FakeSocket('ws://x'), clock, random: () => r, backoffBaseMs: 1000 });
+    r = 0;
+    expect(l.backoff()).toBe(500);
+    r = 0.999;
+    expect(l.backoff()).toBeCloseTo(999.5);
+  });
+
+  it('reconnects at once when the browser comes back online', () => {
+    connected(10);
+    last().drop();
+    expect(sockets).toHaveLength(1);
+    env.fire('online');
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toContain('since=10');
+  });
+
+  it('reconnects at once when the page becomes visible after a drop, not while it is fresh', () => {
+    const s = connected(10);
+    env.fire('visibilitychange');
+    expect(sockets).toHaveLength(1);
+    s.drop();
+    env.isVisible = false;
+    env.fire('visibilitychange');
+    expect(sockets).toHaveLength(1);
+    env.isVisible = true;
+    env.fire('visibilitychange');
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('stops cleanly: no more sockets, no timers, no listeners', () => {
+    connected(10);
+    live.stop();
+    expect(last().closed).toBe(true);
+    clock.advance(100_000);
+    expect(sockets).toHaveLength(1);
+    expect(clock.pending()).toBe(0);
+    expect(env.count('online')).toBe(0);
+  });
+});
+
+describe('stale detection', () => {
+  it('treats a silent socket as dead: shows stale since the last frame and reconnects', () => {
+    const s = connected(10);
+    const lastFrameAt = clock.now();
+    clock.advance(20_000);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    const heartbeatAt = clock.now();
+    clock.advance(34_999);
+    expect(live.state.kind).toBe('live');
+    clock.advance(1);
+    expect(live.state).toEqual({ kind: 'stale', since: heartbeatAt });
+    expect(heartbeatAt).toBeGreaterThan(lastFrameAt);
+    expect(s.closed).toBe(true);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toContain('since=10');
+    last().open();
+    last().frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.state.kind).toBe('live');
+  });
+
+  it('stays reconnecting for a short outage, and turns stale when it lasts', () => {
+    const s = connected(10);
+    const at = clock.now();
+    s.drop();
+    for (let i = 0; i < 30; i++) {
+      clock.advance(1_000);
+      last().drop();
+    }
+    expect(live.state.kind).toBe('reconnecting');
+    clock.advance(5_000);
+    expect(live.state).toEqual({ kind: 'stale', since: at });
+  });
+
+  it('turns stale when the first connection never answers', () => {
+    live.start();
+    clock.advance(35_000);
+    expect(live.state.kind).toBe('stale');
+  });
+
+  it('reports state changes to listeners', () => {
+    const kinds: string[] = [];
+    live.onState((l) => kinds.push(l.state.kind));
+    const s = connected(10);
+    s.drop();
+    expect(kinds[0]).toBe('connecting');
+    expect(kinds).toContain('live');
+    expect(kinds[kinds.length - 1]).toBe('reconnecting');
+  });
+});
