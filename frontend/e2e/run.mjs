@@ -1,0 +1,244 @@
+// End-to-end tests of the browser dashboard against the real server, once on SQLite and once on
+// PostgreSQL: `APO_BIN=…/apo-dashboard npm --prefix frontend run e2e`. Screenshots go to
+// frontend/test-output/. Exits non-zero when any test fails, naming it.
+
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, newUserDataDir, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
+import { expectedWall, fontsUnder, readWall, scrollOverflow } from './wall-checks.mjs';
+
+const PERIOD = 2026;
+const started = Date.now();
+const runner = new Runner();
+
+let env;
+try {
+  env = prerequisites();
+} catch (e) {
+  console.error(`e2e: ${e.message}`);
+  process.exit(2);
+}
+
+const context = await chromium.launchPersistentContext(newUserDataDir(), {
+  executablePath: env.chromium,
+  headless: true,
+  args: CHROMIUM_ARGS,
+  locale: 'en-US',
+  viewport: { width: 1920, height: 1080 },
+});
+
+try {
+  for (const makeDb of [sqliteDb, postgresDb]) {
+    let db;
+    try {
+      db = makeDb();
+    } catch (e) {
+      if (!(e instanceof Fatal)) throw e;
+      await runner.test(`${makeDb === sqliteDb ? 'sqlite' : 'postgres'}: database available`, () => {
+        throw e;
+      });
+      continue;
+    }
+    const server = new Server(env.bin, db, await freePort(), db.name);
+    try {
+      await suite(server, db.name);
+    } finally {
+      await server.stop();
+      db.drop();
+    }
+  }
+} finally {
+  await context.close();
+}
+
+const failed = runner.summary();
+console.log(`e2e took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(failed ? 1 : 0);
+
+async function suite(server, backend) {
+  const t = (name, fn) => runner.test(`${backend}: ${name}`, fn);
+  let up = false;
+  await t('the server starts with the demo data', async () => {
+    await server.start();
+    up = true;
+  });
+  if (!up) return;
+
+  const wall = await context.newPage();
+  const wallErrors = watchErrors(wall);
+  const doc = () => server.json(`/dashboard?period=${PERIOD}`);
+
+  await t('the wall loads with the demo data and matches GET /dashboard', async () => {
+    await wall.setViewportSize({ width: 1920, height: 1080 });
+    await wall.goto(`${server.base}/wall`);
+    await waitLive(wall);
+    await wall.waitForFunction(() => document.querySelectorAll('[data-testid=heatmap] tbody tr').length === 21);
+    const d = await doc();
+    assert(Object.keys(d.members).length === 21, 'the demo has 21 members');
+    await sameAsServer(wall, d);
+    const shown = await readWall(wall);
+    assert(Object.values(d.key_results).length > 0, 'the demo has key results');
+    assert(shown.joinUrl.endsWith('/delegate'), `the join URL ends in /delegate: ${shown.joinUrl}`);
+    assert(await wall.locator('.qr svg path').count() === 1, 'the QR code is drawn');
+  });
+
+  await t('no scrollbars and no text under 18 px on the wall at 1920×1080', async () => {
+    await wall.waitForFunction(() => /watching/.test(document.querySelector('[data-testid=viewers]')?.textContent ?? ''), null, { timeout: 5000 });
+    await checkFits(wall, `wall-1920x1080-${backend}`);
+    const small = await fontsUnder(wall, 18);
+    assert(small.length === 0, `text under 18 px: ${JSON.stringify(small.slice(0, 5))}`);
+    for (const panel of ['productivity', 'focus']) {
+      await showPanel(wall, panel);
+      await checkFits(wall, `wall-${panel}-1920x1080-${backend}`);
+      const smallP = await fontsUnder(wall, 18);
+      assert(smallP.length === 0, `${panel} panel: text under 18 px: ${JSON.stringify(smallP.slice(0, 5))}`);
+    }
+    await showPanel(wall, 'main');
+  });
+
+  await t('no scrollbars on the wall at 1280×720', async () => {
+    await wall.setViewportSize({ width: 1280, height: 720 });
+    await sleep(100);
+    await checkFits(wall, `wall-1280x720-${backend}`);
+    for (const panel of ['productivity', 'focus']) {
+      await showPanel(wall, panel);
+      await checkFits(wall, `wall-${panel}-1280x720-${backend}`);
+    }
+    await showPanel(wall, 'main');
+    await wall.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  const kr = pickKr(await doc(), 'VNM');
+  await t('an actual POSTed through the API appears on the wall within one second', async () => {
+    const value = 41.7;
+    const t0 = Date.now();
+    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e api');
+    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 1000 });
+    const took = Date.now() - t0;
+    assert(took <= 1000, `took ${took} ms`);
+    await sleep(50);
+    await sameAsServer(wall, await doc());
+  });
+
+  await t('a delegate reports an actual on a 360×740 phone and the wall shows it', async () => {
+    const phone = await context.newPage();
+    const errors = watchErrors(phone);
+    try {
+      await phone.setViewportSize({ width: 360, height: 740 });
+      await phone.goto(`${server.base}/delegate`);
+      await phone.waitForSelector('#member-picker option[value=VNM]', { state: 'attached' });
+      await phone.selectOption('#member-picker', 'VNM');
+      const form = phone.locator('[data-testid=actual-form]');
+      await form.waitFor();
+      await form.locator('[data-field=kr_code]').selectOption(kr.code);
+      await form.locator('[data-field=year]').selectOption(String(PERIOD));
+      await form.locator('[data-field=value]').fill('abc');
+      await form.locator('button[type=submit]').click();
+      await phone.waitForFunction(() => (document.querySelector('[data-error-for=value]')?.textContent ?? '').length > 0, null, { timeout: 3000 });
+      const value = 57.3;
+      await form.locator('[data-field=value]').fill(String(value));
+      await form.locator('button[type=submit]').click();
+      await phone.waitForSelector('[data-testid=actual-form] .form-status.ok', { timeout: 3000 });
+      await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 2000 });
+      await phone.waitForFunction((s) => (document.querySelector(`[data-kr="${s}"]`)?.textContent ?? '').startsWith('57.3'), `${kr.iso3}/${kr.code}`, { timeout: 2000 });
+      const over = await scrollOverflow(phone);
+      assert(over.width <= 0, `the delegate page scrolls sideways at 360 px by ${over.width} px`);
+      await phone.screenshot({ path: join(OUT, `delegate-360x740-${backend}.png`), fullPage: true });
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+      assert(await phone.evaluate(() => localStorage.getItem('apo.delegate.member')) === 'VNM', 'the member is remembered');
+    } finally {
+      await phone.close();
+    }
+  });
+
+  await t('the server stops and starts again: the badge shows reconnecting, then live, and the numbers are right', async () => {
+    await server.stop();
+    await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 5000 });
+    await wall.screenshot({ path: join(OUT, `wall-reconnecting-${backend}.png`) });
+    await server.start();
+    await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 });
+    await sameAsServer(wall, await doc());
+    const value = 63.9;
+    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e after restart');
+    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 2000 });
+    await sleep(50);
+    await sameAsServer(wall, await doc());
+  });
+  void wallErrors;
+  await wall.close();
+
+  for (const [path, name] of [
+    ['/delegate', 'delegate'],
+    ['/secretariat', 'secretariat'],
+    ['/members/VNM', 'member-VNM'],
+    ['/productivity', 'productivity'],
+    ['/', 'home'],
+  ]) {
+    await t(`${path} loads without console errors`, async () => {
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      try {
+        await page.setViewportSize({ width: 1366, height: 900 });
+        await page.goto(`${server.base}${path}`);
+        await waitLive(page);
+        await page.waitForLoadState('networkidle');
+        await page.waitForFunction(() => !document.querySelector('[data-loading]'), null, { timeout: 5000 });
+        await page.screenshot({ path: join(OUT, `${name}-${backend}.png`), fullPage: true });
+        assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+        const over = await scrollOverflow(page);
+        assert(over.width <= 0, `${path} scrolls sideways by ${over.width} px`);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+}
+
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+async function waitLive(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 10_000 });
+}
+
+/** The wall shows exactly what GET /dashboard says (pillar scores, every heat-map cell, primer counts). */
+async function sameAsServer(page, d) {
+  const want = expectedWall(d);
+  let got;
+  for (let i = 0; i < 20; i++) {
+    got = await readWall(page);
+    if (JSON.stringify(got.values) === JSON.stringify(want)) return;
+    await sleep(50);
+  }
+  const diff = Object.keys(want).filter((k) => JSON.stringify(want[k]) !== JSON.stringify(got.values[k]));
+  throw new Error(`the wall differs from GET /dashboard at ${diff.slice(0, 8).map((k) => `${k}: shown ${JSON.stringify(got.values[k])}, expected ${JSON.stringify(want[k])}`).join('; ')}`);
+}
+
+async function checkFits(page, shot) {
+  await sleep(50);
+  await page.screenshot({ path: join(OUT, `${shot}.png`) });
+  const over = await scrollOverflow(page);
+  assert(over.width <= 0 && over.height <= 0, `${shot}: the page scrolls (${over.width} px wider, ${over.height} px taller than the window)`);
+}
+
+async function showPanel(page, name) {
+  await page.evaluate((n) => {
+    for (const p of document.querySelectorAll('[data-panel]')) {
+      if (p.getAttribute('data-panel') === n) p.removeAttribute('hidden');
+      else p.setAttribute('hidden', '');
+    }
+  }, name);
+  if (name === 'productivity') await page.waitForSelector('[data-panel=productivity] .bars li', { timeout: 5000 });
+}
+
+function pickKr(d, iso3) {
+  const krs = Object.values(d.key_results).filter((k) => k.iso3 === iso3 && k.target !== null);
+  assert(krs.length > 0, `${iso3} has key results with a ${PERIOD} target in the demo`);
+  return krs[0];
+}

@@ -1,0 +1,72 @@
+// What the wall shows, read from its DOM, and what it should show, computed from GET /dashboard
+// with the same formatting (en-US).
+
+const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 0 });
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const fmt = (v) => (v === null || v === undefined ? '–' : pct.format(v));
+
+export function expectedWall(d) {
+  const out = {};
+  const total = Object.keys(d.members).length;
+  out.overall = fmt(d.overall.score);
+  for (const p of ['1', '2', '3', '4']) {
+    const x = d.pillars[p];
+    out[`pillar-${p}`] = fmt(x.score);
+    out[`pillar-${p}-scored`] = `${int.format(x.members_scored)} of ${int.format(total)} members scored`;
+    out[`pillar-${p}-chips`] = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => int.format(x.status_counts[s])).join(',');
+  }
+  for (const [iso3, m] of Object.entries(d.members)) {
+    for (const p of ['1', '2', '3', '4']) {
+      const c = m.pillars[p] ?? {};
+      out[`${iso3}-${p}`] = c.score === null || c.score === undefined ? (c.coverage === null || c.coverage === undefined ? '' : '–') : pct.format(c.score);
+    }
+    out[`${iso3}-all`] = m.score === null ? '' : pct.format(m.score);
+  }
+  for (const s of ['none', 'draft', 'submitted', 'endorsed']) out[`primers-${s}`] = `${int.format(d.primers[s])} / ${int.format(total)}`;
+  return out;
+}
+
+export async function readWall(page) {
+  return page.evaluate(() => {
+    const text = (sel) => document.querySelector(sel)?.textContent ?? null;
+    const values = {};
+    values.overall = text('[data-testid=overall-score]');
+    for (const p of ['1', '2', '3', '4']) {
+      const tile = document.querySelector(`.tile[data-pillar="${p}"]`);
+      values[`pillar-${p}`] = text(`[data-testid=pillar-${p}-score]`);
+      values[`pillar-${p}-scored`] = tile?.querySelectorAll('.tile-sub')[0]?.textContent ?? null;
+      values[`pillar-${p}-chips`] = [...(tile?.querySelectorAll('.chip') ?? [])].map((c) => c.textContent).join(',');
+    }
+    for (const td of document.querySelectorAll('[data-cell]')) values[td.getAttribute('data-cell')] = td.textContent;
+    for (const s of ['none', 'draft', 'submitted', 'endorsed']) values[`primers-${s}`] = text(`[data-testid=primers-${s}]`);
+    return { values, joinUrl: text('[data-testid=join-url]') ?? '' };
+  });
+}
+
+/** How far the page scrolls beyond the window (0 or less: it does not). */
+export async function scrollOverflow(page) {
+  return page.evaluate(() => {
+    const s = document.scrollingElement;
+    return { width: s.scrollWidth - s.clientWidth, height: s.scrollHeight - s.clientHeight };
+  });
+}
+
+/** Visible text whose computed font size is under `px`. */
+export async function fontsUnder(page, px) {
+  return page.evaluate((min) => {
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      const el = n.parentElement;
+      if (!el || el.closest('[hidden], .sr-only, script, style, noscript')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const cs = getComputedStyle(el);
+      if (cs.visibility === 'hidden' || cs.display === 'none') continue;
+      const size = parseFloat(cs.fontSize);
+      if (size < min - 0.05) bad.push({ text: n.textContent.trim().slice(0, 40), size });
+    }
+    return bad;
+  }, px);
+}

@@ -1,0 +1,42 @@
+// Small DOM helpers: build elements, and update text so that a changed value flashes.
+
+type Attrs = Record<string, string | number | boolean | null | undefined>;
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = String(v);
+    else if (k === 'text') el.textContent = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** Sets an element's text; when it differs from what was shown, flashes the element briefly. */
+export function setText(el: Element, text: string, flash = true): void {
+  if (el.textContent === text) return;
+  const first = !el.hasAttribute('data-shown');
+  el.textContent = text;
+  el.setAttribute('data-shown', '');
+  if (flash && !first) flashEl(el);
+}
+
+export function flashEl(el: Element): void {
+  el.classList.remove('flash');
+  // Restart the animation: reading layout between removing and adding the class.
+  void (el as HTMLElement).offsetWidth;
+  el.classList.add('flash');
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
+  const el = root.querySelector(`#${id}`);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+}

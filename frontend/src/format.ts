@@ -1,0 +1,42 @@
+// Numbers and times for people: Intl.NumberFormat everywhere, one place for each style.
+
+const locale = typeof navigator !== 'undefined' ? navigator.language || 'en' : 'en';
+
+const pct0 = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+const num1 = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+const num2 = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+const int = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+const usd0 = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
+export const DASH = '–';
+
+/** A score or ratio in [0, 1] as a percentage; null as a dash. */
+export function pct(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : pct0.format(v);
+}
+
+export function num(v: number | null | undefined, digits: 0 | 1 | 2 = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  return (digits === 0 ? int : digits === 1 ? num1 : num2).format(v);
+}
+
+export function count(v: number | null | undefined): string {
+  return num(v, 0);
+}
+
+export function money(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : usd0.format(v);
+}
+
+export function short(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : compact.format(v);
+}
+
+/** hh:mm:ss of a time in ms since the epoch (or an RFC 3339 string), local time. */
+export function clock(t: number | string | null | undefined): string {
+  if (t === null || t === undefined) return DASH;
+  const d = typeof t === 'number' ? new Date(t) : new Date(t);
+  return Number.isNaN(d.getTime()) ? DASH : time.format(d);
+}

@@ -1,0 +1,168 @@
+// /productivity: output per worker and per hour over time for chosen members with the APO21
+// line, the rank table, the composite productivity index with its components, and a map of the
+// 21 members. Data: Penn World Table 9.1 (attribution on the page, as its licence asks).
+
+import { get } from '../api';
+import { statusBadge } from '../badge';
+import { makeChart } from '../charts';
+import { h } from '../dom';
+import { count, money, num } from '../format';
+import { connectLive } from '../live';
+import { memberMap } from '../map';
+import { navBar } from '../nav';
+import { OKABE_ITO, SERIES, scoreColour } from '../palette';
+import { initialPeriod } from '../period';
+import type { Member, SeriesReport, YearReport } from '../protocol';
+import { chartWithTable, dataTable } from '../table';
+
+const MEASURES: [string, string][] = [
+  ['lp_worker', 'Output per worker (2011 US$ at PPP)'],
+  ['lp_hour', 'Output per hour worked (2011 US$ at PPP)'],
+];
+const DEFAULT_MEMBERS = ['JPN', 'KOR', 'SGP', 'VNM', 'IND'];
+const FIRST_YEAR = 1990;
+
+export function renderProductivity(root: HTMLElement): void {
+  document.title = 'APO Dashboard · Productivity';
+  const live = connectLive(initialPeriod());
+  const measureSel = h('select', { id: 'measure' }, ...MEASURES.map(([v, t]) => h('option', { value: v }, t)));
+  const memberBox = h('fieldset', { class: 'member-choice' }, h('legend', {}, 'Members'));
+  const lineEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Labour productivity over time' });
+  const lineTable = h('div', { class: 'table-scroll' });
+  const rankBox = h('div', { class: 'table-scroll' });
+  const cpiEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Composite productivity index by member' });
+  const cpiTable = h('div', { class: 'table-scroll' });
+  const mapBox = h('div', { class: 'map' });
+  const mapTable = h('div', { class: 'table-scroll' });
+  const main = h(
+    'main',
+    { class: 'page', 'data-loading': '' },
+    h('h2', {}, 'Labour productivity over time'),
+    h('div', { class: 'controls' }, h('label', { for: 'measure' }, 'Measure', measureSel)),
+    memberBox,
+    chartWithTable(lineEl, lineTable),
+    h('h2', { id: 'ranks' }, 'Rank table'),
+    rankBox,
+    h('h2', {}, 'Composite productivity index and its components'),
+    chartWithTable(cpiEl, cpiTable),
+    h('h2', {}, 'Map of the 21 members'),
+    h('figure', { class: 'chart-figure' }, mapBox, h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
+    h(
+      'p',
+      { class: 'attribution', 'data-testid': 'pwt-attribution' },
+      'Source: Penn World Table 9.1. Feenstra, Robert C., Robert Inklaar and Marcel P. Timmer (2015), "The Next Generation of the Penn World Table", American Economic Review, 105(10), 3150–3182, ',
+      h('a', { href: 'https://www.ggdc.net/pwt' }, 'www.ggdc.net/pwt'),
+      '. Licensed CC BY 4.0. APO member names as used by APO.',
+    ),
+  );
+  root.append(navBar(statusBadge(live), 'Productivity'), main);
+
+  const line = makeChart(lineEl, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 16, top: 40, bottom: 32 },
+    xAxis: { type: 'category', data: [] },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => new Intl.NumberFormat(undefined, { notation: 'compact' }).format(v) } },
+    series: [],
+  });
+  const cpiChart = makeChart(cpiEl, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0 },
+    grid: { left: 40, right: 16, top: 40, bottom: 48 },
+    xAxis: { type: 'category', data: [], axisLabel: { interval: 0, rotate: 45 } },
+    yAxis: { type: 'value', min: 0, max: 100 },
+    series: [{ name: 'Composite index', type: 'bar', itemStyle: { color: OKABE_ITO.blue }, data: [] }],
+  });
+
+  const chosen = new Set(DEFAULT_MEMBERS);
+  let names = new Map<string, string>();
+
+  Promise.all([get<Member[]>('/members'), get<YearReport>('/productivity')])
+    .then(([members, report]) => {
+      names = new Map(members.map((m) => [m.iso3, m.name]));
+      for (const m of members) {
+        const cb = h('input', { type: 'checkbox', value: m.iso3, checked: chosen.has(m.iso3) });
+        cb.addEventListener('change', () => {
+          if (cb.checked) chosen.add(m.iso3);
+          else chosen.delete(m.iso3);
+          drawLines();
+        });
+        memberBox.append(h('label', { class: 'check' }, cb, ` ${m.iso3}`));
+      }
+      drawYear(report, members);
+      return drawLines();
+    })
+    .catch((e) => main.prepend(h('p', { class: 'form-status err' }, `Could not load productivity data: ${String(e)}`)))
+    .finally(() => main.removeAttribute('data-loading'));
+  measureSel.addEventListener('change', () => void drawLines());
+
+  let drawSeq = 0;
+  async function drawLines(): Promise<void> {
+    const seq = ++drawSeq;
+    const measure = measureSel.value;
+    const codes = [...chosen].sort();
+    const reports = await Promise.all(['APO21', ...codes].map((c) => get<SeriesReport>(`/productivity/series?iso3=${c}&measure=${measure}`).catch(() => null)));
+    if (seq !== drawSeq) return;
+    const years = new Set<number>();
+    for (const r of reports) for (const p of r?.points ?? []) if (p.year >= FIRST_YEAR) years.add(p.year);
+    const xs = [...years].sort((a, b) => a - b);
+    const series = reports.map((r, i) => {
+      const code = i === 0 ? 'APO21' : (codes[i - 1] as string);
+      const byYear = new Map((r?.points ?? []).map((p) => [p.year, p.value]));
+      return {
+        name: code === 'APO21' ? 'APO21' : `${names.get(code) ?? code}`,
+        type: 'line',
+        showSymbol: false,
+        connectNulls: false,
+        lineStyle: code === 'APO21' ? { width: 3, type: 'dashed', color: '#000' } : { width: 2 },
+        itemStyle: code === 'APO21' ? { color: '#000' } : { color: SERIES[(i - 1) % SERIES.length] },
+        data: xs.map((y) => byYear.get(y) ?? null),
+      };
+    });
+    line.setOption({ xAxis: { data: xs.map(String) }, series }, { replaceMerge: ['series'] });
+    const label = MEASURES.find(([v]) => v === measure)?.[1] ?? measure;
+    lineTable.replaceChildren(
+      dataTable(
+        label,
+        ['Year', ...series.map((s) => s.name)],
+        xs.map((y, i) => [String(y), ...series.map((s) => money(s.data[i] ?? null))]),
+      ),
+    );
+  }
+
+  function drawYear(r: YearReport, members: Member[]): void {
+    const rows = Object.entries(r.members).sort((a, b) => (a[1].rank_lp_worker ?? 99) - (b[1].rank_lp_worker ?? 99));
+    rankBox.replaceChildren(
+      dataTable(
+        `Members ranked by output per worker, ${r.year} (APO21: ${money(r.apo21.lp_worker)} per worker over ${count(r.apo21.members)} members)`,
+        ['Rank', 'Member', 'Per worker', 'Per hour', 'Growth % (log)', `Index (${r.base_year} = 100)`, 'TFP growth %', 'Composite index'],
+        rows.map(([iso3, m]) => [count(m.rank_lp_worker), `${m.name} (${iso3})`, money(m.lp_worker), money(m.lp_hour), num(m.lp_growth, 1), num(m.lp_index, 1), num(m.tfp_growth, 1), num(m.cpi.value, 1)]),
+        { numericFrom: 2 },
+      ),
+    );
+    const byCpi = Object.entries(r.members).sort((a, b) => (b[1].cpi.value ?? -1) - (a[1].cpi.value ?? -1));
+    cpiChart.setOption({ xAxis: { data: byCpi.map(([c]) => c) }, series: [{ data: byCpi.map(([, m]) => (m.cpi.value === null ? null : Math.round(m.cpi.value * 10) / 10)) }] });
+    cpiTable.replaceChildren(
+      dataTable(
+        `Composite productivity index ${r.year} (0–100) and its components (0–1)`,
+        ['Member', 'Index', 'Level', 'Growth', 'Human capital', 'TFP', 'Components'],
+        byCpi.map(([iso3, m]) => [
+          `${m.name} (${iso3})`,
+          m.cpi.value === null ? '–' : `${num(m.cpi.value, 1)}${m.cpi.partial ? ' (partial)' : ''}`,
+          num(m.cpi.components.level, 2),
+          num(m.cpi.components.growth, 2),
+          num(m.cpi.components.human_capital, 2),
+          num(m.cpi.components.tfp, 2),
+          `${count(m.cpi.available)} of 4`,
+        ]),
+      ),
+    );
+    const isoNum = new Map(members.map((m) => [m.iso3, m.iso_num]));
+    const data = Object.entries(r.members).map(([iso3, m]) => {
+      const v = m.cpi.value;
+      return { isoNum: isoNum.get(iso3) ?? '', label: iso3, colour: scoreColour(v === null ? null : v / 100).bg, title: `${m.name}: composite index ${num(v, 1)}` };
+    });
+    mapBox.replaceChildren(memberMap(data, `Composite productivity index ${r.year} of the 21 members; darker is higher`));
+    mapTable.replaceChildren(dataTable(`Composite productivity index ${r.year}`, ['Member', 'Index'], byCpi.map(([iso3, m]) => [`${m.name} (${iso3})`, num(m.cpi.value, 1)])));
+  }
+}

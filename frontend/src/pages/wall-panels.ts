@@ -1,0 +1,71 @@
+// The wall's other panels for ?rotate=N: productivity (labour productivity per worker, ranked,
+// with the APO21 level) and focus areas (chosen by how many members, with their scores).
+
+import { h, setText } from '../dom';
+import { count, money, pct } from '../format';
+import { OKABE_ITO, scoreColour } from '../palette';
+import type { Dashboard, YearReport } from '../protocol';
+
+export function productivityPanel(report: YearReport | null): HTMLElement {
+  const el = h('section', { class: 'panel-prod', 'aria-label': 'Labour productivity' });
+  if (!report) {
+    el.append(h('h2', {}, 'Labour productivity'), h('p', {}, 'Productivity data unavailable.'));
+    return el;
+  }
+  const rows = Object.entries(report.members)
+    .filter(([, m]) => m.lp_worker !== null)
+    .sort((a, b) => (b[1].lp_worker ?? 0) - (a[1].lp_worker ?? 0));
+  const max = Math.max(1, ...rows.map(([, m]) => m.lp_worker ?? 0));
+  const apo = report.apo21.lp_worker;
+  const half = Math.ceil(rows.length / 2);
+  const col = (part: typeof rows) =>
+    h(
+      'ol',
+      { class: 'bars' },
+      ...part.map(([iso3, m]) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'bar-rank' }, count(m.rank_lp_worker)),
+          h('span', { class: 'bar-label' }, iso3),
+          h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${(100 * (m.lp_worker ?? 0)) / max}%;background:${(m.lp_worker ?? 0) >= (apo ?? 0) ? OKABE_ITO.blue : OKABE_ITO.orange}` })),
+          h('span', { class: 'bar-value' }, money(m.lp_worker)),
+        ),
+      ),
+    );
+  el.append(
+    h('h2', {}, `Output per worker, ${report.year} (2011 US$ at PPP)`),
+    h('p', { class: 'panel-note' }, `APO21: ${money(apo)} per worker (${count(report.apo21.members)} members) · blue at or above APO21, orange below`),
+    h('div', { class: 'bar-cols' }, col(rows.slice(0, half)), col(rows.slice(half))),
+    h('p', { class: 'attribution' }, 'Source: Penn World Table 9.1 (Feenstra, Inklaar and Timmer 2015), www.ggdc.net/pwt, CC BY 4.0'),
+  );
+  return el;
+}
+
+export function focusPanel(): { el: HTMLElement; update(doc: Dashboard): void } {
+  const list = h('ol', { class: 'bars focus-bars' });
+  const el = h('section', { class: 'panel-focus', 'aria-label': 'Focus areas' }, h('h2', {}, 'Focus areas: chosen by members, and their score'), list);
+  function update(doc: Dashboard): void {
+    const areas = Object.entries(doc.focus_areas)
+      .sort((a, b) => b[1].chosen_by - a[1].chosen_by || a[0].localeCompare(b[0]))
+      .slice(0, 14);
+    const total = Object.keys(doc.members).length || 21;
+    list.replaceChildren(
+      ...areas.map(([name, f]) => {
+        const c = scoreColour(f.score);
+        const score = h('span', { class: 'bar-value focus-score', style: `background:${c.bg};color:${c.fg}` });
+        setText(score, pct(f.score), false);
+        return h(
+          'li',
+          {},
+          h('span', { class: 'bar-label focus-label', title: name }, name),
+          h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${(100 * f.chosen_by) / total}%;background:${OKABE_ITO.skyBlue}` })),
+          h('span', { class: 'bar-value' }, `${count(f.chosen_by)} members · ${count(f.krs)} KRs`),
+          score,
+        );
+      }),
+    );
+    if (!areas.length) list.append(h('li', {}, 'No focus areas yet'));
+  }
+  return { el, update };
+}

@@ -1,0 +1,65 @@
+// /wall: the meeting-room projector. No controls, no scrolling; ?rotate=N switches every N
+// seconds between the main panel, the productivity panel and the focus-area panel.
+
+import '../styles/wall.css';
+import { get } from '../api';
+import { statusBadge } from '../badge';
+import { h, setText } from '../dom';
+import { count, pct } from '../format';
+import { connectLive } from '../live';
+import { initialPeriod } from '../period';
+import type { YearReport } from '../protocol';
+import { mainPanel } from './wall-main';
+import { focusPanel, productivityPanel } from './wall-panels';
+import { joinBox, ticker } from './wall-side';
+
+export function renderWall(root: HTMLElement): void {
+  document.documentElement.classList.add('wall-mode');
+  document.title = 'APO Productivity Dashboard · Wall';
+  const period = initialPeriod();
+  const live = connectLive(period);
+
+  const overall = h('span', { class: 'kpi-value', 'data-testid': 'overall-score' });
+  const completeness = h('span', { class: 'kpi-value', 'data-testid': 'completeness' });
+  const header = h(
+    'header',
+    { class: 'wall-head' },
+    h('h1', {}, 'APO Productivity Dashboard', h('span', { class: 'wall-period' }, ` · SPP 2026–28 · ${period}`)),
+    h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Overall'), overall),
+    h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Reported'), completeness),
+    statusBadge(live),
+  );
+
+  const main = mainPanel();
+  const tick = ticker();
+  const focus = focusPanel();
+  const prodHolder = h('div', { class: 'wall-panel', 'data-panel': 'productivity', hidden: true });
+  const panels = [
+    h('div', { class: 'wall-panel wall-main', 'data-panel': 'main' }, main.tiles, main.heat, h('div', { class: 'wall-side' }, main.primers, tick.el, joinBox(live))),
+    prodHolder,
+    h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focus.el),
+  ];
+  root.append(h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, ...panels)));
+
+  live.subscribe((doc) => {
+    main.update(doc);
+    tick.update(doc.recent);
+    focus.update(doc);
+    setText(overall, pct(doc.overall.score));
+    const c = doc.completeness;
+    setText(completeness, c.expected ? `${count(c.reported)} / ${count(c.expected)}` : `${count(Object.values(doc.key_results).length)} KRs`);
+  });
+
+  get<YearReport>('/productivity')
+    .then((r) => prodHolder.append(productivityPanel(r)))
+    .catch(() => prodHolder.append(productivityPanel(null)));
+  const rotate = Number(new URLSearchParams(location.search).get('rotate'));
+  if (Number.isFinite(rotate) && rotate > 0) {
+    let shown = 0;
+    setInterval(() => {
+      panels[shown]?.setAttribute('hidden', '');
+      shown = (shown + 1) % panels.length;
+      panels[shown]?.removeAttribute('hidden');
+    }, Math.max(5, rotate) * 1000);
+  }
+}

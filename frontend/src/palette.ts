@@ -1,0 +1,68 @@
+// Colour-blind-safe colours (Okabe & Ito, 2008) and what each one means on the dashboard.
+
+import type { KrStatus, PrimerStatus } from './protocol';
+
+export const OKABE_ITO = {
+  black: '#000000',
+  orange: '#E69F00',
+  skyBlue: '#56B4E9',
+  green: '#009E73',
+  yellow: '#F0E442',
+  blue: '#0072B2',
+  vermillion: '#D55E00',
+  purple: '#CC79A7',
+  grey: '#999999',
+} as const;
+
+/** Series colours, in order. */
+export const SERIES = [
+  OKABE_ITO.blue,
+  OKABE_ITO.orange,
+  OKABE_ITO.green,
+  OKABE_ITO.vermillion,
+  OKABE_ITO.purple,
+  OKABE_ITO.skyBlue,
+  OKABE_ITO.yellow,
+  OKABE_ITO.grey,
+];
+
+export const STATUS_COLOUR: Record<KrStatus, string> = {
+  achieved: OKABE_ITO.blue,
+  on_track: OKABE_ITO.skyBlue,
+  at_risk: OKABE_ITO.orange,
+  off_track: OKABE_ITO.vermillion,
+  no_data: OKABE_ITO.grey,
+};
+
+export const STATUS_LABEL: Record<KrStatus, string> = {
+  achieved: 'Achieved',
+  on_track: 'On track',
+  at_risk: 'At risk',
+  off_track: 'Off track',
+  no_data: 'No data',
+};
+
+export const PRIMER_COLOUR: Record<PrimerStatus, string> = {
+  none: OKABE_ITO.grey,
+  draft: OKABE_ITO.orange,
+  submitted: OKABE_ITO.skyBlue,
+  endorsed: OKABE_ITO.blue,
+};
+
+export const PRIMER_LABEL: Record<PrimerStatus, string> = {
+  none: 'None',
+  draft: 'Draft',
+  submitted: 'Submitted',
+  endorsed: 'Endorsed',
+};
+
+/**
+ * A score in [0, 1] on a sequential, colour-blind-safe scale (light yellow → dark blue, after
+ * cividis), with a text colour that reads on it. Null is neutral grey.
+ */
+const RAMP = ['#fde737', '#d2d846', '#a8c75c', '#7fb56e', '#57a07c', '#2e8a84', '#1f6f86', '#26537c', '#2c3a6b', '#1f2555'];
+export function scoreColour(score: number | null | undefined): { bg: string; fg: string } {
+  if (score === null || score === undefined || !Number.isFinite(score)) return { bg: '#3a3f47', fg: '#e8e8e8' };
+  const i = Math.min(RAMP.length - 1, Math.max(0, Math.floor(score * RAMP.length)));
+  return { bg: RAMP[i] as string, fg: i < 5 ? '#000000' : '#ffffff' };
+}
