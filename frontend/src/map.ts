@@ -24,10 +24,18 @@ export interface MapDatum {
   title: string;
 }
 
-/** Moves a ring lying west of 25° W to the east of 180°, so the Pacific reads continuously. */
+/**
+ * Moves a ring lying west of 25° W to the east of 180°, so the Pacific reads continuously. A ring
+ * that crosses 180° (world-atlas closes some at −180, e.g. Fiji's Vanua Levu) has its western
+ * points moved, so it is drawn as one island instead of a band across the map.
+ */
 export function shiftRing(ring: Ring): Ring {
-  const maxLon = Math.max(...ring.map((p) => p[0]));
-  return maxLon < -25 ? ring.map(([x, y]) => [x + 360, y]) : ring;
+  const lons = ring.map((p) => p[0]);
+  const max = Math.max(...lons);
+  const min = Math.min(...lons);
+  if (max < -25) return ring.map(([x, y]) => [x + 360, y]);
+  if (max - min > 180) return ring.map(([x, y]) => [x < 0 ? x + 360 : x, y]);
+  return ring;
 }
 
 export function project([lon, lat]: [number, number]): [number, number] {
@@ -45,14 +53,14 @@ function inView(rings: Ring[]): boolean {
   return rings.some((r) => r.some(([x, y]) => x >= VIEW.west - 10 && x <= VIEW.east + 10 && y <= VIEW.north + 10 && y >= VIEW.south - 10));
 }
 
-interface Shape {
+export interface Shape {
   id: string;
   name: string;
   rings: Ring[];
 }
 
 let shapes: Shape[] | null = null;
-function countryShapes(): Shape[] {
+export function countryShapes(): Shape[] {
   if (shapes) return shapes;
   const topo = world as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
   const fc = feature(topo, topo.objects.countries);

@@ -86,7 +86,7 @@ export function renderDelegate(root: HTMLElement): void {
   }
 
   live.subscribe((doc) => {
-    if (iso3 && primer !== undefined) drawOverview(doc);
+    if (iso3) drawOverview(doc);
   });
 
   function drawOverview(doc: Dashboard): void {
