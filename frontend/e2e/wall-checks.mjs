@@ -15,12 +15,12 @@ export function expectedWall(d) {
     out[`pillar-${p}-scored`] = `${int.format(x.members_scored)} of ${int.format(total)} members scored`;
     out[`pillar-${p}-chips`] = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => int.format(x.status_counts[s])).join(',');
   }
+  const krs = {};
+  for (const k of Object.values(d.key_results)) for (const key of [`${k.iso3}-${k.pillar}`, `${k.iso3}-all`]) krs[key] = (krs[key] ?? 0) + 1;
+  const cell = (score, key) => (score === null || score === undefined ? (krs[key] ? `${int.format(krs[key])} KR` : '') : pct.format(score));
   for (const [iso3, m] of Object.entries(d.members)) {
-    for (const p of ['1', '2', '3', '4']) {
-      const c = m.pillars[p] ?? {};
-      out[`${iso3}-${p}`] = c.score === null || c.score === undefined ? (c.coverage === null || c.coverage === undefined ? '' : '–') : pct.format(c.score);
-    }
-    out[`${iso3}-all`] = m.score === null ? '' : pct.format(m.score);
+    for (const p of ['1', '2', '3', '4']) out[`${iso3}-${p}`] = cell(m.pillars[p]?.score, `${iso3}-${p}`);
+    out[`${iso3}-all`] = cell(m.score, `${iso3}-all`);
   }
   for (const s of ['none', 'draft', 'submitted', 'endorsed']) out[`primers-${s}`] = `${int.format(d.primers[s])} / ${int.format(total)}`;
   return out;

@@ -60,9 +60,14 @@ export const PRIMER_LABEL: Record<PrimerStatus, string> = {
  * A score in [0, 1] on a sequential, colour-blind-safe scale (light yellow → dark blue, after
  * cividis), with a text colour that reads on it. Null is neutral grey.
  */
-const RAMP = ['#fde737', '#d2d846', '#a8c75c', '#7fb56e', '#57a07c', '#2e8a84', '#1f6f86', '#26537c', '#2c3a6b', '#1f2555'];
+export const RAMP = ['#fde737', '#d2d846', '#a8c75c', '#7fb56e', '#57a07c', '#2e8a84', '#1f6f86', '#26537c', '#2c3a6b', '#1f2555'];
 export function scoreColour(score: number | null | undefined): { bg: string; fg: string } {
   if (score === null || score === undefined || !Number.isFinite(score)) return { bg: '#3a3f47', fg: '#e8e8e8' };
   const i = Math.min(RAMP.length - 1, Math.max(0, Math.floor(score * RAMP.length)));
   return { bg: RAMP[i] as string, fg: i < 5 ? '#000000' : '#ffffff' };
+}
+
+/** The score scale as a CSS gradient, low to high. */
+export function rampGradient(): string {
+  return `linear-gradient(to right, ${RAMP.join(', ')})`;
 }

@@ -8,6 +8,7 @@ import { makeChart } from '../charts';
 import { h } from '../dom';
 import { count, money, num } from '../format';
 import { connectLive } from '../live';
+import { scaleLegend } from '../legend';
 import { memberMap } from '../map';
 import { navBar } from '../nav';
 import { OKABE_ITO, SERIES, scoreColour } from '../palette';
@@ -46,7 +47,7 @@ export function renderProductivity(root: HTMLElement): void {
     h('h2', {}, 'Composite productivity index and its components'),
     chartWithTable(cpiEl, cpiTable),
     h('h2', {}, 'Map of the 21 members'),
-    h('figure', { class: 'chart-figure' }, mapBox, h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
+    h('figure', { class: 'chart-figure' }, mapBox, scaleLegend('index 0', '100', 'no index'), h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
     h(
       'p',
       { class: 'attribution', 'data-testid': 'pwt-attribution' },

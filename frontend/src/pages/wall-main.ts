@@ -2,6 +2,7 @@
 // primer status board. Built once; `update` writes only the values (changed ones flash).
 
 import { h, setText } from '../dom';
+import { scaleLegend } from '../legend';
 import { count, pct } from '../format';
 import { PRIMER_COLOUR, PRIMER_LABEL, STATUS_COLOUR, STATUS_LABEL, scoreColour } from '../palette';
 import type { Dashboard } from '../protocol';
@@ -40,6 +41,7 @@ export function mainPanel(): MainPanel {
     'section',
     { class: 'heat', 'aria-label': 'Members × pillars' },
     h('table', { class: 'heatmap', 'data-testid': 'heatmap' }, h('caption', { class: 'sr-only' }, 'Score of each member in each pillar'), h('thead', {}, headRow), body),
+    scaleLegend('0%', '100%', 'no score yet'),
   );
   const rows = new Map<string, { cells: HTMLElement[]; all: HTMLElement; status: HTMLElement }>();
 
@@ -62,12 +64,13 @@ export function mainPanel(): MainPanel {
     return r;
   }
 
-  function paint(td: HTMLElement, score: number | null | undefined, coverage: number | null | undefined): void {
+  /** A score as a percentage; without one (while primers are drafted), how many key results the cell holds. */
+  function paint(td: HTMLElement, score: number | null | undefined, krs: number): void {
     const { bg, fg } = scoreColour(score);
     td.style.background = bg;
     td.style.color = fg;
-    const text = score === null || score === undefined ? (coverage === null || coverage === undefined ? '' : '–') : pct(score);
-    setText(td, text);
+    td.classList.toggle('no-score', score === null || score === undefined);
+    setText(td, cellText(score, krs));
   }
 
   function update(doc: Dashboard): void {
@@ -85,6 +88,10 @@ export function mainPanel(): MainPanel {
         if (chip) setText(chip, count(d.status_counts[s]));
       });
     });
+    const krCount = new Map<string, number>();
+    for (const k of Object.values(doc.key_results)) {
+      for (const key of [`${k.iso3}-${k.pillar}`, `${k.iso3}-all`]) krCount.set(key, (krCount.get(key) ?? 0) + 1);
+    }
     for (const iso3 of Object.keys(doc.members).sort()) {
       const m = doc.members[iso3];
       if (!m) continue;
@@ -92,9 +99,9 @@ export function mainPanel(): MainPanel {
       PILLARS.forEach((p, i) => {
         const c = m.pillars[p];
         const td = r.cells[i];
-        if (td) paint(td, c?.score, c?.coverage);
+        if (td) paint(td, c?.score, krCount.get(`${iso3}-${p}`) ?? 0);
       });
-      paint(r.all, m.score, m.score === null ? null : 1);
+      paint(r.all, m.score, krCount.get(`${iso3}-all`) ?? 0);
       r.status.style.background = PRIMER_COLOUR[m.primer_status] ?? '#999';
       r.status.title = `Primer: ${PRIMER_LABEL[m.primer_status] ?? m.primer_status}`;
     }
@@ -106,4 +113,10 @@ export function mainPanel(): MainPanel {
   }
 
   return { tiles, heat, primers, update };
+}
+
+/** What a heat-map cell shows: the score, else the number of key results ("3 KR"), else nothing. */
+export function cellText(score: number | null | undefined, krs: number): string {
+  if (score !== null && score !== undefined) return pct(score);
+  return krs > 0 ? `${count(krs)} KR` : '';
 }
