@@ -40,6 +40,13 @@ pub struct ServeConfig {
     /// Most live WebSocket connections served at once; more are refused with 503.
     #[arg(long, env = "APO_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
+    /// Frames a live socket may fall behind before it is sent a fresh snapshot instead.
+    #[arg(long, env = "APO_LIVE_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub live_queue: u64,
+    /// Milliseconds a live socket's send may stay blocked (its peer stopped reading) before the
+    /// socket is dropped; the browser then reconnects and resumes.
+    #[arg(long, env = "APO_LIVE_STALL_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub live_stall_ms: u64,
     /// Seconds between heartbeats on live connections (DESIGN.md: at most 15).
     #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub heartbeat_secs: u64,
@@ -51,6 +58,9 @@ pub struct ServeConfig {
     /// Access control is not built yet, so today every read is public either way.
     #[arg(long, env = "APO_PUBLIC_READ")]
     pub public_read: bool,
+    /// The built browser dashboard (`npm --prefix frontend run build` writes it).
+    #[arg(long, env = "APO_STATIC_DIR", default_value = "frontend/dist")]
+    pub static_dir: std::path::PathBuf,
 }
 
 impl ServeConfig {
@@ -62,9 +72,15 @@ impl ServeConfig {
             demo: false,
             allowed_origins: Vec::new(),
             max_connections: 20_000,
+            live_queue: 256,
+            live_stall_ms: 2000,
             heartbeat_secs: 15,
             revision_poll_secs: 2,
             public_read: false,
+            static_dir: std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/frontend/dist"
+            )),
         }
     }
 }

@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::response::Html;
-use axum::routing::get;
 use axum::serve::ListenerExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
@@ -29,6 +27,7 @@ pub struct Application {
     state: AppState,
     /// Stops the background tasks (the aggregator) when the server stops.
     tasks: CancellationToken,
+    static_dir: std::path::PathBuf,
 }
 
 impl Application {
@@ -52,7 +51,11 @@ impl Application {
         .await?;
         let hub = Hub::start(
             aggregator.clone(),
-            Duration::from_secs(config.heartbeat_secs),
+            crate::live::Settings {
+                heartbeat: Duration::from_secs(config.heartbeat_secs),
+                queue: config.live_queue as usize,
+                stall: Duration::from_millis(config.live_stall_ms),
+            },
             tasks.clone(),
         );
         let live_config = Arc::new(LiveConfig {
@@ -69,6 +72,7 @@ impl Application {
                 live_config,
             },
             tasks,
+            static_dir: config.static_dir.clone(),
         })
     }
 
@@ -88,12 +92,13 @@ impl Application {
         let base = format!("http://{addr}");
         format!(
             "APO Productivity Dashboard is running.\n  \
-             home:      {base}/\n  \
-             API:       {base}/api/v1/members\n  \
-             dashboard: {base}/api/v1/dashboard\n  \
-             live:      ws://{addr}/api/v1/live\n  \
-             OpenAPI:   {base}/api/v1/openapi.json\n  \
-             health:    {base}/healthz"
+             wall (projector):  {base}/wall\n  \
+             delegates:         {base}/delegate\n  \
+             Secretariat:       {base}/secretariat\n  \
+             productivity:      {base}/productivity\n  \
+             API:               {base}/api/v1/openapi.json\n  \
+             live:              ws://{addr}/api/v1/live\n  \
+             health:            {base}/healthz"
         )
     }
 
@@ -101,7 +106,8 @@ impl Application {
     /// database pool.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        let app = http::router(self.state).route("/", get(home));
+        let hub = self.state.hub.clone();
+        let app = http::router(self.state, &self.static_dir);
         // Nagle's algorithm would hold small responses back for the peer's delayed ACK.
         let listener = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
@@ -120,6 +126,7 @@ impl Application {
             .await
             .context("serving HTTP");
         self.tasks.cancel();
+        hub.closed(Duration::from_secs(2)).await;
         served?;
         store.close().await;
         tracing::info!("stopped");
@@ -163,21 +170,4 @@ pub fn shutdown_on_signals() -> CancellationToken {
         fire.cancel();
     });
     token
-}
-
-async fn home() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><html lang=en><meta charset=utf-8>",
-        "<title>APO Productivity Dashboard</title>",
-        "<h1>APO Productivity Dashboard</h1>",
-        "<p>The service is running. The browser dashboard is not built yet; the REST API is:</p><ul>",
-        "<li><a href=/api/v1/members>/api/v1/members</a></li>",
-        "<li><a href=/api/v1/pillars>/api/v1/pillars</a></li>",
-        "<li><a href=/api/v1/primers>/api/v1/primers</a> and <a href=/api/v1/primers/VNM>/api/v1/primers/VNM</a></li>",
-        "<li><a href=/api/v1/key_results>/api/v1/key_results</a>, <a href=/api/v1/actuals>/api/v1/actuals</a>, ",
-        "<a href=/api/v1/budgets>/api/v1/budgets</a>, <a href=/api/v1/projects>/api/v1/projects</a></li>",
-        "<li><a href=/api/v1/openapi.json>/api/v1/openapi.json</a> (every endpoint)</li></ul>",
-        "<p>Productivity data: Penn World Table 9.1 (Feenstra, Inklaar and Timmer, 2015, ",
-        "<i>American Economic Review</i> 105(10)), CC BY 4.0.</p></html>"
-    ))
 }

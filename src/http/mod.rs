@@ -1,4 +1,5 @@
-//! The REST API under `/api/v1`, plus `/healthz` and `/readyz` at the root.
+//! The REST API under `/api/v1`, `/healthz` and `/readyz`, and the built browser dashboard at
+//! the root.
 //!
 //! Each resource module owns its routes (an `OpenApiRouter`, so that the OpenAPI document is
 //! built from the handlers themselves and cannot drift from them); they are merged here. This
@@ -16,6 +17,7 @@ mod productivity;
 mod projects;
 mod reference;
 mod series;
+pub mod site;
 
 use std::time::Instant;
 
@@ -60,7 +62,7 @@ pub struct AppState {
 struct ApiDoc;
 
 /// The whole HTTP surface, with its state.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(reference::router())
         .merge(primers::router())
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api.fallback(api_not_found))
         .merge(health::router())
+        .merge(site::router(static_dir))
         .with_state(state)
         .layer(middleware::from_fn(log_requests))
 }

@@ -14,3 +14,4 @@ mod productivity;
 mod reference;
 mod replay;
 mod revisions;
+mod site;
