@@ -28,9 +28,27 @@ pub struct LiveBench {
     /// Reports posted per second.
     #[arg(long, default_value_t = 20.0)]
     pub rate: f64,
-    /// The server's process id, to read its memory (VmRSS) before and after connecting.
+    /// The server's process id, to read its memory (VmRSS) before and after connecting, and
+    /// its CPU time while the reports are posted.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Fraction of the clients that stop reading when the posting starts and read again when
+    /// it ends. Latencies are then those of the others; the output says until when the server
+    /// kept sending to the stalled ones, and how soon after reading again they got a snapshot.
+    #[arg(long, default_value_t = 0.0)]
+    pub stalled: f64,
+}
+
+/// CPU time (user + system) the process has used, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    // Clock ticks; 100 per second on Linux.
+    Some((utime + stime) / 100.0)
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -50,7 +68,17 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         .trim_end_matches('/')
         .to_owned();
     let before = b.server_pid.and_then(rss_kib);
+    anyhow::ensure!(
+        (0.0..1.0).contains(&b.stalled),
+        "--stalled is a fraction below 1"
+    );
     let arrivals: Arrivals = Arc::new(Mutex::new(vec![Vec::new(); b.clients]));
+    // Every k-th client stalls.
+    let stall_every = (b.stalled > 0.0).then(|| (1.0 / b.stalled).round() as usize);
+    let is_stalled = |i: usize| stall_every.is_some_and(|k| i % k == k - 1);
+    let stalled_count = (0..b.clients).filter(|&i| is_stalled(i)).count();
+    let stall = tokio_util::sync::CancellationToken::new();
+    let done = tokio_util::sync::CancellationToken::new();
     let mut readers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(b.clients.max(1));
     for i in 0..b.clients {
@@ -59,9 +87,23 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             .with_context(|| format!("opening socket {i}"))?;
         let arrivals = arrivals.clone();
         let ready = ready_tx.clone();
+        let stall = is_stalled(i).then(|| stall.clone());
+        let done = done.clone();
         readers.push(tokio::spawn(async move {
             let mut ready = Some(ready);
-            while let Some(Ok(msg)) = ws.next().await {
+            loop {
+                let msg = match &stall {
+                    Some(stall) => tokio::select! {
+                        m = ws.next() => m,
+                        // Stop reading, and keep the socket open, until the end.
+                        _ = stall.cancelled() => return Some(ws),
+                    },
+                    None => tokio::select! {
+                        m = ws.next() => m,
+                        _ = done.cancelled() => return None,
+                    },
+                };
+                let Some(Ok(msg)) = msg else { return None };
                 let Message::Text(t) = msg else { continue };
                 let now = Instant::now();
                 match frame_kind(&t) {
@@ -73,7 +115,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                     Some(Kind::Patch(rev)) => {
                         arrivals.lock().expect("not poisoned")[i].push((rev, now));
                     }
-                    None => {}
+                    _ => {}
                 }
             }
         }));
@@ -90,7 +132,9 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     // Post at scheduled times over one keep-alive connection.
     let mut http = TcpStream::connect(&host).await?;
     http.set_nodelay(true)?;
+    let cpu_before = b.server_pid.and_then(cpu_seconds);
     let start = Instant::now();
+    stall.cancel();
     let mut sent: Vec<(i64, Instant)> = Vec::with_capacity(b.updates);
     for i in 0..b.updates {
         let scheduled = start + Duration::from_secs_f64(i as f64 / b.rate);
@@ -103,15 +147,40 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         sent.push((rev, scheduled));
     }
     let posting = start.elapsed();
+    let cpu_after = b.server_pid.and_then(cpu_seconds);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    for r in &readers {
-        r.abort();
+    done.cancel();
+    // The stalled sockets read again: what the kernel held for them (the patches the server
+    // sent before it noticed), then, once they answer its ping, a fresh snapshot.
+    let resumed = Instant::now();
+    let mut resyncs = Vec::new();
+    for r in readers {
+        if let Ok(Some(ws)) = r.await {
+            resyncs.push(tokio::spawn(resync(ws, resumed)));
+        }
+    }
+    let (mut cut_off_s, mut resync_ms, mut resynced) = (None::<f64>, None::<f64>, 0usize);
+    for r in resyncs {
+        let Ok((last_rev, snapshot_after)) = r.await else {
+            continue;
+        };
+        // When the last report the server sent before holding the socket back was scheduled.
+        let cut = sent
+            .iter()
+            .filter(|(rev, _)| last_rev.is_some_and(|l| *rev <= l))
+            .map(|(_, at)| at.duration_since(start).as_secs_f64())
+            .fold(0.0, f64::max);
+        cut_off_s = Some(cut_off_s.map_or(cut, |c| c.max(cut)));
+        if let Some(ms) = snapshot_after {
+            resynced += 1;
+            resync_ms = Some(resync_ms.map_or(ms, |m| m.max(ms)));
+        }
     }
 
     let arrivals = arrivals.lock().expect("not poisoned");
     let mut latencies = Vec::with_capacity(b.updates * b.clients);
     let mut missing = 0usize;
-    for client in arrivals.iter() {
+    for (_, client) in arrivals.iter().enumerate().filter(|(i, _)| !is_stalled(*i)) {
         for (rev, scheduled) in &sent {
             // The first patch that includes this report (bursts may be coalesced into one).
             match client.iter().find(|(r, _)| r >= rev) {
@@ -141,7 +210,46 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             (Some(x), Some(y)) => Some((y.saturating_sub(x)) as f64 / b.clients.max(1) as f64),
             _ => None,
         },
+        "server_cpu_cores": match (cpu_before, cpu_after) {
+            (Some(x), Some(y)) => Some((y - x) / posting.as_secs_f64()),
+            _ => None,
+        },
+        "stalled_clients": stalled_count,
+        "stalled_sent_until_s": cut_off_s,
+        "stalled_resynced": resynced,
+        "stalled_resync_max_ms": resync_ms,
     }))
+}
+
+/// Reads a socket that stopped reading at the start: the patches queued for it, up to the
+/// snapshot that resynchronises it. Returns the last queued patch's revision and the time
+/// from `resumed` to the snapshot (none within 10 s: `None`).
+async fn resync<S>(mut ws: S, resumed: Instant) -> (Option<i64>, Option<f64>)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let mut last = None;
+    let deadline = tokio::time::sleep(Duration::from_secs(10));
+    tokio::pin!(deadline);
+    loop {
+        let msg = tokio::select! {
+            m = ws.next() => m,
+            _ = &mut deadline => return (last, None),
+        };
+        let Some(Ok(Message::Text(t))) = msg else {
+            if matches!(msg, Some(Ok(_))) {
+                continue;
+            }
+            return (last, None);
+        };
+        match frame_kind(&t) {
+            Some(Kind::Patch(rev)) => last = Some(rev),
+            Some(Kind::Snapshot) => {
+                return (last, Some(resumed.elapsed().as_secs_f64() * 1e3));
+            }
+            _ => {}
+        }
+    }
 }
 
 enum Kind {

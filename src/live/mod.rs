@@ -11,17 +11,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 
+pub mod connection;
+pub mod upgrade;
+
 /// Patches kept per period for resumes.
 pub const RING: usize = 512;
-/// Frames a socket may fall behind before it is resynchronised with a snapshot.
-pub const QUEUE: usize = 256;
+/// How the hub treats sockets (from `serve`'s flags).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Time between heartbeats (and pings).
+    pub heartbeat: Duration,
+    /// Frames a socket may fall behind before it is resynchronised with a snapshot.
+    pub queue: usize,
+    /// A send blocked this long means the peer stopped reading: the socket is dropped.
+    pub stall: Duration,
+}
 
 /// A frame for the sockets of one period.
 #[derive(Debug, Clone)]
@@ -42,7 +53,14 @@ pub struct Hub {
 struct Shared {
     aggregator: Aggregator,
     periods: BTreeMap<i64, Period>,
+    stall: Duration,
     viewers: AtomicUsize,
+    /// Sockets dropped because their sends stayed blocked.
+    stalled: AtomicUsize,
+    /// Times a socket was held back because its peer did not answer a ping in time.
+    behind: AtomicUsize,
+    /// Times a socket fell behind its queue and was sent a snapshot instead.
+    lagged: AtomicUsize,
     /// Cancelled when the server stops: sockets close with 1001 (going away).
     pub closing: CancellationToken,
 }
@@ -57,13 +75,13 @@ struct Period {
 
 impl Hub {
     /// Starts forwarding the aggregator's updates and the heartbeat until `closing`.
-    pub fn start(aggregator: Aggregator, heartbeat: Duration, closing: CancellationToken) -> Self {
+    pub fn start(aggregator: Aggregator, settings: Settings, closing: CancellationToken) -> Self {
         let periods = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
             .map(|p| {
                 (
                     p,
                     Period {
-                        frames: broadcast::channel(QUEUE).0,
+                        frames: broadcast::channel(settings.queue).0,
                         ring: Mutex::new(VecDeque::with_capacity(RING)),
                         snapshot: Mutex::new(None),
                     },
@@ -74,12 +92,16 @@ impl Hub {
             shared: Arc::new(Shared {
                 aggregator,
                 periods,
+                stall: settings.stall,
                 viewers: AtomicUsize::new(0),
+                stalled: AtomicUsize::new(0),
+                behind: AtomicUsize::new(0),
+                lagged: AtomicUsize::new(0),
                 closing,
             }),
         };
         tokio::spawn(hub.clone().forward());
-        tokio::spawn(hub.clone().beat(heartbeat));
+        tokio::spawn(hub.clone().beat(settings.heartbeat));
         hub
     }
 
@@ -89,6 +111,47 @@ impl Hub {
 
     pub fn viewers(&self) -> usize {
         self.shared.viewers.load(Ordering::Relaxed)
+    }
+
+    /// How long a socket's send may stay blocked before the socket is dropped.
+    pub fn stall(&self) -> Duration {
+        self.shared.stall
+    }
+
+    /// Sockets dropped so far because their peer stopped reading.
+    pub fn stalled(&self) -> usize {
+        self.shared.stalled.load(Ordering::Relaxed)
+    }
+
+    /// Times a socket was held back because its peer did not answer a ping in time.
+    pub fn behind(&self) -> usize {
+        self.shared.behind.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_behind(&self) {
+        self.shared.behind.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Times a socket fell behind its queue and was sent a snapshot instead.
+    pub fn lagged(&self) -> usize {
+        self.shared.lagged.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_lagged(&self) {
+        self.shared.lagged.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_stalled(&self) {
+        self.shared.stalled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Waits, at most `limit`, until every socket has closed (on shutdown, so that each has
+    /// sent its 1001 before the process exits).
+    pub async fn closed(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.viewers() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Counts a viewer for as long as the guard lives.

@@ -1,10 +1,13 @@
 //! The binary as a user runs it: `serve --demo` on a fresh database prints its URLs and serves
-//! the 21 members and Vietnam's primer, stops cleanly on SIGTERM; `import` and `migrate` work
-//! and report refusals on stderr with a non-zero exit.
+//! the 21 members and Vietnam's primer, and on SIGTERM closes live sockets with 1001 and stops
+//! cleanly; `import` and `migrate` work and report refusals on stderr with a non-zero exit.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Backend, fresh_database};
 
@@ -38,7 +41,7 @@ async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigter
             .unwrap_or_else(|_| panic!("no API URL printed; got {printed:?}"));
         printed.push(line.clone());
         if let Some(u) = line.trim().strip_prefix("API:") {
-            break u.trim().trim_end_matches("/api/v1/members").to_owned();
+            break u.trim().trim_end_matches("/api/v1/openapi.json").to_owned();
         }
     };
     let client = reqwest::Client::new();
@@ -55,12 +58,39 @@ async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigter
     assert_eq!(members.as_array().unwrap().len(), 21);
     let vnm = get("/primers/VNM").await;
     assert_eq!(vnm["status"], "endorsed");
+    for page in ["wall (projector):", "delegates:", "Secretariat:"] {
+        assert!(
+            printed.iter().any(|l| l.trim().starts_with(page)),
+            "{page} in {printed:?}"
+        );
+    }
+    // A live socket open at SIGTERM is closed with 1001 (going away), so that the browser
+    // reconnects to another replica.
+    let (mut live, _) =
+        tokio_tungstenite::connect_async(base.replace("http://", "ws://") + "/api/v1/live")
+            .await
+            .expect("live socket opens");
+    let first = live.next().await.unwrap().unwrap();
+    assert!(
+        first
+            .to_text()
+            .unwrap()
+            .starts_with(r#"{"type":"snapshot""#)
+    );
 
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(10), live.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame after SIGTERM, got {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(1001));
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

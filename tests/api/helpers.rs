@@ -112,6 +112,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub aggregator: apo_dashboard::aggregator::Aggregator,
+    pub hub: apo_dashboard::live::Hub,
     pub database_url: String,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -156,6 +157,7 @@ async fn spawn_at(
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
     let aggregator = app.state().aggregator.clone();
+    let hub = app.state().hub.clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
@@ -163,6 +165,7 @@ async fn spawn_at(
         client: reqwest::Client::new(),
         store,
         aggregator,
+        hub,
         database_url: url,
         shutdown,
         server: Some(server),

@@ -15,6 +15,8 @@ crate::on_both_backends!(
     snapshot_and_patches_equal_the_dashboard_after_many_changes,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     a_client_that_does_not_read_delays_no_one_and_converges,
+    a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot,
+    a_client_that_falls_behind_its_queue_gets_a_snapshot,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
     a_foreign_origin_is_refused,
@@ -31,6 +33,8 @@ struct Client {
     ws: Socket,
     doc: Value,
     rev: i64,
+    /// Snapshots received so far.
+    snapshots: usize,
 }
 
 async fn connect(app: &TestApp, query: &str) -> Client {
@@ -42,6 +46,7 @@ async fn connect(app: &TestApp, query: &str) -> Client {
         ws,
         doc: Value::Null,
         rev: -1,
+        snapshots: 0,
     }
 }
 
@@ -68,6 +73,7 @@ impl Client {
             let f = self.next().await;
             match f["type"].as_str().unwrap() {
                 "snapshot" => {
+                    self.snapshots += 1;
                     self.rev = f["rev"].as_i64().unwrap();
                     self.doc = f["data"].clone();
                 }
@@ -253,6 +259,108 @@ async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
     app.stop().await;
 }
 
+/// Flow control: a client that stops reading does not answer the ping that follows each
+/// batch; once that ping is older than the stall limit the server sends it nothing more (the
+/// kernel's buffers do not fill with patches it would read late). When it reads again it
+/// answers, and gets a snapshot at the current revision.
+async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: Backend) {
+    let app = spawn_with(b, |c| c.live_stall_ms = 300).await;
+    assert_eq!(
+        app.put("/primers/VNM", &primer("VNM", "draft", 4))
+            .await
+            .status,
+        200
+    );
+    app.dashboard_when_current(2026).await;
+    let mut stalled = connect(&app, "").await;
+    let mut reader = connect(&app, "").await;
+    stalled.until(1).await;
+    reader.until(1).await;
+    // The stalled client reads nothing from here on; the reader keeps up.
+    let first = post_report(&app, "VNM-KR1", 101.0).await;
+    reader.until(first).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut last = first;
+    for i in 0..5 {
+        last = post_report(&app, "VNM-KR2", 110.0 + i as f64).await;
+        reader.until(last).await;
+    }
+    assert_eq!(app.hub.behind(), 1, "the stalled client is held back");
+    // Reading again: what was sent before it was held back, then a snapshot once it answers.
+    stalled.until(last).await;
+    assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(stalled.doc),
+        &comparable(now),
+        "the resynchronised client",
+    );
+    assert_eq!(reader.snapshots, 1, "the reader was never held back");
+    app.stop().await;
+}
+
+/// A socket whose sends are blocked (the kernel's buffers are full) cannot take the frames
+/// published meanwhile; when it falls more than the queue behind it gets a snapshot instead of
+/// what it missed, and converges.
+async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
+    let app = spawn_with(b, |c| {
+        c.demo = true;
+        c.live_queue = 2;
+        c.live_stall_ms = 60_000;
+    })
+    .await;
+    let mut slow = connect(&app, "").await;
+    let mut reader = connect(&app, "").await;
+    slow.until(app.store.current_rev().await.unwrap()).await;
+    reader.until(slow.rev).await;
+    // The slow client asks for snapshots (too old a revision) without reading them: its
+    // socket's buffers fill and its sends block; the frames published meanwhile overflow its
+    // queue. (200 demo snapshots are far more than the kernel's buffers hold.)
+    let mut rev = slow.rev;
+    let mut asked = 0;
+    for round in 0..10 {
+        for _ in 0..20 {
+            slow.send(json!({"type": "resume", "since": -1})).await;
+        }
+        asked += 20;
+        for i in 0..4 {
+            rev = post_report_for(&app, "VNM", 200.0 + (round * 4 + i) as f64).await;
+            reader.until(rev).await;
+        }
+    }
+    // Reading again: every snapshot it asked for, and one more for falling behind; the last
+    // is current.
+    while slow.snapshots < 1 + asked + 1 || slow.rev < rev {
+        let f = slow.next().await;
+        if f["type"] == "snapshot" {
+            slow.snapshots += 1;
+            slow.rev = f["rev"].as_i64().unwrap();
+            slow.doc = f["data"].clone();
+        }
+    }
+    assert!(
+        app.hub.lagged() >= 1,
+        "the slow socket fell behind its queue"
+    );
+    assert_eq!(slow.snapshots, 1 + asked + app.hub.lagged());
+    assert_eq!(slow.rev, rev);
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(&comparable(slow.doc), &comparable(now), "the slow client");
+    app.stop().await;
+}
+
+async fn post_report_for(app: &TestApp, iso3: &str, value: f64) -> i64 {
+    let kr = format!("{iso3}-KR1");
+    let r = app
+        .post(
+            "/actuals",
+            &json!({"iso3": iso3, "kr_code": kr, "year": 2026, "value": value}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["rev"].as_i64().unwrap()
+}
+
 async fn the_period_switches_on_the_same_socket(b: Backend) {
     let app = with_primer(b).await;
     let mut c = connect(&app, "?period=2026").await;
@@ -388,13 +496,23 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
 }
 
 async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
-    let app = with_primer(b).await;
+    let app = spawn_with(b, |c| c.live_stall_ms = 100).await;
+    assert_eq!(
+        app.put("/primers/VNM", &primer("VNM", "draft", 4))
+            .await
+            .status,
+        200
+    );
+    app.dashboard_when_current(2026).await;
     let report = apo_dashboard::loadgen::run(apo_dashboard::loadgen::LiveBench {
         url: app.base.clone(),
-        clients: 5,
-        updates: 10,
-        rate: 50.0,
+        clients: 10,
+        updates: 30,
+        rate: 20.0,
         server_pid: Some(std::process::id()),
+        // Clients 4 and 9 stop reading during the posting (1.5 s; pings go at most every
+        // 0.5 s, and the stall limit is 0.1 s).
+        stalled: 0.2,
     })
     .await
     .unwrap();
@@ -410,6 +528,18 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
     assert!(0.0 <= p50 && p50 <= max, "{report}");
     assert!(
         report["server_rss_kib_per_connection"].is_number(),
+        "{report}"
+    );
+    assert!(
+        report["server_cpu_cores"].as_f64().unwrap() >= 0.0,
+        "{report}"
+    );
+    // The stalled clients were held back during the posting, and resynchronised by a
+    // snapshot when they read again.
+    assert_eq!(report["stalled_clients"], 2, "{report}");
+    assert_eq!(report["stalled_resynced"], 2, "{report}");
+    assert!(
+        report["stalled_sent_until_s"].as_f64().unwrap() < 1.0,
         "{report}"
     );
     app.stop().await;
