@@ -16,7 +16,8 @@ export function ticker(): { el: HTMLElement; update(recent: readonly Recent[]): 
   const empty = h('li', { class: 'ticker-empty' }, 'No changes yet');
   list.append(empty);
   function update(recent: readonly Recent[]): void {
-    const items = recent.slice(0, SHOWN);
+    // Penn World Table series arrive by the hundred in one import: not news for the room.
+    const items = recent.filter((r) => r.entity !== 'series').slice(0, SHOWN);
     const fresh = [...items].reverse().filter((r) => !shown.has(keyOf(r)));
     if (items.length) empty.remove();
     for (const r of fresh) {
