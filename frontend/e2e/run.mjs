@@ -96,6 +96,18 @@ async function suite(server, backend) {
     await showPanel(wall, 'main');
   });
 
+  await t('?rotate=5 moves the wall on to the productivity panel', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.base}/wall?rotate=5`);
+      await waitLive(page);
+      await page.waitForSelector('[data-panel=productivity]:not([hidden]) .bars li', { timeout: 7000 });
+      assert(await page.locator('[data-panel=main]').isHidden(), 'the main panel is hidden while another shows');
+    } finally {
+      await page.close();
+    }
+  });
+
   await t('no scrollbars on the wall at 1280×720', async () => {
     await wall.setViewportSize({ width: 1280, height: 720 });
     await sleep(100);
@@ -141,6 +153,18 @@ async function suite(server, backend) {
       await phone.waitForSelector('[data-testid=actual-form] .form-status.ok', { timeout: 3000 });
       await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 2000 });
       await phone.waitForFunction((s) => (document.querySelector(`[data-kr="${s}"]`)?.textContent ?? '').startsWith('57.3'), `${kr.iso3}/${kr.code}`, { timeout: 2000 });
+      // The primer editor: a bad target is refused with the message next to that field; the
+      // unchanged primer saves as "no changes" (the form round-trips every field).
+      await phone.locator('[data-testid=primer-form]').evaluate((f) => (f.closest('details').open = true));
+      const target = phone.locator('[data-field="key_results[0].targets.2027"]');
+      const before = await target.inputValue();
+      await target.fill('abc');
+      await phone.locator('[data-testid=primer-form] button[type=submit]').click();
+      await phone.waitForFunction(() => (document.querySelector('[data-error-for="key_results[0].targets.2027"]')?.textContent ?? '').length > 0, null, { timeout: 3000 });
+      assert((await target.getAttribute('aria-invalid')) === 'true', 'the bad target is marked invalid');
+      await target.fill(before);
+      await phone.locator('[data-testid=primer-form] button[type=submit]').click();
+      await phone.waitForFunction(() => /No changes to save/.test(document.querySelector('[data-testid=primer-form] .form-status')?.textContent ?? ''), null, { timeout: 3000 });
       const over = await scrollOverflow(phone);
       assert(over.width <= 0, `the delegate page scrolls sideways at 360 px by ${over.width} px`);
       await phone.screenshot({ path: join(OUT, `delegate-360x740-${backend}.png`), fullPage: true });

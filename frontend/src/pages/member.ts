@@ -137,7 +137,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
                   'div',
                   { class: 'spark-row' },
                   sparkline(pts, { target: OKABE_ITO.orange, actual: OKABE_ITO.blue }),
-                  h('span', { class: 'muted' }, ' ■ target (dashed) ● actual'),
+                  h('span', { class: 'muted' }, h('span', { style: `color:${OKABE_ITO.orange}` }, '■'), ' target (dashed) ', h('span', { style: `color:${OKABE_ITO.blue}` }, '●'), ' actual, 2026–2028'),
                 ),
                 h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), dataTable(`${k.code}: target and actual per year`, ['Year', 'Target', 'Actual'], pts.map((p) => [String(p.year), num(p.target, 2), num(p.actual, 2)]))),
               );

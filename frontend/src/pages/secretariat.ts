@@ -60,7 +60,7 @@ export function renderSecretariat(root: HTMLElement): void {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 48, right: 16, top: 36, bottom: 56 },
-    xAxis: { type: 'category', data: [], axisLabel: { interval: 0, width: 110, overflow: 'break' } },
+    xAxis: { type: 'category', data: [] },
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value} %' } },
     series: [
       { name: 'Score', type: 'bar', itemStyle: { color: OKABE_ITO.blue }, data: [] },
@@ -71,7 +71,7 @@ export function renderSecretariat(root: HTMLElement): void {
   let replaying: number | null = null;
 
   function draw(doc: Dashboard): void {
-    const names = PILLARS.map((p) => `${p} ${doc.pillars[p]?.name ?? ''}`);
+    const names = PILLARS.map((p) => `Pillar ${p}`);
     chart.setOption({
       xAxis: { data: names },
       series: [
