@@ -25,7 +25,10 @@ const server = http.createServer((req, res) => {
     for (const ws of wss.clients) {
       if (ws.readyState === WebSocket.OPEN) ws.send(frame);
     }
-    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ rev }));
+    const answer = JSON.stringify({ rev });
+    res
+      .writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) })
+      .end(answer);
   });
 });
 server.keepAliveTimeout = 120_000;
