@@ -34,6 +34,8 @@ export function renderDelegate(root: HTMLElement): void {
 
   let iso3 = '';
   let primer: Primer | null = null;
+  /** The editor's last save message, shown again in the editor rebuilt after the reload. */
+  let notice = '';
 
   get<Member[]>('/members')
     .then((members) => {
@@ -51,6 +53,7 @@ export function renderDelegate(root: HTMLElement): void {
   function choose(code: string): void {
     iso3 = code;
     primer = null;
+    notice = '';
     clear(overview);
     clear(reportSlot);
     clear(editorSlot);
@@ -79,10 +82,17 @@ export function renderDelegate(root: HTMLElement): void {
     if (live.doc) drawOverview(live.doc);
     reportSlot.replaceChildren(reportForm(iso3, primer, period));
     editorSlot.replaceChildren(
-      primerEditor(iso3, primer, () => {
-        loadPrimer();
-      }),
+      primerEditor(
+        iso3,
+        primer,
+        (message) => {
+          notice = message;
+          loadPrimer();
+        },
+        notice,
+      ),
     );
+    notice = '';
   }
 
   live.subscribe((doc) => {

@@ -8,7 +8,11 @@ import { clearErrors, field, input, numberOrText, select, showErrors } from '../
 import type { KeyResultInput, Primer, PrimerInput } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 
-export function primerEditor(iso3: string, primer: Primer | null, saved: () => void): HTMLElement {
+/**
+ * `saved` is called with what to tell the person after a save; the page reloads the primer and
+ * builds a new editor, passing that message back as `notice` so it stays on screen.
+ */
+export function primerEditor(iso3: string, primer: Primer | null, saved: (notice: string) => void, notice = ''): HTMLElement {
   const form = h('form', { class: 'stack', 'data-testid': 'primer-form', novalidate: true });
   const status = select(
     [
@@ -22,7 +26,7 @@ export function primerEditor(iso3: string, primer: Primer | null, saved: () => v
   context.value = primer?.national_context ?? '';
   const focusList = h('div', { class: 'stack' });
   const krList = h('div', { class: 'stack' });
-  const result = h('div', { class: 'form-status', role: 'status' });
+  const result = h('div', { class: notice ? 'form-status ok' : 'form-status', role: 'status' }, notice);
 
   const addFocus = (value = '') => {
     const row = h('div', { class: 'focus-row' });
@@ -91,14 +95,15 @@ export function primerEditor(iso3: string, primer: Primer | null, saved: () => v
     if (primer?.endorsed_on && body.status === 'endorsed') body.endorsed_on = primer.endorsed_on;
     put<{ rev: number; changed: boolean }>(`/primers/${iso3}`, body, `delegate ${iso3}`)
       .then((r) => {
-        result.textContent = r.changed ? `Saved (revision ${r.rev})` : 'No changes to save';
+        const message = r.changed ? `Saved (revision ${r.rev})` : 'No changes to save';
+        result.textContent = message;
         result.className = 'form-status ok';
-        saved();
+        saved(message);
       })
       .catch((e) => showErrors(form, e, result));
   });
 
-  const details = h('details', { class: 'primer-editor', open: primer === null ? true : null }, h('summary', {}, primer ? 'Edit the primer' : 'Draft the primer'), form);
+  const details = h('details', { class: 'primer-editor', open: primer === null || notice ? true : null }, h('summary', {}, primer ? 'Edit the primer' : 'Draft the primer'), form);
   return h('div', {}, h('h2', {}, 'Primer'), details);
 }
 
