@@ -128,6 +128,8 @@ async function suite(server, backend) {
     await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 1000 });
     const took = Date.now() - t0;
     assert(took <= 1000, `took ${took} ms`);
+    const flashed = await wall.evaluate((c) => document.querySelector(`[data-cell="${c}-all"]`)?.classList.contains('flash') || document.querySelectorAll('.wall .flash').length > 0, kr.iso3);
+    assert(flashed, 'changed values flash');
     await sleep(50);
     await sameAsServer(wall, await doc());
   });

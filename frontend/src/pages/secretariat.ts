@@ -20,7 +20,7 @@ export function renderSecretariat(root: HTMLElement): void {
   const live = connectLive(initialPeriod());
   const periodSel = h('select', { id: 'period', 'data-testid': 'period' }, ...CYCLE_YEARS.map((y) => h('option', { value: String(y) }, String(y))));
   periodSel.value = String(live.period);
-  const slider = h('input', { type: 'range', id: 'replay', min: '0', max: '0', step: '1', 'data-testid': 'replay' });
+  const slider = h('input', { type: 'range', id: 'replay', min: '1', max: '1', step: '1', 'data-testid': 'replay' });
   const replayLabel = h('output', { for: 'replay', 'data-testid': 'replay-label' }, 'live');
   const backToLive = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Back to live');
   const banner = h('p', { class: 'form-status', role: 'status' });

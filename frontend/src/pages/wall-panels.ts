@@ -60,7 +60,7 @@ export function focusPanel(): { el: HTMLElement; update(doc: Dashboard): void } 
           {},
           h('span', { class: 'bar-label focus-label', title: name }, name),
           h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${(100 * f.chosen_by) / total}%;background:${OKABE_ITO.skyBlue}` })),
-          h('span', { class: 'bar-value' }, `${count(f.chosen_by)} members · ${count(f.krs)} KRs`),
+          h('span', { class: 'bar-value' }, `${plural(f.chosen_by, 'member')} · ${plural(f.krs, 'KR')}`),
           score,
         );
       }),
@@ -68,4 +68,8 @@ export function focusPanel(): { el: HTMLElement; update(doc: Dashboard): void } 
     if (!areas.length) list.append(h('li', {}, 'No focus areas yet'));
   }
   return { el, update };
+}
+
+function plural(n: number, word: string): string {
+  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 }
