@@ -179,6 +179,20 @@ async function suite(server, backend) {
     }
   });
 
+  await t('a server that stops answering (SIGSTOP) shows "stale since", then live again after SIGCONT', async () => {
+    server.proc.kill('SIGSTOP');
+    try {
+      await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'stale', null, { timeout: 40_000 });
+      const text = await wall.locator('[data-testid=live-badge]').textContent();
+      assert(/Stale since \d\d:\d\d:\d\d/.test(text ?? ''), `badge reads ${text}`);
+      await wall.screenshot({ path: join(OUT, `wall-stale-${backend}.png`) });
+    } finally {
+      server.proc.kill('SIGCONT');
+    }
+    await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 });
+    await sameAsServer(wall, await doc());
+  });
+
   await t('the server stops and starts again: the badge shows reconnecting, then live, and the numbers are right', async () => {
     await server.stop();
     await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 5000 });

@@ -4,7 +4,9 @@
 // whose `base` is the revision held (patches at or below it are ignored; a gap asks the server
 // to resume), reconnects with exponential backoff and jitter using `?since=rev`, reconnects at
 // once when the browser comes back online or the page becomes visible, and treats a socket that
-// has been silent for longer than `staleAfterMs` (about two heartbeats) as dead.
+// has been silent for longer than about two and a half heartbeats as dead (`staleAfterMs`, 35 s,
+// until the heartbeat interval has been seen: a server configured to beat every 2 s is found
+// dead after 5 s).
 //
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
@@ -58,8 +60,10 @@ export interface LiveOptions {
   clock?: Clock;
   random?: () => number;
   env?: Environment | null;
-  /** Silence longer than this means the connection is dead (default 35 s: > 2 heartbeats). */
+  /** Silence longer than this means the connection is dead (default 35 s: > 2 heartbeats of 15 s). */
   staleAfterMs?: number;
+  /** The least stale limit learned from the heartbeat interval (default 5 s). */
+  minStaleAfterMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
 }
@@ -89,7 +93,11 @@ export class Live {
   private readonly opts: LiveOptions;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly staleAfter: number;
+  private readonly maxStaleAfter: number;
+  private readonly minStaleAfter: number;
+  /** Interval between the last two heartbeats on one socket, once seen. */
+  private heartbeatEvery: number | null = null;
+  private lastHeartbeat: number | null = null;
   private socket: SocketLike | null = null;
   private attempt = 0;
   private retryTimer: unknown = null;
@@ -116,7 +124,14 @@ export class Live {
     this.period = opts.period;
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
-    this.staleAfter = opts.staleAfterMs ?? 35_000;
+    this.maxStaleAfter = opts.staleAfterMs ?? 35_000;
+    this.minStaleAfter = opts.minStaleAfterMs ?? 5_000;
+  }
+
+  /** How long a silence means the connection is dead: 2.5 heartbeats once their interval is known. */
+  get staleAfter(): number {
+    if (this.heartbeatEvery === null) return this.maxStaleAfter;
+    return Math.min(this.maxStaleAfter, Math.max(this.minStaleAfter, 2.5 * this.heartbeatEvery));
   }
 
   start(): void {
@@ -187,6 +202,7 @@ export class Live {
     }
     this.socket = socket;
     this.socketAt = this.clock.now();
+    this.lastHeartbeat = null;
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
@@ -213,8 +229,8 @@ export class Live {
     const frame = parseFrame(data);
     if (!frame) return;
     const now = this.clock.now();
-    this.alive();
     this.handle(frame, now);
+    this.alive();
     if (this.state.kind !== 'live' && this.doc) {
       this.attempt = 0;
       this.setState({ kind: 'live' });
@@ -251,6 +267,8 @@ export class Live {
       }
       case 'heartbeat': {
         this.viewers = frame.viewers;
+        if (this.lastHeartbeat !== null) this.heartbeatEvery = now - this.lastHeartbeat;
+        this.lastHeartbeat = now;
         // A heartbeat ahead of the document means a patch went missing.
         if (this.doc && this.rev !== null && !this.awaitingSnapshot && frame.rev > this.rev) this.askResume();
         return;

@@ -216,6 +216,27 @@ describe('stale detection', () => {
     expect(live.state.kind).toBe('live');
   });
 
+  it('learns the heartbeat interval: with beats every 2 s, 5 s of silence is stale', () => {
+    const s = connected(10);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(2_000);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(5_000);
+    clock.advance(4_999);
+    expect(live.state.kind).toBe('live');
+    clock.advance(1);
+    expect(live.state.kind).toBe('stale');
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('never waits longer than the configured limit, whatever the heartbeat', () => {
+    const s = connected(10);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(30_000);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(35_000);
+  });
+
   it('stays reconnecting for a short outage, and turns stale when it lasts', () => {
     const s = connected(10);
     const at = clock.now();
