@@ -39,7 +39,10 @@ export function renderWall(root: HTMLElement): void {
     prodHolder,
     h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focus.el),
   ];
-  root.append(h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, ...panels)));
+  const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, ...panels));
+  root.append(wall);
+  // While the data may be old, the room sees it dimmed (the badge says since when).
+  live.onState((l) => (wall.dataset.live = l.state.kind));
 
   live.subscribe((doc) => {
     main.update(doc);
