@@ -196,11 +196,13 @@ impl Aggregator {
 
     /// Brings every period's document to the store's latest revision and publishes the patches.
     pub async fn catch_up(&self, store: &Store) -> anyhow::Result<()> {
+        let started = Instant::now();
         let base = self.rev();
         let (changes, mut actuals) = store.changes_since(base).await?;
         if changes.is_empty() {
             return Ok(());
         }
+        let read_ms = started.elapsed().as_secs_f64() * 1e3;
         let only_reports = changes.iter().all(|c| c.entity == "actual");
         let facts = if only_reports {
             None
@@ -241,10 +243,18 @@ impl Aggregator {
             Ok(out)
         })
         .await??;
+        let rev = updates.first().map_or(base, |u| u.rev);
         for u in updates {
             // No subscriber is fine: nobody is watching yet.
             let _ = self.shared.updates.send(Arc::new(u));
         }
+        tracing::debug!(
+            base,
+            rev,
+            read_ms,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "dashboard updated"
+        );
         Ok(())
     }
 }

@@ -74,11 +74,12 @@ async fn live(
         ));
     }
     let hub = app.hub.clone();
-    // Small buffers: tungstenite's defaults cost about 135 KiB per idle socket. Writes go out
-    // once a few KiB are queued, or at the flush after each batch.
+    // Small buffers: tungstenite's defaults cost about 135 KiB per idle socket. Clients send
+    // only small control messages (1 KiB reads; a larger message grows the buffer as needed),
+    // and writes go out once a fragment's worth is queued, or at the flush after each batch.
     let config = WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
+        .write_buffer_size(connection::FRAGMENT)
         .max_message_size(Some(MAX_CLIENT_MESSAGE))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
     Ok(upgrade.serve(config, move |socket| {

@@ -32,8 +32,9 @@ use super::upgrade::Socket;
 use super::{Frame, Hub};
 use crate::domain::Year;
 
-/// Largest piece a snapshot is sent in.
-pub const FRAGMENT: usize = 4 * 1024;
+/// Largest piece a snapshot is sent in. tungstenite's write buffer keeps the capacity of the
+/// largest frame it ever held, so this bounds an idle socket's write buffer.
+pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
 /// Least time between two pings of one socket.
