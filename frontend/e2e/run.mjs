@@ -234,6 +234,33 @@ async function suite(server, backend) {
     }
   });
 
+  const final = await doc();
+  const vnmKrs = Object.values(final.key_results).filter((k) => k.iso3 === 'VNM').length;
+  // What each page must show besides loading cleanly.
+  const checks = {
+    '/secretariat': async (page) => {
+      const rows = await page.locator('table.data').nth(1).locator('tbody tr').count();
+      assert(rows === 21, `completeness table has ${rows} rows`);
+    },
+    '/members/VNM': async (page) => {
+      const n = await page.locator('.kr-list > li').count();
+      assert(n === vnmKrs, `${n} key results shown, ${vnmKrs} in the document`);
+      assert(((await page.locator('.context').textContent()) ?? '').length > 50, 'the national context is shown');
+    },
+    '/productivity': async (page) => {
+      await page.waitForSelector('.map svg [data-member]');
+      const shown = await page.evaluate(() => [...new Set([...document.querySelectorAll('.map [data-member]')].map((e) => e.getAttribute('data-member')))].sort());
+      assert(shown.length === 21, `the map shows ${shown.length} members: ${shown.join(' ')}`);
+      const x = await page.evaluate(() => Object.fromEntries(['FJI', 'JPN'].map((m) => {
+        const b = document.querySelector(`.map path[data-member=${m}]`).getBBox();
+        return [m, { x: b.x, width: b.width }];
+      })));
+      assert(x.FJI.x > x.JPN.x && x.FJI.width < x.JPN.width, `Fiji is drawn whole east of Japan: ${JSON.stringify(x.FJI)}`);
+      assert(/Penn World Table 9\.1/.test((await page.locator('[data-testid=pwt-attribution]').textContent()) ?? ''), 'Penn World Table attribution');
+      assert((await page.locator('.chart svg').count()) >= 2, 'the charts are drawn');
+    },
+  };
+
   for (const [path, name] of [
     ['/delegate', 'delegate'],
     ['/secretariat', 'secretariat'],
@@ -241,7 +268,7 @@ async function suite(server, backend) {
     ['/productivity', 'productivity'],
     ['/', 'home'],
   ]) {
-    await t(`${path} loads without console errors`, async () => {
+    await t(`${path} loads without console errors${checks[path] ? ' and shows its content' : ''}`, async () => {
       const page = await context.newPage();
       const errors = watchErrors(page);
       try {
@@ -252,6 +279,7 @@ async function suite(server, backend) {
         await page.waitForFunction(() => !document.querySelector('[data-loading]'), null, { timeout: 5000 });
         await page.screenshot({ path: join(OUT, `${name}-${backend}.png`), fullPage: true });
         assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+        await checks[path]?.(page);
         const over = await scrollOverflow(page);
         assert(over.width <= 0, `${path} scrolls sideways by ${over.width} px`);
       } finally {
