@@ -6,8 +6,6 @@
 //! includes it. Prints one JSON line: latency percentiles, patch deliveries per second, and
 //! the server's memory per connection (RSS growth ÷ N, when its PID is given).
 
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -57,8 +55,9 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Receive times of patches: (revision, when) per client.
-type Arrivals = Arc<Mutex<Vec<Vec<(i64, Instant)>>>>;
+/// Receive times of one client's patches: (revision, when). Each reader keeps its own, so
+/// that the readers share no lock while they measure.
+type Arrivals = Vec<(i64, Instant)>;
 
 pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let host = b
@@ -72,7 +71,6 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         (0.0..1.0).contains(&b.stalled),
         "--stalled is a fraction below 1"
     );
-    let arrivals: Arrivals = Arc::new(Mutex::new(vec![Vec::new(); b.clients]));
     // Every k-th client stalls.
     let stall_every = (b.stalled > 0.0).then(|| (1.0 / b.stalled).round() as usize);
     let is_stalled = |i: usize| stall_every.is_some_and(|k| i % k == k - 1);
@@ -85,25 +83,27 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{host}/api/v1/live"))
             .await
             .with_context(|| format!("opening socket {i}"))?;
-        let arrivals = arrivals.clone();
         let ready = ready_tx.clone();
         let stall = is_stalled(i).then(|| stall.clone());
         let done = done.clone();
         readers.push(tokio::spawn(async move {
             let mut ready = Some(ready);
+            let mut arrivals: Arrivals = Vec::with_capacity(b.updates);
             loop {
                 let msg = match &stall {
                     Some(stall) => tokio::select! {
                         m = ws.next() => m,
                         // Stop reading, and keep the socket open, until the end.
-                        _ = stall.cancelled() => return Some(ws),
+                        _ = stall.cancelled() => return (arrivals, Some(ws)),
                     },
                     None => tokio::select! {
                         m = ws.next() => m,
-                        _ = done.cancelled() => return None,
+                        _ = done.cancelled() => return (arrivals, None),
                     },
                 };
-                let Some(Ok(msg)) = msg else { return None };
+                let Some(Ok(msg)) = msg else {
+                    return (arrivals, None);
+                };
                 let Message::Text(t) = msg else { continue };
                 let now = Instant::now();
                 match frame_kind(&t) {
@@ -113,7 +113,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                         }
                     }
                     Some(Kind::Patch(rev)) => {
-                        arrivals.lock().expect("not poisoned")[i].push((rev, now));
+                        arrivals.push((rev, now));
                     }
                     _ => {}
                 }
@@ -154,8 +154,11 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     // sent before it noticed), then, once they answer its ping, a fresh snapshot.
     let resumed = Instant::now();
     let mut resyncs = Vec::new();
+    let mut arrivals = Vec::with_capacity(b.clients);
     for r in readers {
-        if let Ok(Some(ws)) = r.await {
+        let (got, stalled) = r.await.context("a reader failed")?;
+        arrivals.push(got);
+        if let Some(ws) = stalled {
             resyncs.push(tokio::spawn(resync(ws, resumed)));
         }
     }
@@ -177,7 +180,6 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         }
     }
 
-    let arrivals = arrivals.lock().expect("not poisoned");
     let mut latencies = Vec::with_capacity(b.updates * b.clients);
     let mut missing = 0usize;
     for (_, client) in arrivals.iter().enumerate().filter(|(i, _)| !is_stalled(*i)) {
