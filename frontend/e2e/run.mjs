@@ -179,6 +179,21 @@ async function suite(server, backend) {
     }
   });
 
+  await t('a key result drafted into a primer (PUT) shows on the wall ticker within one second', async () => {
+    const d = await doc();
+    const iso3 = Object.keys(d.members).find((m) => d.members[m].primer_status === 'draft');
+    assert(iso3, 'the demo has a draft primer');
+    const { iso3: _i, cycle: _c, updated_rev: _r, updated_at: _a, ...primer } = await server.json(`/primers/${iso3}`);
+    const title = `Drafted in the room by e2e (${backend})`;
+    primer.key_results.push({ code: `${iso3}-KR99`, pillar: 2, focus_area: primer.focus_areas[0], title, unit: 'items', direction: 'increase', baseline_year: null, baseline_value: null, weight: 1, targets: { [PERIOD]: 5 } });
+    const t0 = Date.now();
+    await server.json(`/primers/${iso3}`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-actor': `delegate ${iso3}` }, body: JSON.stringify(primer) });
+    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), title, { timeout: 1000 });
+    assert(Date.now() - t0 <= 1000, `took ${Date.now() - t0} ms`);
+    await sleep(50);
+    await sameAsServer(wall, await doc());
+  });
+
   await t('a server that stops answering (SIGSTOP) shows "stale since", then live again after SIGCONT', async () => {
     server.proc.kill('SIGSTOP');
     try {

@@ -8,10 +8,11 @@ import { h, setText } from '../dom';
 import { count, pct } from '../format';
 import { connectLive } from '../live';
 import { initialPeriod } from '../period';
-import type { YearReport } from '../protocol';
+import type { Dashboard, KrDoc, Op, Recent, YearReport } from '../protocol';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
-import { joinBox, ticker } from './wall-side';
+import type { TickerItem } from './wall-side';
+import { fromRecent, joinBox, ticker } from './wall-side';
 
 export function renderWall(root: HTMLElement): void {
   document.documentElement.classList.add('wall-mode');
@@ -44,9 +45,14 @@ export function renderWall(root: HTMLElement): void {
   // While the data may be old, the room sees it dimmed (the badge says since when).
   live.onState((l) => (wall.dataset.live = l.state.kind));
 
-  live.subscribe((doc) => {
+  // Key results that appear in a patch (a primer being drafted in the room) get a ticker line of
+  // their own: the audit log only says that the primer changed.
+  let drafted: TickerItem[] = [];
+  live.subscribe((doc, change) => {
+    if (change.kind === 'snapshot') drafted = [];
+    drafted = [...newKeyResults(doc, change.ops, change.events), ...drafted].slice(0, 12);
     main.update(doc);
-    tick.update(doc.recent);
+    tick.update([...drafted, ...fromRecent(doc.recent)]);
     focus.update(doc);
     setText(overall, pct(doc.overall.score));
     const c = doc.completeness;
@@ -65,4 +71,14 @@ export function renderWall(root: HTMLElement): void {
       panels[shown]?.removeAttribute('hidden');
     }, Math.max(5, rotate) * 1000);
   }
+}
+
+function newKeyResults(doc: Dashboard, ops: readonly Op[], events: readonly Recent[]): TickerItem[] {
+  const primerEvent = events.find((e) => e.entity === 'primer');
+  const at = primerEvent?.at ?? new Date().toISOString();
+  return ops
+    .filter((o) => o.op === 'set' && o.path.length === 2 && o.path[0] === 'key_results')
+    .map((o) => doc.key_results[o.path[1] as string])
+    .filter((k): k is KrDoc => k !== undefined)
+    .map((k) => ({ key: `kr|${k.iso3}/${k.code}|${at}`, at, who: primerEvent?.actor || k.iso3, what: `new key result ${k.code}: ${k.title}` }));
 }
