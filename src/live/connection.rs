@@ -6,7 +6,7 @@
 //! - a snapshot goes out as fragments of [`FRAGMENT`] bytes, so that no socket keeps a
 //!   snapshot-sized write buffer for the rest of its life (tungstenite keeps the buffer's
 //!   largest size);
-//! - flow control: after a flush the socket is pinged (at most every [`PING_EVERY`]). A peer
+//! - flow control: after a flush the socket is pinged (at most every [`PING_EVERY`], 1 s). A peer
 //!   that has not answered within the stall limit has stopped reading (or sits on a link too
 //!   slow for the room): it is sent nothing more, so the kernel's buffers do not fill with
 //!   patches it would read late. Its answer, when it comes, brings a fresh snapshot; no answer
@@ -37,8 +37,10 @@ use crate::domain::Year;
 pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
-/// Least time between two pings of one socket.
-pub const PING_EVERY: Duration = Duration::from_millis(500);
+/// Least time between two pings of one socket. Each ping costs the server a read (the pong)
+/// and the client a write, so not on every patch; a peer that stopped reading is noticed
+/// within this plus the stall limit.
+pub const PING_EVERY: Duration = Duration::from_secs(1);
 /// Most queued frames fed before one flush.
 const BATCH: usize = 64;
 
