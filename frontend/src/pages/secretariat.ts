@@ -9,9 +9,9 @@ import { h } from '../dom';
 import { count, money, num, pct } from '../format';
 import { connectLive } from '../live';
 import { navBar } from '../nav';
-import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, STATUS_LABEL } from '../palette';
+import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL } from '../palette';
 import { initialPeriod } from '../period';
-import type { Dashboard } from '../protocol';
+import type { Dashboard, KrDoc } from '../protocol';
 import { CYCLE_YEARS, PILLARS, PRIMER_STATUSES } from '../protocol';
 import { chartWithTable, dataTable } from '../table';
 
@@ -51,7 +51,7 @@ export function renderSecretariat(root: HTMLElement): void {
       primerBox,
       h('h2', {}, 'Completeness by member'),
       completenessBox,
-      h('h2', {}, 'Needs attention: off track or not reported'),
+      h('h2', {}, 'Needs attention: off track, and not reported'),
       attentionBox,
     ),
   );
@@ -119,18 +119,28 @@ export function renderSecretariat(root: HTMLElement): void {
         { numericFrom: 2 },
       ),
     );
-    const attention = Object.values(doc.key_results)
-      .filter((k) => k.status === 'off_track' || (k.target !== null && k.actual === null))
-      .sort((a, b) => a.iso3.localeCompare(b.iso3) || a.code.localeCompare(b.code, undefined, { numeric: true }));
+    const byCode = (a: KrDoc, b: KrDoc) => a.iso3.localeCompare(b.iso3) || a.code.localeCompare(b.code, undefined, { numeric: true });
+    const krs = Object.values(doc.key_results);
+    const offTrack = krs.filter((k) => k.status === 'off_track').sort(byCode);
+    const missing = new Map<string, KrDoc[]>();
+    for (const k of krs.filter((k) => k.target !== null && k.actual === null).sort(byCode)) missing.set(k.iso3, [...(missing.get(k.iso3) ?? []), k]);
     attentionBox.replaceChildren(
-      attention.length
+      offTrack.length
         ? dataTable(
-            `${count(attention.length)} key results off track or not reported for ${doc.period}`,
-            ['Key result', 'Member', 'Pillar', 'Title', 'Status', 'Target', 'Actual', 'Progress'],
-            attention.map((k) => [k.code, k.iso3, String(k.pillar), k.title, k.actual === null ? 'Not reported' : STATUS_LABEL[k.status], num(k.target, 2), num(k.actual, 2), pct(k.progress)]),
-            { numericFrom: 5 },
+            `${count(offTrack.length)} key results off track in ${doc.period}`,
+            ['Key result', 'Member', 'Pillar', 'Title', 'Target', 'Actual', 'Progress'],
+            offTrack.map((k) => [k.code, k.iso3, String(k.pillar), k.title, num(k.target, 2), num(k.actual, 2), pct(k.progress)]),
+            { numericFrom: 4 },
           )
-        : h('p', {}, 'Nothing off track, nothing missing.'),
+        : h('p', {}, `Nothing off track in ${doc.period}.`),
+      missing.size
+        ? dataTable(
+            `${count([...missing.values()].reduce((n, l) => n + l.length, 0))} key results with a ${doc.period} target and no report, by member`,
+            ['Member', 'Key results', 'Not reported'],
+            [...missing].map(([iso3, l]) => [`${doc.members[iso3]?.name ?? iso3} (${iso3})`, l.map((k) => k.code).join(', '), count(l.length)]),
+            { numericFrom: 2 },
+          )
+        : h('p', {}, `Every key result with a ${doc.period} target is reported.`),
     );
     slider.max = String(Math.max(Number(slider.max), live.rev ?? 0));
     if (replaying === null) slider.value = slider.max;
