@@ -231,9 +231,13 @@ impl Hub {
         let Some(p) = self.shared.periods.get(&u.period) else {
             return;
         };
-        let text = serde_json::to_string(&serde_json::json!({
-            "type": "patch", "rev": u.rev, "base": u.base, "ops": u.ops, "events": u.events,
-        }))
+        let text = serde_json::to_string(&PatchFrame {
+            base: u.base,
+            events: &u.events,
+            ops: &u.ops,
+            rev: u.rev,
+            kind: "patch",
+        })
         .expect("patches serialize");
         let frame = Frame {
             rev: u.rev,
@@ -273,6 +277,18 @@ impl Hub {
             }
         }
     }
+}
+
+/// A patch on the wire, serialized straight from the update (no intermediate JSON value).
+/// Keys in this order, as a JSON object with sorted keys would have them.
+#[derive(serde::Serialize)]
+struct PatchFrame<'a> {
+    base: i64,
+    events: &'a [crate::analytics::facts::Recent],
+    ops: &'a [crate::analytics::document::Op],
+    rev: i64,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 /// Decrements the viewer count when a socket ends, however it ends.
