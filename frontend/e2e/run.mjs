@@ -2,6 +2,7 @@
 // PostgreSQL: `APO_BIN=…/apo-dashboard npm --prefix frontend run e2e`. Screenshots go to
 // frontend/test-output/. Exits non-zero when any test fails, naming it.
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, newUserDataDir, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
@@ -19,7 +20,8 @@ try {
   process.exit(2);
 }
 
-const context = await chromium.launchPersistentContext(newUserDataDir(), {
+const userDataDir = newUserDataDir();
+const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: env.chromium,
   headless: true,
   args: CHROMIUM_ARGS,
@@ -49,6 +51,7 @@ try {
   }
 } finally {
   await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
 }
 
 const failed = runner.summary();

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, OUT, newUserDataDir } from './harness.mjs';
 import { fontsUnder, scrollOverflow } from './wall-checks.mjs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 
 const [base, ...rest] = process.argv.slice(2);
 mkdirSync(OUT, { recursive: true });
-const ctx = await chromium.launchPersistentContext(newUserDataDir(), { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, locale: 'en-US' });
+const userDataDir = newUserDataDir();
+const ctx = await chromium.launchPersistentContext(userDataDir, { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, locale: 'en-US' });
 for (let i = 0; i < rest.length; i += 2) {
   const path = rest[i];
   const [w, h] = rest[i + 1].split('x').map(Number);
@@ -26,3 +27,4 @@ for (let i = 0; i < rest.length; i += 2) {
   await page.close();
 }
 await ctx.close();
+rmSync(userDataDir, { recursive: true, force: true });
