@@ -9,10 +9,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
+
+use client::{Client, Kind};
+
+mod client;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LiveBench {
@@ -80,7 +82,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let mut readers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(b.clients.max(1));
     for i in 0..b.clients {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{host}/api/v1/live"))
+        let mut ws = Client::connect(&host)
             .await
             .with_context(|| format!("opening socket {i}"))?;
         let ready = ready_tx.clone();
@@ -101,21 +103,17 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                         _ = done.cancelled() => return (arrivals, None),
                     },
                 };
-                let Some(Ok(msg)) = msg else {
+                let Ok(Some((kind, now))) = msg else {
                     return (arrivals, None);
                 };
-                let Message::Text(t) = msg else { continue };
-                let now = Instant::now();
-                match frame_kind(&t) {
-                    Some(Kind::Snapshot) => {
+                match kind {
+                    Kind::Snapshot => {
                         if let Some(r) = ready.take() {
                             let _ = r.send(()).await;
                         }
                     }
-                    Some(Kind::Patch(rev)) => {
-                        arrivals.push((rev, now));
-                    }
-                    _ => {}
+                    Kind::Patch(rev) => arrivals.push((rev, now)),
+                    Kind::Other => {}
                 }
             }
         }));
@@ -226,10 +224,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
 /// Reads a socket that stopped reading at the start: the patches queued for it, up to the
 /// snapshot that resynchronises it. Returns the last queued patch's revision and the time
 /// from `resumed` to the snapshot (none within 10 s: `None`).
-async fn resync<S>(mut ws: S, resumed: Instant) -> (Option<i64>, Option<f64>)
-where
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
+async fn resync(mut ws: Client, resumed: Instant) -> (Option<i64>, Option<f64>) {
     let mut last = None;
     let deadline = tokio::time::sleep(Duration::from_secs(10));
     tokio::pin!(deadline);
@@ -238,41 +233,15 @@ where
             m = ws.next() => m,
             _ = &mut deadline => return (last, None),
         };
-        let Some(Ok(Message::Text(t))) = msg else {
-            if matches!(msg, Some(Ok(_))) {
-                continue;
+        match msg {
+            Ok(Some((Kind::Patch(rev), _))) => last = Some(rev),
+            Ok(Some((Kind::Snapshot, at))) => {
+                return (last, Some(at.duration_since(resumed).as_secs_f64() * 1e3));
             }
-            return (last, None);
-        };
-        match frame_kind(&t) {
-            Some(Kind::Patch(rev)) => last = Some(rev),
-            Some(Kind::Snapshot) => {
-                return (last, Some(resumed.elapsed().as_secs_f64() * 1e3));
-            }
-            _ => {}
+            Ok(Some((Kind::Other, _))) => {}
+            Ok(None) | Err(_) => return (last, None),
         }
     }
-}
-
-enum Kind {
-    Snapshot,
-    Patch(i64),
-}
-
-/// The kind of a frame and a patch's revision, without parsing the whole frame: the
-/// generator shares the server's cores, and parsing every op of every frame on 1,000 sockets
-/// would be its own latency. Patches are serialized with sorted keys (`base`, `events`, `ops`,
-/// `rev`, `type`), so the top-level `rev` is the last one in the text.
-fn frame_kind(t: &str) -> Option<Kind> {
-    if t.starts_with(r#"{"type":"snapshot""#) {
-        return Some(Kind::Snapshot);
-    }
-    if !t.ends_with(r#""type":"patch"}"#) {
-        return None;
-    }
-    let at = t.rfind(r#""rev":"#)? + 6;
-    let digits: String = t[at..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok().map(Kind::Patch)
 }
 
 /// One POST /api/v1/actuals over a kept-alive connection; returns the revision.
@@ -305,26 +274,5 @@ async fn post(http: &mut TcpStream, host: &str, body: &str) -> anyhow::Result<i6
                 return v["rev"].as_i64().context("no rev in the answer");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_top_level_revision_is_read_from_a_real_patch() {
-        let patch = serde_json::json!({
-            "type": "patch", "rev": 42, "base": 41,
-            "ops": [{"op": "set", "path": ["rev"], "value": 42}],
-            "events": [{"rev": 40, "summary": "x"}, {"rev": 41, "summary": "y"}],
-        })
-        .to_string();
-        assert!(matches!(frame_kind(&patch), Some(Kind::Patch(42))));
-        assert!(matches!(
-            frame_kind(r#"{"type":"snapshot","rev":3,"data":{}}"#),
-            Some(Kind::Snapshot)
-        ));
-        assert!(frame_kind(r#"{"type":"heartbeat","rev":3,"viewers":1}"#).is_none());
     }
 }
