@@ -3,9 +3,9 @@
 //!
 //! Sending is where sockets differ, so it is done with care:
 //! - the frames already queued for a socket are fed together and flushed once;
-//! - a snapshot goes out as fragments of [`FRAGMENT`] bytes, so that no socket keeps a
-//!   snapshot-sized write buffer for the rest of its life (tungstenite keeps the buffer's
-//!   largest size);
+//! - a patch is one frame; a snapshot goes out as fragments of [`FRAGMENT`] bytes, each
+//!   written at once, so that no socket keeps a snapshot-sized write buffer for the rest of
+//!   its life (tungstenite keeps the buffer's largest size);
 //! - flow control: after a flush the socket is pinged (at most every [`PING_EVERY`], 1 s). A peer
 //!   that has not answered within the stall limit has stopped reading (or sits on a link too
 //!   slow for the room): it is sent nothing more, so the kernel's buffers do not fill with
@@ -32,8 +32,12 @@ use super::upgrade::Socket;
 use super::{Frame, Hub};
 use crate::domain::Year;
 
-/// Largest piece a snapshot is sent in. tungstenite's write buffer keeps the capacity of the
-/// largest frame it ever held, so this bounds an idle socket's write buffer.
+/// Largest message sent as one frame; patches are smaller. Queued frames up to this size go
+/// out in one write.
+pub const WHOLE: usize = 16 * 1024;
+/// Larger messages (snapshots) go out in pieces of this size, each written at once:
+/// tungstenite's write buffer keeps the capacity of the most it ever held, so this bounds an
+/// idle socket's write buffer.
 pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
@@ -250,10 +254,10 @@ async fn forward(socket: &mut Socket, hub: &Hub, client: &mut Client, frame: Fra
     }
 }
 
-/// Queues a text message: whole when small, else as fragments of [`FRAGMENT`] bytes cut at
-/// character boundaries.
+/// Queues a text message: whole up to [`WHOLE`] bytes, else written out as fragments of
+/// [`FRAGMENT`] bytes cut at character boundaries.
 async fn feed_text(socket: &mut Socket, text: Utf8Bytes) -> Sent {
-    if text.len() <= FRAGMENT {
+    if text.len() <= WHOLE {
         return feed(socket, Message::Text(text)).await;
     }
     let text = Bytes::from(text);
@@ -271,6 +275,7 @@ async fn feed_text(socket: &mut Socket, text: Utf8Bytes) -> Sent {
         };
         let fragment = WireFrame::message(text.slice(start..end), opcode, end == text.len());
         feed(socket, Message::Frame(fragment)).await?;
+        socket.flush().await.map_err(gone)?;
         start = end;
     }
     Ok(())
