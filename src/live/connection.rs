@@ -6,12 +6,14 @@
 //! - a patch is one frame; a snapshot goes out as fragments of [`FRAGMENT`] bytes, each
 //!   written at once, so that no socket keeps a snapshot-sized write buffer for the rest of
 //!   its life (tungstenite keeps the buffer's largest size);
-//! - flow control: after a flush the socket is pinged (at most every [`PING_EVERY`], 1 s). A peer
-//!   that has not answered within the stall limit has stopped reading (or sits on a link too
-//!   slow for the room): it is sent nothing more, so the kernel's buffers do not fill with
-//!   patches it would read late. Its answer, when it comes, brings a fresh snapshot; no answer
-//!   within [`SILENT`] drops it. The same limit bounds every send: a send still blocked after
-//!   it (the kernel's buffers are full) drops the socket, and the browser reconnects;
+//! - flow control: after a flush the socket is pinged (every [`PING_EVERY`], 1 s, or sooner
+//!   once half of [`WINDOW`] is written since the last answer). A peer that has not answered
+//!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
+//!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
+//!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
+//!   comes, brings a fresh snapshot; no answer within [`SILENT`] drops it. The stall limit
+//!   also bounds every send: a send still blocked after it (the kernel's buffers are full)
+//!   drops the socket, and the browser reconnects;
 //! - a socket that falls behind the hub's queue gets a fresh snapshot instead of what it
 //!   missed.
 
@@ -41,7 +43,11 @@ pub const WHOLE: usize = 16 * 1024;
 pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
-/// Least time between two pings of one socket. Each ping costs the server a read (the pong)
+/// Bytes a peer may have unread (written after its last answered ping) before it is held
+/// back. Within a loopback or LAN socket's buffers, so a peer that stopped reading is held
+/// back before the kernel has to hold data for it.
+pub const WINDOW: usize = 64 * 1024;
+/// Least time between two pings of one socket (unless half the window is unacknowledged). Each ping costs the server a read (the pong)
 /// and the client a write, so not on every patch; a peer that stopped reading is noticed
 /// within this plus the stall limit.
 pub const PING_EVERY: Duration = Duration::from_secs(1);
@@ -60,9 +66,13 @@ enum ClientMessage {
 struct Client {
     period: i64,
     rev: Option<i64>,
-    /// When the unanswered ping was sent.
-    ping: Option<Instant>,
+    /// The unanswered ping: when it was sent, and [`Client::written`] then.
+    ping: Option<(Instant, u64)>,
     last_ping: Option<Instant>,
+    /// Bytes of patches and heartbeats written so far.
+    written: u64,
+    /// Of those, the bytes written before the last answered ping: the peer has read them.
+    read: u64,
     /// Sent nothing until it answers the ping (then it gets a snapshot).
     behind: bool,
 }
@@ -74,13 +84,17 @@ impl Client {
             rev: None,
             ping: None,
             last_ping: None,
+            written: 0,
+            read: 0,
             behind: false,
         }
     }
 
-    /// Whether the unanswered ping is older than `limit`.
-    fn unanswered_for(&self, limit: Duration) -> bool {
-        self.ping.is_some_and(|at| at.elapsed() > limit)
+    /// Whether the peer has stopped keeping up: its ping unanswered for longer than `limit`,
+    /// or more than [`WINDOW`] bytes written that it has not shown it read.
+    fn lagging(&self, limit: Duration) -> bool {
+        self.ping
+            .is_some_and(|(at, _)| at.elapsed() > limit || self.written - self.read > WINDOW as u64)
     }
 }
 
@@ -108,14 +122,14 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     })
     .await;
     while result.is_ok() {
-        let silent_at = client.ping.map_or_else(Instant::now, |at| at + SILENT);
+        let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| at + SILENT);
         tokio::select! {
             _ = hub.closing().cancelled() => {
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
                 return;
             }
             frame = frames.recv(), if !client.behind => {
-                if client.unanswered_for(stall) {
+                if client.lagging(stall) {
                     // It stopped reading: nothing more until it answers.
                     client.behind = true;
                     hub.count_behind();
@@ -131,7 +145,9 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Pong(_))) => {
-                        client.ping = None;
+                        if let Some((_, written)) = client.ping.take() {
+                            client.read = written;
+                        }
                         if client.behind {
                             client.behind = false;
                             // Back: a fresh start, as on connecting.
@@ -229,7 +245,7 @@ async fn catch_up(socket: &mut Socket, hub: &Hub, client: &mut Client, since: Op
         client.rev = since;
         for p in patches {
             client.rev = Some(p.rev);
-            feed_text(socket, p.text).await?;
+            feed_counted(socket, client, p.text).await?;
         }
         return Ok(());
     }
@@ -237,21 +253,31 @@ async fn catch_up(socket: &mut Socket, hub: &Hub, client: &mut Client, since: Op
         return Ok(());
     };
     client.rev = Some(snapshot.rev);
-    feed_text(socket, snapshot.text).await
+    feed_text(socket, snapshot.text).await?;
+    // The window is for what follows a snapshot: a snapshot larger than the window must not
+    // hold the peer back before it has had the time to read it.
+    client.read = client.written;
+    Ok(())
 }
 
 /// Queues a frame from the hub if it moves the client on; catches up on a gap.
 async fn forward(socket: &mut Socket, hub: &Hub, client: &mut Client, frame: Frame) -> Sent {
     match (frame.base, client.rev) {
         // A heartbeat.
-        (None, _) => feed_text(socket, frame.text).await,
+        (None, _) => feed_counted(socket, client, frame.text).await,
         (Some(_), Some(held)) if frame.rev <= held => Ok(()),
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
-            feed_text(socket, frame.text).await
+            feed_counted(socket, client, frame.text).await
         }
         _ => catch_up(socket, hub, client, client.rev).await,
     }
+}
+
+/// Queues a patch or heartbeat, counting its bytes against the window.
+async fn feed_counted(socket: &mut Socket, client: &mut Client, text: Utf8Bytes) -> Sent {
+    client.written += text.len() as u64;
+    feed_text(socket, text).await
 }
 
 /// Queues a text message: whole up to [`WHOLE`] bytes, else written out as fragments of
@@ -292,9 +318,11 @@ async fn feed(socket: &mut Socket, message: Message) -> Sent {
 
 /// Flushes what was fed, with a ping first if none is unanswered and the last is old enough.
 async fn ping_and_flush(socket: &mut Socket, client: &mut Client) -> Sent {
-    if client.ping.is_none() && client.last_ping.is_none_or(|at| at.elapsed() >= PING_EVERY) {
+    let due = client.last_ping.is_none_or(|at| at.elapsed() >= PING_EVERY)
+        || client.written - client.read >= (WINDOW / 2) as u64;
+    if client.ping.is_none() && due {
         let now = Instant::now();
-        client.ping = Some(now);
+        client.ping = Some((now, client.written));
         client.last_ping = Some(now);
         feed(socket, Message::Ping(Bytes::new())).await?;
     }

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     a_client_that_does_not_read_delays_no_one_and_converges,
     a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot,
     a_client_that_falls_behind_its_queue_gets_a_snapshot,
+    a_client_with_a_window_of_unread_patches_is_held_back,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
     a_foreign_origin_is_refused,
@@ -87,6 +88,23 @@ impl Client {
             }
         }
         assert_eq!(self.rev, rev);
+    }
+
+    /// Keeps reading (applying what comes, answering pings) for `d`: a client that stops
+    /// reading for longer than the stall limit is held back by the server.
+    async fn keep_reading(&mut self, d: Duration) {
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(msg) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            let Some(Ok(Message::Text(t))) = msg else {
+                continue;
+            };
+            let f: Value = serde_json::from_str(&t).expect("JSON");
+            if f["type"] == "patch" && f["base"].as_i64() == Some(self.rev) {
+                let ops: Vec<Op> = serde_json::from_value(f["ops"].clone()).unwrap();
+                apply(&mut self.doc, &ops);
+                self.rev = f["rev"].as_i64().unwrap();
+            }
+        }
     }
 
     /// Reads until the server's close frame; returns its code.
@@ -279,10 +297,10 @@ async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: B
     // The stalled client reads nothing from here on; the reader keeps up. The next patch
     // after a second carries a ping (at most one a second), which the stalled client leaves
     // unanswered past the stall limit (300 ms here).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    reader.keep_reading(Duration::from_millis(1100)).await;
     let first = post_report(&app, "VNM-KR1", 101.0).await;
     reader.until(first).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    reader.keep_reading(Duration::from_millis(400)).await;
     let mut last = first;
     for i in 0..5 {
         last = post_report(&app, "VNM-KR2", 110.0 + i as f64).await;
@@ -299,6 +317,45 @@ async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: B
         "the resynchronised client",
     );
     assert_eq!(reader.snapshots, 1, "the reader was never held back");
+    app.stop().await;
+}
+
+/// The window: a peer that has more than 64 KiB of patches it has not shown it read (no
+/// answer to the ping sent before them) is held back long before the stall limit (an hour
+/// here), and resynchronised by a snapshot when it reads again.
+async fn a_client_with_a_window_of_unread_patches_is_held_back(b: Backend) {
+    let app = spawn_with(b, |c| {
+        c.demo = true;
+        c.live_stall_ms = 3_600_000;
+    })
+    .await;
+    let mut stalled = connect(&app, "").await;
+    let mut reader = connect(&app, "").await;
+    let start = app.store.current_rev().await.unwrap();
+    stalled.until(start).await;
+    reader.until(start).await;
+    let mut rev = start;
+    for i in 0..200 {
+        rev = post_report_for(&app, "VNM", 300.0 + i as f64).await;
+        reader.until(rev).await;
+        if app.hub.behind() > 0 {
+            break;
+        }
+    }
+    let patches = rev - start;
+    assert_eq!(app.hub.behind(), 1, "held back after {patches} patches");
+    assert!(
+        patches > 5,
+        "not before the window is used: {patches} patches"
+    );
+    stalled.until(rev).await;
+    assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
+    let now = app.dashboard_when_current(2026).await;
+    assert_same(
+        &comparable(stalled.doc),
+        &comparable(now),
+        "the held-back client",
+    );
     app.stop().await;
 }
 
