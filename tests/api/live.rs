@@ -14,10 +14,6 @@ crate::on_both_backends!(
     a_snapshot_comes_first_then_a_patch_after_a_post,
     snapshot_and_patches_equal_the_dashboard_after_many_changes,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
-    a_client_that_does_not_read_delays_no_one_and_converges,
-    a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot,
-    a_client_that_falls_behind_its_queue_gets_a_snapshot,
-    a_client_with_a_window_of_unread_patches_is_held_back,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
     a_foreign_origin_is_refused,
@@ -30,15 +26,15 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A live client that keeps the document as the protocol says a browser does.
-struct Client {
-    ws: Socket,
-    doc: Value,
-    rev: i64,
+pub struct Client {
+    pub ws: Socket,
+    pub doc: Value,
+    pub rev: i64,
     /// Snapshots received so far.
-    snapshots: usize,
+    pub snapshots: usize,
 }
 
-async fn connect(app: &TestApp, query: &str) -> Client {
+pub async fn connect(app: &TestApp, query: &str) -> Client {
     let url = app.base.replace("http://", "ws://") + "/api/v1/live" + query;
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -53,7 +49,7 @@ async fn connect(app: &TestApp, query: &str) -> Client {
 
 impl Client {
     /// The next JSON frame, skipping pings.
-    async fn next(&mut self) -> Value {
+    pub async fn next(&mut self) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
                 .await
@@ -69,7 +65,7 @@ impl Client {
     }
 
     /// Reads frames, applying snapshots and patches, until the document is at `rev`.
-    async fn until(&mut self, rev: i64) {
+    pub async fn until(&mut self, rev: i64) {
         while self.rev < rev {
             let f = self.next().await;
             match f["type"].as_str().unwrap() {
@@ -92,7 +88,7 @@ impl Client {
 
     /// Keeps reading (applying what comes, answering pings) for `d`: a client that stops
     /// reading for longer than the stall limit is held back by the server.
-    async fn keep_reading(&mut self, d: Duration) {
+    pub async fn keep_reading(&mut self, d: Duration) {
         let deadline = tokio::time::Instant::now() + d;
         while let Ok(msg) = tokio::time::timeout_at(deadline, self.ws.next()).await {
             let Some(Ok(Message::Text(t))) = msg else {
@@ -120,7 +116,7 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, v: Value) {
+    pub async fn send(&mut self, v: Value) {
         self.ws
             .send(Message::Text(v.to_string().into()))
             .await
@@ -128,7 +124,7 @@ impl Client {
     }
 }
 
-async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
+pub async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
     let r = app
         .post(
             "/actuals",
@@ -139,7 +135,7 @@ async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
     r.body["rev"].as_i64().unwrap()
 }
 
-async fn with_primer(b: Backend) -> TestApp {
+pub async fn with_primer(b: Backend) -> TestApp {
     let app = spawn_app(b).await;
     assert_eq!(
         app.put("/primers/VNM", &primer("VNM", "draft", 4))
@@ -250,175 +246,6 @@ async fn a_client_resumes_with_the_missed_patches_or_a_snapshot(b: Backend) {
         (Some("snapshot"), Some(rev))
     );
     app.stop().await;
-}
-
-async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
-    let app = with_primer(b).await;
-    let mut stalled = connect(&app, "").await;
-    let mut reader = connect(&app, "").await;
-    reader.until(1).await;
-    for i in 0..60 {
-        post_report(&app, &format!("VNM-KR{}", i % 4 + 1), 100.0 + i as f64).await;
-        // The reading client keeps up while the other reads nothing.
-        let rev = app.store.current_rev().await.unwrap();
-        if i % 10 == 9 {
-            reader.until(rev).await;
-        }
-    }
-    let rev = app.store.current_rev().await.unwrap();
-    reader.until(rev).await;
-    stalled.until(rev).await;
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the stalled client converged",
-    );
-    app.stop().await;
-}
-
-/// Flow control: a client that stops reading does not answer the ping that follows each
-/// batch; once that ping is older than the stall limit the server sends it nothing more (the
-/// kernel's buffers do not fill with patches it would read late). When it reads again it
-/// answers, and gets a snapshot at the current revision.
-async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: Backend) {
-    let app = spawn_with(b, |c| c.live_stall_ms = 300).await;
-    assert_eq!(
-        app.put("/primers/VNM", &primer("VNM", "draft", 4))
-            .await
-            .status,
-        200
-    );
-    app.dashboard_when_current(2026).await;
-    let mut stalled = connect(&app, "").await;
-    let mut reader = connect(&app, "").await;
-    stalled.until(1).await;
-    reader.until(1).await;
-    // The stalled client reads nothing from here on; the reader keeps up. The next patch
-    // after a second carries a ping (at most one a second), which the stalled client leaves
-    // unanswered past the stall limit (300 ms here).
-    reader.keep_reading(Duration::from_millis(1100)).await;
-    let first = post_report(&app, "VNM-KR1", 101.0).await;
-    reader.until(first).await;
-    reader.keep_reading(Duration::from_millis(400)).await;
-    let mut last = first;
-    for i in 0..5 {
-        last = post_report(&app, "VNM-KR2", 110.0 + i as f64).await;
-        reader.until(last).await;
-    }
-    assert_eq!(app.hub.behind(), 1, "the stalled client is held back");
-    // Reading again: what was sent before it was held back, then a snapshot once it answers.
-    stalled.until(last).await;
-    assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the resynchronised client",
-    );
-    assert_eq!(reader.snapshots, 1, "the reader was never held back");
-    app.stop().await;
-}
-
-/// The window: a peer that has more than 64 KiB of patches it has not shown it read (no
-/// answer to the ping sent before them) is held back long before the stall limit (an hour
-/// here), and resynchronised by a snapshot when it reads again.
-async fn a_client_with_a_window_of_unread_patches_is_held_back(b: Backend) {
-    let app = spawn_with(b, |c| {
-        c.demo = true;
-        c.live_stall_ms = 3_600_000;
-    })
-    .await;
-    let mut stalled = connect(&app, "").await;
-    let mut reader = connect(&app, "").await;
-    let start = app.store.current_rev().await.unwrap();
-    stalled.until(start).await;
-    reader.until(start).await;
-    let mut rev = start;
-    for i in 0..200 {
-        rev = post_report_for(&app, "VNM", 300.0 + i as f64).await;
-        reader.until(rev).await;
-        if app.hub.behind() > 0 {
-            break;
-        }
-    }
-    let patches = rev - start;
-    assert_eq!(app.hub.behind(), 1, "held back after {patches} patches");
-    assert!(
-        patches > 5,
-        "not before the window is used: {patches} patches"
-    );
-    stalled.until(rev).await;
-    assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the held-back client",
-    );
-    app.stop().await;
-}
-
-/// A socket whose sends are blocked (the kernel's buffers are full) cannot take the frames
-/// published meanwhile; when it falls more than the queue behind it gets a snapshot instead of
-/// what it missed, and converges.
-async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
-    let app = spawn_with(b, |c| {
-        c.demo = true;
-        c.live_queue = 2;
-        c.live_stall_ms = 60_000;
-    })
-    .await;
-    let mut slow = connect(&app, "").await;
-    let mut reader = connect(&app, "").await;
-    slow.until(app.store.current_rev().await.unwrap()).await;
-    reader.until(slow.rev).await;
-    // The slow client asks for snapshots (too old a revision) without reading them: its
-    // socket's buffers fill and its sends block; the frames published meanwhile overflow its
-    // queue. (200 demo snapshots are far more than the kernel's buffers hold.)
-    let mut rev = slow.rev;
-    let mut asked = 0;
-    for round in 0..10 {
-        for _ in 0..20 {
-            slow.send(json!({"type": "resume", "since": -1})).await;
-        }
-        asked += 20;
-        for i in 0..4 {
-            rev = post_report_for(&app, "VNM", 200.0 + (round * 4 + i) as f64).await;
-            reader.until(rev).await;
-        }
-    }
-    // Reading again: every snapshot it asked for, and one more for falling behind; the last
-    // is current.
-    while slow.snapshots < 1 + asked + 1 || slow.rev < rev {
-        let f = slow.next().await;
-        if f["type"] == "snapshot" {
-            slow.snapshots += 1;
-            slow.rev = f["rev"].as_i64().unwrap();
-            slow.doc = f["data"].clone();
-        }
-    }
-    assert!(
-        app.hub.lagged() >= 1,
-        "the slow socket fell behind its queue"
-    );
-    assert_eq!(slow.snapshots, 1 + asked + app.hub.lagged());
-    assert_eq!(slow.rev, rev);
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(&comparable(slow.doc), &comparable(now), "the slow client");
-    app.stop().await;
-}
-
-async fn post_report_for(app: &TestApp, iso3: &str, value: f64) -> i64 {
-    let kr = format!("{iso3}-KR1");
-    let r = app
-        .post(
-            "/actuals",
-            &json!({"iso3": iso3, "kr_code": kr, "year": 2026, "value": value}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body["rev"].as_i64().unwrap()
 }
 
 async fn the_period_switches_on_the_same_socket(b: Backend) {

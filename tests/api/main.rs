@@ -9,6 +9,7 @@ mod cli;
 mod dashboard;
 mod import;
 mod live;
+mod live_flow;
 mod primers;
 mod productivity;
 mod reference;
