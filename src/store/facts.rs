@@ -277,7 +277,22 @@ fn to_recent((rev, at, actor, action, entity, key, new): AuditRow) -> Recent {
                     .map_or("?".into(), |v| v.to_string())
             )
         }
-        "primer" => format!("{key} primer: {action}"),
+        "primer" => {
+            let krs = new
+                .as_ref()
+                .and_then(|v| v.get("key_results")?.as_array().map(Vec::len));
+            let what = match action.as_str() {
+                "create" => "drafted",
+                "submit" => "submitted",
+                "endorse" => "endorsed",
+                "return" => "returned to draft",
+                _ => "updated",
+            };
+            match krs {
+                Some(n) => format!("{key} primer {what} ({n} key results)"),
+                None => format!("{key} primer {what}"),
+            }
+        }
         "budget" => format!("budget {key}: {action}"),
         other => format!("{other} {key}: {action}"),
     };

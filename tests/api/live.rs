@@ -154,6 +154,10 @@ async fn a_snapshot_comes_first_then_a_patch_after_a_post(b: Backend) {
     assert_eq!(first["type"], "snapshot");
     assert_eq!(first["rev"], 1);
     assert_eq!(first["data"]["period"], 2026);
+    assert_eq!(
+        first["data"]["recent"][0]["summary"],
+        "VNM primer drafted (4 key results)"
+    );
     c.rev = 1;
     c.doc = first["data"].clone();
     let rev = post_report(&app, "VNM-KR1", 105.0).await;
