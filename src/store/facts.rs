@@ -249,11 +249,14 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
     Ok(())
 }
 
-/// The latest `limit` changes up to `rev`, newest first.
+/// The latest `limit` changes up to `rev`, newest first: what the room watches (primers, key
+/// results, reports, budgets, projects). Productivity series are left out: one Penn World Table
+/// import writes thousands of rows and would push everything else off the ticker (the audit
+/// log keeps them, and patches still carry them as events).
 async fn recent(conn: &mut AnyConnection, rev: i64, limit: i64) -> Result<Vec<Recent>> {
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT rev, at, actor, action, entity, entity_key, new_value FROM audit_log
-         WHERE rev <= $1 ORDER BY id DESC LIMIT $2",
+         WHERE rev <= $1 AND entity <> 'series' ORDER BY id DESC LIMIT $2",
     )
     .bind(rev)
     .bind(limit)
