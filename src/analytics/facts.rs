@@ -185,5 +185,8 @@ impl Facts {
     }
 }
 
-/// How many recent changes the document carries.
-pub const RECENT: usize = 20;
+/// How many recent changes the document carries: what the wall's ticker shows, with a
+/// margin (the audit log has the rest). Every patch carries the list whole, and its size is
+/// most of a patch's: with 20, patches were 3.5 KiB, and at 1,000 sockets and 20 updates a
+/// second the server spent about a fifth more CPU and p50 was about 3 ms longer than with 8.
+pub const RECENT: usize = 10;
