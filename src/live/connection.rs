@@ -44,12 +44,14 @@ pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
 /// Bytes a peer may have unread (written after its last answered ping) before it is held
-/// back. Within a loopback or LAN socket's buffers, so a peer that stopped reading is held
-/// back before the kernel has to hold data for it.
-pub const WINDOW: usize = 64 * 1024;
-/// Least time between two pings of one socket (unless half the window is unacknowledged). Each ping costs the server a read (the pong)
-/// and the client a write, so not on every patch; a peer that stopped reading is noticed
-/// within this plus the stall limit.
+/// back: well within a socket's kernel buffers, so a peer that stopped reading is held back
+/// before the kernel has to hold data for it. At 20 patches a second of 2 KiB, that is
+/// 0.7 s; with 64 KiB (1.45 s) the healthy sockets' p99 suffered more from the stalled ones
+/// (BENCHMARKS.md).
+pub const WINDOW: usize = 32 * 1024;
+/// Least time between two pings of one socket, unless half the window is unacknowledged.
+/// Each ping costs the server a read (the pong) and the client a write, so not on every
+/// patch; a peer that stopped reading is noticed within this plus the stall limit.
 pub const PING_EVERY: Duration = Duration::from_secs(1);
 /// Most queued frames fed before one flush.
 const BATCH: usize = 64;

@@ -86,7 +86,7 @@ async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: B
     app.stop().await;
 }
 
-/// The window: a peer that has more than 64 KiB of patches it has not shown it read (no
+/// The window: a peer that has more than 32 KiB of patches it has not shown it read (no
 /// answer to the ping sent before them) is held back long before the stall limit (an hour
 /// here), and resynchronised by a snapshot when it reads again.
 async fn a_client_with_a_window_of_unread_patches_is_held_back(b: Backend) {
