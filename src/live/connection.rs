@@ -181,7 +181,6 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
         }
     }
     if let Err(End::Stalled) = result {
-        hub.count_stalled();
         tracing::debug!(period = client.period, "live socket stalled: dropped");
     }
 }

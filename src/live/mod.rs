@@ -55,9 +55,8 @@ struct Shared {
     periods: BTreeMap<i64, Period>,
     stall: Duration,
     viewers: AtomicUsize,
-    /// Sockets dropped because their sends stayed blocked.
-    stalled: AtomicUsize,
-    /// Times a socket was held back because its peer did not answer a ping in time.
+    /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
+    /// the stall limit, or more than the window unacknowledged).
     behind: AtomicUsize,
     /// Times a socket fell behind its queue and was sent a snapshot instead.
     lagged: AtomicUsize,
@@ -94,7 +93,6 @@ impl Hub {
                 periods,
                 stall: settings.stall,
                 viewers: AtomicUsize::new(0),
-                stalled: AtomicUsize::new(0),
                 behind: AtomicUsize::new(0),
                 lagged: AtomicUsize::new(0),
                 closing,
@@ -118,12 +116,8 @@ impl Hub {
         self.shared.stall
     }
 
-    /// Sockets dropped so far because their peer stopped reading.
-    pub fn stalled(&self) -> usize {
-        self.shared.stalled.load(Ordering::Relaxed)
-    }
-
-    /// Times a socket was held back because its peer did not answer a ping in time.
+    /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
+    /// the stall limit, or more than the window unacknowledged).
     pub fn behind(&self) -> usize {
         self.shared.behind.load(Ordering::Relaxed)
     }
@@ -139,10 +133,6 @@ impl Hub {
 
     pub(crate) fn count_lagged(&self) {
         self.shared.lagged.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn count_stalled(&self) {
-        self.shared.stalled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Waits, at most `limit`, until every socket has closed (on shutdown, so that each has

@@ -64,24 +64,30 @@ impl Client {
         }
     }
 
+    /// Applies a snapshot or a patch (which must apply to the revision held); ignores other
+    /// frames.
+    pub fn take(&mut self, f: &Value) {
+        match f["type"].as_str().unwrap() {
+            "snapshot" => {
+                self.snapshots += 1;
+                self.rev = f["rev"].as_i64().unwrap();
+                self.doc = f["data"].clone();
+            }
+            "patch" => {
+                assert_eq!(f["base"].as_i64().unwrap(), self.rev, "patch chains: {f}");
+                let ops: Vec<Op> = serde_json::from_value(f["ops"].clone()).unwrap();
+                apply(&mut self.doc, &ops);
+                self.rev = f["rev"].as_i64().unwrap();
+            }
+            _ => {}
+        }
+    }
+
     /// Reads frames, applying snapshots and patches, until the document is at `rev`.
     pub async fn until(&mut self, rev: i64) {
         while self.rev < rev {
             let f = self.next().await;
-            match f["type"].as_str().unwrap() {
-                "snapshot" => {
-                    self.snapshots += 1;
-                    self.rev = f["rev"].as_i64().unwrap();
-                    self.doc = f["data"].clone();
-                }
-                "patch" => {
-                    assert_eq!(f["base"].as_i64().unwrap(), self.rev, "patch chains: {f}");
-                    let ops: Vec<Op> = serde_json::from_value(f["ops"].clone()).unwrap();
-                    apply(&mut self.doc, &ops);
-                    self.rev = f["rev"].as_i64().unwrap();
-                }
-                _ => {}
-            }
+            self.take(&f);
         }
         assert_eq!(self.rev, rev);
     }
@@ -91,14 +97,8 @@ impl Client {
     pub async fn keep_reading(&mut self, d: Duration) {
         let deadline = tokio::time::Instant::now() + d;
         while let Ok(msg) = tokio::time::timeout_at(deadline, self.ws.next()).await {
-            let Some(Ok(Message::Text(t))) = msg else {
-                continue;
-            };
-            let f: Value = serde_json::from_str(&t).expect("JSON");
-            if f["type"] == "patch" && f["base"].as_i64() == Some(self.rev) {
-                let ops: Vec<Op> = serde_json::from_value(f["ops"].clone()).unwrap();
-                apply(&mut self.doc, &ops);
-                self.rev = f["rev"].as_i64().unwrap();
+            if let Some(Ok(Message::Text(t))) = msg {
+                self.take(&serde_json::from_str(&t).expect("JSON"));
             }
         }
     }
@@ -136,7 +136,16 @@ pub async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
 }
 
 pub async fn with_primer(b: Backend) -> TestApp {
-    let app = spawn_app(b).await;
+    with_primer_and(b, |_| {}).await
+}
+
+/// A server configured by `configure`, with Vietnam's draft primer (4 key results) in the
+/// dashboard.
+pub async fn with_primer_and(
+    b: Backend,
+    configure: impl FnOnce(&mut apo_dashboard::config::ServeConfig),
+) -> TestApp {
+    let app = spawn_with(b, configure).await;
     assert_eq!(
         app.put("/primers/VNM", &primer("VNM", "draft", 4))
             .await
@@ -387,14 +396,7 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
 }
 
 async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
-    let app = spawn_with(b, |c| c.live_stall_ms = 100).await;
-    assert_eq!(
-        app.put("/primers/VNM", &primer("VNM", "draft", 4))
-            .await
-            .status,
-        200
-    );
-    app.dashboard_when_current(2026).await;
+    let app = with_primer_and(b, |c| c.live_stall_ms = 100).await;
     let report = apo_dashboard::loadgen::run(apo_dashboard::loadgen::LiveBench {
         url: app.base.clone(),
         clients: 10,

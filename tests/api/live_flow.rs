@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::dashboard::{assert_same, comparable};
-use crate::helpers::{Backend, TestApp, primer, spawn_with};
-use crate::live::{connect, post_report, with_primer};
+use crate::helpers::{Backend, spawn_with};
+use crate::live::{connect, post_report, with_primer, with_primer_and};
 
 crate::on_both_backends!(
     a_client_that_does_not_read_delays_no_one_and_converges,
@@ -48,14 +48,7 @@ async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
 /// kernel's buffers do not fill with patches it would read late). When it reads again it
 /// answers, and gets a snapshot at the current revision.
 async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: Backend) {
-    let app = spawn_with(b, |c| c.live_stall_ms = 300).await;
-    assert_eq!(
-        app.put("/primers/VNM", &primer("VNM", "draft", 4))
-            .await
-            .status,
-        200
-    );
-    app.dashboard_when_current(2026).await;
+    let app = with_primer_and(b, |c| c.live_stall_ms = 300).await;
     let mut stalled = connect(&app, "").await;
     let mut reader = connect(&app, "").await;
     stalled.until(1).await;
@@ -102,7 +95,7 @@ async fn a_client_with_a_window_of_unread_patches_is_held_back(b: Backend) {
     reader.until(start).await;
     let mut rev = start;
     for i in 0..200 {
-        rev = post_report_for(&app, "VNM", 300.0 + i as f64).await;
+        rev = post_report(&app, "VNM-KR1", 300.0 + i as f64).await;
         reader.until(rev).await;
         if app.hub.behind() > 0 {
             break;
@@ -150,7 +143,7 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
         }
         asked += 20;
         for i in 0..4 {
-            rev = post_report_for(&app, "VNM", 200.0 + (round * 4 + i) as f64).await;
+            rev = post_report(&app, "VNM-KR1", 200.0 + (round * 4 + i) as f64).await;
             reader.until(rev).await;
         }
     }
@@ -158,11 +151,7 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
     // is current.
     while slow.snapshots < 1 + asked + 1 || slow.rev < rev {
         let f = slow.next().await;
-        if f["type"] == "snapshot" {
-            slow.snapshots += 1;
-            slow.rev = f["rev"].as_i64().unwrap();
-            slow.doc = f["data"].clone();
-        }
+        slow.take(&f);
     }
     assert!(
         app.hub.lagged() >= 1,
@@ -173,16 +162,4 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
     let now = app.dashboard_when_current(2026).await;
     assert_same(&comparable(slow.doc), &comparable(now), "the slow client");
     app.stop().await;
-}
-
-async fn post_report_for(app: &TestApp, iso3: &str, value: f64) -> i64 {
-    let kr = format!("{iso3}-KR1");
-    let r = app
-        .post(
-            "/actuals",
-            &json!({"iso3": iso3, "kr_code": kr, "year": 2026, "value": value}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body["rev"].as_i64().unwrap()
 }
