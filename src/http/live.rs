@@ -76,11 +76,11 @@ async fn live(
     let hub = app.hub.clone();
     // Small buffers: tungstenite's defaults cost about 135 KiB per idle socket. Clients send
     // only small control messages (1 KiB reads; a larger message grows the buffer as needed).
-    // Writes go out at the flush after each batch (one system call for the patches and the
-    // ping queued together), or once a batch passes 16 KiB.
+    // tungstenite writes only its answers to the client's pings and closes, at once; the
+    // dashboard's frames are written by the connection itself, from the hub's shared bytes.
     let config = WebSocketConfig::default()
         .read_buffer_size(1024)
-        .write_buffer_size(connection::WHOLE)
+        .write_buffer_size(0)
         .max_message_size(Some(MAX_CLIENT_MESSAGE))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
     Ok(upgrade.serve(config, move |socket| {

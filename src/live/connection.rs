@@ -2,45 +2,43 @@
 //! client's messages, and shutdown, in one loop.
 //!
 //! Sending is where sockets differ, so it is done with care:
-//! - the frames already queued for a socket are fed together and flushed once;
-//! - a patch is one frame; a snapshot goes out as fragments of [`FRAGMENT`] bytes, each
-//!   written at once, so that no socket keeps a snapshot-sized write buffer for the rest of
-//!   its life (tungstenite keeps the buffer's largest size);
-//! - flow control: after a flush the socket is pinged (every [`PING_EVERY`], 1 s, or sooner
+//! - the hub frames each message once; a socket writes those shared bytes as they are, with
+//!   no copy of its own: the frames already queued for it (and a ping) go out in one vectored
+//!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
+//!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
+//!   it is only read from when nothing of ours is half-written, and flushed before we write;
+//! - flow control: after a write the socket is pinged (every [`PING_EVERY`], 1 s, or sooner
 //!   once half of [`WINDOW`] is written since the last answer). A peer that has not answered
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
 //!   comes, brings a fresh snapshot; no answer within [`SILENT`] drops it. The stall limit
-//!   also bounds every send: a send still blocked after it (the kernel's buffers are full)
+//!   also bounds every write: one still blocked after it (the kernel's buffers are full)
 //!   drops the socket, and the browser reconnects;
 //! - a socket that falls behind the hub's queue gets a fresh snapshot instead of what it
-//!   missed.
+//!   missed;
+//! - when the server is busier than the rate of changes, the frames that queue up behind a
+//!   socket while it waits its turn go out together in its next write (up to [`BATCH`]):
+//!   fewer, larger writes, so the fan-out keeps up instead of falling behind.
 
+use std::io::IoSlice;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame as WireFrame};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::upgrade::Socket;
-use super::{Frame, Hub};
+use super::{Frame, Hub, text_frame};
 use crate::domain::Year;
 
-/// Largest message sent as one frame; patches are smaller. Queued frames up to this size go
-/// out in one write.
-pub const WHOLE: usize = 16 * 1024;
-/// Larger messages (snapshots) go out in pieces of this size, each written at once:
-/// tungstenite's write buffer keeps the capacity of the most it ever held, so this bounds an
-/// idle socket's write buffer.
-pub const FRAGMENT: usize = 2 * 1024;
 /// A peer that leaves a ping unanswered this long is dropped.
 pub const SILENT: Duration = Duration::from_secs(45);
 /// Bytes a peer may have unread (written after its last answered ping) before it is held
@@ -53,8 +51,10 @@ pub const WINDOW: usize = 32 * 1024;
 /// Each ping costs the server a read (the pong) and the client a write, so not on every
 /// patch; a peer that stopped reading is noticed within this plus the stall limit.
 pub const PING_EVERY: Duration = Duration::from_secs(1);
-/// Most queued frames fed before one flush.
-const BATCH: usize = 64;
+/// Most queued frames written together.
+pub const BATCH: usize = 64;
+/// An empty ping, unmasked (a server's frame).
+const PING: &[u8] = &[0x89, 0x00];
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
@@ -77,6 +77,8 @@ struct Client {
     read: u64,
     /// Sent nothing until it answers the ping (then it gets a snapshot).
     behind: bool,
+    /// Frames queued for the next write; the first may be partly written already.
+    out: Vec<Bytes>,
 }
 
 impl Client {
@@ -89,6 +91,7 @@ impl Client {
             written: 0,
             read: 0,
             behind: false,
+            out: Vec::new(),
         }
     }
 
@@ -118,29 +121,16 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     let Some(mut frames) = hub.subscribe(period) else {
         return;
     };
-    let mut result = within(stall, async {
-        catch_up(&mut socket, &hub, &mut client, since).await?;
-        ping_and_flush(&mut socket, &mut client).await
-    })
-    .await;
+    catch_up(&hub, &mut client, since);
+    let mut result = within(stall, ping_and_write(&mut socket, &mut client)).await;
     while result.is_ok() {
         let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| at + SILENT);
         tokio::select! {
+            // The client's messages first: an answered ping that waits to be read must count
+            // before the socket is judged to be lagging.
+            biased;
             _ = hub.closing().cancelled() => {
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
-                return;
-            }
-            frame = frames.recv(), if !client.behind => {
-                if client.lagging(stall) {
-                    // It stopped reading: nothing more until it answers.
-                    client.behind = true;
-                    hub.count_behind();
-                    continue;
-                }
-                result = within(stall, pump(&mut socket, &hub, &mut client, &mut frames, frame)).await;
-            }
-            _ = tokio::time::sleep_until(silent_at.into()), if client.behind => {
-                close(&mut socket, CloseCode::Policy, "no answer to pings").await;
                 return;
             }
             msg = socket.next() => {
@@ -155,11 +145,8 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
                             // Back: a fresh start, as on connecting.
                             let Some(rx) = hub.subscribe(client.period) else { return };
                             frames = rx;
-                            result = within(stall, async {
-                                catch_up(&mut socket, &hub, &mut client, None).await?;
-                                ping_and_flush(&mut socket, &mut client).await
-                            })
-                            .await;
+                            catch_up(&hub, &mut client, None);
+                            result = within(stall, ping_and_write(&mut socket, &mut client)).await;
                         }
                         continue;
                     }
@@ -172,11 +159,22 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
                     Some(Err(_)) => return,
                     Some(Ok(_)) => continue,
                 };
-                result = within(stall, async {
-                    answer(&mut socket, &hub, &mut client, &mut frames, &text).await?;
-                    ping_and_flush(&mut socket, &mut client).await
-                })
-                .await;
+                answer(&hub, &mut client, &mut frames, &text);
+                result = within(stall, ping_and_write(&mut socket, &mut client)).await;
+            }
+            frame = frames.recv(), if !client.behind => {
+                if client.lagging(stall) {
+                    // It stopped reading: nothing more until it answers.
+                    client.behind = true;
+                    hub.count_behind();
+                    continue;
+                }
+                pump(&hub, &mut client, &mut frames, frame);
+                result = within(stall, ping_and_write(&mut socket, &mut client)).await;
+            }
+            _ = tokio::time::sleep_until(silent_at.into()), if client.behind => {
+                close(&mut socket, CloseCode::Policy, "no answer to pings").await;
+                return;
             }
         }
     }
@@ -185,149 +183,145 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     }
 }
 
-/// Sends `first` and every frame queued behind it, then flushes once.
-async fn pump(
-    socket: &mut Socket,
+/// Queues `first` and the frames waiting behind it, up to [`BATCH`].
+fn pump(
     hub: &Hub,
     client: &mut Client,
     frames: &mut broadcast::Receiver<Frame>,
     first: Result<Frame, RecvError>,
-) -> Sent {
+) {
     let mut next = first.map_err(|e| match e {
         RecvError::Lagged(n) => TryRecvError::Lagged(n),
         RecvError::Closed => TryRecvError::Closed,
     });
     for _ in 0..BATCH {
         match next {
-            Ok(f) => forward(socket, hub, client, f).await?,
+            Ok(f) => forward(hub, client, f),
             // Fell behind: a snapshot now, instead of everything it missed.
             Err(TryRecvError::Lagged(_)) => {
                 hub.count_lagged();
-                catch_up(socket, hub, client, None).await?
+                catch_up(hub, client, None);
             }
-            Err(TryRecvError::Closed) => return Err(End::Gone),
-            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Closed | TryRecvError::Empty) => return,
         }
         next = frames.try_recv();
     }
-    ping_and_flush(socket, client).await
 }
 
 /// A client's message: resume, or switch period.
-async fn answer(
-    socket: &mut Socket,
-    hub: &Hub,
-    client: &mut Client,
-    frames: &mut broadcast::Receiver<Frame>,
-    text: &str,
-) -> Sent {
+fn answer(hub: &Hub, client: &mut Client, frames: &mut broadcast::Receiver<Frame>, text: &str) {
     match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Resume { since }) => catch_up(socket, hub, client, Some(since)).await,
+        Ok(ClientMessage::Resume { since }) => catch_up(hub, client, Some(since)),
         Ok(ClientMessage::Period { period }) => match Year::new(period) {
             Ok(p) => {
-                let Some(rx) = hub.subscribe(p.get()) else {
-                    return Err(End::Gone);
-                };
-                *frames = rx;
-                client.period = p.get();
-                client.rev = None;
-                catch_up(socket, hub, client, None).await
+                if let Some(rx) = hub.subscribe(p.get()) {
+                    *frames = rx;
+                    client.period = p.get();
+                    client.rev = None;
+                    catch_up(hub, client, None);
+                }
             }
-            Err(e) => send_error(socket, "period", &e.0).await,
+            Err(e) => queue_error(client, "period", &e.0),
         },
-        Err(e) => send_error(socket, "message", &e.to_string()).await,
+        Err(e) => queue_error(client, "message", &e.to_string()),
     }
 }
 
 /// Brings the client to the current revision: the missed patches if the ring holds them,
 /// else a snapshot.
-async fn catch_up(socket: &mut Socket, hub: &Hub, client: &mut Client, since: Option<i64>) -> Sent {
+fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
     if let Some(patches) = since.and_then(|s| hub.patches_since(client.period, s)) {
         client.rev = since;
         for p in patches {
             client.rev = Some(p.rev);
-            feed_counted(socket, client, p.text).await?;
+            queue_counted(client, p.wire);
         }
-        return Ok(());
+        return;
     }
     let Some(snapshot) = hub.snapshot(client.period) else {
-        return Ok(());
+        return;
     };
     client.rev = Some(snapshot.rev);
-    feed_text(socket, snapshot.text).await?;
+    client.out.push(snapshot.wire);
     // The window is for what follows a snapshot: a snapshot larger than the window must not
     // hold the peer back before it has had the time to read it.
     client.read = client.written;
-    Ok(())
 }
 
 /// Queues a frame from the hub if it moves the client on; catches up on a gap.
-async fn forward(socket: &mut Socket, hub: &Hub, client: &mut Client, frame: Frame) -> Sent {
+fn forward(hub: &Hub, client: &mut Client, frame: Frame) {
     match (frame.base, client.rev) {
         // A heartbeat.
-        (None, _) => feed_counted(socket, client, frame.text).await,
-        (Some(_), Some(held)) if frame.rev <= held => Ok(()),
+        (None, _) => queue_counted(client, frame.wire),
+        (Some(_), Some(held)) if frame.rev <= held => {}
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
-            feed_counted(socket, client, frame.text).await
+            queue_counted(client, frame.wire);
         }
-        _ => catch_up(socket, hub, client, client.rev).await,
+        _ => catch_up(hub, client, client.rev),
     }
 }
 
 /// Queues a patch or heartbeat, counting its bytes against the window.
-async fn feed_counted(socket: &mut Socket, client: &mut Client, text: Utf8Bytes) -> Sent {
-    client.written += text.len() as u64;
-    feed_text(socket, text).await
+fn queue_counted(client: &mut Client, wire: Bytes) {
+    client.written += wire.len() as u64;
+    client.out.push(wire);
 }
 
-/// Queues a text message: whole up to [`WHOLE`] bytes, else written out as fragments of
-/// [`FRAGMENT`] bytes cut at character boundaries.
-async fn feed_text(socket: &mut Socket, text: Utf8Bytes) -> Sent {
-    if text.len() <= WHOLE {
-        return feed(socket, Message::Text(text)).await;
-    }
-    let text = Bytes::from(text);
-    let mut start = 0;
-    while start < text.len() {
-        let mut end = (start + FRAGMENT).min(text.len());
-        // Not inside a multi-byte character (continuation bytes are 0b10xx_xxxx).
-        while end < text.len() && text[end] & 0xC0 == 0x80 {
-            end -= 1;
-        }
-        let opcode = if start == 0 {
-            OpCode::Data(Data::Text)
-        } else {
-            OpCode::Data(Data::Continue)
-        };
-        let fragment = WireFrame::message(text.slice(start..end), opcode, end == text.len());
-        feed(socket, Message::Frame(fragment)).await?;
-        socket.flush().await.map_err(gone)?;
-        start = end;
-    }
-    Ok(())
-}
-
-async fn send_error(socket: &mut Socket, field: &str, message: &str) -> Sent {
+fn queue_error(client: &mut Client, field: &str, message: &str) {
     let body = serde_json::json!({"type": "error", "field": field, "message": message});
-    feed(socket, Message::Text(body.to_string().into())).await
+    client.out.push(text_frame(body.to_string().as_bytes()));
 }
 
-async fn feed(socket: &mut Socket, message: Message) -> Sent {
-    socket.feed(message).await.map_err(gone)
-}
-
-/// Flushes what was fed, with a ping first if none is unanswered and the last is old enough.
-async fn ping_and_flush(socket: &mut Socket, client: &mut Client) -> Sent {
+/// Writes what is queued, with a ping first if none is unanswered and the last is old enough.
+async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
+    if client.out.is_empty() {
+        return Ok(());
+    }
     let due = client.last_ping.is_none_or(|at| at.elapsed() >= PING_EVERY)
         || client.written - client.read >= (WINDOW / 2) as u64;
     if client.ping.is_none() && due {
         let now = Instant::now();
         client.ping = Some((now, client.written));
         client.last_ping = Some(now);
-        feed(socket, Message::Ping(Bytes::new())).await?;
+        client.out.push(Bytes::from_static(PING));
     }
-    socket.flush().await.map_err(gone)
+    // Whatever tungstenite owes the peer (an answer to its ping) goes first, whole.
+    socket.flush().await.map_err(gone)?;
+    let raw = socket.get_mut();
+    while !client.out.is_empty() {
+        let slices: Vec<IoSlice<'_>> = client.out.iter().map(|b| IoSlice::new(b)).collect();
+        let n = raw.write_vectored(&slices).await.map_err(|e| {
+            tracing::trace!(error = %e, "live socket write failed");
+            End::Gone
+        })?;
+        if n == 0 {
+            return Err(End::Gone);
+        }
+        written(&mut client.out, n);
+    }
+    // A burst (a snapshot's worth of frames) does not stay allocated for an idle socket.
+    client.out.shrink_to(BATCH + 2);
+    Ok(())
+}
+
+/// Drops the first `n` bytes of `out`, which went out: whole frames, and the start of a frame
+/// cut short.
+fn written(out: &mut Vec<Bytes>, mut n: usize) {
+    let done = out
+        .iter()
+        .take_while(|b| {
+            let whole = n >= b.len();
+            if whole {
+                n -= b.len();
+            }
+            whole
+        })
+        .count();
+    out.drain(..done);
+    if let Some(first) = out.first_mut() {
+        first.advance(n);
+    }
 }
 
 fn gone(e: WsError) -> End {
@@ -369,5 +363,37 @@ async fn within(limit: Duration, send: impl Future<Output = Sent>) -> Sent {
         None => tokio::time::timeout(limit, send)
             .await
             .unwrap_or(Err(End::Stalled)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_write_keeps_exactly_the_bytes_not_written() {
+        let frames = || {
+            vec![
+                Bytes::from_static(b"abc"),
+                Bytes::from_static(b"de"),
+                Bytes::from_static(b"fghi"),
+            ]
+        };
+        let rest = |n| {
+            let mut out = frames();
+            written(&mut out, n);
+            out.concat()
+        };
+        let all = frames().concat();
+        for n in 0..=all.len() {
+            assert_eq!(rest(n), all[n..], "after {n} bytes");
+        }
+        let mut out = frames();
+        written(&mut out, 5);
+        assert_eq!(
+            out,
+            vec![Bytes::from_static(b"fghi")],
+            "whole frames are dropped"
+        );
     }
 }

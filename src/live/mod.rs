@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::sync::broadcast;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregator::{Aggregator, Update};
@@ -34,14 +34,34 @@ pub struct Settings {
     pub stall: Duration,
 }
 
-/// A frame for the sockets of one period.
+/// A message for the sockets of one period, framed once: every socket writes the same bytes.
 #[derive(Debug, Clone)]
 pub struct Frame {
     /// Revision the frame brings the client to (heartbeats: the current one).
     pub rev: i64,
     /// For a patch: the revision it applies to.
     pub base: Option<i64>,
-    pub text: Utf8Bytes,
+    /// The whole WebSocket frame (header and text), as written to a socket.
+    pub wire: Bytes,
+}
+
+/// A final, unmasked text frame (RFC 6455 §5.2) holding `text`, a server's frame to any client.
+pub fn text_frame(text: &[u8]) -> Bytes {
+    let mut wire = BytesMut::with_capacity(text.len() + 10);
+    wire.put_u8(0x81);
+    match text.len() {
+        n @ 0..=125 => wire.put_u8(n as u8),
+        n @ 126..=0xFFFF => {
+            wire.put_u8(126);
+            wire.put_u16(n as u16);
+        }
+        n => {
+            wire.put_u8(127);
+            wire.put_u64(n as u64);
+        }
+    }
+    wire.put_slice(text);
+    wire.freeze()
 }
 
 /// A cheap-to-clone handle on the hub.
@@ -173,7 +193,7 @@ impl Hub {
         let frame = Frame {
             rev,
             base: None,
-            text: Utf8Bytes::try_from(text).expect("JSON is UTF-8"),
+            wire: text_frame(&text),
         };
         *cached = Some(frame.clone());
         Some(frame)
@@ -221,7 +241,7 @@ impl Hub {
         let Some(p) = self.shared.periods.get(&u.period) else {
             return;
         };
-        let text = serde_json::to_string(&PatchFrame {
+        let text = serde_json::to_vec(&PatchFrame {
             base: u.base,
             events: &u.events,
             ops: &u.ops,
@@ -232,7 +252,7 @@ impl Hub {
         let frame = Frame {
             rev: u.rev,
             base: Some(u.base),
-            text: text.into(),
+            wire: text_frame(&text),
         };
         {
             let mut ring = p.ring.lock().expect("not poisoned");
@@ -245,6 +265,20 @@ impl Hub {
         let _ = p.frames.send(frame);
     }
 
+    /// A heartbeat: the current revision and the viewer count.
+    fn heartbeat(&self) -> Frame {
+        let rev = self.shared.aggregator.rev();
+        let text = format!(
+            r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
+            self.viewers()
+        );
+        Frame {
+            rev,
+            base: None,
+            wire: text_frame(text.as_bytes()),
+        }
+    }
+
     async fn beat(self, every: Duration) {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
@@ -253,17 +287,9 @@ impl Hub {
                 _ = self.shared.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let rev = self.shared.aggregator.rev();
-            let text = format!(
-                r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
-                self.viewers()
-            );
+            let beat = self.heartbeat();
             for p in self.shared.periods.values() {
-                let _ = p.frames.send(Frame {
-                    rev,
-                    base: None,
-                    text: text.as_str().into(),
-                });
+                let _ = p.frames.send(beat.clone());
             }
         }
     }
@@ -287,5 +313,34 @@ pub struct ViewerGuard(Hub);
 impl Drop for ViewerGuard {
     fn drop(&mut self) {
         self.0.shared.viewers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_frames_carry_their_length_in_the_shortest_form() {
+        // (length, header bytes): 7-bit, 16-bit and 64-bit lengths (RFC 6455 §5.2).
+        for (len, header) in [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)] {
+            let text = vec![b'x'; len];
+            let wire = text_frame(&text);
+            assert_eq!(wire.len(), header + len, "{len}");
+            assert_eq!(wire[0], 0x81, "final text frame");
+            assert_eq!(&wire[header..], &text[..]);
+            let declared = match header {
+                2 => usize::from(wire[1]),
+                4 => {
+                    assert_eq!(wire[1], 126);
+                    usize::from(u16::from_be_bytes([wire[2], wire[3]]))
+                }
+                _ => {
+                    assert_eq!(wire[1], 127);
+                    u64::from_be_bytes(wire[2..10].try_into().unwrap()) as usize
+                }
+            };
+            assert_eq!(declared, len);
+        }
     }
 }
