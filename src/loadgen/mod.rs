@@ -3,8 +3,10 @@
 //! Opens N WebSocket clients on a running server, posts M reports at R per second through the
 //! API, and measures for every report the time from its *scheduled* send time (so that a
 //! stalled server is not hidden by a stalled sender) to each client receiving a patch that
-//! includes it. Prints one JSON line: latency percentiles, patch deliveries per second, and
-//! the server's memory per connection (RSS growth ÷ N, when its PID is given).
+//! includes it. Prints one JSON line: latency percentiles, deliveries per second (patches,
+//! and reports, which differ when the server coalesces reports into one patch) from the first
+//! send to the last patch received, and the server's memory per connection (RSS growth ÷ N,
+//! when its PID is given).
 
 use std::time::{Duration, Instant};
 
@@ -195,6 +197,17 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             .then(|| latencies[((latencies.len() - 1) as f64 * p).round() as usize])
     };
     let deliveries: usize = arrivals.iter().map(Vec::len).sum();
+    // From the first scheduled send to the last patch received: the time the deliveries took,
+    // however far the server fell behind the schedule.
+    let last = arrivals
+        .iter()
+        .filter_map(|a| a.last().map(|(_, at)| *at))
+        .max()
+        .unwrap_or(start);
+    let span = last
+        .duration_since(start)
+        .as_secs_f64()
+        .max(posting.as_secs_f64());
     Ok(serde_json::json!({
         "clients": b.clients,
         "updates": b.updates,
@@ -205,7 +218,12 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         "max_ms": latencies.last(),
         "missing": missing,
         "patch_deliveries": deliveries,
-        "deliveries_per_s": deliveries as f64 / posting.as_secs_f64(),
+        "deliveries_per_s": deliveries as f64 / span,
+        // Reports that reached a socket (a patch may carry several, when the server coalesces
+        // a burst), counted once per socket.
+        "report_deliveries": latencies.len(),
+        "report_deliveries_per_s": latencies.len() as f64 / span,
+        "span_s": span,
         "server_rss_kib_per_connection": match (before, after) {
             (Some(x), Some(y)) => Some((y.saturating_sub(x)) as f64 / b.clients.max(1) as f64),
             _ => None,

@@ -414,6 +414,13 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
         report["patch_deliveries"].as_u64().unwrap() >= 5,
         "{report}"
     );
+    // Every report reached each of the 8 reading clients; the rates run over the time from
+    // the first send (the 50th is sent 2.45 s after it) to the last patch.
+    assert_eq!(report["report_deliveries"], 8 * 50, "{report}");
+    let span = report["span_s"].as_f64().unwrap();
+    assert!(span >= 2.45, "{report}");
+    let rate = report["report_deliveries_per_s"].as_f64().unwrap();
+    assert!((rate - 400.0 / span).abs() < 1e-6, "{report}");
     let (p50, max) = (
         report["p50_ms"].as_f64().unwrap(),
         report["max_ms"].as_f64().unwrap(),
