@@ -7,8 +7,8 @@
 //!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
 //!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
 //!   it is only read from when nothing of ours is half-written, and flushed before we write;
-//! - flow control: after a write the socket is pinged (every [`PING_EVERY`], 1 s, or sooner
-//!   once half of [`WINDOW`] is written since the last answer). A peer that has not answered
+//! - flow control: after a write the socket is pinged once half of [`WINDOW`] is written
+//!   since the last answer, and at least every heartbeat interval. A peer that has not answered
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
@@ -46,11 +46,11 @@ pub const SILENT: Duration = Duration::from_secs(45);
 /// before the kernel has to hold data for it. At 20 patches a second of 2 KiB, that is
 /// 0.7 s; with 64 KiB (1.45 s) the healthy sockets' p99 suffered more from the stalled ones
 /// (BENCHMARKS.md).
+///
+/// Pings go once half of it is written, so their number follows the bytes sent rather than
+/// the clock: each costs the peer a write and the server a read, about what a patch costs.
+/// The clock adds one per heartbeat interval, to find peers that are gone.
 pub const WINDOW: usize = 32 * 1024;
-/// Least time between two pings of one socket, unless half the window is unacknowledged.
-/// Each ping costs the server a read (the pong) and the client a write, so not on every
-/// patch; a peer that stopped reading is noticed within this plus the stall limit.
-pub const PING_EVERY: Duration = Duration::from_secs(1);
 /// Most queued frames written together.
 pub const BATCH: usize = 64;
 /// An empty ping, unmasked (a server's frame).
@@ -67,6 +67,8 @@ enum ClientMessage {
 /// pings stand.
 struct Client {
     period: i64,
+    /// Longest time between two pings (the heartbeat interval).
+    ping_every: Duration,
     rev: Option<i64>,
     /// The unanswered ping: when it was sent, and [`Client::written`] then.
     ping: Option<(Instant, u64)>,
@@ -82,9 +84,10 @@ struct Client {
 }
 
 impl Client {
-    fn new(period: i64) -> Self {
+    fn new(period: i64, ping_every: Duration) -> Self {
         Self {
             period,
+            ping_every,
             rev: None,
             ping: None,
             last_ping: None,
@@ -117,7 +120,7 @@ type Sent = Result<(), End>;
 pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>) {
     let _viewer = hub.join();
     let stall = hub.stall();
-    let mut client = Client::new(period);
+    let mut client = Client::new(period, hub.heartbeat_every());
     let Some(mut frames) = hub.subscribe(period) else {
         return;
     };
@@ -278,7 +281,9 @@ async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
     if client.out.is_empty() {
         return Ok(());
     }
-    let due = client.last_ping.is_none_or(|at| at.elapsed() >= PING_EVERY)
+    let due = client
+        .last_ping
+        .is_none_or(|at| at.elapsed() >= client.ping_every)
         || client.written - client.read >= (WINDOW / 2) as u64;
     if client.ping.is_none() && due {
         let now = Instant::now();

@@ -74,6 +74,7 @@ struct Shared {
     aggregator: Aggregator,
     periods: BTreeMap<i64, Period>,
     stall: Duration,
+    heartbeat: Duration,
     viewers: AtomicUsize,
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
     /// the stall limit, or more than the window unacknowledged).
@@ -112,6 +113,7 @@ impl Hub {
                 aggregator,
                 periods,
                 stall: settings.stall,
+                heartbeat: settings.heartbeat,
                 viewers: AtomicUsize::new(0),
                 behind: AtomicUsize::new(0),
                 lagged: AtomicUsize::new(0),
@@ -134,6 +136,11 @@ impl Hub {
     /// How long a socket's send may stay blocked before the socket is dropped.
     pub fn stall(&self) -> Duration {
         self.shared.stall
+    }
+
+    /// Time between heartbeats, which is also the longest time between two pings of a socket.
+    pub fn heartbeat_every(&self) -> Duration {
+        self.shared.heartbeat
     }
 
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past

@@ -403,8 +403,8 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
         updates: 50,
         rate: 20.0,
         server_pid: Some(std::process::id()),
-        // Clients 4 and 9 stop reading during the posting (2.5 s; pings go at most every
-        // second, and the stall limit is 0.1 s).
+        // Clients 4 and 9 stop reading during the posting (2.5 s; a ping goes once 16 KiB
+        // are unacknowledged, and the stall limit is 0.1 s).
         stalled: 0.2,
     })
     .await
