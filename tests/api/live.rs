@@ -9,6 +9,7 @@ use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
 
 use crate::dashboard::{assert_same, comparable};
 use crate::helpers::{Backend, TestApp, primer, spawn_app, spawn_replica, spawn_with};
+use crate::replay::{MEMBERS, Rng, change, send};
 
 crate::on_both_backends!(
     a_snapshot_comes_first_then_a_patch_after_a_post,
@@ -190,31 +191,42 @@ async fn a_snapshot_comes_first_then_a_patch_after_a_post(b: Backend) {
 }
 
 async fn snapshot_and_patches_equal_the_dashboard_after_many_changes(b: Backend) {
-    let app = with_primer(b).await;
-    assert_eq!(
-        app.put("/primers/LAO", &primer("LAO", "draft", 2))
-            .await
-            .status,
-        200
-    );
-    let mut c = connect(&app, "").await;
-    for i in 0..30 {
-        if i % 7 == 3 {
-            let mut p = primer("LAO", "draft", 2 + i % 3);
-            p["national_context"] = json!(format!("Edit {i}"));
-            assert_eq!(app.put("/primers/LAO", &p).await.status, 200);
-        } else {
-            post_report(&app, &format!("VNM-KR{}", i % 4 + 1), 100.0 + i as f64).await;
+    let app = spawn_app(b).await;
+    // Two periods, each on its own socket, one of them connected before anything exists.
+    let mut now = connect(&app, "?period=2026").await;
+    let mut rng = Rng(0x11fe_2026_1123);
+    for m in MEMBERS {
+        send(
+            &app,
+            "PUT",
+            &format!("/primers/{m}"),
+            &primer(m, "draft", 3),
+        )
+        .await;
+    }
+    let mut next = connect(&app, "?period=2027").await;
+    for step in 0..60 {
+        let (method, path, body) = change(&mut rng, step);
+        send(&app, method, &path, &body).await;
+        // Some changes land while a client is mid-way through its frames.
+        if step % 13 == 0 {
+            now.until(app.store.current_rev().await.unwrap()).await;
         }
     }
     let rev = app.store.current_rev().await.unwrap();
-    c.until(rev).await;
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(c.doc),
-        &comparable(now),
-        "live copy vs GET /dashboard",
-    );
+    for (client, period) in [(&mut now, 2026), (&mut next, 2027)] {
+        client.until(rev).await;
+        let served = app.dashboard_when_current(period).await;
+        assert_same(
+            &comparable(client.doc.clone()),
+            &comparable(served),
+            &format!("{period}: snapshot and patches vs GET /dashboard"),
+        );
+        assert_eq!(
+            client.snapshots, 1,
+            "{period}: patches only after the snapshot"
+        );
+    }
     app.stop().await;
 }
 

@@ -11,7 +11,7 @@ use crate::helpers::{Backend, TestApp, primer, spawn_app};
 crate::on_both_backends!(every_revision_replays_to_the_document_of_its_time);
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -25,10 +25,10 @@ impl Rng {
     }
 }
 
-const MEMBERS: [&str; 3] = ["VNM", "LAO", "SGP"];
+pub const MEMBERS: [&str; 3] = ["VNM", "LAO", "SGP"];
 
 /// The next change: a report, a batch of reports, a primer edit, a budget or a project.
-fn change(rng: &mut Rng, step: usize) -> (&'static str, String, Value) {
+pub fn change(rng: &mut Rng, step: usize) -> (&'static str, String, Value) {
     let m = MEMBERS[rng.below(3) as usize];
     let day = 1 + rng.below(28);
     let month = 1 + rng.below(11);
@@ -72,7 +72,7 @@ fn without_clock(d: Value) -> Value {
     d
 }
 
-async fn send(app: &TestApp, method: &str, path: &str, body: &Value) {
+pub async fn send(app: &TestApp, method: &str, path: &str, body: &Value) {
     let r = app.send_json(method, path, body).await;
     assert!(r.status < 300, "{method} {path} {body}: {}", r.body);
 }
