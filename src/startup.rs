@@ -70,6 +70,7 @@ impl Application {
                 aggregator,
                 hub,
                 live_config,
+                http_metrics: Default::default(),
             },
             tasks,
             static_dir: config.static_dir.clone(),
@@ -98,7 +99,8 @@ impl Application {
              productivity:      {base}/productivity\n  \
              API:               {base}/api/v1/openapi.json\n  \
              live:              ws://{addr}/api/v1/live\n  \
-             health:            {base}/healthz"
+             health:            {base}/healthz\n  \
+             metrics:           {base}/metrics"
         )
     }
 

@@ -1,5 +1,5 @@
-//! The REST API under `/api/v1`, `/healthz` and `/readyz`, and the built browser dashboard at
-//! the root.
+//! The REST API under `/api/v1`, `/healthz`, `/readyz` and `/metrics`, and the built browser
+//! dashboard at the root.
 //!
 //! Each resource module owns its routes (an `OpenApiRouter`, so that the OpenAPI document is
 //! built from the handlers themselves and cannot drift from them); they are merged here. This
@@ -12,6 +12,7 @@ mod budgets;
 mod dashboard;
 mod health;
 pub mod live;
+pub mod metrics;
 mod primers;
 mod productivity;
 mod projects;
@@ -47,6 +48,8 @@ pub struct AppState {
     /// Fans the patches out to the live sockets.
     pub hub: crate::live::Hub,
     pub live_config: std::sync::Arc<live::LiveConfig>,
+    /// Request counts and durations, for `/metrics`.
+    pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
 }
 
 #[derive(OpenApi)]
@@ -87,23 +90,31 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
     Router::new()
         .nest("/api/v1", api.fallback(api_not_found))
         .merge(health::router())
+        .merge(metrics::router())
         .merge(site::router(static_dir))
+        .layer(middleware::from_fn_with_state(state.clone(), log_requests))
         .with_state(state)
-        .layer(middleware::from_fn(log_requests))
 }
 
 async fn api_not_found(uri: axum::http::Uri) -> Error {
     Error::NotFound(format!("no such endpoint: {}", uri.path()))
 }
 
-/// One span per request; logs its outcome, and for a 5xx the cause that the client never sees.
-async fn log_requests(req: Request, next: Next) -> Response {
+/// One span per request; logs its outcome, and for a 5xx the cause that the client never sees;
+/// counts it for `/metrics`.
+async fn log_requests(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
     async move {
         let started = Instant::now();
         let response = next.run(req).await;
         let status = response.status();
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let took = started.elapsed();
+        app.http_metrics.observe(status, took);
+        let ms = took.as_secs_f64() * 1000.0;
         if let Some(LoggedCause(cause)) = response.extensions().get::<LoggedCause>() {
             tracing::error!(status = status.as_u16(), ms, cause = %cause, "request failed");
         } else if status.is_client_error() {

@@ -200,6 +200,7 @@ impl TestApp {
             && !path.starts_with("/api/")
             && !path.starts_with("/healthz")
             && !path.starts_with("/readyz")
+            && !path.starts_with("/metrics")
             && path != "/"
         {
             format!("{}/api/v1{path}", self.base)
