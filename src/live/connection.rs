@@ -126,13 +126,16 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     };
     catch_up(&hub, &mut client, since);
     let mut result = within(stall, ping_and_write(&mut socket, &mut client)).await;
+    // Registered once for the socket's life, not once per frame.
+    let closing = hub.closing().clone().cancelled_owned();
+    tokio::pin!(closing);
     while result.is_ok() {
         let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| at + SILENT);
         tokio::select! {
             // The client's messages first: an answered ping that waits to be read must count
             // before the socket is judged to be lagging.
             biased;
-            _ = hub.closing().cancelled() => {
+            _ = &mut closing => {
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
                 return;
             }
