@@ -12,7 +12,8 @@
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
-//!   comes, brings a fresh snapshot; no answer within [`SILENT`] drops it. The stall limit
+//!   comes, brings a fresh snapshot; no answer within [`SILENT_BEATS`] heartbeat intervals
+//!   (45 s by default) drops it with 1008: a peer that is gone is found. The stall limit
 //!   also bounds every write: one still blocked after it (the kernel's buffers are full)
 //!   drops the socket, and the browser reconnects;
 //! - a socket that falls behind the hub's queue gets a fresh snapshot instead of what it
@@ -39,8 +40,8 @@ use super::upgrade::Socket;
 use super::{Frame, Hub, text_frame};
 use crate::domain::Year;
 
-/// A peer that leaves a ping unanswered this long is dropped.
-pub const SILENT: Duration = Duration::from_secs(45);
+/// A peer that leaves a ping unanswered for this many heartbeat intervals is dropped.
+pub const SILENT_BEATS: u32 = 3;
 /// Bytes a peer may have unread (written after its last answered ping) before it is held
 /// back: well within a socket's kernel buffers, so a peer that stopped reading is held back
 /// before the kernel has to hold data for it. At 20 patches a second of 2 KiB, that is
@@ -130,7 +131,9 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     let closing = hub.closing().clone().cancelled_owned();
     tokio::pin!(closing);
     while result.is_ok() {
-        let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| at + SILENT);
+        let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| {
+            at + client.ping_every * SILENT_BEATS
+        });
         tokio::select! {
             // The client's messages first: an answered ping that waits to be read must count
             // before the socket is judged to be lagging.

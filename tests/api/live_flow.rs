@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use serde_json::json;
 
 use crate::dashboard::{assert_same, comparable};
@@ -16,6 +18,7 @@ crate::on_both_backends!(
     a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot,
     a_client_with_a_window_of_unread_patches_is_held_back,
     a_client_that_falls_behind_its_queue_gets_a_snapshot,
+    a_peer_that_never_answers_a_ping_is_closed_with_1008,
 );
 
 async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
@@ -166,5 +169,73 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
     assert_eq!(slow.rev, rev);
     let now = app.dashboard_when_current(2026).await;
     assert_same(&comparable(slow.doc), &comparable(now), "the slow client");
+    app.stop().await;
+}
+
+/// A peer that is gone (here: one that never reads, so it never answers a ping) is held back,
+/// then closed with 1008 after three heartbeat intervals without an answer, and stops being
+/// counted as a viewer. A raw socket: a WebSocket library would answer the ping as soon as it
+/// read anything.
+async fn a_peer_that_never_answers_a_ping_is_closed_with_1008(b: Backend) {
+    let app = with_primer_and(b, |c| {
+        c.heartbeat_secs = 1;
+        c.live_stall_ms = 300;
+    })
+    .await;
+    let host = app.base.strip_prefix("http://").unwrap().to_owned();
+    let mut raw = tokio::net::TcpStream::connect(&host).await.unwrap();
+    raw.write_all(
+        format!(
+            "GET /api/v1/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Pinged with the snapshot, held back at the next heartbeat (the ping is older than the
+    // stall limit), closed three heartbeats after the ping; the server waits a second more
+    // for the peer's close before it drops the connection.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.hub.viewers() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never connected");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    while app.hub.viewers() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still open after 10 s (held back: {})",
+            app.hub.behind()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.hub.behind(), 1, "held back before it was closed");
+    let mut bytes = Vec::new();
+    raw.read_to_end(&mut bytes).await.unwrap();
+    let body = &bytes[bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+    // The server's frames, unmasked: the last is the close, with its code.
+    let (mut at, mut last) = (0, None);
+    while at + 2 <= body.len() {
+        let (opcode, short) = (body[at] & 0x0F, usize::from(body[at + 1] & 0x7F));
+        let (len, header) = match short {
+            126 => (
+                usize::from(u16::from_be_bytes([body[at + 2], body[at + 3]])),
+                4,
+            ),
+            127 => (
+                u64::from_be_bytes(body[at + 2..at + 10].try_into().unwrap()) as usize,
+                10,
+            ),
+            n => (n, 2),
+        };
+        last = Some((opcode, &body[at + header..at + header + len]));
+        at += header + len;
+    }
+    assert_eq!(at, body.len(), "whole frames");
+    let (opcode, payload) = last.expect("frames");
+    assert_eq!(opcode, 0x8, "the last frame closes");
+    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1008);
+    assert_eq!(&payload[2..], b"no answer to pings");
     app.stop().await;
 }
