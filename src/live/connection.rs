@@ -7,8 +7,8 @@
 //!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
 //!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
 //!   it is only read from when nothing of ours is half-written, and flushed before we write;
-//! - flow control: after a write the socket is pinged once half of [`WINDOW`] is written
-//!   since the last answer, and at least every heartbeat interval. A peer that has not answered
+//! - flow control: a socket is pinged once half of [`WINDOW`] is written since the last
+//!   answer, on its first write, and with each heartbeat. A peer that has not answered
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
@@ -50,7 +50,7 @@ pub const SILENT_BEATS: u32 = 3;
 ///
 /// Pings go once half of it is written, so their number follows the bytes sent rather than
 /// the clock: each costs the peer a write and the server a read, about what a patch costs.
-/// The clock adds one per heartbeat interval, to find peers that are gone.
+/// Each heartbeat carries one too, to find peers that are gone.
 pub const WINDOW: usize = 32 * 1024;
 /// Most queued frames written together.
 pub const BATCH: usize = 64;
@@ -68,12 +68,13 @@ enum ClientMessage {
 /// pings stand.
 struct Client {
     period: i64,
-    /// Longest time between two pings (the heartbeat interval).
-    ping_every: Duration,
+    /// The heartbeat interval: a peer silent for [`SILENT_BEATS`] of them is dropped.
+    beat_every: Duration,
     rev: Option<i64>,
     /// The unanswered ping: when it was sent, and [`Client::written`] then.
     ping: Option<(Instant, u64)>,
-    last_ping: Option<Instant>,
+    /// A ping goes with the next write: the first write, and each with a heartbeat.
+    ping_due: bool,
     /// Bytes of patches and heartbeats written so far.
     written: u64,
     /// Of those, the bytes written before the last answered ping: the peer has read them.
@@ -85,13 +86,13 @@ struct Client {
 }
 
 impl Client {
-    fn new(period: i64, ping_every: Duration) -> Self {
+    fn new(period: i64, beat_every: Duration) -> Self {
         Self {
             period,
-            ping_every,
+            beat_every,
             rev: None,
             ping: None,
-            last_ping: None,
+            ping_due: true,
             written: 0,
             read: 0,
             behind: false,
@@ -132,7 +133,7 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     tokio::pin!(closing);
     while result.is_ok() {
         let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| {
-            at + client.ping_every * SILENT_BEATS
+            at + client.beat_every * SILENT_BEATS
         });
         tokio::select! {
             // The client's messages first: an answered ping that waits to be read must count
@@ -260,8 +261,11 @@ fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
 /// Queues a frame from the hub if it moves the client on; catches up on a gap.
 fn forward(hub: &Hub, client: &mut Client, frame: Frame) {
     match (frame.base, client.rev) {
-        // A heartbeat.
-        (None, _) => queue_counted(client, frame.wire),
+        // A heartbeat, and with it a ping.
+        (None, _) => {
+            client.ping_due = true;
+            queue_counted(client, frame.wire);
+        }
         (Some(_), Some(held)) if frame.rev <= held => {}
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
@@ -282,19 +286,16 @@ fn queue_error(client: &mut Client, field: &str, message: &str) {
     client.out.push(text_frame(body.to_string().as_bytes()));
 }
 
-/// Writes what is queued, with a ping first if none is unanswered and the last is old enough.
+/// Writes what is queued, with a ping if none is unanswered and one is due: with a heartbeat,
+/// or once half the window is unacknowledged.
 async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
     if client.out.is_empty() {
         return Ok(());
     }
-    let due = client
-        .last_ping
-        .is_none_or(|at| at.elapsed() >= client.ping_every)
-        || client.written - client.read >= (WINDOW / 2) as u64;
+    let due = client.ping_due || client.written - client.read >= (WINDOW / 2) as u64;
     if client.ping.is_none() && due {
-        let now = Instant::now();
-        client.ping = Some((now, client.written));
-        client.last_ping = Some(now);
+        client.ping = Some((Instant::now(), client.written));
+        client.ping_due = false;
         client.out.push(Bytes::from_static(PING));
     }
     // Whatever tungstenite owes the peer (an answer to its ping) goes first, whole.

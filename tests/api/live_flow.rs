@@ -46,8 +46,8 @@ async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
     app.stop().await;
 }
 
-/// Flow control: a client that stops reading does not answer the next ping (here at most a
-/// second apart: pings go at least once per heartbeat interval); once that ping is older than
+/// Flow control: a client that stops reading does not answer the next ping (each heartbeat
+/// carries one; here they are a second apart); once that ping is older than
 /// the stall limit the server sends it nothing more (the kernel's buffers do not fill with
 /// patches it would read late). When it reads again it answers, and gets a snapshot at the
 /// current revision.
@@ -61,9 +61,9 @@ async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: B
     let mut reader = connect(&app, "").await;
     stalled.until(1).await;
     reader.until(1).await;
-    // The stalled client reads nothing from here on; the reader keeps up. The next patch
-    // after a second carries a ping, which the stalled client leaves unanswered past the
-    // stall limit (300 ms here).
+    // The stalled client reads nothing from here on; the reader keeps up. The heartbeat
+    // within this second carries a ping, which the stalled client leaves unanswered past the
+    // stall limit (300 ms here); the next patch finds it lagging.
     reader.keep_reading(Duration::from_millis(1100)).await;
     let first = post_report(&app, "VNM-KR1", 101.0).await;
     reader.until(first).await;
