@@ -127,5 +127,7 @@ server.on('upgrade', (req, socket) => {
   socket.on('close', () => sockets.delete(socket));
   socket.on('error', () => sockets.delete(socket));
   socket.write(frame(JSON.stringify({ type: 'snapshot', rev, data: doc })));
+  // As the real server does: the viewer count at once.
+  socket.write(frame(JSON.stringify({ type: 'heartbeat', rev, viewers: sockets.size })));
 });
 server.listen(port, '127.0.0.1', () => console.log(`mock server on http://127.0.0.1:${port}/wall`));

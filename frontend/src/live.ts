@@ -6,7 +6,8 @@
 // once when the browser comes back online or the page becomes visible, and treats a socket that
 // has been silent for longer than about two and a half heartbeats as dead (`staleAfterMs`, 35 s,
 // until the heartbeat interval has been seen: a server configured to beat every 2 s is found
-// dead after 5 s).
+// dead after 5 s). The server sends one heartbeat with the snapshot, out of step with the
+// periodic ones, so the interval is learnt from the second periodic beat on a socket.
 //
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
@@ -98,6 +99,8 @@ export class Live {
   /** Interval between the last two heartbeats on one socket, once seen. */
   private heartbeatEvery: number | null = null;
   private lastHeartbeat: number | null = null;
+  /** Heartbeats seen on the current socket (the first comes with the snapshot). */
+  private heartbeatsOnSocket = 0;
   private socket: SocketLike | null = null;
   private attempt = 0;
   private retryTimer: unknown = null;
@@ -203,6 +206,7 @@ export class Live {
     this.socket = socket;
     this.socketAt = this.clock.now();
     this.lastHeartbeat = null;
+    this.heartbeatsOnSocket = 0;
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
@@ -267,7 +271,9 @@ export class Live {
       }
       case 'heartbeat': {
         this.viewers = frame.viewers;
-        if (this.lastHeartbeat !== null) this.heartbeatEvery = now - this.lastHeartbeat;
+        this.heartbeatsOnSocket += 1;
+        // Between two periodic beats: the first on a socket is the one sent with the snapshot.
+        if (this.heartbeatsOnSocket >= 3 && this.lastHeartbeat !== null) this.heartbeatEvery = now - this.lastHeartbeat;
         this.lastHeartbeat = now;
         // A heartbeat ahead of the document means a patch went missing.
         if (this.doc && this.rev !== null && !this.awaitingSnapshot && frame.rev > this.rev) this.askResume();

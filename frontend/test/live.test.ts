@@ -218,7 +218,11 @@ describe('stale detection', () => {
 
   it('learns the heartbeat interval: with beats every 2 s, 5 s of silence is stale', () => {
     const s = connected(10);
+    // The one that comes with the snapshot, then the periodic ones, out of step with it.
     s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(300);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(35_000);
     clock.advance(2_000);
     s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
     expect(live.staleAfter).toBe(5_000);
@@ -231,6 +235,7 @@ describe('stale detection', () => {
 
   it('never waits longer than the configured limit, whatever the heartbeat', () => {
     const s = connected(10);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
     s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
     clock.advance(30_000);
     s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });

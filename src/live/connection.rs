@@ -127,6 +127,8 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
         return;
     };
     catch_up(&hub, &mut client, since);
+    // The viewer count at once (a wall shows it), rather than at the next beat.
+    forward(&hub, &mut client, hub.heartbeat());
     let mut result = within(stall, ping_and_write(&mut socket, &mut client)).await;
     // Registered once for the socket's life, not once per frame.
     let closing = hub.closing().clone().cancelled_owned();

@@ -273,7 +273,7 @@ impl Hub {
     }
 
     /// A heartbeat: the current revision and the viewer count.
-    fn heartbeat(&self) -> Frame {
+    pub fn heartbeat(&self) -> Frame {
         let rev = self.shared.aggregator.rev();
         let text = format!(
             r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
