@@ -138,7 +138,7 @@ impl Hub {
         self.shared.stall
     }
 
-    /// Time between heartbeats, which is also the longest time between two pings of a socket.
+    /// Time between heartbeats (each also carries a ping to the socket it goes to).
     pub fn heartbeat_every(&self) -> Duration {
         self.shared.heartbeat
     }

@@ -1,7 +1,7 @@
 //! The HTTP/1.1 WebSocket handshake (RFC 6455 §4.2), done here rather than by axum's
-//! `WebSocketUpgrade` so that the connection is a plain tokio-tungstenite stream: the live
-//! connection sends raw fragments (a snapshot goes out in small frames, so no socket keeps a
-//! snapshot-sized write buffer) and feeds several frames before one flush.
+//! `WebSocketUpgrade` so that the connection is a plain tokio-tungstenite stream whose
+//! underlying connection the live module can also write to: it writes the hub's framed bytes
+//! itself, shared by every socket, and leaves tokio-tungstenite the reading.
 
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
