@@ -7,6 +7,7 @@ crate::on_both_backends!(
     a_batch_of_actuals_takes_one_revision,
     reports_are_appended_never_overwritten,
     a_key_result_with_reports_cannot_be_removed,
+    a_batch_is_checked_against_its_key_results_small_or_large,
 );
 
 async fn one_actual_is_appended_with_a_new_revision_and_an_audit_row(b: Backend) {
@@ -112,5 +113,55 @@ async fn a_key_result_with_reports_cannot_be_removed(b: Backend) {
     p["key_results"].as_array_mut().unwrap().remove(0);
     let r = app.put("/primers/IDN", &p).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    app.stop().await;
+}
+
+/// The key results a batch reports on are checked whether the batch is small (looked up one
+/// by one) or large (the table read whole): unknown ones refuse the whole batch, naming each
+/// row, and nothing is written; known ones are appended.
+async fn a_batch_is_checked_against_its_key_results_small_or_large(b: Backend) {
+    let app = spawn_app(b).await;
+    let members = ["VNM", "LAO", "THA", "IDN", "MYS"];
+    for m in members {
+        let r = app
+            .put(&format!("/primers/{m}"), &primer(m, "draft", 14))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let rev = app.store.current_rev().await.unwrap();
+    let report = |m: &str, kr: &str| json!({"iso3": m, "kr_code": kr, "year": 2026, "value": 1});
+    // 70 distinct key results: the large path.
+    let mut large: Vec<_> = members
+        .iter()
+        .flat_map(|m| (1..=14).map(move |i| report(m, &format!("{m}-KR{i}"))))
+        .collect();
+    let small = vec![
+        report("VNM", "VNM-KR1"),
+        report("VNM", "VNM-KR99"),
+        report("LAO", "VNM-KR2"),
+    ];
+    let r = app.post("/actuals", &json!(small)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        r.error_fields(),
+        ["[1].kr_code", "[2].kr_code"],
+        "{}",
+        r.body
+    );
+    large[40] = report("THA", "THA-KR15");
+    let r = app.post("/actuals", &json!(large)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.error_fields(), ["[40].kr_code"], "{}", r.body);
+    assert_eq!(
+        app.store.current_rev().await.unwrap(),
+        rev,
+        "nothing written"
+    );
+    large[40] = report("THA", "THA-KR12");
+    let r = app.post("/actuals", &json!(large)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["accepted"], 70);
+    let small = vec![report("VNM", "VNM-KR1"), report("LAO", "LAO-KR2")];
+    assert_eq!(app.post("/actuals", &json!(small)).await.status, 201);
     app.stop().await;
 }
