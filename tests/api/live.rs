@@ -114,6 +114,13 @@ impl Client {
         }
     }
 
+    /// Asserts that the document held equals `GET /dashboard` for `period`, once the server's
+    /// document is at the store's revision.
+    pub async fn assert_served(&self, app: &TestApp, period: i64, what: &str) {
+        let served = app.dashboard_when_current(period).await;
+        assert_same(&comparable(self.doc.clone()), &comparable(served), what);
+    }
+
     /// Reads until the server's close frame; returns its code.
     async fn close_code(&mut self) -> u16 {
         loop {
@@ -191,12 +198,8 @@ async fn a_snapshot_comes_first_then_a_patch_after_a_post(b: Backend) {
     c.rev = 1;
     let ops: Vec<Op> = serde_json::from_value(patch["ops"].clone()).unwrap();
     apply(&mut c.doc, &ops);
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(c.doc),
-        &comparable(now),
-        "snapshot + patch vs GET /dashboard",
-    );
+    c.assert_served(&app, 2026, "snapshot + patch vs GET /dashboard")
+        .await;
     app.stop().await;
 }
 
@@ -226,12 +229,13 @@ async fn snapshot_and_patches_equal_the_dashboard_after_many_changes(b: Backend)
     let rev = app.store.current_rev().await.unwrap();
     for (client, period) in [(&mut now, 2026), (&mut next, 2027)] {
         client.until(rev).await;
-        let served = app.dashboard_when_current(period).await;
-        assert_same(
-            &comparable(client.doc.clone()),
-            &comparable(served),
-            &format!("{period}: snapshot and patches vs GET /dashboard"),
-        );
+        client
+            .assert_served(
+                &app,
+                period,
+                &format!("{period}: snapshot and patches vs GET /dashboard"),
+            )
+            .await;
         assert_eq!(
             client.snapshots, 1,
             "{period}: patches only after the snapshot"
@@ -264,8 +268,7 @@ async fn a_client_resumes_with_the_missed_patches_or_a_snapshot(b: Backend) {
     apply(&mut r.doc, &ops);
     r.rev = first["rev"].as_i64().unwrap();
     r.until(rev).await;
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(&comparable(r.doc.clone()), &comparable(now), "resumed copy");
+    r.assert_served(&app, 2026, "resumed copy").await;
     // The ring holds every patch since the server started: a resume from 0 is patches.
     r.send(json!({"type": "resume", "since": 0})).await;
     let again = r.next().await;
@@ -395,12 +398,8 @@ async fn replicas_on_postgres_stream_the_same_revisions_and_survive_a_killed_lis
     }
     let rev = a.store.current_rev().await.unwrap();
     on_b.until(rev).await;
-    let on_a = a.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(on_b.doc),
-        &comparable(on_a),
-        "replica B's live copy vs A",
-    );
+    on_b.assert_served(&a, 2026, "replica B's live copy vs A")
+        .await;
     b.stop().await;
     a.stop().await;
 }

@@ -5,11 +5,9 @@
 
 use std::time::Duration;
 
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use serde_json::json;
-
-use crate::dashboard::{assert_same, comparable};
 use crate::helpers::{Backend, spawn_with};
 use crate::live::{connect, post_report, with_primer, with_primer_and};
 
@@ -37,12 +35,9 @@ async fn a_client_that_does_not_read_delays_no_one_and_converges(b: Backend) {
     let rev = app.store.current_rev().await.unwrap();
     reader.until(rev).await;
     stalled.until(rev).await;
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the stalled client converged",
-    );
+    stalled
+        .assert_served(&app, 2026, "the stalled client converged")
+        .await;
     app.stop().await;
 }
 
@@ -77,12 +72,9 @@ async fn a_client_that_stops_reading_is_held_back_then_resynced_by_snapshot(b: B
     // Reading again: what was sent before it was held back, then a snapshot once it answers.
     stalled.until(last).await;
     assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the resynchronised client",
-    );
+    stalled
+        .assert_served(&app, 2026, "the resynchronised client")
+        .await;
     assert_eq!(reader.snapshots, 1, "the reader was never held back");
     app.stop().await;
 }
@@ -117,12 +109,9 @@ async fn a_client_with_a_window_of_unread_patches_is_held_back(b: Backend) {
     );
     stalled.until(rev).await;
     assert_eq!(stalled.snapshots, 2, "resynchronised with a snapshot");
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(
-        &comparable(stalled.doc),
-        &comparable(now),
-        "the held-back client",
-    );
+    stalled
+        .assert_served(&app, 2026, "the held-back client")
+        .await;
     app.stop().await;
 }
 
@@ -167,8 +156,7 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
     );
     assert_eq!(slow.snapshots, 1 + asked + app.hub.lagged());
     assert_eq!(slow.rev, rev);
-    let now = app.dashboard_when_current(2026).await;
-    assert_same(&comparable(slow.doc), &comparable(now), "the slow client");
+    slow.assert_served(&app, 2026, "the slow client").await;
     app.stop().await;
 }
 
