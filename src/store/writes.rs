@@ -178,21 +178,21 @@ impl Write {
         if wanted.is_empty() {
             return Ok(HashSet::new());
         }
-        let sql = if wanted.len() <= KR_LOOKUPS {
+        let query = if wanted.len() <= KR_LOOKUPS {
             let keys = (0..wanted.len())
                 .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            format!("SELECT iso3, code FROM key_results WHERE {keys}")
+            let sql = format!("SELECT iso3, code FROM key_results WHERE {keys}");
+            wanted.iter().fold(
+                sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)),
+                |q, (iso3, code)| q.bind(*iso3).bind(*code),
+            )
         } else {
-            "SELECT iso3, code FROM key_results".to_owned()
+            sqlx::query_as(sqlx::AssertSqlSafe(
+                "SELECT iso3, code FROM key_results".to_owned(),
+            ))
         };
-        let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
-        if wanted.len() <= KR_LOOKUPS {
-            for (iso3, code) in &wanted {
-                query = query.bind(*iso3).bind(*code);
-            }
-        }
         Ok(query.fetch_all(&mut *self.tx).await?.into_iter().collect())
     }
 
