@@ -303,9 +303,15 @@ async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
     // Whatever tungstenite owes the peer (an answer to its ping) goes first, whole.
     socket.flush().await.map_err(gone)?;
     let raw = socket.get_mut();
+    // On the stack: this runs for every socket on every patch. A longer queue (a replay of
+    // missed patches) goes out over several writes.
     while !client.out.is_empty() {
-        let slices: Vec<IoSlice<'_>> = client.out.iter().map(|b| IoSlice::new(b)).collect();
-        let n = raw.write_vectored(&slices).await.map_err(|e| {
+        let mut slices = [IoSlice::new(&[]); BATCH + 2];
+        let count = client.out.len().min(slices.len());
+        for (slice, frame) in slices.iter_mut().zip(&client.out) {
+            *slice = IoSlice::new(frame);
+        }
+        let n = raw.write_vectored(&slices[..count]).await.map_err(|e| {
             tracing::trace!(error = %e, "live socket write failed");
             End::Gone
         })?;
