@@ -280,6 +280,24 @@ async fn a_client_resumes_with_the_missed_patches_or_a_snapshot(b: Backend) {
         (again["type"].as_str(), again["base"].as_i64()),
         (Some("patch"), Some(0))
     );
+    // A long absence: more missed patches than one write takes (66 frames) are replayed
+    // whole, over several writes, and chain.
+    let (held, doc) = (r.rev, r.doc.clone());
+    drop(r);
+    for i in 0..80 {
+        post_report(&app, "VNM-KR3", 200.0 + f64::from(i)).await;
+        // One revision, and so one patch, each.
+        app.dashboard_when_current(2026).await;
+    }
+    let last = app.store.current_rev().await.unwrap();
+    assert!(last - held >= 80, "{held}..{last}");
+    let mut r = connect(&app, &format!("?since={held}")).await;
+    (r.doc, r.rev) = (doc, held);
+    r.until(last).await;
+    assert_eq!(r.snapshots, 0, "patches only");
+    r.assert_served(&app, 2026, "copy resumed after 80 patches")
+        .await;
+    let rev = last;
     // A revision the ring cannot bridge (here, one not reached yet) gets a snapshot.
     let mut s = connect(&app, &format!("?since={}", rev + 1000)).await;
     let snap = s.next().await;
