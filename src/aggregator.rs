@@ -1,6 +1,7 @@
-//! The aggregator: a task that hears every committed change, coalesces bursts, brings the
-//! dashboard of each cycle year up to date, and publishes the patch (ops stamped with the new
-//! revision, and the changes that caused it). The live layer only forwards these.
+//! The aggregator: a task that hears every committed change, brings the dashboard of each
+//! cycle year up to date, and publishes a patch per change (ops stamped with the change's
+//! revision, and the change that caused it; a burst beyond [`PER_CHANGE_MAX`] is coalesced
+//! into one). The live layer only forwards these.
 //!
 //! Reports go through the incremental path ([`Live::apply_actuals`]); any other change
 //! (primers, key results, targets, budgets) through a full recomputation and a diff.
@@ -16,7 +17,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::analytics::document::Op;
-use crate::analytics::facts::Recent;
+use crate::analytics::facts::{ActualFact, Recent};
 use crate::analytics::incremental::Live;
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 use crate::store::{Backend, REVISION_CHANNEL, Store, timestamp};
@@ -29,6 +30,10 @@ use crate::store::{Backend, REVISION_CHANNEL, Store, timestamp};
 /// a handful of updates.
 pub const COALESCE: Duration = Duration::from_millis(5);
 pub const COALESCE_MAX: Duration = Duration::from_millis(160);
+
+/// Most changes published as one patch each when the aggregator catches up on several; a
+/// longer backlog is published as one patch.
+pub const PER_CHANGE_MAX: usize = 32;
 
 /// How often, by default, the aggregator looks for writes it was not told about.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -226,24 +231,35 @@ impl Aggregator {
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let mut out = Vec::new();
+            let steps = match &facts {
+                None => steps(base, rev, events, actuals),
+                Some(_) => vec![Step {
+                    base,
+                    rev,
+                    events,
+                    actuals: Vec::new(),
+                }],
+            };
             for (&period, live) in &shared.lives {
                 let mut live = live.write().expect("not poisoned");
-                let ops = match &facts {
-                    None => live.apply_actuals(&actuals, &events, rev, now()),
-                    Some(f) => live.recompute(f.clone(), now())?,
-                };
-                out.push(Update {
-                    period,
-                    rev,
-                    base,
-                    ops,
-                    events: events.clone(),
-                });
+                for step in &steps {
+                    let ops = match &facts {
+                        None => live.apply_actuals(&step.actuals, &step.events, step.rev, now()),
+                        Some(f) => live.recompute(f.clone(), now())?,
+                    };
+                    out.push(Update {
+                        period,
+                        rev: step.rev,
+                        base: step.base,
+                        ops,
+                        events: step.events.clone(),
+                    });
+                }
             }
             Ok(out)
         })
         .await??;
-        let rev = updates.first().map_or(base, |u| u.rev);
+        let rev = updates.iter().map(|u| u.rev).max().unwrap_or(base);
         for u in updates {
             // No subscriber is fine: nobody is watching yet.
             let _ = self.shared.updates.send(Arc::new(u));
@@ -257,6 +273,47 @@ impl Aggregator {
         );
         Ok(())
     }
+}
+
+/// One published patch's worth of reports: the change at `rev`, or several coalesced.
+struct Step {
+    base: i64,
+    rev: i64,
+    events: Vec<Recent>,
+    actuals: Vec<ActualFact>,
+}
+
+/// Splits reports read together into one step per change (revision), so that each change is
+/// its own patch, as the protocol describes, while the aggregator keeps up; a longer backlog
+/// (a burst) becomes one step. The sockets write the patches queued for them together, so a
+/// patch per change costs the fan-out little more than one for all.
+fn steps(base: i64, rev: i64, events: Vec<Recent>, actuals: Vec<ActualFact>) -> Vec<Step> {
+    let mut revs: Vec<i64> = events.iter().map(|e| e.rev).collect();
+    revs.extend(actuals.iter().map(|a| a.rev));
+    revs.sort_unstable();
+    revs.dedup();
+    if revs.len() <= 1 || revs.len() > PER_CHANGE_MAX {
+        return vec![Step {
+            base,
+            rev,
+            events,
+            actuals,
+        }];
+    }
+    let mut prev = base;
+    revs.into_iter()
+        .map(|r| {
+            let step = Step {
+                base: prev,
+                rev: r,
+                events: events.iter().filter(|e| e.rev == r).cloned().collect(),
+                // Report order is kept within each change.
+                actuals: actuals.iter().filter(|a| a.rev == r).cloned().collect(),
+            };
+            prev = r;
+            step
+        })
+        .collect()
 }
 
 /// A replica's ear on PostgreSQL: LISTEN for the revisions other replicas (and imports)
@@ -303,5 +360,89 @@ async fn listen(url: String, wake: Arc<tokio::sync::Notify>, shutdown: Cancellat
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(rev: i64) -> Recent {
+        Recent {
+            rev,
+            at: "2026-01-01T00:00:00Z".into(),
+            actor: "test".into(),
+            action: "create".into(),
+            entity: "actual".into(),
+            key: "VNM/VNM-KR1/2026".into(),
+            summary: format!("change {rev}"),
+        }
+    }
+
+    fn report(rev: i64, value: f64) -> ActualFact {
+        ActualFact {
+            iso3: "VNM".into(),
+            code: "VNM-KR1".into(),
+            year: 2026,
+            value,
+            reported_at: format!("2026-01-01T00:00:{:02}Z", 60 - rev).into(),
+            rev,
+            kr: 0,
+        }
+    }
+
+    #[test]
+    fn each_change_of_a_short_backlog_is_its_own_step() {
+        // Report order (reported_at) differs from revision order: each step keeps its own.
+        let actuals = vec![
+            report(13, 1.0),
+            report(12, 2.0),
+            report(12, 3.0),
+            report(11, 4.0),
+        ];
+        let steps = steps(10, 13, (11..=13).map(event).collect(), actuals);
+        let shape: Vec<_> = steps
+            .iter()
+            .map(|s| {
+                let values: Vec<f64> = s.actuals.iter().map(|a| a.value).collect();
+                let events: Vec<i64> = s.events.iter().map(|e| e.rev).collect();
+                (s.base, s.rev, events, values)
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (10, 11, vec![11], vec![4.0]),
+                (11, 12, vec![12], vec![2.0, 3.0]),
+                (12, 13, vec![13], vec![1.0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_change_or_a_long_backlog_is_one_step() {
+        let one = steps(4, 5, vec![event(5)], vec![report(5, 1.0)]);
+        assert_eq!(one.len(), 1);
+        assert_eq!((one[0].base, one[0].rev), (4, 5));
+
+        let last = PER_CHANGE_MAX as i64 + 1;
+        let burst = steps(
+            0,
+            last,
+            (1..=last).map(event).collect(),
+            (1..=last).map(|r| report(r, r as f64)).collect(),
+        );
+        assert_eq!(burst.len(), 1, "a burst is coalesced");
+        assert_eq!((burst[0].base, burst[0].rev), (0, last));
+        assert_eq!(burst[0].events.len(), PER_CHANGE_MAX + 1);
+        assert_eq!(burst[0].actuals.len(), PER_CHANGE_MAX + 1);
+
+        let most = PER_CHANGE_MAX as i64;
+        let split = steps(0, most, (1..=most).map(event).collect(), Vec::new());
+        assert_eq!(
+            split.len(),
+            PER_CHANGE_MAX,
+            "up to the limit, one step each"
+        );
     }
 }

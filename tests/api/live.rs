@@ -14,6 +14,7 @@ use crate::replay::{MEMBERS, Rng, change, send};
 crate::on_both_backends!(
     a_snapshot_comes_first_then_a_patch_after_a_post,
     snapshot_and_patches_equal_the_dashboard_after_many_changes,
+    changes_caught_up_together_come_one_patch_each,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
@@ -243,6 +244,72 @@ async fn snapshot_and_patches_equal_the_dashboard_after_many_changes(b: Backend)
         assert_eq!(
             client.snapshots, 1,
             "{period}: patches only after the snapshot"
+        );
+    }
+    app.stop().await;
+}
+
+/// Changes the aggregator finds together (here another process's writes, which this server
+/// hears of only at its next look at the revision, or by NOTIFY) still come as one patch each,
+/// and each patch brings the client to exactly the document at its revision.
+async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "?period=2026").await;
+    c.until(1).await;
+    let other = apo_dashboard::store::Store::open(&app.database_url)
+        .await
+        .unwrap();
+    let (_, updates_before) = app.aggregator.counts();
+    let mut revs = Vec::new();
+    for (i, kr) in ["VNM-KR1", "VNM-KR2", "VNM-KR1", "VNM-KR3", "VNM-KR4"]
+        .into_iter()
+        .enumerate()
+    {
+        let report: apo_dashboard::model::ActualInput = serde_json::from_value(json!(
+            {"iso3": "VNM", "kr_code": kr, "year": 2026, "value": 100 + i}
+        ))
+        .unwrap();
+        let (_, rev) = other
+            .write("another process", async |w| {
+                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                    .await
+            })
+            .await
+            .unwrap();
+        revs.push(rev.expect("a revision per write"));
+    }
+    other.close().await;
+    let mut patches = Vec::new();
+    while c.rev < *revs.last().unwrap() {
+        let f = c.next().await;
+        c.take(&f);
+        if f["type"] != "patch" {
+            continue;
+        }
+        patches.push(c.rev);
+        let events: Vec<_> = f["events"].as_array().unwrap().iter().collect();
+        assert_eq!(events.len(), 1, "one change per patch: {f}");
+        assert_eq!(events[0]["rev"], c.rev);
+        let then = app
+            .get(&format!("/dashboard?period=2026&rev={}", c.rev))
+            .await;
+        assert_eq!(then.status, 200, "{}", then.body);
+        assert_same(
+            &comparable(c.doc.clone()),
+            &comparable(then.body),
+            &format!("after the patch to {}", c.rev),
+        );
+    }
+    assert_eq!(patches, revs, "a patch per change, in order");
+    let (_, updates_after) = app.aggregator.counts();
+    if b == Backend::Sqlite {
+        // Nothing tells this server of another process's commit on SQLite: it finds them at its
+        // next look, several at once, which is the case this test is about.
+        assert!(
+            ((updates_after - updates_before) as usize) < revs.len(),
+            "{} updates for {} changes",
+            updates_after - updates_before,
+            revs.len()
         );
     }
     app.stop().await;
