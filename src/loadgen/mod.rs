@@ -133,6 +133,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let mut http = TcpStream::connect(&host).await?;
     http.set_nodelay(true)?;
     let cpu_before = b.server_pid.and_then(cpu_seconds);
+    let own_cpu_before = cpu_seconds(std::process::id());
     let start = Instant::now();
     stall.cancel();
     let mut sent: Vec<(i64, Instant)> = Vec::with_capacity(b.updates);
@@ -148,6 +149,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     }
     let posting = start.elapsed();
     let cpu_after = b.server_pid.and_then(cpu_seconds);
+    let own_cpu_after = cpu_seconds(std::process::id());
     tokio::time::sleep(Duration::from_secs(2)).await;
     done.cancel();
     // The stalled sockets read again: what the kernel held for them (the patches the server
@@ -229,6 +231,11 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             _ => None,
         },
         "server_cpu_cores": match (cpu_before, cpu_after) {
+            (Some(x), Some(y)) => Some((y - x) / posting.as_secs_f64()),
+            _ => None,
+        },
+        // This generator's own share of the machine meanwhile: it shares the server's cores.
+        "generator_cpu_cores": match (own_cpu_before, own_cpu_after) {
             (Some(x), Some(y)) => Some((y - x) / posting.as_secs_f64()),
             _ => None,
         },
