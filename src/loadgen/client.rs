@@ -15,7 +15,8 @@ use tokio::net::TcpStream;
 /// What a complete message was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    Snapshot,
+    /// A snapshot, with its revision.
+    Snapshot(i64),
     Patch(i64),
     Other,
 }
@@ -128,12 +129,12 @@ impl Client {
     }
 }
 
-/// The kind of a message and a patch's revision, from its ends only. Patches are serialized
-/// with the top-level keys in sorted order (`base`, `events`, `ops`, `rev`, `type`), so the
-/// top-level `rev` is the last one in the text.
+/// The kind of a message and its revision, from its ends only. A snapshot starts with its
+/// type and revision; patches are serialized with the top-level keys in sorted order (`base`,
+/// `events`, `ops`, `rev`, `type`), so the top-level `rev` is the last one in the text.
 pub fn kind(t: &[u8]) -> Kind {
-    if t.starts_with(br#"{"type":"snapshot""#) {
-        return Kind::Snapshot;
+    if let Some(rest) = t.strip_prefix(br#"{"type":"snapshot","rev":"#) {
+        return number(rest).map_or(Kind::Other, Kind::Snapshot);
     }
     if !t.ends_with(br#""type":"patch"}"#) {
         return Kind::Other;
@@ -142,17 +143,19 @@ pub fn kind(t: &[u8]) -> Kind {
     let Some(at) = t.windows(key.len()).rposition(|w| w == key) else {
         return Kind::Other;
     };
-    let rest = &t[at + key.len()..];
-    if !rest.first().is_some_and(u8::is_ascii_digit) {
-        return Kind::Other;
+    number(&t[at + key.len()..]).map_or(Kind::Other, Kind::Patch)
+}
+
+/// The non-negative integer `t` starts with.
+fn number(t: &[u8]) -> Option<i64> {
+    if !t.first().is_some_and(u8::is_ascii_digit) {
+        return None;
     }
-    let digits = rest
-        .iter()
+    t.iter()
         .take_while(|c| c.is_ascii_digit())
         .try_fold(0i64, |n, c| {
             n.checked_mul(10)?.checked_add(i64::from(c - b'0'))
-        });
-    digits.map_or(Kind::Other, Kind::Patch)
+        })
 }
 
 #[cfg(test)]
@@ -169,8 +172,8 @@ mod tests {
         .to_string();
         assert_eq!(kind(patch.as_bytes()), Kind::Patch(42));
         assert_eq!(
-            kind(br#"{"type":"snapshot","rev":3,"data":{}}"#),
-            Kind::Snapshot
+            kind(br#"{"type":"snapshot","rev":37,"data":{"rev":37}}"#),
+            Kind::Snapshot(37)
         );
         assert_eq!(
             kind(br#"{"type":"heartbeat","rev":3,"viewers":1}"#),

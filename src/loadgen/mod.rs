@@ -3,9 +3,10 @@
 //! Opens N WebSocket clients on a running server, posts M reports at R per second through the
 //! API, and measures for every report the time from its *scheduled* send time (so that a
 //! stalled server is not hidden by a stalled sender) to each client receiving a patch that
-//! includes it. Prints one JSON line: latency percentiles, deliveries per second (patches,
-//! and reports, which differ when the server coalesces reports into one patch) from the first
-//! send to the last patch received, and the server's memory per connection (RSS growth ÷ N,
+//! includes it (or the snapshot that resynchronises a client the server held back). Prints
+//! one JSON line: latency percentiles, deliveries per second (patches, and reports, which
+//! differ when the server coalesces reports into one patch) from the first send to the last
+//! patch received, and the server's memory per connection (RSS growth ÷ N,
 //! when its PID is given).
 
 use std::time::{Duration, Instant};
@@ -59,9 +60,10 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Receive times of one client's patches: (revision, when). Each reader keeps its own, so
-/// that the readers share no lock while they measure.
-type Arrivals = Vec<(i64, Instant)>;
+/// What one client received after its first snapshot, in order: (revision, when, whether a
+/// patch rather than a snapshot). Each reader keeps its own, so that the readers share no lock
+/// while they measure.
+type Arrivals = Vec<(i64, Instant, bool)>;
 
 pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let host = b
@@ -109,12 +111,15 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                     return (arrivals, None);
                 };
                 match kind {
-                    Kind::Snapshot => {
-                        if let Some(r) = ready.take() {
+                    Kind::Snapshot(rev) => match ready.take() {
+                        Some(r) => {
                             let _ = r.send(()).await;
                         }
-                    }
-                    Kind::Patch(rev) => arrivals.push((rev, now)),
+                        // Held back (it read too slowly) and resynchronised: the snapshot
+                        // brings it every report up to its revision.
+                        None => arrivals.push((rev, now, false)),
+                    },
+                    Kind::Patch(rev) => arrivals.push((rev, now, true)),
                     Kind::Other => {}
                 }
             }
@@ -186,9 +191,12 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let mut missing = 0usize;
     for (_, client) in arrivals.iter().enumerate().filter(|(i, _)| !is_stalled(*i)) {
         for (rev, scheduled) in &sent {
-            // The first patch that includes this report (bursts may be coalesced into one).
-            match client.iter().find(|(r, _)| r >= rev) {
-                Some((_, at)) => latencies.push(at.duration_since(*scheduled).as_secs_f64() * 1e3),
+            // The first patch (or resynchronising snapshot) that includes this report (a burst
+            // may be coalesced into one patch).
+            match client.iter().find(|(r, _, _)| r >= rev) {
+                Some((_, at, _)) => {
+                    latencies.push(at.duration_since(*scheduled).as_secs_f64() * 1e3);
+                }
                 None => missing += 1,
             }
         }
@@ -198,12 +206,13 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         (!latencies.is_empty())
             .then(|| latencies[((latencies.len() - 1) as f64 * p).round() as usize])
     };
-    let deliveries: usize = arrivals.iter().map(Vec::len).sum();
+    let deliveries = arrivals.iter().flatten().filter(|a| a.2).count();
+    let snapshots = arrivals.iter().flatten().filter(|a| !a.2).count();
     // From the first scheduled send to the last patch received: the time the deliveries took,
     // however far the server fell behind the schedule.
     let last = arrivals
         .iter()
-        .filter_map(|a| a.last().map(|(_, at)| *at))
+        .filter_map(|a| a.last().map(|(_, at, _)| *at))
         .max()
         .unwrap_or(start);
     let span = last
@@ -220,6 +229,9 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         "max_ms": latencies.last(),
         "missing": missing,
         "patch_deliveries": deliveries,
+        // Clients that read too slowly are held back and sent a fresh snapshot instead of the
+        // patches they would have read late: the reports it covers count as delivered then.
+        "resync_snapshots": snapshots,
         "deliveries_per_s": deliveries as f64 / span,
         // Reports that reached a socket (a patch may carry several, when the server coalesces
         // a burst), counted once per socket.
@@ -260,7 +272,7 @@ async fn resync(mut ws: Client, resumed: Instant) -> (Option<i64>, Option<f64>) 
         };
         match msg {
             Ok(Some((Kind::Patch(rev), _))) => last = Some(rev),
-            Ok(Some((Kind::Snapshot, at))) => {
+            Ok(Some((Kind::Snapshot(_), at))) => {
                 return (last, Some(at.duration_since(resumed).as_secs_f64() * 1e3));
             }
             Ok(Some((Kind::Other, _))) => {}

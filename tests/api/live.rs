@@ -528,6 +528,10 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
     .await
     .unwrap();
     assert_eq!(report["missing"], 0, "{report}");
+    assert_eq!(
+        report["resync_snapshots"], 0,
+        "the reading clients kept up: {report}"
+    );
     assert!(
         report["patch_deliveries"].as_u64().unwrap() >= 5,
         "{report}"
