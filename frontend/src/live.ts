@@ -8,6 +8,8 @@
 // until the heartbeat interval has been seen: a server configured to beat every 2 s is found
 // dead after 5 s). The server sends one heartbeat with the snapshot, out of step with the
 // periodic ones, so the interval is learnt from the second periodic beat on a socket.
+// Subscribers (the pages, which redraw) hear of patches at most every 50 ms: a burst of the
+// server's one-patch-per-change is drawn once, with the ops and events of all of it.
 //
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
@@ -67,6 +69,12 @@ export interface LiveOptions {
   minStaleAfterMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Subscribers hear of patches at most once per this many ms (default 50): the server sends a
+   * patch per change, and a burst of them is drawn once, with the ops and events of all. The
+   * document and revision themselves are always current.
+   */
+  notifyEveryMs?: number;
 }
 
 const OPEN = 1;
@@ -114,6 +122,12 @@ export class Live {
   /** When the current socket was made. */
   private socketAt = 0;
   private readonly docListeners = new Set<(doc: Dashboard, change: Change) => void>();
+  private readonly notifyEvery: number;
+  /** When subscribers last heard of a patch. */
+  private lastNotified = -Infinity;
+  /** Patches applied since then, not yet told (a timer will). */
+  private unnotified: { ops: Op[]; events: Recent[] } | null = null;
+  private notifyTimer: unknown = null;
   private readonly stateListeners = new Set<(live: Live) => void>();
   private readonly onOnline = () => this.reconnectNow();
   private readonly onVisibility = () => {
@@ -129,6 +143,7 @@ export class Live {
     this.random = opts.random ?? Math.random;
     this.maxStaleAfter = opts.staleAfterMs ?? 35_000;
     this.minStaleAfter = opts.minStaleAfterMs ?? 5_000;
+    this.notifyEvery = opts.notifyEveryMs ?? 50;
   }
 
   /** How long a silence means the connection is dead: 2.5 heartbeats once their interval is known. */
@@ -383,6 +398,9 @@ export class Live {
 
   private clearTimers(): void {
     this.clearRetry();
+    if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
+    this.unnotified = null;
     if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
     this.staleTimer = null;
   }
@@ -396,7 +414,41 @@ export class Live {
     for (const fn of this.stateListeners) fn(this);
   }
 
+  /**
+   * Tells subscribers of a change: a snapshot at once (it supersedes any patch not yet told), a
+   * patch at once unless one was told within `notifyEvery`, else with the others at its end.
+   */
   private emitDoc(change: Change): void {
+    if (change.kind === 'snapshot') {
+      if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+      this.notifyTimer = null;
+      this.unnotified = null;
+      this.notify(change);
+      return;
+    }
+    if (this.unnotified) {
+      this.unnotified.ops.push(...change.ops);
+      this.unnotified.events.push(...change.events);
+      return;
+    }
+    const wait = this.lastNotified + this.notifyEvery - this.clock.now();
+    if (wait <= 0) {
+      this.lastNotified = this.clock.now();
+      this.notify(change);
+      return;
+    }
+    this.unnotified = { ops: [...change.ops], events: [...change.events] };
+    this.notifyTimer = this.clock.setTimeout(() => {
+      this.notifyTimer = null;
+      const batch = this.unnotified;
+      this.unnotified = null;
+      if (!batch) return;
+      this.lastNotified = this.clock.now();
+      this.notify({ kind: 'patch', ...batch });
+    }, wait);
+  }
+
+  private notify(change: Change): void {
     const doc = this.doc;
     if (!doc) return;
     for (const fn of this.docListeners) fn(doc, change);

@@ -65,6 +65,40 @@ describe('snapshot and patches', () => {
     expect(seen).toEqual(['snapshot:10:0', 'patch:11:1']);
   });
 
+  it('tells subscribers of a burst of patches once per interval, with the ops and events of all', () => {
+    const s = connected(10);
+    const seen: string[] = [];
+    live.subscribe((d, c) => seen.push(`${c.kind}:${d.rev}:${c.ops.length}:${c.events.map((e) => e.rev).join(',')}`));
+    const patch = (rev: number) => ({
+      type: 'patch' as const,
+      rev,
+      base: rev - 1,
+      ops: [{ op: 'set' as const, path: ['overall', 'members_scored'], value: rev }],
+      events: [{ rev, at: 'now', actor: 'delegate VNM', action: 'report', entity: 'actual', key: 'VNM/VNM-KR1/2026', summary: 's' }],
+    });
+    s.frame(patch(11));
+    s.frame(patch(12));
+    s.frame(patch(13));
+    // The document is always current; subscribers heard of the first patch at once.
+    expect(live.rev).toBe(13);
+    expect(live.doc?.overall.members_scored).toBe(13);
+    expect(seen).toEqual(['snapshot:10:0:', 'patch:11:1:11']);
+    clock.advance(49);
+    expect(seen).toHaveLength(2);
+    clock.advance(1);
+    expect(seen).toEqual(['snapshot:10:0:', 'patch:11:1:11', 'patch:13:2:12,13']);
+    // After a quiet interval the next patch is told at once again.
+    clock.advance(50);
+    s.frame(patch(14));
+    expect(seen[3]).toBe('patch:14:1:14');
+    // A snapshot supersedes what is waiting to be told.
+    s.frame(patch(15));
+    s.frame({ type: 'snapshot', rev: 20, data: doc(20) });
+    clock.advance(100);
+    expect(seen.slice(4)).toEqual(['snapshot:20:0:']);
+    expect(clock.pending()).toBe(1); // only the stale timer
+  });
+
   it('ignores patches at or below the revision held (no double application)', () => {
     const s = connected(10);
     s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['overall', 'members_scored'], value: 3 }], events: [] });
