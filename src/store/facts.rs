@@ -6,6 +6,7 @@
 //! `facts(Some(current revision))` are equal (a test checks it).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use sqlx::AnyConnection;
 
@@ -64,6 +65,10 @@ impl Store {
     /// The changes committed after revision `after`, as the ticker shows them (oldest first),
     /// and the reports among them (in report order).
     pub async fn changes_since(&self, after: i64) -> Result<(Vec<Recent>, Vec<ActualFact>)> {
+        if let Some(found) = self.committed_since(after) {
+            self.inner.change_reads[0].fetch_add(1, Ordering::Relaxed);
+            return Ok(found);
+        }
         let mut conn = self.pool().acquire().await?;
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT rev, at, actor, action, entity, entity_key, new_value FROM audit_log
@@ -72,9 +77,48 @@ impl Store {
         .bind(after)
         .fetch_all(&mut *conn)
         .await?;
-        let changes = rows.into_iter().map(to_recent).collect();
+        let changes: Vec<Recent> = rows.into_iter().map(to_recent).collect();
         let actuals = reports(&mut conn, after, i64::MAX).await?;
+        if !changes.is_empty() {
+            self.inner.change_reads[1].fetch_add(1, Ordering::Relaxed);
+        }
         Ok((changes, actuals))
+    }
+
+    /// What [`Store::changes_since`] would read, from this process's own recent writes, when
+    /// they hold every revision after `after` up to the latest they know (revisions are
+    /// consecutive, so nothing can hide between them); `None` when they do not start right
+    /// after it (another process wrote it, or it is older than they keep). Later revisions
+    /// that only the database holds are read at the next update.
+    fn committed_since(&self, after: i64) -> Option<(Vec<Recent>, Vec<ActualFact>)> {
+        let committed = self.inner.committed.lock().expect("not poisoned");
+        let mut changes = Vec::new();
+        let mut actuals = Vec::new();
+        let mut next = after + 1;
+        for (&rev, c) in committed.range(next..) {
+            if rev != next {
+                break;
+            }
+            changes.extend(c.audit.iter().cloned().map(to_recent));
+            actuals.extend(c.reports.iter().cloned());
+            next += 1;
+        }
+        if next == after + 1 {
+            return None;
+        }
+        // Report order, as the database gives it: a stable sort keeps each write's insertion
+        // order among equal keys.
+        actuals.sort_by(|a, b| (&a.reported_at, a.rev).cmp(&(&b.reported_at, b.rev)));
+        Some((changes, actuals))
+    }
+
+    /// How many reads of committed changes (by the aggregator) came from this process's own
+    /// writes in memory, and how many from the database (counting those that found any).
+    pub fn change_reads(&self) -> (u64, u64) {
+        (
+            self.inner.change_reads[0].load(Ordering::Relaxed),
+            self.inner.change_reads[1].load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -103,7 +147,7 @@ async fn reports(conn: &mut AnyConnection, after: i64, upto: i64) -> Result<Vec<
     )
 }
 
-type AuditRow = (i64, String, String, String, String, String, Option<String>);
+pub(crate) type AuditRow = (i64, String, String, String, String, String, Option<String>);
 
 async fn members(conn: &mut AnyConnection) -> Result<Vec<MemberFact>> {
     Ok(

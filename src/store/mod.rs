@@ -18,6 +18,7 @@ mod primers;
 mod reads;
 mod writes;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -82,6 +83,21 @@ struct Inner {
     /// with NOTIFY to the other replicas.
     url: String,
     notified: std::sync::atomic::AtomicI64,
+    /// What this process's recent writes committed, by revision, so that the aggregator need
+    /// not read its own writes back from the database.
+    committed: Arc<std::sync::Mutex<BTreeMap<i64, Committed>>>,
+    /// Reads of committed changes answered from `committed`, and from the database.
+    change_reads: [std::sync::atomic::AtomicU64; 2],
+}
+
+/// Revisions kept in [`Inner::committed`]: an aggregator further behind reads the database.
+const COMMITTED_KEPT: usize = 64;
+
+/// What one write committed: its audit rows and its reports, exactly as stored.
+#[derive(Debug, Default)]
+pub(crate) struct Committed {
+    pub(crate) audit: Vec<facts::AuditRow>,
+    pub(crate) reports: Vec<crate::analytics::facts::ActualFact>,
 }
 
 /// The PostgreSQL channel on which every replica announces its new revisions.
@@ -149,6 +165,8 @@ impl Store {
                 revisions: watch::channel(0).0,
                 url: url.clone(),
                 notified: std::sync::atomic::AtomicI64::new(0),
+                committed: Arc::default(),
+                change_reads: Default::default(),
             }),
         };
         store.migrate().await?;
@@ -307,6 +325,8 @@ impl Store {
             at: timestamp(OffsetDateTime::now_utc()),
             actor: actor.to_owned(),
             changes: 0,
+            log: Committed::default(),
+            committed: self.inner.committed.clone(),
             revisions: self.inner.revisions.clone(),
             _writer: guard,
         })
@@ -343,6 +363,9 @@ pub struct Write {
     /// How many audited changes this write made; a write that changed nothing rolls back, so an
     /// idempotent re-import does not consume a revision.
     changes: usize,
+    /// What it wrote, recorded with each audited change, for [`Inner::committed`].
+    log: Committed,
+    committed: Arc<std::sync::Mutex<BTreeMap<i64, Committed>>>,
     revisions: watch::Sender<i64>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
@@ -363,6 +386,14 @@ impl Write {
             return Ok(None);
         }
         self.tx.commit().await?;
+        // Kept before the revision is announced, so that whoever hears of it finds it.
+        {
+            let mut committed = self.committed.lock().expect("not poisoned");
+            committed.insert(self.rev, self.log);
+            while committed.len() > COMMITTED_KEPT {
+                committed.pop_first();
+            }
+        }
         self.revisions.send_replace(self.rev);
         Ok(Some(self.rev))
     }

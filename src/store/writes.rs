@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::reads::{budgets, format_date, projects};
 use super::{Val, Write, insert_rows, timestamp};
+use crate::analytics::facts::{ActualFact, UNLINKED};
 use crate::error::{Detail, Error, Result};
 use crate::model::{ActualInput, Budget, Project, SeriesPoint};
 
@@ -54,6 +55,15 @@ impl Write {
         .execute(&mut *self.tx)
         .await?;
         self.changes += 1;
+        self.log.audit.push((
+            self.rev,
+            self.at.clone(),
+            self.actor.clone(),
+            action.to_owned(),
+            entity.to_owned(),
+            key.to_owned(),
+            to_json(new),
+        ));
         Ok(())
     }
 
@@ -160,6 +170,27 @@ impl Write {
         )
         .await?;
         self.changes += appended.len();
+        for ((iso3, kr, year), value, reported_at) in &appended {
+            let new = serde_json::json!({ "value": value, "reported_at": reported_at });
+            self.log.audit.push((
+                rev,
+                at.clone(),
+                actor.clone(),
+                "report".into(),
+                "actual".into(),
+                format!("{iso3}/{kr}/{year}"),
+                Some(new.to_string()),
+            ));
+            self.log.reports.push(ActualFact {
+                iso3: iso3.clone(),
+                code: kr.clone(),
+                year: *year,
+                value: *value,
+                reported_at: reported_at.as_str().into(),
+                rev,
+                kr: UNLINKED,
+            });
+        }
         Ok(appended.len())
     }
 

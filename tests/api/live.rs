@@ -15,6 +15,7 @@ crate::on_both_backends!(
     a_snapshot_comes_first_then_a_patch_after_a_post,
     snapshot_and_patches_equal_the_dashboard_after_many_changes,
     changes_caught_up_together_come_one_patch_each,
+    own_writes_reach_the_sockets_without_being_read_back,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
@@ -260,6 +261,7 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
         .await
         .unwrap();
     let (_, updates_before) = app.aggregator.counts();
+    let (_, database_reads) = app.store.change_reads();
     let mut revs = Vec::new();
     for (i, kr) in ["VNM-KR1", "VNM-KR2", "VNM-KR1", "VNM-KR3", "VNM-KR4"]
         .into_iter()
@@ -301,6 +303,10 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
         );
     }
     assert_eq!(patches, revs, "a patch per change, in order");
+    assert!(
+        app.store.change_reads().1 > database_reads,
+        "another process's writes are read from the database"
+    );
     let (_, updates_after) = app.aggregator.counts();
     if b == Backend::Sqlite {
         // Nothing tells this server of another process's commit on SQLite: it finds them at its
@@ -312,6 +318,45 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
             revs.len()
         );
     }
+    app.stop().await;
+}
+
+/// This server's own writes reach the aggregator from memory, not read back from the database,
+/// and the document they give equals one computed from the database.
+async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "?period=2026").await;
+    c.until(1).await;
+    let (memory_before, database_before) = app.store.change_reads();
+    let mut rev = 0;
+    for (kr, value) in [("VNM-KR1", 101.0), ("VNM-KR2", 55.0), ("VNM-KR1", 120.0)] {
+        rev = post_report(&app, kr, value).await;
+    }
+    let batch = app
+        .post(
+            "/actuals",
+            &json!([
+                {"iso3": "VNM", "kr_code": "VNM-KR3", "year": 2026, "value": 7,
+                 "reported_at": "2026-03-01T00:00:00Z"},
+                {"iso3": "VNM", "kr_code": "VNM-KR3", "year": 2026, "value": 8,
+                 "reported_at": "2026-02-01T00:00:00Z"},
+            ]),
+        )
+        .await;
+    assert_eq!(batch.status, 201, "{}", batch.body);
+    rev = rev.max(batch.body["rev"].as_i64().unwrap());
+    c.until(rev).await;
+    let (memory_after, database_after) = app.store.change_reads();
+    assert!(memory_after > memory_before, "read from memory");
+    assert_eq!(database_after, database_before, "nothing read back");
+    let then = app.get(&format!("/dashboard?period=2026&rev={rev}")).await;
+    assert_same(
+        &comparable(c.doc.clone()),
+        &comparable(then.body),
+        "patches from memory vs the dashboard computed from the database",
+    );
+    // The later report of the batch (March) is the current one, whatever the order sent.
+    assert_eq!(c.doc["key_results"]["VNM/VNM-KR3"]["actual"], 7.0);
     app.stop().await;
 }
 
