@@ -91,7 +91,9 @@ impl Store {
     /// after it (another process wrote it, or it is older than they keep). Later revisions
     /// that only the database holds are read at the next update.
     fn committed_since(&self, after: i64) -> Option<(Vec<Recent>, Vec<ActualFact>)> {
-        let committed = self.inner.committed.lock().expect("not poisoned");
+        let mut committed = self.inner.committed.lock().expect("not poisoned");
+        // The aggregator is past these: it will not ask for them again.
+        *committed = committed.split_off(&(after + 1));
         let mut changes = Vec::new();
         let mut actuals = Vec::new();
         let mut next = after + 1;

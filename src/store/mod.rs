@@ -92,6 +92,9 @@ struct Inner {
 
 /// Revisions kept in [`Inner::committed`]: an aggregator further behind reads the database.
 const COMMITTED_KEPT: usize = 64;
+/// Most audited rows of one write kept in [`Inner::committed`] (a POST's largest batch); a
+/// larger write (an import) is read from the database, so memory stays small.
+pub const COMMITTED_ROWS_MAX: usize = 5_000;
 
 /// What one write committed: its audit rows and its reports, exactly as stored.
 #[derive(Debug, Default)]
@@ -387,7 +390,7 @@ impl Write {
         }
         self.tx.commit().await?;
         // Kept before the revision is announced, so that whoever hears of it finds it.
-        {
+        if self.log.audit.len() <= COMMITTED_ROWS_MAX {
             let mut committed = self.committed.lock().expect("not poisoned");
             committed.insert(self.rev, self.log);
             while committed.len() > COMMITTED_KEPT {

@@ -357,6 +357,41 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
     );
     // The later report of the batch (March) is the current one, whatever the order sent.
     assert_eq!(c.doc["key_results"]["VNM/VNM-KR3"]["actual"], 7.0);
+
+    // A write larger than a POST's largest batch (an import) is not kept in memory: it is
+    // read from the database.
+    let bulk: Vec<apo_dashboard::model::ActualInput> = (0
+        ..=apo_dashboard::store::COMMITTED_ROWS_MAX)
+        .map(|i| {
+            serde_json::from_value(json!(
+                {"iso3": "VNM", "kr_code": "VNM-KR4", "year": 2026, "value": i}
+            ))
+            .unwrap()
+        })
+        .collect();
+    let (_, bulk_rev) = app
+        .store
+        .write("import", async |w| {
+            w.append_actuals(&bulk, apo_dashboard::store::Duplicates::Append)
+                .await
+        })
+        .await
+        .unwrap();
+    let bulk_rev = bulk_rev.unwrap();
+    c.until(bulk_rev).await;
+    assert_eq!(
+        app.store.change_reads().1,
+        database_after + 1,
+        "the import was read from the database"
+    );
+    let then = app
+        .get(&format!("/dashboard?period=2026&rev={bulk_rev}"))
+        .await;
+    assert_same(
+        &comparable(c.doc.clone()),
+        &comparable(then.body),
+        "after an import read from the database",
+    );
     app.stop().await;
 }
 
