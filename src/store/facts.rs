@@ -97,7 +97,7 @@ impl Store {
         let mut changes = Vec::new();
         let mut actuals = Vec::new();
         let mut next = after + 1;
-        for (&rev, c) in committed.range(next..) {
+        for (&rev, c) in committed.iter() {
             if rev != next {
                 break;
             }

@@ -328,7 +328,7 @@ impl Store {
             at: timestamp(OffsetDateTime::now_utc()),
             actor: actor.to_owned(),
             changes: 0,
-            log: Committed::default(),
+            log: Some(Committed::default()),
             committed: self.inner.committed.clone(),
             revisions: self.inner.revisions.clone(),
             _writer: guard,
@@ -366,8 +366,9 @@ pub struct Write {
     /// How many audited changes this write made; a write that changed nothing rolls back, so an
     /// idempotent re-import does not consume a revision.
     changes: usize,
-    /// What it wrote, recorded with each audited change, for [`Inner::committed`].
-    log: Committed,
+    /// What it wrote, recorded with each audited change, for [`Inner::committed`]; `None` once
+    /// it outgrew [`COMMITTED_ROWS_MAX`].
+    log: Option<Committed>,
     committed: Arc<std::sync::Mutex<BTreeMap<i64, Committed>>>,
     revisions: watch::Sender<i64>,
     _writer: Option<OwnedMutexGuard<()>>,
@@ -376,6 +377,21 @@ pub struct Write {
 impl Write {
     pub fn rev(&self) -> i64 {
         self.rev
+    }
+
+    /// Records audited rows (and the reports among them) for [`Inner::committed`], unless the
+    /// write has grown past what is kept there.
+    pub(crate) fn remember(
+        &mut self,
+        audit: impl IntoIterator<Item = facts::AuditRow>,
+        reports: impl IntoIterator<Item = crate::analytics::facts::ActualFact>,
+    ) {
+        let Some(log) = &mut self.log else { return };
+        log.audit.extend(audit);
+        log.reports.extend(reports);
+        if log.audit.len() > COMMITTED_ROWS_MAX {
+            self.log = None;
+        }
     }
 
     pub fn changes(&self) -> usize {
@@ -390,9 +406,9 @@ impl Write {
         }
         self.tx.commit().await?;
         // Kept before the revision is announced, so that whoever hears of it finds it.
-        if self.log.audit.len() <= COMMITTED_ROWS_MAX {
+        if let Some(log) = self.log {
             let mut committed = self.committed.lock().expect("not poisoned");
-            committed.insert(self.rev, self.log);
+            committed.insert(self.rev, log);
             while committed.len() > COMMITTED_KEPT {
                 committed.pop_first();
             }

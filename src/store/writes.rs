@@ -40,6 +40,7 @@ impl Write {
         old: Option<&impl Serialize>,
         new: Option<&impl Serialize>,
     ) -> Result<()> {
+        let new = to_json(new);
         sqlx::query(
             "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -51,19 +52,20 @@ impl Write {
         .bind(entity.to_owned())
         .bind(key.to_owned())
         .bind(to_json(old))
-        .bind(to_json(new))
+        .bind(new.clone())
         .execute(&mut *self.tx)
         .await?;
         self.changes += 1;
-        self.log.audit.push((
+        let row = (
             self.rev,
             self.at.clone(),
             self.actor.clone(),
             action.to_owned(),
             entity.to_owned(),
             key.to_owned(),
-            to_json(new),
-        ));
+            new,
+        );
+        self.remember([row], []);
         Ok(())
     }
 
@@ -147,51 +149,57 @@ impl Write {
                 .collect(),
         )
         .await?;
+        let audit: Vec<super::facts::AuditRow> = appended
+            .iter()
+            .map(|((iso3, kr, year), value, reported_at)| {
+                let new = serde_json::json!({ "value": value, "reported_at": reported_at });
+                (
+                    rev,
+                    at.clone(),
+                    actor.clone(),
+                    "report".into(),
+                    "actual".into(),
+                    format!("{iso3}/{kr}/{year}"),
+                    Some(new.to_string()),
+                )
+            })
+            .collect();
         insert_rows(
             &mut self.tx,
             "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)",
             "",
-            appended
+            audit
                 .iter()
-                .map(|((iso3, kr, year), value, reported_at)| {
-                    let new = serde_json::json!({ "value": value, "reported_at": reported_at });
+                .map(|(rev, at, actor, action, entity, key, new)| {
                     vec![
-                        Val::Int(Some(rev)),
+                        Val::Int(Some(*rev)),
                         Val::Text(Some(at.clone())),
                         Val::Text(Some(actor.clone())),
-                        Val::Text(Some("report".into())),
-                        Val::Text(Some("actual".into())),
-                        Val::Text(Some(format!("{iso3}/{kr}/{year}"))),
+                        Val::Text(Some(action.clone())),
+                        Val::Text(Some(entity.clone())),
+                        Val::Text(Some(key.clone())),
                         Val::Text(None),
-                        Val::Text(Some(new.to_string())),
+                        Val::Text(new.clone()),
                     ]
                 })
                 .collect(),
         )
         .await?;
-        self.changes += appended.len();
-        for ((iso3, kr, year), value, reported_at) in &appended {
-            let new = serde_json::json!({ "value": value, "reported_at": reported_at });
-            self.log.audit.push((
-                rev,
-                at.clone(),
-                actor.clone(),
-                "report".into(),
-                "actual".into(),
-                format!("{iso3}/{kr}/{year}"),
-                Some(new.to_string()),
-            ));
-            self.log.reports.push(ActualFact {
-                iso3: iso3.clone(),
-                code: kr.clone(),
-                year: *year,
-                value: *value,
-                reported_at: reported_at.as_str().into(),
+        let count = appended.len();
+        self.changes += count;
+        let reports = appended
+            .into_iter()
+            .map(|((iso3, code, year), value, reported_at)| ActualFact {
+                iso3,
+                code,
+                year,
+                value,
+                reported_at: reported_at.into(),
                 rev,
                 kr: UNLINKED,
             });
-        }
-        Ok(appended.len())
+        self.remember(audit, reports);
+        Ok(count)
     }
 
     /// Which of the key results that `rows` report on exist. A few are looked up by key (a
