@@ -398,9 +398,7 @@ export class Live {
 
   private clearTimers(): void {
     this.clearRetry();
-    if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
-    this.notifyTimer = null;
-    this.unnotified = null;
+    this.dropUnnotified();
     if (this.staleTimer !== null) this.clock.clearTimeout(this.staleTimer);
     this.staleTimer = null;
   }
@@ -420,9 +418,7 @@ export class Live {
    */
   private emitDoc(change: Change): void {
     if (change.kind === 'snapshot') {
-      if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
-      this.notifyTimer = null;
-      this.unnotified = null;
+      this.dropUnnotified();
       this.notify(change);
       return;
     }
@@ -446,6 +442,13 @@ export class Live {
       this.lastNotified = this.clock.now();
       this.notify({ kind: 'patch', ...batch });
     }, wait);
+  }
+
+  /** Forgets the patches not yet told (a snapshot supersedes them; a stopped Live tells none). */
+  private dropUnnotified(): void {
+    if (this.notifyTimer !== null) this.clock.clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
+    this.unnotified = null;
   }
 
   private notify(change: Change): void {
