@@ -123,6 +123,23 @@ pub struct YearReports {
     pub row: Vec<u32>,
 }
 
+impl ActualFact {
+    /// A report as stored, not yet linked to its key result ([`Facts::link`] does that).
+    pub fn unlinked(
+        (iso3, code, year, value, reported_at, rev): (String, String, i64, f64, String, i64),
+    ) -> Self {
+        Self {
+            iso3,
+            code,
+            year,
+            value,
+            reported_at: reported_at.into(),
+            rev,
+            kr: UNLINKED,
+        }
+    }
+}
+
 impl Links {
     /// Records report `row` of `Facts::actuals` (linked to `a.kr`).
     pub fn add_report(&mut self, row: usize, a: &ActualFact) {

@@ -11,9 +11,7 @@ use std::sync::atomic::Ordering;
 use sqlx::AnyConnection;
 
 use super::{Backend, Store};
-use crate::analytics::facts::{
-    ActualFact, BudgetFact, Facts, KrFact, MemberFact, RECENT, Recent, UNLINKED,
-};
+use crate::analytics::facts::{ActualFact, BudgetFact, Facts, KrFact, MemberFact, RECENT, Recent};
 use crate::error::Result;
 use crate::model::{Budget, PrimerInput};
 
@@ -136,15 +134,7 @@ async fn reports(conn: &mut AnyConnection, after: i64, upto: i64) -> Result<Vec<
         .fetch_all(conn)
         .await?
         .into_iter()
-        .map(|(iso3, code, year, value, reported_at, rev)| ActualFact {
-            iso3,
-            code,
-            year,
-            value,
-            reported_at: reported_at.into(),
-            rev,
-            kr: UNLINKED,
-        })
+        .map(ActualFact::unlinked)
         .collect(),
     )
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::reads::{budgets, format_date, projects};
 use super::{Val, Write, insert_rows, timestamp};
-use crate::analytics::facts::{ActualFact, UNLINKED};
+use crate::analytics::facts::ActualFact;
 use crate::error::{Detail, Error, Result};
 use crate::model::{ActualInput, Budget, Project, SeriesPoint};
 
@@ -189,14 +189,8 @@ impl Write {
         self.changes += count;
         let reports = appended
             .into_iter()
-            .map(|((iso3, code, year), value, reported_at)| ActualFact {
-                iso3,
-                code,
-                year,
-                value,
-                reported_at: reported_at.into(),
-                rev,
-                kr: UNLINKED,
+            .map(|((iso3, code, year), value, reported_at)| {
+                ActualFact::unlinked((iso3, code, year, value, reported_at, rev))
             });
         self.remember(audit, reports);
         Ok(count)
