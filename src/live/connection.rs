@@ -7,8 +7,11 @@
 //!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
 //!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
 //!   it is only read from when nothing of ours is half-written, and flushed before we write;
-//! - flow control: a socket is pinged once half of [`WINDOW`] is written since the last
-//!   answer, on its first write, and with each heartbeat. A peer that has not answered
+//! - flow control: a socket is pinged once about half of [`WINDOW`] is written since the last
+//!   answer (each socket at its own point between 3/8 and 5/8 of it: sockets that get the
+//!   same bytes would otherwise all be pinged by the same patch, and all their answers would
+//!   arrive together and slow that patch down), on its first write, and with a heartbeat
+//!   unless the peer answered one in the last half interval. A peer that has not answered
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
@@ -24,6 +27,7 @@
 
 use std::io::IoSlice;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -48,10 +52,28 @@ pub const SILENT_BEATS: u32 = 3;
 /// 0.7 s; with 64 KiB (1.45 s) the healthy sockets' p99 suffered more from the stalled ones
 /// (BENCHMARKS.md).
 ///
-/// Pings go once half of it is written, so their number follows the bytes sent rather than
-/// the clock: each costs the peer a write and the server a read, about what a patch costs.
-/// Each heartbeat carries one too, to find peers that are gone.
+/// Pings go once about half of it is written ([`ping_after`]), so their number follows the
+/// bytes sent rather than the clock: each costs the peer a write and the server a read, about
+/// what a patch costs. A heartbeat carries one unless the peer answered one in the last half
+/// interval, to find peers that are gone.
 pub const WINDOW: usize = 32 * 1024;
+/// Where a new socket is pinged: after between 3/8 and 5/8 of [`WINDOW`] unacknowledged,
+/// spread evenly over the sockets in the order they come (a golden-ratio sequence), so that
+/// sockets sent the same patches are not all pinged by the same one.
+fn ping_after() -> u64 {
+    static SOCKETS: AtomicU64 = AtomicU64::new(0);
+    let n = SOCKETS.fetch_add(1, Ordering::Relaxed);
+    ping_after_for(n)
+}
+
+fn ping_after_for(n: u64) -> u64 {
+    const SPREAD: u64 = WINDOW as u64 / 4;
+    // The fractional part of n times the golden ratio, in 32 bits: evenly spread for any run
+    // of consecutive n.
+    let fraction = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    WINDOW as u64 * 3 / 8 + ((fraction * SPREAD) >> 32)
+}
+
 /// Most queued frames written together.
 pub const BATCH: usize = 64;
 /// An empty ping, unmasked (a server's frame).
@@ -73,8 +95,13 @@ struct Client {
     rev: Option<i64>,
     /// The unanswered ping: when it was sent, and [`Client::written`] then.
     ping: Option<(Instant, u64)>,
-    /// A ping goes with the next write: the first write, and each with a heartbeat.
+    /// A ping goes with the next write: the first write, and a heartbeat's to a peer that has
+    /// answered no ping for half a heartbeat interval.
     ping_due: bool,
+    /// Unacknowledged bytes after which a ping goes ([`ping_after`]).
+    ping_after: u64,
+    /// When the peer last answered a ping.
+    answered: Option<Instant>,
     /// Bytes of patches and heartbeats written so far.
     written: u64,
     /// Of those, the bytes written before the last answered ping: the peer has read them.
@@ -93,11 +120,20 @@ impl Client {
             rev: None,
             ping: None,
             ping_due: true,
+            ping_after: ping_after(),
+            answered: None,
             written: 0,
             read: 0,
             behind: false,
             out: Vec::new(),
         }
+    }
+
+    /// Whether a heartbeat carries a ping: unless the peer answered one in the last half
+    /// interval (a peer sent patches is pinged for them; its answers show it is there).
+    fn heartbeat_pings(&self) -> bool {
+        self.answered
+            .is_none_or(|at| at.elapsed() >= self.beat_every / 2)
     }
 
     /// Whether the peer has stopped keeping up: its ping unanswered for longer than `limit`,
@@ -151,6 +187,7 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
                     Some(Ok(Message::Pong(_))) => {
                         if let Some((_, written)) = client.ping.take() {
                             client.read = written;
+                            client.answered = Some(Instant::now());
                         }
                         if client.behind {
                             client.behind = false;
@@ -265,7 +302,7 @@ fn forward(hub: &Hub, client: &mut Client, frame: Frame) {
     match (frame.base, client.rev) {
         // A heartbeat, and with it a ping.
         (None, _) => {
-            client.ping_due = true;
+            client.ping_due = client.heartbeat_pings();
             queue_counted(client, frame.wire);
         }
         (Some(_), Some(held)) if frame.rev <= held => {}
@@ -289,12 +326,12 @@ fn queue_error(client: &mut Client, field: &str, message: &str) {
 }
 
 /// Writes what is queued, with a ping if none is unanswered and one is due: with a heartbeat,
-/// or once half the window is unacknowledged.
+/// or once the socket's share of the window is unacknowledged.
 async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
     if client.out.is_empty() {
         return Ok(());
     }
-    let due = client.ping_due || client.written - client.read >= (WINDOW / 2) as u64;
+    let due = client.ping_due || client.written - client.read >= client.ping_after;
     if client.ping.is_none() && due {
         client.ping = Some((Instant::now(), client.written));
         client.ping_due = false;
@@ -389,6 +426,36 @@ async fn within(limit: Duration, send: impl Future<Output = Sent>) -> Sent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heartbeat_pings_a_peer_unless_it_answered_within_half_an_interval() {
+        let mut client = Client::new(2026, Duration::from_secs(15));
+        assert!(client.heartbeat_pings(), "never answered");
+        client.answered = Some(Instant::now());
+        assert!(!client.heartbeat_pings(), "answered just now");
+        client.answered = Instant::now().checked_sub(Duration::from_secs(8));
+        assert!(client.heartbeat_pings(), "answered 8 s ago");
+    }
+
+    #[test]
+    fn sockets_are_pinged_at_points_spread_over_the_middle_of_the_window() {
+        let (low, high) = (WINDOW as u64 * 3 / 8, WINDOW as u64 * 5 / 8);
+        // Any run of consecutive sockets, counted in eighths of the span.
+        for first in [0u64, 1, 12_345, u64::MAX - 2_000] {
+            let mut eighths = [0usize; 8];
+            for n in first..first + 1_000 {
+                let at = ping_after_for(n);
+                assert!((low..high).contains(&at), "socket {n}: {at}");
+                eighths[((at - low) * 8 / (high - low)) as usize] += 1;
+            }
+            for (i, count) in eighths.iter().enumerate() {
+                assert!(
+                    (110..=140).contains(count),
+                    "from {first}: eighth {i} has {count}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_short_write_keeps_exactly_the_bytes_not_written() {
