@@ -601,8 +601,8 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
         updates: 50,
         rate: 20.0,
         server_pid: Some(std::process::id()),
-        // Clients 4 and 9 stop reading during the posting (2.5 s; a ping goes once 16 KiB
-        // are unacknowledged, and the stall limit is 0.1 s).
+        // Clients 4 and 9 stop reading during the posting (2.5 s; a ping goes once 12 to
+        // 20 KiB are unacknowledged, and the stall limit is 0.1 s).
         stalled: 0.2,
     })
     .await
@@ -628,6 +628,11 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
         report["max_ms"].as_f64().unwrap(),
     );
     assert!(0.0 <= p50 && p50 <= max, "{report}");
+    // Each update's last delivery: the slowest of them is the slowest delivery of all.
+    let last_p50 = report["update_last_p50_ms"].as_f64().unwrap();
+    assert!(p50 <= report["p95_ms"].as_f64().unwrap(), "{report}");
+    assert!(last_p50 <= max, "{report}");
+    assert_eq!(report["update_last_max_ms"], report["max_ms"], "{report}");
     assert!(
         report["server_rss_kib_per_connection"].is_number(),
         "{report}"
