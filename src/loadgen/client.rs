@@ -68,6 +68,10 @@ impl Client {
             while let Some((fin, opcode, payload)) = self.frame() {
                 match opcode {
                     // Text (or binary) and continuation frames: one message.
+                    // A whole message in one frame (the usual case) is read where it lies.
+                    0x1..=0x2 if fin => {
+                        return Ok(Some((kind(&self.buf[payload]), Instant::now())));
+                    }
                     0x0..=0x2 => {
                         if opcode != 0x0 {
                             self.message.clear();
@@ -139,11 +143,13 @@ pub fn kind(t: &[u8]) -> Kind {
     if !t.ends_with(br#""type":"patch"}"#) {
         return Kind::Other;
     }
+    // `"rev":N,"type":"patch"}` ends the text: only its tail is searched.
+    let tail = &t[t.len().saturating_sub(48)..];
     let key = br#""rev":"#;
-    let Some(at) = t.windows(key.len()).rposition(|w| w == key) else {
+    let Some(at) = tail.windows(key.len()).rposition(|w| w == key) else {
         return Kind::Other;
     };
-    number(&t[at + key.len()..]).map_or(Kind::Other, Kind::Patch)
+    number(&tail[at + key.len()..]).map_or(Kind::Other, Kind::Patch)
 }
 
 /// The non-negative integer `t` starts with.

@@ -95,17 +95,18 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         readers.push(tokio::spawn(async move {
             let mut ready = Some(ready);
             let mut arrivals: Arrivals = Vec::with_capacity(b.updates);
+            // A stalled client stops reading (and keeps the socket open) when the posting
+            // starts; the others read until the end. Made once: a wait made and dropped per
+            // message costs this process, which shares the server's cores, a lock each time.
+            let (end, keep) = match &stall {
+                Some(stall) => (stall.clone().cancelled_owned(), true),
+                None => (done.clone().cancelled_owned(), false),
+            };
+            tokio::pin!(end);
             loop {
-                let msg = match &stall {
-                    Some(stall) => tokio::select! {
-                        m = ws.next() => m,
-                        // Stop reading, and keep the socket open, until the end.
-                        _ = stall.cancelled() => return (arrivals, Some(ws)),
-                    },
-                    None => tokio::select! {
-                        m = ws.next() => m,
-                        _ = done.cancelled() => return (arrivals, None),
-                    },
+                let msg = tokio::select! {
+                    m = ws.next() => m,
+                    _ = &mut end => return (arrivals, keep.then_some(ws)),
                 };
                 let Ok(Some((kind, now))) = msg else {
                     return (arrivals, None);
