@@ -288,7 +288,12 @@ export class Live {
         this.viewers = frame.viewers;
         this.heartbeatsOnSocket += 1;
         // Between two periodic beats: the first on a socket is the one sent with the snapshot.
-        if (this.heartbeatsOnSocket >= 3 && this.lastHeartbeat !== null) this.heartbeatEvery = now - this.lastHeartbeat;
+        // The longest gap on this socket: a beat that rides along with a patch may come from
+        // half the interval on, so a single gap can be shorter than the interval.
+        if (this.heartbeatsOnSocket >= 3 && this.lastHeartbeat !== null) {
+          const gap = now - this.lastHeartbeat;
+          this.heartbeatEvery = this.heartbeatsOnSocket === 3 ? gap : Math.max(gap, this.heartbeatEvery ?? gap);
+        }
         this.lastHeartbeat = now;
         // A heartbeat ahead of the document means a patch went missing.
         if (this.doc && this.rev !== null && !this.awaitingSnapshot && frame.rev > this.rev) this.askResume();

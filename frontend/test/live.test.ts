@@ -267,6 +267,33 @@ describe('stale detection', () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it('learns the longest gap between beats: one that came early with a patch does not shorten it', () => {
+    const s = connected(10);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(300);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(4_000);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(10_000);
+    // Carried by a patch half an interval on.
+    clock.advance(2_000);
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(10_000);
+    // A new socket learns afresh (another replica may beat at another pace).
+    s.drop();
+    clock.advance(1_000);
+    const t = last();
+    expect(t).not.toBe(s);
+    t.open();
+    t.frame({ type: 'snapshot', rev: 10, data: doc(10) });
+    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(300);
+    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    clock.advance(2_000);
+    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    expect(live.staleAfter).toBe(5_000);
+  });
+
   it('never waits longer than the configured limit, whatever the heartbeat', () => {
     const s = connected(10);
     s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });

@@ -165,6 +165,18 @@ fn render(app: &AppState) -> String {
         "Times a live socket fell behind its queue and was sent a snapshot instead.",
         &one(app.hub.lagged() as f64),
     );
+    metric(
+        "apo_live_heartbeats_total",
+        "counter",
+        "Heartbeats sent to a watched period's sockets: carried by a patch, or on their own.",
+        &[
+            (
+                r#"{sent="with_patch"}"#.into(),
+                app.hub.beats_carried() as f64,
+            ),
+            (r#"{sent="alone"}"#.into(), app.hub.beats_alone() as f64),
+        ],
+    );
     if let Some(rss) = resident_bytes() {
         metric(
             "process_resident_memory_bytes",

@@ -11,7 +11,7 @@
 //!   answer (each socket at its own point between 3/8 and 5/8 of it: sockets that get the
 //!   same bytes would otherwise all be pinged by the same patch, and all their answers would
 //!   arrive together and slow that patch down), on its first write, and with a heartbeat
-//!   unless the peer answered one in the last half interval. A peer that has not answered
+//!   unless the peer answered one in the last three quarters of an interval. A peer that has not answered
 //!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
@@ -54,8 +54,8 @@ pub const SILENT_BEATS: u32 = 3;
 ///
 /// Pings go once about half of it is written ([`ping_after`]), so their number follows the
 /// bytes sent rather than the clock: each costs the peer a write and the server a read, about
-/// what a patch costs. A heartbeat carries one unless the peer answered one in the last half
-/// interval, to find peers that are gone.
+/// what a patch costs. A heartbeat carries one unless the peer answered one in the last three
+/// quarters of an interval, to find peers that are gone.
 pub const WINDOW: usize = 32 * 1024;
 /// Where a new socket is pinged: after between 3/8 and 5/8 of [`WINDOW`] unacknowledged,
 /// spread evenly over the sockets in the order they come (a golden-ratio sequence), so that
@@ -96,7 +96,7 @@ struct Client {
     /// The unanswered ping: when it was sent, and [`Client::written`] then.
     ping: Option<(Instant, u64)>,
     /// A ping goes with the next write: the first write, and a heartbeat's to a peer that has
-    /// answered no ping for half a heartbeat interval.
+    /// answered no ping for three quarters of a heartbeat interval.
     ping_due: bool,
     /// Unacknowledged bytes after which a ping goes ([`ping_after`]).
     ping_after: u64,
@@ -129,11 +129,12 @@ impl Client {
         }
     }
 
-    /// Whether a heartbeat carries a ping: unless the peer answered one in the last half
-    /// interval (a peer sent patches is pinged for them; its answers show it is there).
+    /// Whether a heartbeat carries a ping: unless the peer answered one in the last three
+    /// quarters of an interval (a peer sent patches is pinged for them, and its answers show
+    /// it is there; with no patches, heartbeats are an interval apart and each pings).
     fn heartbeat_pings(&self) -> bool {
         self.answered
-            .is_none_or(|at| at.elapsed() >= self.beat_every / 2)
+            .is_none_or(|at| at.elapsed() >= self.beat_every * 3 / 4)
     }
 
     /// Whether the peer has stopped keeping up: its ping unanswered for longer than `limit`,
@@ -297,20 +298,27 @@ fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
     client.read = client.written;
 }
 
-/// Queues a frame from the hub if it moves the client on; catches up on a gap.
+/// Queues a frame from the hub if it moves the client on; catches up on a gap. A heartbeat
+/// (on its own, or carried by the patch) goes in any case.
 fn forward(hub: &Hub, client: &mut Client, frame: Frame) {
+    if frame.base.is_none() || frame.beat.is_some() {
+        // With a heartbeat, a ping.
+        client.ping_due = client.heartbeat_pings();
+    }
     match (frame.base, client.rev) {
-        // A heartbeat, and with it a ping.
-        (None, _) => {
-            client.ping_due = client.heartbeat_pings();
-            queue_counted(client, frame.wire);
-        }
-        (Some(_), Some(held)) if frame.rev <= held => {}
+        (None, _) => queue_counted(client, frame.wire),
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
             queue_counted(client, frame.wire);
         }
-        _ => catch_up(hub, client, client.rev),
+        (Some(_), held) => {
+            if held.is_none_or(|held| frame.rev > held) {
+                catch_up(hub, client, client.rev);
+            }
+            if let Some(beat) = frame.beat {
+                queue_counted(client, beat);
+            }
+        }
     }
 }
 
@@ -428,13 +436,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_heartbeat_pings_a_peer_unless_it_answered_within_half_an_interval() {
+    fn a_heartbeat_pings_a_peer_unless_it_answered_within_three_quarters_of_an_interval() {
         let mut client = Client::new(2026, Duration::from_secs(15));
         assert!(client.heartbeat_pings(), "never answered");
         client.answered = Some(Instant::now());
         assert!(!client.heartbeat_pings(), "answered just now");
-        client.answered = Instant::now().checked_sub(Duration::from_secs(8));
-        assert!(client.heartbeat_pings(), "answered 8 s ago");
+        client.answered = Instant::now().checked_sub(Duration::from_secs(10));
+        assert!(!client.heartbeat_pings(), "answered 10 s ago");
+        client.answered = Instant::now().checked_sub(Duration::from_secs(12));
+        assert!(client.heartbeat_pings(), "answered 12 s ago");
     }
 
     #[test]

@@ -3,13 +3,19 @@
 //! Each patch is serialized once and the same bytes go to every socket of its period (through a
 //! bounded broadcast channel: a socket that falls behind is told it lagged and is sent a fresh
 //! snapshot instead of blocking the others). A ring of recent patches per period answers
-//! resumes; the snapshot of each revision is serialized once and shared. One task sends the
-//! heartbeat to every socket. The wire protocol is DESIGN.md's "Live" section.
+//! resumes; the snapshot of each revision is serialized once and shared.
+//!
+//! Heartbeats ride along with patches: a patch published once half the heartbeat interval has
+//! passed since a period's last beat carries the next one, in the same bytes, so each socket
+//! writes both at once. One task sends a heartbeat on its own only to a period that has had
+//! none for three quarters of the interval (no patches lately). A beat on its own is a write
+//! to every socket, as costly as a patch: sent at its own moment it would delay whichever
+//! patch came during it. The wire protocol is DESIGN.md's "Live" section.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio::sync::broadcast;
@@ -41,8 +47,12 @@ pub struct Frame {
     pub rev: i64,
     /// For a patch: the revision it applies to.
     pub base: Option<i64>,
-    /// The whole WebSocket frame (header and text), as written to a socket.
+    /// The whole WebSocket frame (header and text), as written to a socket; for a patch that
+    /// carries the heartbeat, both frames.
     pub wire: Bytes,
+    /// The heartbeat a patch carries, on its own: what a socket that does not take the patch
+    /// (it has it already, or needs a snapshot instead) is still sent.
+    pub beat: Option<Bytes>,
 }
 
 /// A final, unmasked text frame (RFC 6455 §5.2) holding `text`, a server's frame to any client.
@@ -81,6 +91,9 @@ struct Shared {
     behind: AtomicUsize,
     /// Times a socket fell behind its queue and was sent a snapshot instead.
     lagged: AtomicUsize,
+    /// Heartbeats sent to a period's sockets: on their own, and carried by a patch.
+    beats_alone: AtomicUsize,
+    beats_carried: AtomicUsize,
     /// Cancelled when the server stops: sockets close with 1001 (going away).
     pub closing: CancellationToken,
 }
@@ -91,6 +104,8 @@ struct Period {
     /// an await.
     ring: Mutex<VecDeque<Frame>>,
     snapshot: Mutex<Option<Frame>>,
+    /// When the period's sockets were last sent a heartbeat.
+    beaten: Mutex<Instant>,
 }
 
 impl Hub {
@@ -104,6 +119,7 @@ impl Hub {
                         frames: broadcast::channel(settings.queue).0,
                         ring: Mutex::new(VecDeque::with_capacity(RING)),
                         snapshot: Mutex::new(None),
+                        beaten: Mutex::new(Instant::now()),
                     },
                 )
             })
@@ -117,11 +133,13 @@ impl Hub {
                 viewers: AtomicUsize::new(0),
                 behind: AtomicUsize::new(0),
                 lagged: AtomicUsize::new(0),
+                beats_alone: AtomicUsize::new(0),
+                beats_carried: AtomicUsize::new(0),
                 closing,
             }),
         };
         tokio::spawn(hub.clone().forward());
-        tokio::spawn(hub.clone().beat(settings.heartbeat));
+        tokio::spawn(hub.clone().beat());
         hub
     }
 
@@ -160,6 +178,16 @@ impl Hub {
 
     pub(crate) fn count_lagged(&self) {
         self.shared.lagged.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Heartbeats sent to a period's sockets on their own (no patch to carry them lately).
+    pub fn beats_alone(&self) -> usize {
+        self.shared.beats_alone.load(Ordering::Relaxed)
+    }
+
+    /// Heartbeats carried to a period's sockets by a patch.
+    pub fn beats_carried(&self) -> usize {
+        self.shared.beats_carried.load(Ordering::Relaxed)
     }
 
     /// Waits, at most `limit`, until every socket has closed (on shutdown, so that each has
@@ -201,6 +229,7 @@ impl Hub {
             rev,
             base: None,
             wire: text_frame(&text),
+            beat: None,
         };
         *cached = Some(frame.clone());
         Some(frame)
@@ -256,25 +285,58 @@ impl Hub {
             kind: "patch",
         })
         .expect("patches serialize");
-        let frame = Frame {
+        let patch = Frame {
             rev: u.rev,
             base: Some(u.base),
             wire: text_frame(&text),
+            beat: None,
         };
         {
             let mut ring = p.ring.lock().expect("not poisoned");
             if ring.len() == RING {
                 ring.pop_front();
             }
-            ring.push_back(frame.clone());
+            ring.push_back(patch.clone());
         }
+        // Half an interval since the last beat: this patch carries the next one (to the
+        // sockets watching; none may).
+        let watched = p.frames.receiver_count() > 0;
+        let frame = if watched && self.beat_due(p, self.shared.heartbeat / 2) {
+            self.shared.beats_carried.fetch_add(1, Ordering::Relaxed);
+            let beat = self.heartbeat_at(u.rev).wire;
+            let mut both = BytesMut::with_capacity(patch.wire.len() + beat.len());
+            both.extend_from_slice(&patch.wire);
+            both.extend_from_slice(&beat);
+            let wire = both.freeze();
+            Frame {
+                beat: Some(wire.slice(patch.wire.len()..)),
+                wire,
+                ..patch
+            }
+        } else {
+            patch
+        };
         // No receiver is fine: nobody watches this period.
         let _ = p.frames.send(frame);
     }
 
+    /// Whether `p` has had no heartbeat for `after`; if so, the one about to go counts as its
+    /// last.
+    fn beat_due(&self, p: &Period, after: Duration) -> bool {
+        let mut beaten = p.beaten.lock().expect("not poisoned");
+        let due = beaten.elapsed() >= after;
+        if due {
+            *beaten = Instant::now();
+        }
+        due
+    }
+
     /// A heartbeat: the current revision and the viewer count.
     pub fn heartbeat(&self) -> Frame {
-        let rev = self.shared.aggregator.rev();
+        self.heartbeat_at(self.shared.aggregator.rev())
+    }
+
+    fn heartbeat_at(&self, rev: i64) -> Frame {
         let text = format!(
             r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
             self.viewers()
@@ -283,20 +345,29 @@ impl Hub {
             rev,
             base: None,
             wire: text_frame(text.as_bytes()),
+            beat: None,
         }
     }
 
-    async fn beat(self, every: Duration) {
-        let mut tick = tokio::time::interval(every);
+    /// Heartbeats on their own, to the periods that no patch has carried one to for three
+    /// quarters of the interval. Checked every quarter interval, so no socket waits longer
+    /// than the interval between two beats.
+    async fn beat(self) {
+        let every = self.shared.heartbeat;
+        let mut tick = tokio::time::interval(every / 4);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         loop {
             tokio::select! {
                 _ = self.shared.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let beat = self.heartbeat();
+            // (A period nobody watches is skipped: no socket would count it.)
             for p in self.shared.periods.values() {
-                let _ = p.frames.send(beat.clone());
+                if p.frames.receiver_count() > 0 && self.beat_due(p, every * 3 / 4) {
+                    self.shared.beats_alone.fetch_add(1, Ordering::Relaxed);
+                    let _ = p.frames.send(self.heartbeat());
+                }
             }
         }
     }

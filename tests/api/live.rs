@@ -19,6 +19,7 @@ crate::on_both_backends!(
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     the_period_switches_on_the_same_socket,
     heartbeats_carry_the_viewer_count,
+    heartbeats_ride_along_with_patches_and_come_alone_when_none_flow,
     a_foreign_origin_is_refused,
     shutdown_closes_sockets_with_going_away,
     an_oversized_message_closes_with_1009_and_the_connection_cap_answers_503,
@@ -496,6 +497,83 @@ async fn heartbeats_carry_the_viewer_count(b: Backend) {
         beats.push(beat["viewers"].as_i64().unwrap());
     }
     assert_eq!(beats.last(), Some(&2), "{beats:?}");
+    app.stop().await;
+}
+
+/// While patches flow, each heartbeat is carried by a patch (written with it, straight after
+/// it, at its revision) rather than sent to every socket at a moment of its own, and beats
+/// stay at most an interval apart; when no patches come, they come on their own.
+async fn heartbeats_ride_along_with_patches_and_come_alone_when_none_flow(b: Backend) {
+    use std::time::Instant;
+    let app = with_primer_and(b, |c| c.heartbeat_secs = 1).await;
+    let mut c = connect(&app, "").await;
+    let f = c.next().await;
+    c.take(&f);
+    // From just after a beat of the hub's own (not the one sent on connecting): the next is
+    // due an interval on, so none can slip in before the reports start.
+    let before = app.hub.beats_alone();
+    while !(c.next_frame().await["type"] == "heartbeat" && app.hub.beats_alone() > before) {}
+    let (alone, carried) = (app.hub.beats_alone(), app.hub.beats_carried());
+    // About 3 s of reports, one every 100 ms or so.
+    let start = Instant::now();
+    let mut frames: Vec<(Value, Instant)> = Vec::new();
+    let mut i = 0;
+    while start.elapsed() < Duration::from_secs(3) {
+        let rev = post_report(&app, "VNM-KR1", 100.0 + f64::from(i % 50)).await;
+        i += 1;
+        while c.rev < rev {
+            let f = c.next_frame().await;
+            c.take(&f);
+            frames.push((f, Instant::now()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let flowed = app.hub.beats_carried() - carried;
+    assert_eq!(
+        app.hub.beats_alone(),
+        alone,
+        "no beat on its own while patches flow"
+    );
+    assert!(
+        flowed >= 3,
+        "{flowed} beats carried in 3 s at 1 s intervals"
+    );
+    // The beats of the flow, read so far or still to read: each straight after its patch.
+    let mut beats = Vec::new();
+    let mut read = frames.into_iter();
+    let mut previous: Option<Value> = None;
+    while beats.len() < flowed {
+        let (f, at) = match read.next() {
+            Some(x) => x,
+            None => (c.next_frame().await, Instant::now()),
+        };
+        if f["type"] == "heartbeat" {
+            let p = previous.as_ref().expect("a patch before the beat");
+            assert_eq!(
+                p["type"],
+                "patch",
+                "{p} then {f}, {} beats of {flowed} read",
+                beats.len()
+            );
+            assert_eq!(p["rev"], f["rev"], "the beat is at its patch's revision");
+            beats.push(at);
+        }
+        previous = Some(f);
+    }
+    for w in beats.windows(2) {
+        let gap = w[1] - w[0];
+        assert!(gap <= Duration::from_millis(1_300), "beats {gap:?} apart");
+    }
+    // No patches now: the next beat comes on its own, within the interval.
+    let quiet = Instant::now();
+    let f = c.next_frame().await;
+    assert_eq!(f["type"], "heartbeat", "{f}");
+    assert!(
+        quiet.elapsed() <= Duration::from_millis(1_300),
+        "{:?}",
+        quiet.elapsed()
+    );
+    assert_eq!(app.hub.beats_alone(), alone + 1);
     app.stop().await;
 }
 

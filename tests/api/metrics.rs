@@ -96,6 +96,17 @@ async fn metrics_count_requests_sockets_and_updates(b: Backend) {
     assert_eq!(after["apo_live_viewers"], 1.0);
     assert_eq!(after["apo_live_held_back_total"], 0.0);
     assert_eq!(after["apo_live_resynced_total"], 0.0);
+    // The hub's counts, read after the scrape (a beat may have gone since, none can be undone).
+    for (sent, now) in [
+        ("with_patch", app.hub.beats_carried()),
+        ("alone", app.hub.beats_alone()),
+    ] {
+        let scraped = after[&format!(r#"apo_live_heartbeats_total{{sent="{sent}"}}"#)];
+        assert!(
+            scraped <= now as f64 && now as f64 - scraped <= 1.0,
+            "{sent}: {scraped} against {now}"
+        );
+    }
     assert!(after[r#"apo_aggregator_updates_total{kind="incremental"}"#] >= 1.0);
     assert!(after["process_resident_memory_bytes"] > 1e6);
     assert!(after["process_open_fds"] >= 3.0);
