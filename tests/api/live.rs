@@ -711,6 +711,11 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
     assert!(p50 <= report["p95_ms"].as_f64().unwrap(), "{report}");
     assert!(last_p50 <= max, "{report}");
     assert_eq!(report["update_last_max_ms"], report["max_ms"], "{report}");
+    // Each report's send (the generator's own delay past its scheduled time) comes before
+    // the POST's answer, so their medians are in that order.
+    let late = report["send_late_p50_ms"].as_f64().unwrap();
+    let answered = report["post_answered_p50_ms"].as_f64().unwrap();
+    assert!(0.0 <= late && late <= answered, "{report}");
     assert!(
         report["server_rss_kib_per_connection"].is_number(),
         "{report}"
