@@ -250,15 +250,22 @@ describe('stale detection', () => {
     expect(live.state.kind).toBe('live');
   });
 
+  /** A heartbeat on `s`, then one more after each of `gaps` (ms). */
+  function beats(s: FakeSocket, ...gaps: number[]): void {
+    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    for (const gap of gaps) {
+      clock.advance(gap);
+      s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    }
+  }
+
   it('learns the heartbeat interval: with beats every 2 s, 5 s of silence is stale', () => {
     const s = connected(10);
     // The one that comes with the snapshot, then the periodic ones, out of step with it.
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
-    clock.advance(300);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    beats(s, 300);
     expect(live.staleAfter).toBe(35_000);
     clock.advance(2_000);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    beats(s);
     expect(live.staleAfter).toBe(5_000);
     clock.advance(4_999);
     expect(live.state.kind).toBe('live');
@@ -269,15 +276,11 @@ describe('stale detection', () => {
 
   it('learns the longest gap between beats: one that came early with a patch does not shorten it', () => {
     const s = connected(10);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
-    clock.advance(300);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
-    clock.advance(4_000);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    beats(s, 300, 4_000);
     expect(live.staleAfter).toBe(10_000);
     // Carried by a patch half an interval on.
     clock.advance(2_000);
-    s.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    beats(s);
     expect(live.staleAfter).toBe(10_000);
     // A new socket learns afresh (another replica may beat at another pace).
     s.drop();
@@ -286,11 +289,7 @@ describe('stale detection', () => {
     expect(t).not.toBe(s);
     t.open();
     t.frame({ type: 'snapshot', rev: 10, data: doc(10) });
-    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
-    clock.advance(300);
-    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
-    clock.advance(2_000);
-    t.frame({ type: 'heartbeat', rev: 10, viewers: 1 });
+    beats(t, 300, 2_000);
     expect(live.staleAfter).toBe(5_000);
   });
 
