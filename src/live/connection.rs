@@ -330,6 +330,9 @@ fn answer(hub: &Hub, client: &mut Client, frames: &mut broadcast::Receiver<Frame
                     client.period = p.get();
                     client.rev = None;
                     catch_up(hub, client, None);
+                    // Each period's beats keep their own time: one now, as on connecting,
+                    // so that the next is at most an interval away.
+                    forward(hub, client, hub.heartbeat());
                 }
             }
             Err(e) => queue_error(client, "period", &e.0),

@@ -466,6 +466,13 @@ async fn the_period_switches_on_the_same_socket(b: Backend) {
         (s["type"].as_str(), s["data"]["period"].as_i64()),
         (Some("snapshot"), Some(2027))
     );
+    // A heartbeat with it (the new period's beats keep their own time).
+    let beat = c.next_frame().await;
+    assert_eq!(
+        (beat["type"].as_str(), beat["viewers"].as_i64()),
+        (Some("heartbeat"), Some(1)),
+        "{beat}"
+    );
     c.send(json!({"type": "period", "period": 2031})).await;
     let e = c.next().await;
     assert_eq!(
