@@ -11,8 +11,9 @@
 //!   answer (each socket at its own point between 3/8 and 5/8 of it: sockets that get the
 //!   same bytes would otherwise all be pinged by the same patch, and all their answers would
 //!   arrive together and slow that patch down), on its first write, and with a heartbeat
-//!   unless the peer answered one in the last three quarters of an interval. A peer that has not answered
-//!   within the stall limit, or that has more than [`WINDOW`] bytes unacknowledged, has
+//!   unless the peer answered one in the last three quarters of an interval. A peer that has
+//!   not answered within the stall limit, or that has more than [`WINDOW`] bytes
+//!   unacknowledged, has
 //!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
 //!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
 //!   comes, brings a fresh snapshot; no answer within [`SILENT_BEATS`] heartbeat intervals

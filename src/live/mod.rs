@@ -108,6 +108,13 @@ struct Period {
     beaten: Mutex<Instant>,
 }
 
+impl Period {
+    /// Whether any socket watches the period: a heartbeat to nobody is not counted as sent.
+    fn watched(&self) -> bool {
+        self.frames.receiver_count() > 0
+    }
+}
+
 impl Hub {
     /// Starts forwarding the aggregator's updates and the heartbeat until `closing`.
     pub fn start(aggregator: Aggregator, settings: Settings, closing: CancellationToken) -> Self {
@@ -298,10 +305,8 @@ impl Hub {
             }
             ring.push_back(patch.clone());
         }
-        // Half an interval since the last beat: this patch carries the next one (to the
-        // sockets watching; none may).
-        let watched = p.frames.receiver_count() > 0;
-        let frame = if watched && self.beat_due(p, self.shared.heartbeat / 2) {
+        // Half an interval since the last beat: this patch carries the next one.
+        let frame = if p.watched() && self.beat_due(p, self.shared.heartbeat / 2) {
             self.shared.beats_carried.fetch_add(1, Ordering::Relaxed);
             let beat = self.heartbeat_at(u.rev).wire;
             let mut both = BytesMut::with_capacity(patch.wire.len() + beat.len());
@@ -362,9 +367,8 @@ impl Hub {
                 _ = self.shared.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            // (A period nobody watches is skipped: no socket would count it.)
             for p in self.shared.periods.values() {
-                if p.frames.receiver_count() > 0 && self.beat_due(p, every * 3 / 4) {
+                if p.watched() && self.beat_due(p, every * 3 / 4) {
                     self.shared.beats_alone.fetch_add(1, Ordering::Relaxed);
                     let _ = p.frames.send(self.heartbeat());
                 }

@@ -67,11 +67,11 @@ impl Client {
         loop {
             while let Some((fin, opcode, payload)) = self.frame() {
                 match opcode {
-                    // Text (or binary) and continuation frames: one message.
                     // A whole message in one frame (the usual case) is read where it lies.
                     0x1..=0x2 if fin => {
                         return Ok(Some((kind(&self.buf[payload]), Instant::now())));
                     }
+                    // Text (or binary) and continuation frames: one message.
                     0x0..=0x2 => {
                         if opcode != 0x0 {
                             self.message.clear();
