@@ -6,7 +6,8 @@
 //!   no copy of its own: the frames already queued for it (and a ping) go out in one vectored
 //!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
 //!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
-//!   it is only read from when nothing of ours is half-written, and flushed before we write;
+//!   it is only read from when nothing of ours is half-written and the connection woke the
+//!   task (not at every patch: see [`Gate`]), and flushed before we write after a read;
 //! - flow control: a socket is pinged once about half of [`WINDOW`] is written since the last
 //!   answer (each socket at its own point between 3/8 and 5/8 of it: sockets that get the
 //!   same bytes would otherwise all be pinged by the same patch, and all their answers would
@@ -114,6 +115,9 @@ struct Client {
     behind: bool,
     /// Frames queued for the next write; the first may be partly written already.
     out: Vec<Bytes>,
+    /// tokio-tungstenite may hold a frame for the peer (a pong, after a read): flush it before
+    /// writing ours.
+    owes_flush: bool,
 }
 
 impl Client {
@@ -130,6 +134,7 @@ impl Client {
             read: 0,
             behind: false,
             out: Vec::new(),
+            owes_flush: false,
         }
     }
 
@@ -172,6 +177,7 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     forward(&hub, &mut client, hub.heartbeat());
     let mut result = within(stall, ping_and_write(&mut socket, &mut client)).await;
     let mut closing = Closing::new(hub.closing());
+    let mut reading = Gate::new();
     while result.is_ok() {
         let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| {
             at + client.beat_every * SILENT_BEATS
@@ -184,7 +190,7 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
                 return;
             }
-            msg = socket.next() => {
+            msg = next_message(&mut socket, &mut reading, &mut client.owes_flush) => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Pong(_))) => {
@@ -235,20 +241,23 @@ pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>
     }
 }
 
-/// The server's closing, as a socket's loop waits for it. The loop polls it at every wake, for
-/// every patch; a cancellation token's wait takes two locks that all the sockets share at each
-/// poll (perf: 2-3 % of the server's time at 10,000 sockets). This one polls the token's wait
-/// at first and then only when that wait is what woke the task: otherwise it costs two atomic
-/// operations on the socket's own memory.
-struct Closing {
-    wait: Pin<Box<WaitForCancellationFutureOwned>>,
+/// Polls a source of wakes (the server's closing, the client's messages) only when it is what
+/// woke the task, or when it may have more at once (it was never polled, or its last poll was
+/// ready). A socket's loop is woken for every patch, and polling each source at every wake
+/// cost more than the wake itself: a cancellation token's wait takes two locks that all the
+/// sockets share (perf: 2-3 % of the server's time at 10,000 sockets), and a read through
+/// tokio-tungstenite registers wakers, clears a read buffer and goes down five layers of
+/// streams to find nothing there. Skipped, each costs two atomic operations on the socket's
+/// own memory.
+struct Gate {
     woken: Arc<Woken>,
-    /// Wakes `woken`: what the token's wait is polled with.
+    /// Wakes `woken`: what the source is polled with.
     waker: Waker,
-    polled: bool,
+    /// The source holds `waker`: it need not be polled until that wakes.
+    armed: bool,
 }
 
-/// Whether the token's wait woke the task since it was last polled, and the task to wake.
+/// Whether the source woke the task since it was last polled, and the task to wake.
 #[derive(Default)]
 struct Woken {
     flag: AtomicBool,
@@ -266,14 +275,44 @@ impl Wake for Woken {
     }
 }
 
-impl Closing {
-    fn new(token: &CancellationToken) -> Self {
+impl Gate {
+    fn new() -> Self {
         let woken = Arc::new(Woken::default());
         Self {
-            wait: Box::pin(token.clone().cancelled_owned()),
             waker: Waker::from(woken.clone()),
             woken,
-            polled: false,
+            armed: false,
+        }
+    }
+
+    /// `poll` with the gate's waker, if the source woke the task or may have more.
+    fn poll<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        // Registered before the flag is read: a wake in between finds this task.
+        self.woken.task.register(cx.waker());
+        if self.armed && !self.woken.flag.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let polled = poll(&mut Context::from_waker(&self.waker));
+        self.armed = polled.is_pending();
+        polled
+    }
+}
+
+/// The server's closing, as a socket's loop waits for it.
+struct Closing {
+    wait: Pin<Box<WaitForCancellationFutureOwned>>,
+    gate: Gate,
+}
+
+impl Closing {
+    fn new(token: &CancellationToken) -> Self {
+        Self {
+            wait: Box::pin(token.clone().cancelled_owned()),
+            gate: Gate::new(),
         }
     }
 }
@@ -283,16 +322,25 @@ impl Future for Closing {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        // Registered before the flag is read: a wake in between finds this task.
-        this.woken.task.register(cx.waker());
-        if this.polled && !this.woken.flag.swap(false, Ordering::AcqRel) {
-            return Poll::Pending;
-        }
-        this.polled = true;
-        this.wait
-            .as_mut()
-            .poll(&mut Context::from_waker(&this.waker))
+        let wait = &mut this.wait;
+        this.gate.poll(cx, |cx| wait.as_mut().poll(cx))
     }
+}
+
+/// The client's next message, read only when the connection woke the task for it (or the last
+/// read found one: more may wait in tokio-tungstenite's buffer). A read may answer the
+/// client's ping: the socket owes a flush after it.
+fn next_message<'a>(
+    socket: &'a mut Socket,
+    gate: &'a mut Gate,
+    owes_flush: &'a mut bool,
+) -> impl Future<Output = Option<Result<Message, WsError>>> + 'a {
+    std::future::poll_fn(move |cx| {
+        gate.poll(cx, |cx| {
+            *owes_flush = true;
+            socket.poll_next_unpin(cx)
+        })
+    })
 }
 
 /// Queues `first` and the frames waiting behind it, up to [`BATCH`].
@@ -411,7 +459,10 @@ async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
         client.out.push(Bytes::from_static(PING));
     }
     // Whatever tungstenite owes the peer (an answer to its ping) goes first, whole.
-    socket.flush().await.map_err(gone)?;
+    if client.owes_flush {
+        socket.flush().await.map_err(gone)?;
+        client.owes_flush = false;
+    }
     let raw = socket.get_mut();
     // On the stack: this runs for every socket on every patch. A longer queue (a replay of
     // missed patches) goes out over several writes.
@@ -499,6 +550,50 @@ async fn within(limit: Duration, send: impl Future<Output = Sent>) -> Sent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A gated source is polled at first, again at once after each ready poll (more may wait),
+    /// and after a pending poll only once it has woken the task: never for another's wakes.
+    #[tokio::test]
+    async fn a_gate_polls_its_source_only_when_it_may_have_something() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        let mut gate = Gate::new();
+        let mut polls = 0;
+        let mut poll = |gate: &mut Gate, polls: &mut u32| {
+            let waker = Waker::from(Arc::new(Woken::default()));
+            let mut cx = Context::from_waker(&waker);
+            gate.poll(&mut cx, |cx| {
+                *polls += 1;
+                rx.poll_recv(cx)
+            })
+        };
+        assert_eq!(poll(&mut gate, &mut polls), Poll::Pending);
+        assert_eq!(polls, 1, "polled at first");
+        for _ in 0..3 {
+            assert_eq!(poll(&mut gate, &mut polls), Poll::Pending);
+        }
+        assert_eq!(
+            polls, 1,
+            "not polled again while the source has not woken the task"
+        );
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        assert_eq!(poll(&mut gate, &mut polls), Poll::Ready(Some(1)));
+        assert_eq!(
+            poll(&mut gate, &mut polls),
+            Poll::Ready(Some(2)),
+            "more waited"
+        );
+        assert_eq!(poll(&mut gate, &mut polls), Poll::Pending);
+        assert_eq!(polls, 4);
+        assert_eq!(poll(&mut gate, &mut polls), Poll::Pending);
+        assert_eq!(polls, 4);
+        drop(tx);
+        assert_eq!(
+            poll(&mut gate, &mut polls),
+            Poll::Ready(None),
+            "the close wakes it"
+        );
+    }
 
     /// The loop's other wakes (here a timer every millisecond) leave the token's wait
     /// unpolled, and the cancellation still ends it, whether it comes before the first poll
