@@ -25,6 +25,7 @@ use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 
 pub mod connection;
+pub mod gate;
 pub mod upgrade;
 
 /// Patches kept per period for resumes.

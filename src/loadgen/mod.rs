@@ -15,6 +15,8 @@ use anyhow::Context;
 
 use client::{Client, Kind};
 
+use crate::live::gate::Cancelled;
+
 mod client;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -94,17 +96,19 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
             let mut ready = Some(ready);
             let mut arrivals: Arrivals = Vec::with_capacity(b.updates);
             // A stalled client stops reading (and keeps the socket open) when the posting
-            // starts; the others read until the end. Made once: a wait made and dropped per
-            // message costs this process, which shares the server's cores, a lock each time.
-            let (end, keep) = match &stall {
-                Some(stall) => (stall.clone().cancelled_owned(), true),
-                None => (done.clone().cancelled_owned(), false),
+            // starts; the others read until the end. The wait is gated: polled at every
+            // message, a token's wait takes a lock all the readers share, in this process
+            // that shares the server's cores.
+            let (mut end, keep) = match &stall {
+                Some(stall) => (Cancelled::new(stall), true),
+                None => (Cancelled::new(&done), false),
             };
-            tokio::pin!(end);
             loop {
                 let msg = tokio::select! {
-                    m = ws.next() => m,
+                    // The end first: a stalled client stops at once, whatever waits unread.
+                    biased;
                     _ = &mut end => return (arrivals, keep.then_some(ws)),
+                    m = ws.next() => m,
                 };
                 let Ok(Some((kind, now))) = msg else {
                     return (arrivals, None);
