@@ -16,7 +16,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 /// cost more than the wake itself: a cancellation token's wait takes two locks that all the
 /// sockets share (perf: 2-3 % of the server's time at 10,000 sockets), and a read through
 /// tokio-tungstenite registers wakers, clears a read buffer and goes down five layers of
-/// streams to find nothing there. Skipped, each costs two atomic operations on the socket's
+/// streams to find nothing there. Skipped, each costs a few atomic operations on the socket's
 /// own memory.
 pub struct Gate {
     woken: Arc<Woken>,
