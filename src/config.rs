@@ -40,7 +40,8 @@ pub struct ServeConfig {
     /// Most live WebSocket connections served at once; more are refused with 503.
     #[arg(long, env = "APO_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
-    /// Frames a live socket may fall behind before it is sent a fresh snapshot instead.
+    /// Frames a live socket may have waiting behind a blocked write before they are replaced by
+    /// a fresh snapshot.
     #[arg(long, env = "APO_LIVE_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub live_queue: u64,
     /// Milliseconds a live socket's send may stay blocked (its peer stopped reading) before the

@@ -77,15 +77,13 @@ async fn live(
     // Small buffers: tungstenite's defaults cost about 135 KiB per idle socket. Clients send
     // only small control messages (1 KiB reads; a larger message grows the buffer as needed).
     // tungstenite writes only its answers to the client's pings and closes, at once; the
-    // dashboard's frames are written by the connection itself, from the hub's shared bytes.
+    // dashboard's frames are written by the hub's fan-out, from its shared bytes.
     let config = WebSocketConfig::default()
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(Some(MAX_CLIENT_MESSAGE))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
-    Ok(upgrade.serve(config, move |socket| {
-        connection::serve(socket, hub, period, q.since)
-    }))
+    Ok(upgrade.serve(move |raw| connection::serve(raw, config, hub, period, q.since)))
 }
 
 /// Live settings, from `serve`'s flags.

@@ -1,50 +1,55 @@
 //! One live socket: a snapshot or the missed patches first, then the hub's frames, the
-//! client's messages, and shutdown, in one loop.
+//! client's messages, and shutdown.
 //!
 //! Sending is where sockets differ, so it is done with care:
-//! - the hub frames each message once; a socket writes those shared bytes as they are, with
-//!   no copy of its own: the frames already queued for it (and a ping) go out in one vectored
-//!   write, and a snapshot is written straight from the shared frame, so an idle socket holds
-//!   no write buffer. tokio-tungstenite reads the client's messages (and answers its pings);
-//!   it is only read from when nothing of ours is half-written and the connection woke the
-//!   task (not at every patch: see [`Gate`]), and flushed before we write after a read;
+//! - the hub frames each message once, and its fan-out tasks (one per core, each with its share
+//!   of the sockets) write those shared bytes to every socket themselves, as they are, with no
+//!   copy and no task woken per socket: [`Conn::deliver`] queues a frame (and a ping) behind
+//!   whatever is unwritten and writes them in one vectored write, at once. Only a socket whose
+//!   write cannot finish (the kernel's buffer is full) is handed to its own task, which finishes
+//!   the write when the socket can take it; until then the fan-out only queues frames for it.
+//!   The socket's task also reads the client's messages through tokio-tungstenite (which
+//!   answers the client's pings: its frames join the same queue, whole, so that no write cuts
+//!   into another). A snapshot is written straight from the shared frame, so an idle socket
+//!   holds no write buffer;
 //! - flow control: a socket is pinged once about half of [`WINDOW`] is written since the last
 //!   answer (each socket at its own point between 3/8 and 5/8 of it: sockets that get the
 //!   same bytes would otherwise all be pinged by the same patch, and all their answers would
 //!   arrive together and slow that patch down), on its first write, and with a heartbeat
 //!   unless the peer answered one in the last three quarters of an interval. A peer that has
 //!   not answered within the stall limit, or that has more than [`WINDOW`] bytes
-//!   unacknowledged, has
-//!   stopped reading (or sits on a link too slow for the room): it is sent nothing more, so
-//!   the kernel's buffers do not fill with patches it would read late. Its answer, when it
-//!   comes, brings a fresh snapshot; no answer within [`SILENT_BEATS`] heartbeat intervals
-//!   (45 s by default) drops it with 1008: a peer that is gone is found. The stall limit
-//!   also bounds every write: one still blocked after it (the kernel's buffers are full)
-//!   drops the socket, and the browser reconnects;
-//! - a socket that falls behind the hub's queue gets a fresh snapshot instead of what it
-//!   missed;
+//!   unacknowledged, has stopped reading (or sits on a link too slow for the room): it is sent
+//!   nothing more, so the kernel's buffers do not fill with patches it would read late. Its
+//!   answer, when it comes, brings a fresh snapshot; no answer within [`SILENT_BEATS`]
+//!   heartbeat intervals (45 s by default) drops it with 1008: a peer that is gone is found.
+//!   The stall limit also bounds every write: one still blocked after it (the kernel's
+//!   buffers are full) drops the socket, and the browser reconnects;
+//! - a socket with more frames queued than the hub's queue allows (its write blocked) gets a
+//!   fresh snapshot instead of what it missed;
 //! - when the server is busier than the rate of changes, the frames that queue up behind a
-//!   socket while it waits its turn go out together in its next write (up to [`BATCH`]):
-//!   fewer, larger writes, so the fan-out keeps up instead of falling behind.
+//!   blocked socket go out together in its next write (up to [`BATCH`] per write).
 
 use std::io::IoSlice;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::gate::{Cancelled, Gate};
-use super::upgrade::Socket;
-use super::{Frame, Hub, text_frame};
+use super::{Frame, Hub, Member, text_frame};
 use crate::domain::Year;
 
 /// A peer that leaves a ping unanswered for this many heartbeat intervals is dropped.
@@ -113,9 +118,8 @@ struct Client {
     behind: bool,
     /// Frames queued for the next write; the first may be partly written already.
     out: Vec<Bytes>,
-    /// tokio-tungstenite may hold a frame for the peer (a pong, after a read): flush it before
-    /// writing ours.
-    owes_flush: bool,
+    /// The first frame of `out` is partly written: it must go out whole before anything else.
+    started: bool,
 }
 
 impl Client {
@@ -132,7 +136,7 @@ impl Client {
             read: 0,
             behind: false,
             out: Vec::new(),
-            owes_flush: false,
+            started: false,
         }
     }
 
@@ -144,6 +148,19 @@ impl Client {
             .is_none_or(|at| at.elapsed() >= self.beat_every * 3 / 4)
     }
 
+    /// Drops the queued frames, but for one partly written (it goes out whole), before a
+    /// snapshot replaces them. A ping dropped unsent is not waited for.
+    fn drop_queued(&mut self) {
+        let keep = usize::from(self.started);
+        if self.out[keep.min(self.out.len())..]
+            .iter()
+            .any(|f| f.as_ptr() == PING.as_ptr())
+        {
+            self.ping = None;
+        }
+        self.out.truncate(keep);
+    }
+
     /// Whether the peer has stopped keeping up: its ping unanswered for longer than `limit`,
     /// or more than [`WINDOW`] bytes written that it has not shown it read.
     fn lagging(&self, limit: Duration) -> bool {
@@ -151,6 +168,212 @@ impl Client {
             .is_some_and(|(at, _)| at.elapsed() > limit || self.written - self.read > WINDOW as u64)
     }
 }
+
+/// The connection a handshake yields, as hyper hands it over.
+pub type Raw = TokioIo<Upgraded>;
+
+/// One socket, shared by its own task (which reads) and its period's fan-out (which writes).
+pub struct Conn {
+    /// A std mutex: held for a write that does not wait, never across an await. The fan-out
+    /// takes a registry's lock and then this one, never the other way round.
+    state: Mutex<State>,
+    /// Tells the socket's task that a write could not finish and is now its to finish.
+    blocked: Notify,
+}
+
+struct State {
+    client: Client,
+    io: Raw,
+    /// A write could not finish: the socket's task finishes it (it is waiting for the socket
+    /// to take more); until then frames only queue, and nothing else writes.
+    blocked: bool,
+    /// The socket's task has ended: nothing more is queued.
+    ended: bool,
+}
+
+impl Conn {
+    fn new(io: Raw, client: Client) -> Self {
+        Self {
+            state: Mutex::new(State {
+                client,
+                io,
+                blocked: false,
+                ended: false,
+            }),
+            blocked: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("not poisoned")
+    }
+
+    /// A frame of the socket's period from the fan-out: queued if it moves the client on, and
+    /// written at once unless a write is blocked.
+    pub(super) fn deliver(&self, hub: &Hub, frame: &Frame) {
+        let mut state = self.lock();
+        let st = &mut *state;
+        // Not started (its task takes the snapshot, which covers this frame), held back, or
+        // watching another period now.
+        if st.ended
+            || st.client.rev.is_none()
+            || st.client.behind
+            || st.client.period != frame.period
+        {
+            return;
+        }
+        if st.client.lagging(hub.stall()) {
+            // It stopped reading: nothing more until it answers. Its task starts counting
+            // the time it has to answer.
+            st.client.behind = true;
+            hub.count_behind();
+            self.blocked.notify_one();
+            return;
+        }
+        if st.blocked && st.client.out.len() >= hub.queue() {
+            // Fell behind: a snapshot now, instead of everything it missed.
+            hub.count_lagged();
+            st.client.drop_queued();
+            catch_up(hub, &mut st.client, None);
+        }
+        forward(hub, &mut st.client, frame.clone());
+        self.write_now(st);
+    }
+
+    /// The fan-out's frames were lost for this socket (its fan-out fell behind the hub): a
+    /// fresh snapshot.
+    pub(super) fn resync(&self, hub: &Hub) {
+        let mut state = self.lock();
+        let st = &mut *state;
+        if st.ended || st.client.rev.is_none() || st.client.behind {
+            return;
+        }
+        hub.count_lagged();
+        st.client.drop_queued();
+        catch_up(hub, &mut st.client, None);
+        self.write_now(st);
+    }
+
+    /// Writes what is queued without waiting, unless the socket's task owns a blocked write;
+    /// what the socket cannot take now becomes that task's to write.
+    fn write_now(&self, st: &mut State) {
+        if st.blocked {
+            return;
+        }
+        // No waker: the socket's task registers its own if the write has to wait.
+        let mut cx = Context::from_waker(Waker::noop());
+        if !matches!(st.poll_write(&mut cx), Poll::Ready(Ok(()))) {
+            st.blocked = true;
+            self.blocked.notify_one();
+        }
+    }
+
+    /// Writes everything queued, waiting for the socket to take it (at most `limit`).
+    async fn flush(&self, limit: Duration) -> Sent {
+        within(
+            limit,
+            std::future::poll_fn(|cx| {
+                self.poll_flush(cx).map_err(|e| {
+                    tracing::trace!(error = %e, "live socket write failed");
+                    End::Gone
+                })
+            }),
+        )
+        .await
+    }
+
+    /// Writes everything queued, with the socket's task's waker: a write that has to wait is
+    /// the task's to finish (and the fan-out only queues meanwhile).
+    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let mut st = self.lock();
+        let polled = st.poll_write(cx);
+        st.blocked = polled.is_pending();
+        polled
+    }
+}
+
+impl State {
+    /// Writes the queue (with a ping if one is due) until it is empty or the socket can take
+    /// no more.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let client = &mut self.client;
+        if client.out.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        let due = client.ping_due || client.written - client.read >= client.ping_after;
+        if client.ping.is_none() && due {
+            client.ping = Some((Instant::now(), client.written));
+            client.ping_due = false;
+            client.out.push(Bytes::from_static(PING));
+        }
+        // On the stack: this runs for every socket on every patch. A longer queue (a replay of
+        // missed patches) goes out over several writes.
+        while !client.out.is_empty() {
+            let mut slices = [IoSlice::new(&[]); BATCH + 2];
+            let count = client.out.len().min(slices.len());
+            for (slice, frame) in slices.iter_mut().zip(&client.out) {
+                *slice = IoSlice::new(frame);
+            }
+            let n = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..count]))?;
+            if n == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            client.started = written(&mut client.out, n);
+        }
+        // A burst (a snapshot's worth of frames) does not stay allocated for an idle socket.
+        client.out.shrink_to(BATCH + 2);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The connection as tokio-tungstenite sees it: it reads the client's messages, and what it
+/// writes (answers to pings, a close) joins the socket's queue as whole frames, behind the
+/// frames already there, so that its bytes and the fan-out's never interleave.
+struct Shared(Arc<Conn>);
+
+impl AsyncRead for Shared {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0.lock().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Shared {
+    /// Takes all of `buf` (tungstenite writes whole frames, and a frame taken in part could
+    /// have the fan-out's bytes written into its middle), and writes it now unless a write is
+    /// blocked.
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let mut state = self.0.lock();
+        state.client.out.push(Bytes::copy_from_slice(buf));
+        self.0.write_now(&mut state);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    /// tungstenite flushes as it reads (an answer to a ping), and does not wait when the
+    /// socket cannot take it: then the socket's task finishes the write, within the stall
+    /// limit.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = self.0.poll_flush(cx);
+        if polled.is_pending() {
+            self.0.blocked.notify_one();
+        }
+        polled
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        ready!(self.0.poll_flush(cx))?;
+        Pin::new(&mut self.0.lock().io).poll_shutdown(cx)
+    }
+}
+
+type Socket = WebSocketStream<Shared>;
 
 /// Why a socket ends early.
 enum End {
@@ -163,142 +386,130 @@ enum End {
 type Sent = Result<(), End>;
 
 /// Serves one socket until the peer leaves, stalls or falls silent, or the server stops.
-pub async fn serve(mut socket: Socket, hub: Hub, period: i64, since: Option<i64>) {
+pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, since: Option<i64>) {
     let _viewer = hub.join();
     let stall = hub.stall();
-    let mut client = Client::new(period, hub.heartbeat_every());
-    let Some(mut frames) = hub.subscribe(period) else {
+    let conn = Arc::new(Conn::new(raw, Client::new(period, hub.heartbeat_every())));
+    let mut socket =
+        WebSocketStream::from_raw_socket(Shared(conn.clone()), Role::Server, Some(config)).await;
+    // In the fan-out before the snapshot is taken, so that nothing falls between the two.
+    let Some(mut member) = hub.enter(period, &conn) else {
         return;
     };
-    catch_up(&hub, &mut client, since);
-    // The viewer count at once (a wall shows it), rather than at the next beat.
-    forward(&hub, &mut client, hub.heartbeat());
-    let mut result = within(stall, ping_and_write(&mut socket, &mut client)).await;
+    {
+        let mut st = conn.lock();
+        catch_up(&hub, &mut st.client, since);
+        // The viewer count at once (a wall shows it), rather than at the next beat.
+        forward(&hub, &mut st.client, hub.heartbeat(period));
+    }
+    let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
     let mut reading = Gate::new();
     while result.is_ok() {
-        let silent_at = client.ping.map_or_else(Instant::now, |(at, _)| {
-            at + client.beat_every * SILENT_BEATS
-        });
+        let (behind, silent_at) = {
+            let st = conn.lock();
+            let silent_at = st.client.ping.map_or_else(Instant::now, |(at, _)| {
+                at + st.client.beat_every * SILENT_BEATS
+            });
+            (st.client.behind, silent_at)
+        };
         tokio::select! {
-            // The client's messages first: an answered ping that waits to be read must count
-            // before the socket is judged to be lagging.
             biased;
             _ = &mut closing => {
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
-                return;
+                break;
             }
-            msg = next_message(&mut socket, &mut reading, &mut client.owes_flush) => {
+            msg = next_message(&mut socket, &mut reading) => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Pong(_))) => {
-                        if let Some((_, written)) = client.ping.take() {
-                            client.read = written;
-                            client.answered = Some(Instant::now());
+                        {
+                            let client = &mut conn.lock().client;
+                            if let Some((_, written)) = client.ping.take() {
+                                client.read = written;
+                                client.answered = Some(Instant::now());
+                            }
+                            if client.behind {
+                                client.behind = false;
+                                // Back: a fresh start, as on connecting.
+                                client.drop_queued();
+                                catch_up(&hub, client, None);
+                            }
                         }
-                        if client.behind {
-                            client.behind = false;
-                            // Back: a fresh start, as on connecting.
-                            let Some(rx) = hub.subscribe(client.period) else { return };
-                            frames = rx;
-                            catch_up(&hub, &mut client, None);
-                            result = within(stall, ping_and_write(&mut socket, &mut client)).await;
-                        }
+                        result = conn.flush(stall).await;
                         continue;
                     }
-                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(WsError::Capacity(e))) => {
                         tracing::debug!(error = %e, "live client message refused");
                         close(&mut socket, CloseCode::Size, "message too large").await;
-                        return;
+                        break;
                     }
-                    Some(Err(_)) => return,
+                    Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                answer(&hub, &mut client, &mut frames, &text);
-                result = within(stall, ping_and_write(&mut socket, &mut client)).await;
-            }
-            frame = frames.recv(), if !client.behind => {
-                if client.lagging(stall) {
-                    // It stopped reading: nothing more until it answers.
-                    client.behind = true;
-                    hub.count_behind();
-                    continue;
+                if let Some(moved) = answer(&hub, &conn, &text) {
+                    member = moved;
                 }
-                pump(&hub, &mut client, &mut frames, frame);
-                result = within(stall, ping_and_write(&mut socket, &mut client)).await;
+                result = conn.flush(stall).await;
             }
-            _ = tokio::time::sleep_until(silent_at.into()), if client.behind => {
+            _ = conn.blocked.notified() => {
+                result = conn.flush(stall).await;
+            }
+            _ = tokio::time::sleep_until(silent_at.into()), if behind => {
                 close(&mut socket, CloseCode::Policy, "no answer to pings").await;
-                return;
+                break;
             }
         }
     }
+    conn.lock().ended = true;
+    drop(member);
     if let Err(End::Stalled) = result {
-        tracing::debug!(period = client.period, "live socket stalled: dropped");
+        tracing::debug!(period = period, "live socket stalled: dropped");
     }
 }
 
 /// The client's next message, read only when the connection woke the task for it (or the last
-/// read found one: more may wait in tokio-tungstenite's buffer). A read may answer the
-/// client's ping: the socket owes a flush after it.
+/// read found one: more may wait in tokio-tungstenite's buffer).
 fn next_message<'a>(
     socket: &'a mut Socket,
     gate: &'a mut Gate,
-    owes_flush: &'a mut bool,
 ) -> impl Future<Output = Option<Result<Message, WsError>>> + 'a {
-    std::future::poll_fn(move |cx| {
-        gate.poll(cx, |cx| {
-            *owes_flush = true;
-            socket.poll_next_unpin(cx)
-        })
-    })
+    std::future::poll_fn(move |cx| gate.poll(cx, |cx| socket.poll_next_unpin(cx)))
 }
 
-/// Queues `first` and the frames waiting behind it, up to [`BATCH`].
-fn pump(
-    hub: &Hub,
-    client: &mut Client,
-    frames: &mut broadcast::Receiver<Frame>,
-    first: Result<Frame, RecvError>,
-) {
-    let mut next = first.map_err(|e| match e {
-        RecvError::Lagged(n) => TryRecvError::Lagged(n),
-        RecvError::Closed => TryRecvError::Closed,
-    });
-    for _ in 0..BATCH {
-        match next {
-            Ok(f) => forward(hub, client, f),
-            // Fell behind: a snapshot now, instead of everything it missed.
-            Err(TryRecvError::Lagged(_)) => {
-                hub.count_lagged();
-                catch_up(hub, client, None);
-            }
-            Err(TryRecvError::Closed | TryRecvError::Empty) => return,
-        }
-        next = frames.try_recv();
-    }
-}
-
-/// A client's message: resume, or switch period.
-fn answer(hub: &Hub, client: &mut Client, frames: &mut broadcast::Receiver<Frame>, text: &str) {
+/// A client's message: resume, or switch period (then the socket's place in the new period's
+/// fan-out, which replaces its place in the old one).
+fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<Member> {
     match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Resume { since }) => catch_up(hub, client, Some(since)),
+        Ok(ClientMessage::Resume { since }) => {
+            catch_up(hub, &mut conn.lock().client, Some(since));
+            None
+        }
         Ok(ClientMessage::Period { period }) => match Year::new(period) {
             Ok(p) => {
-                if let Some(rx) = hub.subscribe(p.get()) {
-                    *frames = rx;
-                    client.period = p.get();
-                    client.rev = None;
-                    catch_up(hub, client, None);
-                    // Each period's beats keep their own time: one now, as on connecting,
-                    // so that the next is at most an interval away.
-                    forward(hub, client, hub.heartbeat());
-                }
+                // In the new period's fan-out before its snapshot is taken; its frames are
+                // not taken until the period changes below.
+                let member = hub.enter(p.get(), conn)?;
+                let mut st = conn.lock();
+                let client = &mut st.client;
+                client.period = p.get();
+                client.rev = None;
+                catch_up(hub, client, None);
+                // Each period's beats keep their own time: one now, as on connecting,
+                // so that the next is at most an interval away.
+                forward(hub, client, hub.heartbeat(p.get()));
+                Some(member)
             }
-            Err(e) => queue_error(client, "period", &e.0),
+            Err(e) => {
+                queue_error(&mut conn.lock().client, "period", &e.0);
+                None
+            }
         },
-        Err(e) => queue_error(client, "message", &e.to_string()),
+        Err(e) => {
+            queue_error(&mut conn.lock().client, "message", &e.to_string());
+            None
+        }
     }
 }
 
@@ -358,49 +569,9 @@ fn queue_error(client: &mut Client, field: &str, message: &str) {
     client.out.push(text_frame(body.to_string().as_bytes()));
 }
 
-/// Writes what is queued, with a ping if none is unanswered and one is due: with a heartbeat,
-/// or once the socket's share of the window is unacknowledged.
-async fn ping_and_write(socket: &mut Socket, client: &mut Client) -> Sent {
-    if client.out.is_empty() {
-        return Ok(());
-    }
-    let due = client.ping_due || client.written - client.read >= client.ping_after;
-    if client.ping.is_none() && due {
-        client.ping = Some((Instant::now(), client.written));
-        client.ping_due = false;
-        client.out.push(Bytes::from_static(PING));
-    }
-    // Whatever tungstenite owes the peer (an answer to its ping) goes first, whole.
-    if client.owes_flush {
-        socket.flush().await.map_err(gone)?;
-        client.owes_flush = false;
-    }
-    let raw = socket.get_mut();
-    // On the stack: this runs for every socket on every patch. A longer queue (a replay of
-    // missed patches) goes out over several writes.
-    while !client.out.is_empty() {
-        let mut slices = [IoSlice::new(&[]); BATCH + 2];
-        let count = client.out.len().min(slices.len());
-        for (slice, frame) in slices.iter_mut().zip(&client.out) {
-            *slice = IoSlice::new(frame);
-        }
-        let n = raw.write_vectored(&slices[..count]).await.map_err(|e| {
-            tracing::trace!(error = %e, "live socket write failed");
-            End::Gone
-        })?;
-        if n == 0 {
-            return Err(End::Gone);
-        }
-        written(&mut client.out, n);
-    }
-    // A burst (a snapshot's worth of frames) does not stay allocated for an idle socket.
-    client.out.shrink_to(BATCH + 2);
-    Ok(())
-}
-
 /// Drops the first `n` bytes of `out`, which went out: whole frames, and the start of a frame
-/// cut short.
-fn written(out: &mut Vec<Bytes>, mut n: usize) {
+/// cut short. Returns whether a frame was cut short (its rest is first in `out`).
+fn written(out: &mut Vec<Bytes>, mut n: usize) -> bool {
     let done = out
         .iter()
         .take_while(|b| {
@@ -412,14 +583,13 @@ fn written(out: &mut Vec<Bytes>, mut n: usize) {
         })
         .count();
     out.drain(..done);
-    if let Some(first) = out.first_mut() {
-        first.advance(n);
+    match out.first_mut() {
+        Some(first) if n > 0 => {
+            first.advance(n);
+            true
+        }
+        _ => false,
     }
-}
-
-fn gone(e: WsError) -> End {
-    tracing::trace!(error = %e, "live socket write failed");
-    End::Gone
 }
 
 /// Closes with `code` and waits (a second at most) for the peer to close its side, reading

@@ -1,8 +1,10 @@
 //! The live hub: turns the aggregator's updates into wire frames once, and fans them out.
 //!
-//! Each patch is serialized once and the same bytes go to every socket of its period (through a
-//! bounded broadcast channel: a socket that falls behind is told it lagged and is sent a fresh
-//! snapshot instead of blocking the others). A ring of recent patches per period answers
+//! Each patch is serialized once and the same bytes go to every socket of its period. A
+//! period's sockets are split among fan-out tasks, one per core; each task writes every frame
+//! to each of its sockets in turn, without waiting for any ([`connection::Conn::deliver`]: a
+//! socket that cannot take it now queues it for its own task to write, and one that falls too
+//! far behind is sent a fresh snapshot instead). A ring of recent patches per period answers
 //! resumes; the snapshot of each revision is serialized once and shared.
 //!
 //! Heartbeats ride along with patches: a patch published once half the heartbeat interval has
@@ -21,6 +23,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use connection::Conn;
+
 use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 
@@ -35,7 +39,8 @@ pub const RING: usize = 512;
 pub struct Settings {
     /// Time between heartbeats (and pings).
     pub heartbeat: Duration,
-    /// Frames a socket may fall behind before it is resynchronised with a snapshot.
+    /// Frames a socket may have waiting behind a blocked write before they are replaced by a
+    /// snapshot (and frames the fan-out tasks may fall behind the hub).
     pub queue: usize,
     /// A send blocked this long means the peer stopped reading: the socket is dropped.
     pub stall: Duration,
@@ -44,6 +49,8 @@ pub struct Settings {
 /// A message for the sockets of one period, framed once: every socket writes the same bytes.
 #[derive(Debug, Clone)]
 pub struct Frame {
+    /// The period whose sockets it goes to.
+    pub period: i64,
     /// Revision the frame brings the client to (heartbeats: the current one).
     pub rev: i64,
     /// For a patch: the revision it applies to.
@@ -85,6 +92,7 @@ struct Shared {
     aggregator: Aggregator,
     periods: BTreeMap<i64, Period>,
     stall: Duration,
+    queue: usize,
     heartbeat: Duration,
     viewers: AtomicUsize,
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
@@ -100,7 +108,12 @@ struct Shared {
 }
 
 struct Period {
+    /// To the period's fan-out tasks.
     frames: broadcast::Sender<Frame>,
+    /// The period's sockets, split among its fan-out tasks.
+    shards: Vec<Arc<Shard>>,
+    /// Sockets watching the period.
+    watchers: AtomicUsize,
     /// Recent patches in revision order. A std mutex: held for a push or a copy, never across
     /// an await.
     ring: Mutex<VecDeque<Frame>>,
@@ -112,19 +125,23 @@ struct Period {
 impl Period {
     /// Whether any socket watches the period: a heartbeat to nobody is not counted as sent.
     fn watched(&self) -> bool {
-        self.frames.receiver_count() > 0
+        self.watchers.load(Ordering::Relaxed) > 0
     }
 }
 
 impl Hub {
     /// Starts forwarding the aggregator's updates and the heartbeat until `closing`.
     pub fn start(aggregator: Aggregator, settings: Settings, closing: CancellationToken) -> Self {
+        // One fan-out task per core, for each period.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
         let periods = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
             .map(|p| {
                 (
                     p,
                     Period {
                         frames: broadcast::channel(settings.queue).0,
+                        shards: (0..cores).map(|_| Arc::default()).collect(),
+                        watchers: AtomicUsize::new(0),
                         ring: Mutex::new(VecDeque::with_capacity(RING)),
                         snapshot: Mutex::new(None),
                         beaten: Mutex::new(Instant::now()),
@@ -137,6 +154,7 @@ impl Hub {
                 aggregator,
                 periods,
                 stall: settings.stall,
+                queue: settings.queue,
                 heartbeat: settings.heartbeat,
                 viewers: AtomicUsize::new(0),
                 behind: AtomicUsize::new(0),
@@ -146,6 +164,17 @@ impl Hub {
                 closing,
             }),
         };
+        for (&period, p) in &hub.shared.periods {
+            for shard in &p.shards {
+                let fan_out = hub
+                    .clone()
+                    .fan_out(period, shard.clone(), p.frames.subscribe());
+                // Unconstrained: its writes would otherwise use up the task's budget after a
+                // hundred sockets, and the rest would all wait for their own tasks. It yields
+                // now and then instead.
+                tokio::spawn(tokio::task::unconstrained(fan_out));
+            }
+        }
         tokio::spawn(hub.clone().forward());
         tokio::spawn(hub.clone().beat());
         hub
@@ -157,6 +186,11 @@ impl Hub {
 
     pub fn viewers(&self) -> usize {
         self.shared.viewers.load(Ordering::Relaxed)
+    }
+
+    /// Frames a socket may have queued (its write blocked) before it is sent a snapshot instead.
+    pub fn queue(&self) -> usize {
+        self.shared.queue
     }
 
     /// How long a socket's send may stay blocked before the socket is dropped.
@@ -213,10 +247,24 @@ impl Hub {
         ViewerGuard(self.clone())
     }
 
-    /// Frames of `period` from now on. Subscribe before taking a snapshot, so nothing falls
-    /// between the two.
-    pub fn subscribe(&self, period: i64) -> Option<broadcast::Receiver<Frame>> {
-        Some(self.shared.periods.get(&period)?.frames.subscribe())
+    /// Puts `conn` in `period`'s fan-out (the least loaded of its tasks), for as long as the
+    /// returned place lives: it is delivered the frames of `period` from now on. Enter before
+    /// taking a snapshot, so nothing falls between the two.
+    pub(crate) fn enter(&self, period: i64, conn: &Arc<Conn>) -> Option<Member> {
+        let p = self.shared.periods.get(&period)?;
+        let shard = p
+            .shards
+            .iter()
+            .min_by_key(|s| s.count.load(Ordering::Relaxed))?
+            .clone();
+        let key = shard.insert(conn.clone());
+        p.watchers.fetch_add(1, Ordering::Relaxed);
+        Some(Member {
+            hub: self.clone(),
+            period,
+            shard,
+            key,
+        })
     }
 
     /// The current snapshot frame of `period`, serialized once per revision.
@@ -234,6 +282,7 @@ impl Hub {
         text.extend_from_slice(&doc);
         text.push(b'}');
         let frame = Frame {
+            period,
             rev,
             base: None,
             wire: text_frame(&text),
@@ -294,6 +343,7 @@ impl Hub {
         })
         .expect("patches serialize");
         let patch = Frame {
+            period: u.period,
             rev: u.rev,
             base: Some(u.base),
             wire: text_frame(&text),
@@ -309,7 +359,7 @@ impl Hub {
         // Half an interval since the last beat: this patch carries the next one.
         let frame = if p.watched() && self.beat_due(p, self.shared.heartbeat / 2) {
             self.shared.beats_carried.fetch_add(1, Ordering::Relaxed);
-            let beat = self.heartbeat_at(u.rev).wire;
+            let beat = self.heartbeat_at(u.period, u.rev).wire;
             let mut both = BytesMut::with_capacity(patch.wire.len() + beat.len());
             both.extend_from_slice(&patch.wire);
             both.extend_from_slice(&beat);
@@ -338,16 +388,17 @@ impl Hub {
     }
 
     /// A heartbeat: the current revision and the viewer count.
-    pub fn heartbeat(&self) -> Frame {
-        self.heartbeat_at(self.shared.aggregator.rev())
+    pub fn heartbeat(&self, period: i64) -> Frame {
+        self.heartbeat_at(period, self.shared.aggregator.rev())
     }
 
-    fn heartbeat_at(&self, rev: i64) -> Frame {
+    fn heartbeat_at(&self, period: i64, rev: i64) -> Frame {
         let text = format!(
             r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
             self.viewers()
         );
         Frame {
+            period,
             rev,
             base: None,
             wire: text_frame(text.as_bytes()),
@@ -368,12 +419,114 @@ impl Hub {
                 _ = self.shared.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            for p in self.shared.periods.values() {
+            for (&period, p) in &self.shared.periods {
                 if p.watched() && self.beat_due(p, every * 3 / 4) {
                     self.shared.beats_alone.fetch_add(1, Ordering::Relaxed);
-                    let _ = p.frames.send(self.heartbeat());
+                    let _ = p.frames.send(self.heartbeat(period));
                 }
             }
+        }
+    }
+}
+
+impl Hub {
+    /// Writes each frame of `period` to the sockets of `shard`, in turn, without waiting for
+    /// any of them.
+    async fn fan_out(self, period: i64, shard: Arc<Shard>, mut frames: broadcast::Receiver<Frame>) {
+        let mut conns = Vec::new();
+        loop {
+            let frame = tokio::select! {
+                _ = self.shared.closing.cancelled() => return,
+                f = frames.recv() => f,
+            };
+            shard.copy_into(&mut conns);
+            match frame {
+                Ok(frame) => {
+                    for (i, conn) in conns.iter().enumerate() {
+                        conn.deliver(&self, &frame);
+                        // The other tasks of this core get their turn now and then (a
+                        // POST, the aggregator).
+                        if i % FAN_OUT_TURN == FAN_OUT_TURN - 1 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(period, skipped = n, "live fan-out fell behind the hub");
+                    for conn in &conns {
+                        conn.resync(&self);
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+            // The sockets that ended meanwhile are not kept alive until the next frame.
+            conns.clear();
+        }
+    }
+}
+
+/// Sockets a fan-out task writes to before it lets the other tasks of its core run.
+const FAN_OUT_TURN: usize = 128;
+
+/// The sockets of one fan-out task. A std mutex: held to add, remove or list, never across an
+/// await, and never while a socket's own lock is held.
+#[derive(Default)]
+struct Shard {
+    slots: Mutex<Slots>,
+    count: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Slots {
+    conns: Vec<Option<Arc<Conn>>>,
+    free: Vec<usize>,
+}
+
+impl Shard {
+    fn insert(&self, conn: Arc<Conn>) -> usize {
+        let mut slots = self.slots.lock().expect("not poisoned");
+        self.count.fetch_add(1, Ordering::Relaxed);
+        match slots.free.pop() {
+            Some(key) => {
+                slots.conns[key] = Some(conn);
+                key
+            }
+            None => {
+                slots.conns.push(Some(conn));
+                slots.conns.len() - 1
+            }
+        }
+    }
+
+    fn remove(&self, key: usize) {
+        let mut slots = self.slots.lock().expect("not poisoned");
+        if slots.conns[key].take().is_some() {
+            slots.free.push(key);
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The sockets now, into `conns`: a frame goes to the sockets there when it is sent (one
+    /// that comes after has a snapshot taken after the frame, which covers it).
+    fn copy_into(&self, conns: &mut Vec<Arc<Conn>>) {
+        let slots = self.slots.lock().expect("not poisoned");
+        conns.extend(slots.conns.iter().flatten().cloned());
+    }
+}
+
+/// A socket's place in a period's fan-out; leaving it when dropped.
+pub(crate) struct Member {
+    hub: Hub,
+    period: i64,
+    shard: Arc<Shard>,
+    key: usize,
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.shard.remove(self.key);
+        if let Some(p) = self.hub.shared.periods.get(&self.period) {
+            p.watchers.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

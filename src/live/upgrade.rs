@@ -1,21 +1,16 @@
 //! The HTTP/1.1 WebSocket handshake (RFC 6455 §4.2), done here rather than by axum's
-//! `WebSocketUpgrade` so that the connection is a plain tokio-tungstenite stream whose
-//! underlying connection the live module can also write to: it writes the hub's framed bytes
-//! itself, shared by every socket, and leaves tokio-tungstenite the reading.
+//! `WebSocketUpgrade` so that the live module gets the connection itself: the hub's fan-out
+//! writes its framed bytes to it, shared by every socket, and tokio-tungstenite reads.
 
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::connection::Raw;
 use crate::error::{Detail, Error};
-
-/// The socket a handshake yields.
-pub type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// A request to upgrade to a WebSocket, checked. Anything else is refused with 400 (426 for a
 /// protocol version other than 13) naming the header at fault.
@@ -73,24 +68,16 @@ impl<S: Send + Sync> FromRequestParts<S> for WsUpgrade {
 }
 
 impl WsUpgrade {
-    /// Answers 101 and runs `serve` on the socket once the client has the answer.
-    pub fn serve<F, Fut>(self, config: WebSocketConfig, serve: F) -> Response
+    /// Answers 101 and runs `serve` on the connection once the client has the answer.
+    pub fn serve<F, Fut>(self, serve: F) -> Response
     where
-        F: FnOnce(Socket) -> Fut + Send + 'static,
+        F: FnOnce(Raw) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let on_upgrade = self.on_upgrade;
         tokio::spawn(async move {
             match on_upgrade.await {
-                Ok(upgraded) => {
-                    let socket = WebSocketStream::from_raw_socket(
-                        TokioIo::new(upgraded),
-                        Role::Server,
-                        Some(config),
-                    )
-                    .await;
-                    serve(socket).await;
-                }
+                Ok(upgraded) => serve(TokioIo::new(upgraded)).await,
                 Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
             }
         });
