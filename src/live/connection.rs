@@ -208,17 +208,18 @@ impl Conn {
         self.state.lock().expect("not poisoned")
     }
 
-    /// A frame of the socket's period from the fan-out: queued if it moves the client on, and
-    /// written at once unless a write is blocked.
-    pub(super) fn deliver(&self, hub: &Hub, frame: &Frame) {
+    /// Frames of the socket's period from the fan-out (after a gap, if `lagged`: the socket
+    /// needs a snapshot first): queued if they move the client on, and written at once, in
+    /// one write, unless a write is blocked.
+    pub(super) fn deliver(&self, hub: &Hub, lagged: bool, frames: &[Frame]) {
         let mut state = self.lock();
         let st = &mut *state;
-        // Not started (its task takes the snapshot, which covers this frame), held back, or
+        // Not started (its task takes the snapshot, which covers these frames), held back, or
         // watching another period now.
         if st.ended
             || st.client.rev.is_none()
             || st.client.behind
-            || st.client.period != frame.period
+            || frames.first().is_some_and(|f| f.period != st.client.period)
         {
             return;
         }
@@ -230,27 +231,15 @@ impl Conn {
             self.blocked.notify_one();
             return;
         }
-        if st.blocked && st.client.out.len() >= hub.queue() {
+        if lagged || (st.blocked && st.client.out.len() + frames.len() > hub.queue()) {
             // Fell behind: a snapshot now, instead of everything it missed.
             hub.count_lagged();
             st.client.drop_queued();
             catch_up(hub, &mut st.client, None);
         }
-        forward(hub, &mut st.client, frame.clone());
-        self.write_now(st);
-    }
-
-    /// The fan-out's frames were lost for this socket (its fan-out fell behind the hub): a
-    /// fresh snapshot.
-    pub(super) fn resync(&self, hub: &Hub) {
-        let mut state = self.lock();
-        let st = &mut *state;
-        if st.ended || st.client.rev.is_none() || st.client.behind {
-            return;
+        for frame in frames {
+            forward(hub, &mut st.client, frame.clone());
         }
-        hub.count_lagged();
-        st.client.drop_queued();
-        catch_up(hub, &mut st.client, None);
         self.write_now(st);
     }
 

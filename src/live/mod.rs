@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio_util::sync::CancellationToken;
 
 use connection::Conn;
@@ -431,36 +432,48 @@ impl Hub {
 
 impl Hub {
     /// Writes each frame of `period` to the sockets of `shard`, in turn, without waiting for
-    /// any of them.
+    /// any of them. Frames that came while it was writing (it fell behind: more changes a
+    /// second than it can write to every socket one by one) go to each socket together, in one
+    /// write, so that it catches up rather than falls further behind.
     async fn fan_out(self, period: i64, shard: Arc<Shard>, mut frames: broadcast::Receiver<Frame>) {
         let mut conns = Vec::new();
+        let mut batch = Vec::with_capacity(connection::BATCH);
         loop {
-            let frame = tokio::select! {
+            let first = tokio::select! {
                 _ = self.shared.closing.cancelled() => return,
                 f = frames.recv() => f,
             };
-            shard.copy_into(&mut conns);
-            match frame {
-                Ok(frame) => {
-                    for (i, conn) in conns.iter().enumerate() {
-                        conn.deliver(&self, &frame);
-                        // The other tasks of this core get their turn now and then (a
-                        // POST, the aggregator).
-                        if i % FAN_OUT_TURN == FAN_OUT_TURN - 1 {
-                            tokio::task::yield_now().await;
-                        }
+            let mut lagged = false;
+            let mut next = first.map_err(|e| match e {
+                RecvError::Lagged(_) => TryRecvError::Lagged(0),
+                RecvError::Closed => TryRecvError::Closed,
+            });
+            while batch.len() < connection::BATCH {
+                match next {
+                    Ok(frame) => batch.push(frame),
+                    Err(TryRecvError::Lagged(n)) => {
+                        tracing::warn!(period, skipped = n, "live fan-out fell behind the hub");
+                        // What came before the gap is not sent: a snapshot replaces it.
+                        batch.clear();
+                        lagged = true;
                     }
+                    Err(TryRecvError::Closed) => return,
+                    Err(TryRecvError::Empty) => break,
                 }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(period, skipped = n, "live fan-out fell behind the hub");
-                    for conn in &conns {
-                        conn.resync(&self);
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
+                next = frames.try_recv();
             }
-            // The sockets that ended meanwhile are not kept alive until the next frame.
+            shard.copy_into(&mut conns);
+            for (i, conn) in conns.iter().enumerate() {
+                conn.deliver(&self, lagged, &batch);
+                // The other tasks of this core get their turn now and then (a POST, the
+                // aggregator).
+                if i % FAN_OUT_TURN == FAN_OUT_TURN - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            // The sockets that ended meanwhile are not kept alive until the next frames.
             conns.clear();
+            batch.clear();
         }
     }
 }
