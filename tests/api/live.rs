@@ -18,6 +18,7 @@ crate::on_both_backends!(
     own_writes_reach_the_sockets_without_being_read_back,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     the_period_switches_on_the_same_socket,
+    a_client_s_pings_are_answered_whole_between_patches,
     heartbeats_carry_the_viewer_count,
     heartbeats_ride_along_with_patches_and_come_alone_when_none_flow,
     a_foreign_origin_is_refused,
@@ -479,6 +480,55 @@ async fn the_period_switches_on_the_same_socket(b: Backend) {
         (e["type"].as_str(), e["field"].as_str()),
         (Some("error"), Some("period"))
     );
+    app.stop().await;
+}
+
+/// The server's answers to a client's pings go out on the same connection as the patches,
+/// written by different tasks: each answer comes whole, in order, with its payload, and the
+/// patches around them still chain to the served document.
+async fn a_client_s_pings_are_answered_whole_between_patches(b: Backend) {
+    const PINGS: usize = 200;
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "").await;
+    c.until(1).await;
+    let payload = |k: usize| format!("ping {k:04} {}", "x".repeat(90)).into_bytes();
+    let posting = async {
+        let mut last = 0;
+        for i in 0..40 {
+            last = post_report(&app, &format!("VNM-KR{}", i % 4 + 1), 300.0 + i as f64).await;
+        }
+        last
+    };
+    let mut pongs = Vec::new();
+    let pinging = async {
+        let mut sent = 0;
+        while pongs.len() < PINGS {
+            if sent < PINGS {
+                c.ws.send(Message::Ping(payload(sent).into()))
+                    .await
+                    .unwrap();
+                sent += 1;
+            }
+            let msg = tokio::time::timeout(Duration::from_secs(10), c.ws.next())
+                .await
+                .expect("a frame within 10 s")
+                .expect("the socket is open")
+                .expect("a well-formed frame");
+            match msg {
+                Message::Text(t) => c.take(&serde_json::from_str(&t).expect("JSON")),
+                Message::Pong(p) => pongs.push(p),
+                Message::Ping(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    };
+    let (last, ()) = tokio::join!(posting, pinging);
+    for (k, pong) in pongs.iter().enumerate() {
+        assert_eq!(pong[..], payload(k)[..], "pong {k}");
+    }
+    c.until(last).await;
+    c.assert_served(&app, 2026, "patches around the pongs")
+        .await;
     app.stop().await;
 }
 
