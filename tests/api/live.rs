@@ -63,15 +63,19 @@ impl Client {
         }
     }
 
+    /// The next message of any kind, within 10 s.
+    pub async fn next_message(&mut self) -> Message {
+        tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the socket is open")
+            .expect("a well-formed frame")
+    }
+
     /// The next JSON frame, heartbeats included, skipping pings.
     pub async fn next_frame(&mut self) -> Value {
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
-                .await
-                .expect("a frame within 10 s")
-                .expect("the socket is open")
-                .expect("a frame");
-            match msg {
+            match self.next_message().await {
                 Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("unexpected {other:?}"),
@@ -509,12 +513,7 @@ async fn a_client_s_pings_are_answered_whole_between_patches(b: Backend) {
                     .unwrap();
                 sent += 1;
             }
-            let msg = tokio::time::timeout(Duration::from_secs(10), c.ws.next())
-                .await
-                .expect("a frame within 10 s")
-                .expect("the socket is open")
-                .expect("a well-formed frame");
-            match msg {
+            match c.next_message().await {
                 Message::Text(t) => c.take(&serde_json::from_str(&t).expect("JSON")),
                 Message::Pong(p) => pongs.push(p),
                 Message::Ping(_) => {}
