@@ -161,6 +161,32 @@ pub async fn post_report(app: &TestApp, kr: &str, value: f64) -> i64 {
     r.body["rev"].as_i64().unwrap()
 }
 
+/// Reports for Vietnam's key results `krs`, one write each, from another process (a store of
+/// its own on the server's database), in a quick succession that this server hears of later:
+/// their revisions.
+pub async fn write_elsewhere(app: &TestApp, krs: &[&str]) -> Vec<i64> {
+    let other = apo_dashboard::store::Store::open(&app.database_url)
+        .await
+        .unwrap();
+    let mut revs = Vec::new();
+    for (i, kr) in krs.iter().enumerate() {
+        let report: apo_dashboard::model::ActualInput = serde_json::from_value(json!(
+            {"iso3": "VNM", "kr_code": kr, "year": 2026, "value": 100 + i}
+        ))
+        .unwrap();
+        let (_, rev) = other
+            .write("another process", async |w| {
+                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                    .await
+            })
+            .await
+            .unwrap();
+        revs.push(rev.expect("a revision per write"));
+    }
+    other.close().await;
+    revs
+}
+
 pub async fn with_primer(b: Backend) -> TestApp {
     with_primer_and(b, |_| {}).await
 }
@@ -263,30 +289,13 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
     let app = with_primer(b).await;
     let mut c = connect(&app, "?period=2026").await;
     c.until(1).await;
-    let other = apo_dashboard::store::Store::open(&app.database_url)
-        .await
-        .unwrap();
     let (_, updates_before) = app.aggregator.counts();
     let (_, database_reads) = app.store.change_reads();
-    let mut revs = Vec::new();
-    for (i, kr) in ["VNM-KR1", "VNM-KR2", "VNM-KR1", "VNM-KR3", "VNM-KR4"]
-        .into_iter()
-        .enumerate()
-    {
-        let report: apo_dashboard::model::ActualInput = serde_json::from_value(json!(
-            {"iso3": "VNM", "kr_code": kr, "year": 2026, "value": 100 + i}
-        ))
-        .unwrap();
-        let (_, rev) = other
-            .write("another process", async |w| {
-                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
-                    .await
-            })
-            .await
-            .unwrap();
-        revs.push(rev.expect("a revision per write"));
-    }
-    other.close().await;
+    let revs = write_elsewhere(
+        &app,
+        &["VNM-KR1", "VNM-KR2", "VNM-KR1", "VNM-KR3", "VNM-KR4"],
+    )
+    .await;
     let mut patches = Vec::new();
     while c.rev < *revs.last().unwrap() {
         let f = c.next().await;

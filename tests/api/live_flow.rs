@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{Backend, spawn_with};
-use crate::live::{connect, post_report, with_primer, with_primer_and};
+use crate::live::{connect, post_report, with_primer, with_primer_and, write_elsewhere};
 
 crate::on_both_backends!(
     a_client_that_does_not_read_delays_no_one_and_converges,
@@ -159,6 +159,45 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
     assert_eq!(slow.rev, rev);
     slow.assert_served(&app, 2026, "the slow client").await;
     app.stop().await;
+}
+
+/// On one thread, as the hub publishes a burst of changes (another process's writes, heard of
+/// together) before a fan-out task can take any, the fan-out falls more than `--live-queue`
+/// (here 1) frames behind the hub: its sockets get a snapshot instead of what it missed, and
+/// converge. On SQLite the burst is certain (this server finds another process's writes at
+/// its next look); on PostgreSQL each write is heard of as it commits, and the fan-out may keep
+/// up.
+async fn a_fan_out_that_falls_behind_the_hub_sends_a_snapshot(b: Backend) {
+    let app = with_primer_and(b, |c| c.live_queue = 1).await;
+    let mut c = connect(&app, "").await;
+    c.until(1).await;
+    let revs = write_elsewhere(
+        &app,
+        &["VNM-KR1", "VNM-KR2", "VNM-KR3", "VNM-KR4", "VNM-KR1"],
+    )
+    .await;
+    c.until(*revs.last().unwrap()).await;
+    c.assert_served(&app, 2026, "after the fan-out fell behind")
+        .await;
+    if b == Backend::Sqlite {
+        assert!(app.hub.lagged() >= 1, "the fan-out fell behind the hub");
+        assert!(c.snapshots >= 2, "resynchronised by a snapshot");
+    }
+    app.stop().await;
+}
+
+mod fan_out_behind_the_hub {
+    use crate::helpers::Backend;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn sqlite() {
+        super::a_fan_out_that_falls_behind_the_hub_sends_a_snapshot(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn postgres() {
+        super::a_fan_out_that_falls_behind_the_hub_sends_a_snapshot(Backend::Postgres).await
+    }
 }
 
 /// A peer that is gone (here: one that never reads, so it never answers a ping) is held back,
