@@ -154,8 +154,7 @@ impl Aggregator {
         shutdown: CancellationToken,
     ) {
         let mut revisions = store.subscribe();
-        let mut last_run = Instant::now() - COALESCE_MAX;
-        let mut window = COALESCE;
+        let mut coalescing = Coalescing::new(Instant::now());
         // Writes by another process (an `import` beside `serve`, another replica) are not
         // signalled in-process: on PostgreSQL a NOTIFY wakes us, and on any backend a cheap
         // look at the revision now and then catches what a lost notification missed.
@@ -175,37 +174,38 @@ impl Aggregator {
                     }
                 },
             }
-            let since = last_run.elapsed();
-            if since < window {
+            let wait = coalescing.wait(Instant::now());
+            if let Some(rest) = wait {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(window - since) => {}
+                    _ = tokio::time::sleep(rest) => {}
                 }
-                window = (window * 2).min(COALESCE_MAX);
-            } else {
-                window = COALESCE;
             }
             revisions.borrow_and_update();
-            while let Err(e) = self.catch_up(&store).await {
-                tracing::error!(error = %e, "aggregator could not update the dashboard; retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            let applied = loop {
+                match self.catch_up(&store).await {
+                    Ok(applied) => break applied,
+                    Err(e) => {
+                        tracing::error!(error = %e, "aggregator could not update the dashboard; retrying");
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        }
+                    }
                 }
-            }
-            // The window runs from the end of the update, so a burst that outlasts an update
-            // still finds the window open and keeps widening it.
-            last_run = Instant::now();
+            };
+            coalescing.ran(wait.is_some(), applied, Instant::now());
         }
     }
 
     /// Brings every period's document to the store's latest revision and publishes the patches.
-    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<()> {
+    /// Returns whether there was anything to apply.
+    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<bool> {
         let started = Instant::now();
         let base = self.rev();
         let (changes, mut actuals) = store.changes_since(base).await?;
         if changes.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
         let only_reports = changes.iter().all(|c| c.entity == "actual");
@@ -271,7 +271,48 @@ impl Aggregator {
             total_ms = started.elapsed().as_secs_f64() * 1e3,
             "dashboard updated"
         );
-        Ok(())
+        Ok(true)
+    }
+}
+
+/// The coalescing window (see [`COALESCE`]).
+struct Coalescing {
+    window: Duration,
+    /// When the last update that applied changes ended.
+    last_run: Instant,
+}
+
+impl Coalescing {
+    fn new(now: Instant) -> Self {
+        Self {
+            window: COALESCE,
+            last_run: now - COALESCE_MAX,
+        }
+    }
+
+    /// How long a wake at `now` waits before the update: the rest of the window, if open.
+    fn wait(&self, now: Instant) -> Option<Duration> {
+        let since = now.saturating_duration_since(self.last_run);
+        (since < self.window).then(|| self.window - since)
+    }
+
+    /// An update ended at `end`, after waiting for the window or not. Only one that applied
+    /// changes counts: a wake that found nothing new (on PostgreSQL, the NOTIFY of a write
+    /// this process had applied already) neither widens the window nor starts one. Counted,
+    /// such wakes kept the window at its widest under a steady 20 changes a second, each
+    /// waiting up to 160 ms (BENCHMARKS.md).
+    fn ran(&mut self, waited: bool, applied: bool, end: Instant) {
+        if !applied {
+            return;
+        }
+        self.window = if waited {
+            (self.window * 2).min(COALESCE_MAX)
+        } else {
+            COALESCE
+        };
+        // The window runs from the end of the update, so a burst that outlasts an update
+        // still finds the window open and keeps widening it.
+        self.last_run = end;
     }
 }
 
@@ -366,6 +407,53 @@ async fn listen(url: String, wake: Arc<tokio::sync::Notify>, shutdown: Cancellat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_change_that_finds_the_window_closed_is_applied_at_once_and_one_within_it_widens_it() {
+        let t0 = Instant::now();
+        let mut c = Coalescing::new(t0);
+        assert_eq!(c.wait(t0), None, "idle: at once");
+        c.ran(false, true, t0 + MS);
+        // 2 ms after the update: the rest of the 5 ms window.
+        assert_eq!(c.wait(t0 + 3 * MS), Some(3 * MS));
+        c.ran(true, true, t0 + 7 * MS);
+        assert_eq!(
+            c.window,
+            2 * COALESCE,
+            "a change within the window doubles it"
+        );
+        assert_eq!(c.wait(t0 + 8 * MS), Some(9 * MS));
+        for _ in 0..10 {
+            c.ran(true, true, t0 + 20 * MS);
+        }
+        assert_eq!(c.window, COALESCE_MAX, "up to its widest");
+        // 50 ms later (20 changes a second) the 160 ms window is still open; after it, the
+        // next change is applied at once and the window is reset.
+        assert!(c.wait(t0 + 70 * MS).is_some());
+        assert_eq!(c.wait(t0 + 181 * MS), None);
+        c.ran(false, true, t0 + 182 * MS);
+        assert_eq!(c.window, COALESCE, "an idle window resets it");
+    }
+
+    #[test]
+    fn wakes_that_find_nothing_new_neither_widen_the_window_nor_start_one() {
+        let t0 = Instant::now();
+        let mut c = Coalescing::new(t0);
+        c.ran(false, true, t0);
+        // The NOTIFY of that change, 2 ms later, and more every 5 ms: nothing to apply.
+        let mut t = t0 + 2 * MS;
+        for _ in 0..40 {
+            let wait = c.wait(t);
+            c.ran(wait.is_some(), false, t + wait.unwrap_or_default() + MS);
+            t += 5 * MS;
+        }
+        assert_eq!(c.window, COALESCE, "not widened");
+        assert_eq!(c.last_run, t0, "no window started");
+        // The next change, 50 ms after the first, is applied at once.
+        assert_eq!(c.wait(t0 + 50 * MS), None);
+    }
 
     fn event(rev: i64) -> Recent {
         Recent {
