@@ -238,6 +238,9 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         "update_last_p50_ms": last_per_update.get(last_per_update.len() / 2),
         "send_late_p50_ms": median(&mut late_ms),
         "post_answered_p50_ms": median(&mut answered_ms),
+        // The slowest answer: a slow write (a database checkpoint) shows here as well as in
+        // the latencies.
+        "post_answered_max_ms": answered_ms.last(),
         "update_last_max_ms": last_per_update.last(),
         "missing": missing,
         "patch_deliveries": deliveries,
