@@ -113,8 +113,6 @@ struct Period {
     frames: broadcast::Sender<Frame>,
     /// The period's sockets, split among its fan-out tasks.
     shards: Vec<Arc<Shard>>,
-    /// Sockets watching the period.
-    watchers: AtomicUsize,
     /// Recent patches in revision order. A std mutex: held for a push or a copy, never across
     /// an await.
     ring: Mutex<VecDeque<Frame>>,
@@ -126,7 +124,9 @@ struct Period {
 impl Period {
     /// Whether any socket watches the period: a heartbeat to nobody is not counted as sent.
     fn watched(&self) -> bool {
-        self.watchers.load(Ordering::Relaxed) > 0
+        self.shards
+            .iter()
+            .any(|s| s.count.load(Ordering::Relaxed) > 0)
     }
 }
 
@@ -142,7 +142,6 @@ impl Hub {
                     Period {
                         frames: broadcast::channel(settings.queue).0,
                         shards: (0..cores).map(|_| Arc::default()).collect(),
-                        watchers: AtomicUsize::new(0),
                         ring: Mutex::new(VecDeque::with_capacity(RING)),
                         snapshot: Mutex::new(None),
                         beaten: Mutex::new(Instant::now()),
@@ -259,13 +258,7 @@ impl Hub {
             .min_by_key(|s| s.count.load(Ordering::Relaxed))?
             .clone();
         let key = shard.insert(conn.clone());
-        p.watchers.fetch_add(1, Ordering::Relaxed);
-        Some(Member {
-            hub: self.clone(),
-            period,
-            shard,
-            key,
-        })
+        Some(Member { shard, key })
     }
 
     /// The current snapshot frame of `period`, serialized once per revision.
@@ -486,6 +479,8 @@ const FAN_OUT_TURN: usize = 128;
 #[derive(Default)]
 struct Shard {
     slots: Mutex<Slots>,
+    /// Sockets in it, read without the lock: to place a new socket, and to tell whether a
+    /// period is watched.
     count: AtomicUsize,
 }
 
@@ -529,8 +524,6 @@ impl Shard {
 
 /// A socket's place in a period's fan-out; leaving it when dropped.
 pub(crate) struct Member {
-    hub: Hub,
-    period: i64,
     shard: Arc<Shard>,
     key: usize,
 }
@@ -538,9 +531,6 @@ pub(crate) struct Member {
 impl Drop for Member {
     fn drop(&mut self) {
         self.shard.remove(self.key);
-        if let Some(p) = self.hub.shared.periods.get(&self.period) {
-            p.watchers.fetch_sub(1, Ordering::Relaxed);
-        }
     }
 }
 
