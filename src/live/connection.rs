@@ -238,7 +238,7 @@ impl Conn {
             catch_up(hub, &mut st.client, None);
         }
         for frame in frames {
-            forward(hub, &mut st.client, frame.clone());
+            forward(hub, &mut st.client, frame);
         }
         self.write_now(st);
     }
@@ -389,7 +389,7 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
         let mut st = conn.lock();
         catch_up(&hub, &mut st.client, since);
         // The viewer count at once (a wall shows it), rather than at the next beat.
-        forward(&hub, &mut st.client, hub.heartbeat(period));
+        forward(&hub, &mut st.client, &hub.heartbeat(period));
     }
     let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
@@ -487,7 +487,7 @@ fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<Member> {
                 catch_up(hub, client, None);
                 // Each period's beats keep their own time: one now, as on connecting,
                 // so that the next is at most an interval away.
-                forward(hub, client, hub.heartbeat(p.get()));
+                forward(hub, client, &hub.heartbeat(p.get()));
                 Some(member)
             }
             Err(e) => {
@@ -525,23 +525,23 @@ fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
 
 /// Queues a frame from the hub if it moves the client on; catches up on a gap. A heartbeat
 /// (on its own, or carried by the patch) goes in any case.
-fn forward(hub: &Hub, client: &mut Client, frame: Frame) {
+fn forward(hub: &Hub, client: &mut Client, frame: &Frame) {
     if frame.base.is_none() || frame.beat.is_some() {
         // With a heartbeat, a ping.
         client.ping_due = client.heartbeat_pings();
     }
     match (frame.base, client.rev) {
-        (None, _) => queue_counted(client, frame.wire),
+        (None, _) => queue_counted(client, frame.wire.clone()),
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
-            queue_counted(client, frame.wire);
+            queue_counted(client, frame.wire.clone());
         }
         (Some(_), held) => {
             if held.is_none_or(|held| frame.rev > held) {
                 catch_up(hub, client, client.rev);
             }
-            if let Some(beat) = frame.beat {
-                queue_counted(client, beat);
+            if let Some(beat) = &frame.beat {
+                queue_counted(client, beat.clone());
             }
         }
     }
