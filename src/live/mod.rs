@@ -29,6 +29,7 @@ use connection::Conn;
 use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 
+pub mod client;
 pub mod connection;
 pub mod gate;
 pub mod upgrade;
