@@ -439,7 +439,7 @@ impl Hub {
             };
             let mut lagged = false;
             let mut next = first.map_err(|e| match e {
-                RecvError::Lagged(_) => TryRecvError::Lagged(0),
+                RecvError::Lagged(n) => TryRecvError::Lagged(n),
                 RecvError::Closed => TryRecvError::Closed,
             });
             while batch.len() < connection::BATCH {
