@@ -58,10 +58,11 @@ pub type Raw = TokioIo<Upgraded>;
 
 /// One socket, shared by its own task (which reads) and its period's fan-out (which writes).
 pub struct Conn {
-    /// A std mutex: held for a write that does not wait, never across an await. The fan-out
-    /// takes a registry's lock and then this one, never the other way round.
+    /// A std mutex: held for a write that does not wait, never across an await, and never
+    /// while a fan-out's list of sockets is locked or being locked.
     state: Mutex<State>,
-    /// Tells the socket's task that a write could not finish and is now its to finish.
+    /// Wakes the socket's task: a write could not finish and is now its to finish, or the
+    /// peer was held back and its silence is now timed.
     blocked: Notify,
 }
 
