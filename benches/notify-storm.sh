@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 1,000 sockets at 20 reports/s on a fresh PostgreSQL database while another session sends
-# `NOTIFY apo_revisions, '1'` (a revision the server has) every 10 ms: wakes that find nothing
-# new. Before 2026-12-05 each such wake widened the aggregator's coalescing window, which then
+# `NOTIFY apo_revisions, 'storm'` every 10 ms: wakes that find nothing new. (Not a revision
+# number, so the server cannot tell it has it: since 2026-12-05 it skips a notification of a
+# revision it has, such as '1', without waking the aggregator.) Before 2026-12-05 each such wake widened the aggregator's coalescing window, which then
 # stayed at its widest (160 ms) and held every report back. Prints the load generator's JSON.
 #   benches/notify-storm.sh [BINARY]   (default: the release build)
 set -euo pipefail
@@ -22,6 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:18181/ && break; sleep 0.1; done
-(while true; do echo "NOTIFY apo_revisions, '1';"; sleep 0.01; done | psql -q "${admin%/*}/$db" >/dev/null 2>&1) &
+(while true; do echo "NOTIFY apo_revisions, 'storm';"; sleep 0.01; done | psql -q "${admin%/*}/$db" >/dev/null 2>&1) &
 storm=$!
 "$bin" bench live --url http://127.0.0.1:18181 --server-pid "$server" --clients 1000 --updates 200 --rate 20

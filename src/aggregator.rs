@@ -66,6 +66,10 @@ struct Shared {
     updates: broadcast::Sender<Arc<Update>>,
     full_recomputations: AtomicU64,
     incremental_updates: AtomicU64,
+    /// PostgreSQL NOTIFYs heard: of revisions this process had committed (or seen committed)
+    /// already, which need nothing, and of new ones, which wake the aggregator.
+    notified_known: AtomicU64,
+    notified_new: AtomicU64,
 }
 
 fn now() -> String {
@@ -93,12 +97,15 @@ impl Aggregator {
             updates: broadcast::channel(1024).0,
             full_recomputations: AtomicU64::new(1),
             incremental_updates: AtomicU64::new(0),
+            notified_known: AtomicU64::new(0),
+            notified_new: AtomicU64::new(0),
         });
         let agg = Self { shared };
         let wake = Arc::new(tokio::sync::Notify::new());
         if store.backend() == Backend::Postgres {
             tokio::spawn(listen(
-                store.url().to_owned(),
+                agg.clone(),
+                store.clone(),
                 wake.clone(),
                 shutdown.clone(),
             ));
@@ -143,6 +150,14 @@ impl Aggregator {
         (
             self.shared.full_recomputations.load(Ordering::Relaxed),
             self.shared.incremental_updates.load(Ordering::Relaxed),
+        )
+    }
+
+    /// PostgreSQL NOTIFYs heard since start: (of revisions already known, of new ones).
+    pub fn notifications(&self) -> (u64, u64) {
+        (
+            self.shared.notified_known.load(Ordering::Relaxed),
+            self.shared.notified_new.load(Ordering::Relaxed),
         )
     }
 
@@ -361,7 +376,18 @@ fn steps(base: i64, rev: i64, events: Vec<Recent>, actuals: Vec<ActualFact>) -> 
 /// announce, and wake the aggregator, which reads the changes from the database by revision.
 /// When the listening connection drops, the aggregator is woken as well: notifications sent
 /// while it was down are lost, and catching up by revision covers them.
-async fn listen(url: String, wake: Arc<tokio::sync::Notify>, shutdown: CancellationToken) {
+///
+/// A notification of a revision no newer than the latest this process committed is not
+/// passed on: this process announces its own writes too, and hears them after it has applied
+/// them. Revisions commit in order (each write holds the revision row until it commits), so
+/// any revision up to that one was committed before it, and the wake of that commit covers it.
+async fn listen(
+    agg: Aggregator,
+    store: Store,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: CancellationToken,
+) {
+    let url = store.url().to_owned();
     loop {
         let connected = async {
             let mut l = sqlx::postgres::PgListener::connect(&url).await?;
@@ -389,7 +415,16 @@ async fn listen(url: String, wake: Arc<tokio::sync::Notify>, shutdown: Cancellat
                 n = listener.try_recv() => n,
             };
             match next {
-                Ok(Some(_)) => wake.notify_one(),
+                Ok(Some(n)) => match n.payload().parse::<i64>() {
+                    Ok(rev) if rev <= store.committed_rev() => {
+                        agg.shared.notified_known.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // A new revision, or a payload not ours to read: look.
+                    _ => {
+                        agg.shared.notified_new.fetch_add(1, Ordering::Relaxed);
+                        wake.notify_one();
+                    }
+                },
                 Ok(None) => {
                     tracing::warn!("the LISTEN connection dropped; reconnecting and catching up");
                     wake.notify_one();

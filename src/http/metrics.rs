@@ -147,6 +147,17 @@ fn render(app: &AppState) -> String {
             (r#"{kind="incremental"}"#.into(), incremental as f64),
         ],
     );
+    let (known, new) = app.aggregator.notifications();
+    metric(
+        "apo_revision_notifications_total",
+        "counter",
+        "Revisions announced by the replicas (PostgreSQL NOTIFY), by whether this server had \
+         them already or catches up on them.",
+        &[
+            (r#"{revision="known"}"#.into(), known as f64),
+            (r#"{revision="new"}"#.into(), new as f64),
+        ],
+    );
     metric(
         "apo_live_viewers",
         "gauge",

@@ -285,8 +285,7 @@ impl Store {
     /// announcing the last revision, so that a short-lived `import` is heard by the replicas).
     pub async fn close(&self) {
         if self.inner.backend == Backend::Postgres {
-            let rev = *self.inner.revisions.borrow();
-            let _ = self.notify(rev).await;
+            let _ = self.notify(self.committed_rev()).await;
         }
         self.inner.pool.close().await;
     }
@@ -339,6 +338,11 @@ impl Store {
             .fetch_one(&self.inner.pool)
             .await?;
         Ok(rev)
+    }
+
+    /// The latest revision this process committed (or read at start).
+    pub fn committed_rev(&self) -> i64 {
+        *self.inner.revisions.borrow()
     }
 
     /// Hears every revision this process commits (the latest one; intermediate values may be

@@ -1,6 +1,6 @@
 //! `GET /api/v1/live` with real WebSocket clients (tokio-tungstenite) against the real server.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use apo_dashboard::analytics::document::{Op, apply};
 use futures_util::{SinkExt, StreamExt};
@@ -9,6 +9,7 @@ use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
 
 use crate::dashboard::{assert_same, comparable};
 use crate::helpers::{Backend, TestApp, primer, spawn_app, spawn_replica, spawn_with};
+use crate::metrics::scrape;
 use crate::replay::{MEMBERS, Rng, change, send};
 
 crate::on_both_backends!(
@@ -569,7 +570,6 @@ async fn heartbeats_carry_the_viewer_count(b: Backend) {
 /// it, at its revision) rather than sent to every socket at a moment of its own, and beats
 /// stay at most an interval apart; when no patches come, they come on their own.
 async fn heartbeats_ride_along_with_patches_and_come_alone_when_none_flow(b: Backend) {
-    use std::time::Instant;
     let app = with_primer_and(b, |c| c.heartbeat_secs = 1).await;
     let mut c = connect(&app, "").await;
     let f = c.next().await;
@@ -692,6 +692,28 @@ async fn replicas_on_postgres_stream_the_same_revisions_and_survive_a_killed_lis
     on_b.until(1).await;
     let rev = post_report(&a, "VNM-KR1", 120.0).await;
     on_b.until(rev).await;
+    // Every write so far was A's. A hears its own announcements after it has applied them,
+    // and they wake nothing; B catches up on each it hears.
+    let (known, new) = (
+        r#"apo_revision_notifications_total{revision="known"}"#,
+        r#"apo_revision_notifications_total{revision="new"}"#,
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let on_a = loop {
+        let m = scrape(&a).await;
+        if m[known] >= 1.0 || Instant::now() > deadline {
+            break m;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        on_a[known] >= 1.0,
+        "A heard its own announcements: {on_a:?}"
+    );
+    assert_eq!(on_a[new], 0.0, "nothing new to A");
+    let on_b_heard = scrape(&b).await;
+    assert!(on_b_heard[new] >= 1.0, "B was told of A's writes");
+    assert_eq!(on_b_heard[known], 0.0, "B wrote nothing");
 
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&a.database_url)
         .await
@@ -712,6 +734,7 @@ async fn replicas_on_postgres_stream_the_same_revisions_and_survive_a_killed_lis
     on_b.until(rev).await;
     on_b.assert_served(&a, 2026, "replica B's live copy vs A")
         .await;
+    assert_eq!(scrape(&a).await[new], 0.0, "still nothing new to A");
     b.stop().await;
     a.stop().await;
 }
