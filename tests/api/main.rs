@@ -10,6 +10,7 @@ mod dashboard;
 mod import;
 mod live;
 mod live_flow;
+mod live_serving;
 mod metrics;
 mod primers;
 mod productivity;
