@@ -93,19 +93,15 @@ impl Conn {
         self.state.lock().expect("not poisoned")
     }
 
-    /// Frames of the socket's period from the fan-out (after a gap, if `lagged`: the socket
-    /// needs a snapshot first): queued if they move the client on, and written at once, in
-    /// one write, unless a write is blocked.
-    pub(super) fn deliver(&self, hub: &Hub, lagged: bool, frames: &[Frame]) {
+    /// Frames of `period` from its fan-out (after a gap, if `lagged`: the socket needs a
+    /// snapshot first): queued if they move the client on, and written at once, in one write,
+    /// unless a write is blocked.
+    pub(super) fn deliver(&self, hub: &Hub, period: i64, lagged: bool, frames: &[Frame]) {
         let mut state = self.lock();
         let st = &mut *state;
         // Not started (its task takes the snapshot, which covers these frames), held back, or
         // watching another period now.
-        if st.ended
-            || st.client.rev.is_none()
-            || st.client.behind
-            || frames.first().is_some_and(|f| f.period != st.client.period)
-        {
+        if st.ended || st.client.rev.is_none() || st.client.behind || st.client.period != period {
             return;
         }
         if st.client.lagging(hub.stall()) {
@@ -265,7 +261,7 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
         let mut st = conn.lock();
         catch_up(&hub, &mut st.client, since);
         // The viewer count at once (a wall shows it), rather than at the next beat.
-        forward(&hub, &mut st.client, &hub.heartbeat(period));
+        forward(&hub, &mut st.client, &hub.heartbeat());
     }
     let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
@@ -347,7 +343,7 @@ fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<Member> {
                 catch_up(hub, client, None);
                 // Each period's beats keep their own time: one now, as on connecting,
                 // so that the next is at most an interval away.
-                forward(hub, client, &hub.heartbeat(p.get()));
+                forward(hub, client, &hub.heartbeat());
                 Some(member)
             }
             Err(e) => {

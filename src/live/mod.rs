@@ -51,8 +51,6 @@ pub struct Settings {
 /// A message for the sockets of one period, framed once: every socket writes the same bytes.
 #[derive(Debug, Clone)]
 pub struct Frame {
-    /// The period whose sockets it goes to.
-    pub period: i64,
     /// Revision the frame brings the client to (heartbeats: the current one).
     pub rev: i64,
     /// For a patch: the revision it applies to.
@@ -277,7 +275,6 @@ impl Hub {
         text.extend_from_slice(&doc);
         text.push(b'}');
         let frame = Frame {
-            period,
             rev,
             base: None,
             wire: text_frame(&text),
@@ -338,7 +335,6 @@ impl Hub {
         })
         .expect("patches serialize");
         let patch = Frame {
-            period: u.period,
             rev: u.rev,
             base: Some(u.base),
             wire: text_frame(&text),
@@ -354,7 +350,7 @@ impl Hub {
         // Half an interval since the last beat: this patch carries the next one.
         let frame = if p.watched() && self.beat_due(p, self.shared.heartbeat / 2) {
             self.shared.beats_carried.fetch_add(1, Ordering::Relaxed);
-            let beat = self.heartbeat_at(u.period, u.rev).wire;
+            let beat = self.heartbeat_at(u.rev).wire;
             let mut both = BytesMut::with_capacity(patch.wire.len() + beat.len());
             both.extend_from_slice(&patch.wire);
             both.extend_from_slice(&beat);
@@ -383,17 +379,16 @@ impl Hub {
     }
 
     /// A heartbeat: the current revision and the viewer count.
-    pub fn heartbeat(&self, period: i64) -> Frame {
-        self.heartbeat_at(period, self.shared.aggregator.rev())
+    pub fn heartbeat(&self) -> Frame {
+        self.heartbeat_at(self.shared.aggregator.rev())
     }
 
-    fn heartbeat_at(&self, period: i64, rev: i64) -> Frame {
+    fn heartbeat_at(&self, rev: i64) -> Frame {
         let text = format!(
             r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
             self.viewers()
         );
         Frame {
-            period,
             rev,
             base: None,
             wire: text_frame(text.as_bytes()),
@@ -414,10 +409,10 @@ impl Hub {
                 _ = self.shared.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            for (&period, p) in &self.shared.periods {
+            for p in self.shared.periods.values() {
                 if p.watched() && self.beat_due(p, every * 3 / 4) {
                     self.shared.beats_alone.fetch_add(1, Ordering::Relaxed);
-                    let _ = p.frames.send(self.heartbeat(period));
+                    let _ = p.frames.send(self.heartbeat());
                 }
             }
         }
@@ -458,7 +453,7 @@ impl Hub {
             }
             shard.copy_into(&mut conns);
             for (i, conn) in conns.iter().enumerate() {
-                conn.deliver(&self, lagged, &batch);
+                conn.deliver(&self, period, lagged, &batch);
                 // The other tasks of this core get their turn now and then (a POST, the
                 // aggregator).
                 if i % FAN_OUT_TURN == FAN_OUT_TURN - 1 {
