@@ -87,13 +87,7 @@ async fn concurrent_writers_get_distinct_consecutive_revisions(b: Backend) {
 /// task does, so the log file is reused rather than grown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_s_log_is_copied_back_in_the_background_and_does_not_grow() {
-    let app = spawn_app(Backend::Sqlite).await;
-    assert_eq!(
-        app.put("/primers/VNM", &primer("VNM", "draft", 4))
-            .await
-            .status,
-        200
-    );
+    let app = crate::live::with_primer(Backend::Sqlite).await;
     let db = app.database_url.strip_prefix("sqlite://").unwrap();
     let log = format!("{}-wal", db.split('?').next().unwrap());
     let mut sizes = Vec::new();
