@@ -14,10 +14,10 @@ use std::hint::black_box;
 use std::io::Write;
 use std::path::PathBuf;
 
-use apo_dashboard::analytics::facts::{ActualFact, Facts, UNLINKED};
+use apo_dashboard::analytics::current::CurrentDashboard;
 use apo_dashboard::analytics::full;
-use apo_dashboard::analytics::incremental::Live;
 use apo_dashboard::analytics::synthetic::{Rng, generate};
+use apo_dashboard::records::{ActualFact, Change, Edit, Facts, UNLINKED};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Writes the facts for the DuckDB reference: one row per key result (with its 2026 target)
@@ -73,7 +73,7 @@ fn bench_size(c: &mut Criterion, name: &str, facts: Facts) {
         b.iter(|| full::compute(black_box(&facts), 2026, String::new()).expect("computes"))
     });
 
-    let mut live = Live::new(facts.clone(), 2026, String::new()).expect("computes");
+    let mut current = CurrentDashboard::new(facts.clone(), 2026, String::new()).expect("computes");
     let n = facts.key_results.len();
     let mut rev = facts.rev;
     let mut rng = Rng(7);
@@ -90,7 +90,14 @@ fn bench_size(c: &mut Criterion, name: &str, facts: Facts) {
                 rev,
                 kr: UNLINKED,
             };
-            black_box(live.apply_actuals(&[report], &[], rev, String::new()))
+            // As the aggregator applies it: the change that carried it, with its ticker line.
+            let change = Change {
+                rev,
+                at: "2026-12-31T00:00:00.000000Z".into(),
+                actor: "bench".into(),
+                edits: vec![Edit::Report(report)],
+            };
+            black_box(current.apply(&[&change], String::new()).expect("applies"))
         })
     });
     group.finish();

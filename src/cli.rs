@@ -1,4 +1,5 @@
-//! The `apo-dashboard` command line: `serve`, `migrate`, `import`.
+//! The `apo-dashboard` command line: `serve`, `migrate`, `import`. (The live endpoint's load
+//! generator is a binary of its own, `apo-loadgen`, under `benches/`.)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,11 +31,6 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
-    /// Load generators: `bench live` measures the live endpoint of a running server.
-    Bench {
-        #[command(subcommand)]
-        what: BenchCommand,
-    },
     /// Import a primer workbook (a folder of CSV files, or single CSV tables) or a series file
     /// (long form iso3,series,year,value or Penn World Table's wide form). All-or-nothing.
     Import {
@@ -50,13 +46,6 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// N sockets, M reports at R per second; prints latency percentiles, deliveries per
-    /// second and server memory per connection as one JSON line.
-    Live(crate::loadgen::LiveBench),
 }
 
 pub fn main() -> ExitCode {
@@ -84,12 +73,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = Application::build(&config).await?;
             println!("{}", app.urls());
             app.run_until_stopped(shutdown_on_signals()).await
-        }
-        Command::Bench {
-            what: BenchCommand::Live(b),
-        } => {
-            println!("{}", crate::loadgen::run(b).await?);
-            Ok(())
         }
         Command::Migrate { database } => {
             let store = Store::open(&database.url).await?;

@@ -5,13 +5,25 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
+/// The defaults, written once: the flags below and [`ServeConfig::for_database`] use them.
+pub mod defaults {
+    pub const DATABASE_URL: &str = "sqlite://apo-dashboard.db";
+    pub const ADDR: &str = "127.0.0.1:8080";
+    pub const MAX_CONNECTIONS: usize = 20_000;
+    pub const LIVE_QUEUE: u64 = 256;
+    pub const LIVE_STALL_MS: u64 = 2000;
+    pub const HEARTBEAT_SECS: u64 = 15;
+    pub const REVISION_POLL_SECS: u64 = 2;
+    pub const STATIC_DIR: &str = "frontend/dist";
+}
+
 /// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://…`.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     #[arg(
         long = "database-url",
         env = "DATABASE_URL",
-        default_value = "sqlite://apo-dashboard.db",
+        default_value = defaults::DATABASE_URL,
         hide_env_values = true
     )]
     pub url: String,
@@ -21,7 +33,7 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "APO_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "APO_ADDR", default_value = defaults::ADDR)]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -38,50 +50,48 @@ pub struct ServeConfig {
     )]
     pub allowed_origins: Vec<String>,
     /// Most live WebSocket connections served at once; more are refused with 503.
-    #[arg(long, env = "APO_MAX_CONNECTIONS", default_value_t = 20_000)]
+    #[arg(long, env = "APO_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Frames a live socket may have waiting behind a blocked write before they are replaced by
     /// a fresh snapshot.
-    #[arg(long, env = "APO_LIVE_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    #[arg(long, env = "APO_LIVE_QUEUE", default_value_t = defaults::LIVE_QUEUE, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub live_queue: u64,
     /// Milliseconds a live socket's send may stay blocked (its peer stopped reading) before the
     /// socket is dropped; the browser then reconnects and resumes.
-    #[arg(long, env = "APO_LIVE_STALL_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..))]
+    #[arg(long, env = "APO_LIVE_STALL_MS", default_value_t = defaults::LIVE_STALL_MS, value_parser = clap::value_parser!(u64).range(100..))]
     pub live_stall_ms: u64,
     /// Seconds between heartbeats on live connections (DESIGN.md: at most 15).
-    #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
+    #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = defaults::HEARTBEAT_SECS, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub heartbeat_secs: u64,
     /// Seconds between looks at the revision for writes this process was not told about (on
     /// PostgreSQL, NOTIFY tells it first).
-    #[arg(long, env = "APO_REVISION_POLL_SECS", default_value_t = 2)]
+    #[arg(long, env = "APO_REVISION_POLL_SECS", default_value_t = defaults::REVISION_POLL_SECS)]
     pub revision_poll_secs: u64,
     /// Let anyone read the dashboard without a credential (a meeting room on a closed network).
     /// Access control is not built yet, so today every read is public either way.
     #[arg(long, env = "APO_PUBLIC_READ")]
     pub public_read: bool,
     /// The built browser dashboard (`npm --prefix frontend run build` writes it).
-    #[arg(long, env = "APO_STATIC_DIR", default_value = "frontend/dist")]
+    #[arg(long, env = "APO_STATIC_DIR", default_value = defaults::STATIC_DIR)]
     pub static_dir: std::path::PathBuf,
 }
 
 impl ServeConfig {
-    /// A configuration for tests and embedding: the given database, port 0 on loopback.
+    /// A configuration for tests and embedding: the given database, port 0 on loopback, the
+    /// built dashboard of this source tree, and every other setting at its default.
     pub fn for_database(url: impl Into<String>) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database: DatabaseConfig { url: url.into() },
             demo: false,
             allowed_origins: Vec::new(),
-            max_connections: 20_000,
-            live_queue: 256,
-            live_stall_ms: 2000,
-            heartbeat_secs: 15,
-            revision_poll_secs: 2,
+            max_connections: defaults::MAX_CONNECTIONS,
+            live_queue: defaults::LIVE_QUEUE,
+            live_stall_ms: defaults::LIVE_STALL_MS,
+            heartbeat_secs: defaults::HEARTBEAT_SECS,
+            revision_poll_secs: defaults::REVISION_POLL_SECS,
             public_read: false,
-            static_dir: std::path::PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/frontend/dist"
-            )),
+            static_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(defaults::STATIC_DIR),
         }
     }
 }

@@ -2,9 +2,31 @@
 //!
 //! APO's 21 member economies draft Strategic Partnership Program primers for 2026–28 and report
 //! progress on their key results; this service takes those in (REST API, imports), stores them
-//! (SQLite or PostgreSQL), and serves them.
+//! (SQLite or PostgreSQL), keeps a dashboard document of each cycle year current, and pushes
+//! every change to the browsers over a WebSocket.
+//!
+//! # The path of a change
+//!
+//! A report posted to `POST /api/v1/actuals`, one line per stop:
+//!
+//! 1. `http::actuals` parses and validates it into [`model::ActualInput`]s;
+//! 2. [`feed::Feed::write`] runs the write: [`store::Write`] appends it in one transaction,
+//!    takes the next revision and returns the typed [`records::Change`] it committed;
+//! 3. the feed publishes the change and wakes its subscriber;
+//! 4. [`aggregator`] takes it from the feed ([`feed::Feed::since`], from memory) and applies
+//!    it to each period's [`analytics::current::CurrentDashboard`], which returns the patch's
+//!    ops (the new ticker line made by [`analytics::ticker`] among them);
+//! 5. [`live::Hub`] encodes the patch once ([`live::protocol`]) and its fan-out tasks write
+//!    the same bytes to every socket of the period ([`live::connection`]).
+//!
+//! The store is entered once and the aggregator once. A change another process committed
+//! reaches step 4 through the feed too: heard by LISTEN on PostgreSQL (or found by a look at
+//! the revision), read from the log as the same typed value.
 //!
 //! # Layout
+//!
+//! Dependencies point down: `http` → `aggregator`, `live` → `analytics` → `records` ←
+//! `store` (and `feed` between `store` and `aggregator`).
 //!
 //! - [`config`]: typed configuration of each command, from flags and the environment.
 //! - [`telemetry`]: tracing, initialised once per process.
@@ -13,17 +35,24 @@
 //! - [`domain`]: validating newtypes of the vocabulary (`Iso3`, `Pillar`, `Year`, `KrCode`,
 //!   `ProjectCode`, `Finite`) and the primer workflow.
 //! - [`model`]: the records stored and served, which are also the rows of the import files.
+//! - [`records`]: the values storage, the feed and analytics pass between them: the typed
+//!   [`records::Change`] and the [`records::Facts`] a document is computed from.
 //! - [`error`]: the one error type, its HTTP status and JSON body.
 //! - [`store`]: the only module with SQL: both backends, migrations, the global revision, the
-//!   audit log.
+//!   audit log, NOTIFY and LISTEN.
+//! - [`feed`]: the change feed: this process's commits and other processes' revisions, in
+//!   order, to the aggregator.
 //! - [`http`]: the REST API, one file per resource, and the OpenAPI document built from it.
-//! - [`aggregator`]: the task that keeps the dashboard current and publishes patches.
-//! - [`analytics`]: the only polars code: the dashboard's numbers and productivity measures.
-//! - [`live`]: the hub that serializes each patch once and fans it out to the sockets.
+//! - [`aggregator`]: the task that keeps the dashboard documents current and publishes patches.
+//! - [`analytics`]: the only polars code: the dashboard's numbers, the ticker's lines and
+//!   productivity measures.
+//! - [`live`]: the wire protocol, and the hub that frames each patch once and fans it out.
 //! - [`import`]: primer workbooks (CSV tables) and series files, all-or-nothing and idempotent.
 //! - [`demo`]: the demo data set embedded in the binary, for `serve --demo`.
-//! - [`loadgen`]: `apo-dashboard bench live`, the live endpoint's load generator.
 //! - [`cli`]: the `apo-dashboard` command line.
+//!
+//! The load generator is not part of the library or the server: it is `apo-loadgen`, under
+//! `benches/loadgen`.
 
 pub mod aggregator;
 pub mod analytics;
@@ -32,11 +61,12 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod import;
 pub mod live;
-pub mod loadgen;
 pub mod model;
+pub mod records;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

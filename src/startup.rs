@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aggregator::Aggregator;
 use crate::config::ServeConfig;
+use crate::feed::Feed;
 use crate::http::live::LiveConfig;
 use crate::http::{self, AppState};
 use crate::live::Hub;
@@ -25,7 +26,8 @@ const LISTEN_BACKLOG: u32 = 8192;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    /// Stops the background tasks (the aggregator) when the server stops.
+    /// Stops the background tasks (the change feed, the aggregator, the hub) when the server
+    /// stops.
     tasks: CancellationToken,
     static_dir: std::path::PathBuf,
 }
@@ -43,12 +45,14 @@ impl Application {
             }
         }
         let tasks = CancellationToken::new();
-        let aggregator = Aggregator::start(
+        let feed = Feed::start(
             store.clone(),
             Duration::from_secs(config.revision_poll_secs.max(1)),
             tasks.clone(),
         )
         .await?;
+        let facts = store.facts(None).await?;
+        let aggregator = Aggregator::start(facts, feed.clone(), tasks.clone()).await?;
         let hub = Hub::start(
             aggregator.clone(),
             crate::live::Settings {
@@ -67,6 +71,7 @@ impl Application {
             listener,
             state: AppState {
                 store,
+                feed,
                 aggregator,
                 hub,
                 live_config,

@@ -3,7 +3,7 @@
 //!
 //! One lazy chain builds the key-result level (latest actual, progress, score, status); the
 //! roll-ups are small group-bys over it, run together with `collect_all`. Each rule is a small
-//! named function returning an `Expr`, mirroring [`super::metrics`] for the single-value path.
+//! named function returning an `Expr`, mirroring [`super::formulas`] for the single-value path.
 
 use std::collections::BTreeMap;
 
@@ -11,11 +11,13 @@ use polars::prelude::*;
 
 use super::document::{
     BudgetDoc, CellDoc, Completeness, Dashboard, FocusDoc, KrDoc, MemberDoc, Overall, PillarDoc,
-    PrimerCounts, StatusCounts,
+    PrimerCounts, PrimerState, StatusCounts,
 };
-use super::facts::{Facts, YearReports};
-use super::metrics::Status;
-use crate::domain::Pillar;
+use super::formulas::Status;
+use super::ticker;
+use crate::domain::{Direction, Pillar};
+use crate::records::Facts;
+use crate::records::facts::YearReports;
 
 // ---- the rules of METRICS.md §1 as expressions ----
 
@@ -324,10 +326,7 @@ fn assemble(
         .members
         .iter()
         .map(|m| {
-            let status = facts
-                .primers
-                .get(&m.iso3)
-                .map_or("none".to_owned(), |(s, _)| s.clone());
+            let status = PrimerState::from(facts.primers.get(&m.iso3).map(|p| p.status));
             MemberDoc::empty(&m.name, status)
         })
         .collect();
@@ -370,6 +369,7 @@ fn assemble(
             CellDoc {
                 score: score.get(i),
                 coverage: (n > 0).then(|| with.get(i).unwrap_or(0) as f64 / n as f64),
+                krs: n as usize,
             },
         );
     }
@@ -454,7 +454,11 @@ fn assemble(
                 focus_area: k.focus_area.clone(),
                 title: k.title.clone(),
                 unit: k.unit.clone(),
-                direction: if k.increase { "increase" } else { "decrease" },
+                direction: if k.increase {
+                    Direction::Increase
+                } else {
+                    Direction::Decrease
+                },
                 weight: k.weight,
                 baseline: k.baseline,
                 target: k.targets.get(&period).copied(),
@@ -467,13 +471,13 @@ fn assemble(
         })
         .collect();
 
-    let (overall_score, _) = super::metrics::mean(pillars.values().map(|p| p.score));
+    let (overall_score, _) = super::formulas::mean(pillars.values().map(|p| p.score));
     let (reported, expected) = members
         .values()
         .fold((0, 0), |(r, e), m| (r + m.reported, e + m.expected));
     let mut primers = PrimerCounts::default();
     for m in members.values() {
-        primers.add(&m.primer_status);
+        primers.add(m.primer_status);
     }
     Ok(Dashboard {
         rev: facts.rev,
@@ -489,12 +493,16 @@ fn assemble(
         key_results,
         completeness: Completeness::new(reported, expected),
         primers,
-        recent: facts.recent.clone(),
+        recent: facts
+            .recent
+            .iter()
+            .map(|l| ticker::line(l, facts))
+            .collect(),
     })
 }
 
 impl MemberDoc {
-    pub fn empty(name: &str, primer_status: String) -> Self {
+    pub fn empty(name: &str, primer_status: PrimerState) -> Self {
         Self {
             name: name.to_owned(),
             primer_status,
@@ -510,6 +518,7 @@ impl MemberDoc {
                         CellDoc {
                             score: None,
                             coverage: None,
+                            krs: 0,
                         },
                     )
                 })
@@ -544,12 +553,12 @@ impl Completeness {
 }
 
 impl PrimerCounts {
-    pub fn add(&mut self, status: &str) {
+    pub fn add(&mut self, status: PrimerState) {
         match status {
-            "draft" => self.draft += 1,
-            "submitted" => self.submitted += 1,
-            "endorsed" => self.endorsed += 1,
-            _ => self.none += 1,
+            PrimerState::Draft => self.draft += 1,
+            PrimerState::Submitted => self.submitted += 1,
+            PrimerState::Endorsed => self.endorsed += 1,
+            PrimerState::None => self.none += 1,
         }
     }
 }
@@ -557,7 +566,7 @@ impl PrimerCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::metrics::progress;
+    use crate::analytics::formulas::progress;
 
     /// At scale polars runs joins and group-bys in parallel; the document is assembled by
     /// position, so every key result must still get its own numbers.

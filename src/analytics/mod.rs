@@ -1,19 +1,20 @@
 //! Aggregation: the only module that uses polars.
 //!
-//! - [`facts`]: the rows the document is computed from (filled by the store).
-//! - [`metrics`]: METRICS.md §1–2 for one value at a time (the incremental path).
+//! - [`formulas`]: METRICS.md §1–2 for one value at a time (the incremental path).
 //! - [`full`]: METRICS.md §1–2 over whole columns with polars (start, replay, structural
 //!   changes).
-//! - [`incremental`]: the document kept current report by report, without polars.
+//! - [`current`]: the document of one period kept current change by change: reports without
+//!   polars, anything else by a full recomputation over the facts held in memory.
+//! - [`ticker`]: the line the room reads for each edit, made once from the typed edit.
 //! - [`document`]: the dashboard document and the patch (ops) between two versions.
 //! - [`synthetic`]: generated facts for benchmarks and tests at scale.
 //! - [`productivity`]: labour productivity, TFP growth, ranks and the composite index from the
 //!   stored series (METRICS.md §3).
 
+pub mod current;
 pub mod document;
-pub mod facts;
+pub mod formulas;
 pub mod full;
-pub mod incremental;
-pub mod metrics;
 pub mod productivity;
 pub mod synthetic;
+pub mod ticker;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::facts::{ActualFact, Facts, KrFact, MemberFact};
+use crate::records::{ActualFact, Facts, KrFact, MemberFact};
 
 const FOCUS: [&str; 12] = [
     "SMEs",

@@ -50,8 +50,8 @@ async fn post_actuals(
             rows.len()
         ))]));
     }
-    let (accepted, rev) = app
-        .store
+    let (accepted, change) = app
+        .feed
         .write(&actor, async |w| {
             w.append_actuals(&rows, Duplicates::Append).await
         })
@@ -70,7 +70,9 @@ async fn post_actuals(
             ),
             other => other,
         })?;
-    let rev = rev.ok_or_else(|| anyhow::anyhow!("a non-empty batch appended nothing"))?;
+    let rev = change
+        .ok_or_else(|| anyhow::anyhow!("a non-empty batch appended nothing"))?
+        .rev;
     Ok((StatusCode::CREATED, Json(Posted { rev, accepted })))
 }
 

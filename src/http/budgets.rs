@@ -52,8 +52,8 @@ async fn put_budgets(
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
-    let ((), rev) = app
-        .store
+    let ((), change) = app
+        .feed
         .write(&actor, async |w| {
             for b in &rows {
                 w.put_budget(b).await?;
@@ -61,5 +61,5 @@ async fn put_budgets(
             Ok(())
         })
         .await?;
-    WriteResult::new(&app.store, rev).await
+    WriteResult::new(&app.store, change.as_deref()).await
 }

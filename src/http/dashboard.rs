@@ -92,8 +92,8 @@ async fn get_dashboard(
         Some(b) => b,
         None => app
             .aggregator
-            .document_json(period)
-            .map(|(_, json)| json)
+            .document(period)
+            .map(|(_, raw)| raw.to_bytes())
             .ok_or_else(|| anyhow::anyhow!("no document for period {period}"))?,
     };
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

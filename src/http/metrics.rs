@@ -147,7 +147,18 @@ fn render(app: &AppState) -> String {
             (r#"{kind="incremental"}"#.into(), incremental as f64),
         ],
     );
-    let (known, new) = app.aggregator.notifications();
+    let (memory, log) = app.feed.reads();
+    metric(
+        "apo_feed_reads_total",
+        "counter",
+        "Changes the aggregator took from the change feed, by where they came from: this \
+         server's own commits in memory, or the log (another process's).",
+        &[
+            (r#"{source="memory"}"#.into(), memory as f64),
+            (r#"{source="log"}"#.into(), log as f64),
+        ],
+    );
+    let (known, new) = app.feed.notifications();
     metric(
         "apo_revision_notifications_total",
         "counter",

@@ -42,7 +42,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// What every handler can reach. Cheap to clone: a handle over shared state.
 #[derive(Clone)]
 pub struct AppState {
+    /// Reads. (Writes go through the feed, so that the dashboard hears of them.)
     pub store: Store,
+    /// Commits writes and publishes what they changed.
+    pub feed: crate::feed::Feed,
     /// Keeps the dashboard documents current and publishes their patches.
     pub aggregator: crate::aggregator::Aggregator,
     /// Fans the patches out to the live sockets.
@@ -60,7 +63,11 @@ pub struct AppState {
                        of the Asian Productivity Organization's 21 member economies.",
     ),
     servers((url = "/api/v1")),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::live::protocol::ServerFrame,
+        crate::live::protocol::ClientFrame,
+    ))
 )]
 struct ApiDoc;
 
@@ -320,9 +327,16 @@ pub struct WriteResult {
 }
 
 impl WriteResult {
-    pub async fn new(store: &Store, rev: Option<i64>) -> Result<Self, Error> {
-        Ok(match rev {
-            Some(rev) => Self { rev, changed: true },
+    /// The answer to a write that committed `change` (`None`: it changed nothing).
+    pub async fn new(
+        store: &Store,
+        change: Option<&crate::records::Change>,
+    ) -> Result<Self, Error> {
+        Ok(match change {
+            Some(c) => Self {
+                rev: c.rev,
+                changed: true,
+            },
             None => Self {
                 rev: store.current_rev().await?,
                 changed: false,

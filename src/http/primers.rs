@@ -70,13 +70,13 @@ async fn put_primer(
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
-    let (changed, rev) = app
-        .store
+    let (changed, change) = app
+        .feed
         .write(&actor, async |w| {
             w.put_primer(&iso3, &input, Workflow::Enforce).await
         })
         .await?;
-    let written = super::WriteResult::new(&app.store, rev).await?;
+    let written = super::WriteResult::new(&app.store, change.as_deref()).await?;
     let primer = app
         .store
         .primer(&iso3)

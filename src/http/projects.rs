@@ -55,9 +55,9 @@ async fn put_project(
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
-    let (_, rev) = app
-        .store
+    let (_, change) = app
+        .feed
         .write(&actor, async |w| w.put_project(&project).await)
         .await?;
-    WriteResult::new(&app.store, rev).await
+    WriteResult::new(&app.store, change.as_deref()).await
 }

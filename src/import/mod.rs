@@ -181,7 +181,7 @@ pub async fn apply(store: &Store, w: &Workbook, actor: &str, mode: Mode) -> Resu
         }
     };
     match mode {
-        Mode::Apply => report.rev = w_.commit().await?,
+        Mode::Apply => report.rev = w_.commit().await?.map(|c| c.rev),
         Mode::DryRun => {
             report.dry_run = true;
             w_.rollback().await?;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 
+use super::protocol::{ErrorFrame, ServerFrame};
 use super::{Frame, Hub, text_frame};
 
 /// A peer that leaves a ping unanswered for this many heartbeat intervals is dropped.
@@ -194,9 +195,9 @@ pub(super) fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
     client.read = client.written;
 }
 
-/// Queues a frame from the hub if it moves the client on; catches up on a gap. A heartbeat
-/// (on its own, or carried by the patch) goes in any case.
-pub(super) fn forward(hub: &Hub, client: &mut Client, frame: &Frame) {
+/// Offers the client a frame from the hub: queued if it moves the client on; a gap is caught
+/// up on. A heartbeat (on its own, or carried by the patch) goes in any case.
+pub(super) fn offer(hub: &Hub, client: &mut Client, frame: &Frame) {
     if frame.base.is_none() || frame.beat.is_some() {
         // With a heartbeat, a ping.
         client.ping_due = client.heartbeat_pings();
@@ -224,9 +225,11 @@ fn queue_counted(client: &mut Client, wire: Bytes) {
     client.out.push(wire);
 }
 
-pub(super) fn queue_error(client: &mut Client, field: &str, message: &str) {
-    let body = serde_json::json!({"type": "error", "field": field, "message": message});
-    client.out.push(text_frame(body.to_string().as_bytes()));
+/// Queues the answer to a client frame the server refuses.
+pub(super) fn queue_error(client: &mut Client, error: ErrorFrame) {
+    client
+        .out
+        .push(text_frame(&ServerFrame::Error(error).encode()));
 }
 
 /// Drops the first `n` bytes of `out`, which went out: whole frames, and the start of a frame

@@ -31,7 +31,6 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio_tungstenite::WebSocketStream;
@@ -39,19 +38,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::client::{Client, catch_up, forward, queue_error};
+use super::client::{Client, catch_up, offer, queue_error};
 use super::gate::{Cancelled, Gate};
-use super::{Frame, Hub, Member};
+use super::protocol::{ClientFrame, ErrorCode, ErrorFrame};
+use super::{FanOutSlot, Frame, Hub};
 use crate::domain::Year;
 
 /// Most queued frames written together.
 pub const BATCH: usize = 64;
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-enum ClientMessage {
-    Resume { since: i64 },
-    Period { period: i64 },
-}
 
 /// The connection a handshake yields, as hyper hands it over.
 pub type Raw = TokioIo<Upgraded>;
@@ -118,7 +112,7 @@ impl Conn {
             st.client.restart(hub);
         }
         for frame in frames {
-            forward(hub, &mut st.client, frame);
+            offer(hub, &mut st.client, frame);
         }
         self.write_now(st);
     }
@@ -190,9 +184,9 @@ impl State {
 /// The connection as tokio-tungstenite sees it: it reads the client's messages, and what it
 /// writes (answers to pings, a close) joins the socket's queue as whole frames, behind the
 /// frames already there, so that its bytes and the fan-out's never interleave.
-struct Shared(Arc<Conn>);
+struct SocketIo(Arc<Conn>);
 
-impl AsyncRead for Shared {
+impl AsyncRead for SocketIo {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -202,7 +196,7 @@ impl AsyncRead for Shared {
     }
 }
 
-impl AsyncWrite for Shared {
+impl AsyncWrite for SocketIo {
     /// Takes all of `buf` (tungstenite writes whole frames, and a frame taken in part could
     /// have the fan-out's bytes written into its middle), and writes it now unless a write is
     /// blocked.
@@ -234,7 +228,7 @@ impl AsyncWrite for Shared {
     }
 }
 
-type Socket = WebSocketStream<Shared>;
+type Socket = WebSocketStream<SocketIo>;
 
 /// Why a socket ends early.
 enum End {
@@ -252,16 +246,16 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
     let stall = hub.stall();
     let conn = Arc::new(Conn::new(raw, Client::new(period, hub.heartbeat_every())));
     let mut socket =
-        WebSocketStream::from_raw_socket(Shared(conn.clone()), Role::Server, Some(config)).await;
+        WebSocketStream::from_raw_socket(SocketIo(conn.clone()), Role::Server, Some(config)).await;
     // In the fan-out before the snapshot is taken, so that nothing falls between the two.
-    let Some(mut member) = hub.enter(period, &conn) else {
+    let Some(mut slot) = hub.enter(period, &conn) else {
         return;
     };
     {
         let mut st = conn.lock();
         catch_up(&hub, &mut st.client, since);
         // The viewer count at once (a wall shows it), rather than at the next beat.
-        forward(&hub, &mut st.client, &hub.heartbeat());
+        offer(&hub, &mut st.client, &hub.heartbeat());
     }
     let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
@@ -293,7 +287,7 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
                     Some(Ok(_)) => continue,
                 };
                 if let Some(moved) = answer(&hub, &conn, &text) {
-                    member = moved;
+                    slot = moved;
                 }
                 result = conn.flush(stall).await;
             }
@@ -308,7 +302,7 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
         }
     }
     conn.lock().ended = true;
-    drop(member);
+    drop(slot);
     if let Err(End::Stalled) = result {
         tracing::debug!(period = period, "live socket stalled: dropped");
     }
@@ -325,17 +319,17 @@ fn next_message<'a>(
 
 /// A client's message: resume, or switch period (then the socket's place in the new period's
 /// fan-out, which replaces its place in the old one).
-fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<Member> {
-    match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Resume { since }) => {
+fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<FanOutSlot> {
+    match ClientFrame::decode(text) {
+        Ok(ClientFrame::Resume { since }) => {
             catch_up(hub, &mut conn.lock().client, Some(since));
             None
         }
-        Ok(ClientMessage::Period { period }) => match Year::new(period) {
+        Ok(ClientFrame::Period { period }) => match Year::new(period) {
             Ok(p) => {
                 // In the new period's fan-out before its snapshot is taken; its frames are
                 // not taken until the period changes below.
-                let member = hub.enter(p.get(), conn)?;
+                let slot = hub.enter(p.get(), conn)?;
                 let mut st = conn.lock();
                 let client = &mut st.client;
                 client.period = p.get();
@@ -343,16 +337,21 @@ fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<Member> {
                 catch_up(hub, client, None);
                 // Each period's beats keep their own time: one now, as on connecting,
                 // so that the next is at most an interval away.
-                forward(hub, client, &hub.heartbeat());
-                Some(member)
+                offer(hub, client, &hub.heartbeat());
+                Some(slot)
             }
             Err(e) => {
-                queue_error(&mut conn.lock().client, "period", &e.0);
+                let error = ErrorFrame {
+                    code: ErrorCode::Invalid,
+                    message: e.0,
+                    field: Some("period".into()),
+                };
+                queue_error(&mut conn.lock().client, error);
                 None
             }
         },
         Err(e) => {
-            queue_error(&mut conn.lock().client, "message", &e.to_string());
+            queue_error(&mut conn.lock().client, e);
             None
         }
     }

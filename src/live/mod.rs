@@ -12,7 +12,8 @@
 //! writes both at once. One task sends a heartbeat on its own only to a period that has had
 //! none for three quarters of the interval (no patches lately). A beat on its own is a write
 //! to every socket, as costly as a patch: sent at its own moment it would delay whichever
-//! patch came during it. The wire protocol is DESIGN.md's "Live" section.
+//! patch came during it. The wire protocol is DESIGN.md's "Live" section, typed in
+//! [`protocol`]: this module frames what that module encodes, and nothing else.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,10 +29,12 @@ use connection::Conn;
 
 use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+use protocol::{Heartbeat, ServerFrame, Snapshot};
 
 pub mod client;
 pub mod connection;
 pub mod gate;
+pub mod protocol;
 pub mod upgrade;
 
 /// Patches kept per period for resumes.
@@ -85,10 +88,10 @@ pub fn text_frame(text: &[u8]) -> Bytes {
 /// A cheap-to-clone handle on the hub.
 #[derive(Clone)]
 pub struct Hub {
-    shared: Arc<Shared>,
+    state: Arc<HubState>,
 }
 
-struct Shared {
+struct HubState {
     aggregator: Aggregator,
     periods: BTreeMap<i64, Period>,
     stall: Duration,
@@ -149,7 +152,7 @@ impl Hub {
             })
             .collect();
         let hub = Self {
-            shared: Arc::new(Shared {
+            state: Arc::new(HubState {
                 aggregator,
                 periods,
                 stall: settings.stall,
@@ -163,7 +166,7 @@ impl Hub {
                 closing,
             }),
         };
-        for (&period, p) in &hub.shared.periods {
+        for (&period, p) in &hub.state.periods {
             for shard in &p.shards {
                 let fan_out = hub
                     .clone()
@@ -174,61 +177,61 @@ impl Hub {
                 tokio::spawn(tokio::task::unconstrained(fan_out));
             }
         }
-        tokio::spawn(hub.clone().forward());
+        tokio::spawn(hub.clone().relay());
         tokio::spawn(hub.clone().beat());
         hub
     }
 
     pub fn closing(&self) -> &CancellationToken {
-        &self.shared.closing
+        &self.state.closing
     }
 
     pub fn viewers(&self) -> usize {
-        self.shared.viewers.load(Ordering::Relaxed)
+        self.state.viewers.load(Ordering::Relaxed)
     }
 
     /// Frames a socket may have queued (its write blocked) before it is sent a snapshot instead.
     pub fn queue(&self) -> usize {
-        self.shared.queue
+        self.state.queue
     }
 
     /// How long a socket's send may stay blocked before the socket is dropped.
     pub fn stall(&self) -> Duration {
-        self.shared.stall
+        self.state.stall
     }
 
     /// Time between heartbeats (each also carries a ping to the socket it goes to).
     pub fn heartbeat_every(&self) -> Duration {
-        self.shared.heartbeat
+        self.state.heartbeat
     }
 
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
     /// the stall limit, or more than the window unacknowledged).
     pub fn behind(&self) -> usize {
-        self.shared.behind.load(Ordering::Relaxed)
+        self.state.behind.load(Ordering::Relaxed)
     }
 
     pub(crate) fn count_behind(&self) {
-        self.shared.behind.fetch_add(1, Ordering::Relaxed);
+        self.state.behind.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Times a socket fell behind its queue and was sent a snapshot instead.
     pub fn lagged(&self) -> usize {
-        self.shared.lagged.load(Ordering::Relaxed)
+        self.state.lagged.load(Ordering::Relaxed)
     }
 
     pub(crate) fn count_lagged(&self) {
-        self.shared.lagged.fetch_add(1, Ordering::Relaxed);
+        self.state.lagged.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Heartbeats sent to a period's sockets on their own (no patch to carry them lately).
     pub fn beats_alone(&self) -> usize {
-        self.shared.beats_alone.load(Ordering::Relaxed)
+        self.state.beats_alone.load(Ordering::Relaxed)
     }
 
     /// Heartbeats carried to a period's sockets by a patch.
     pub fn beats_carried(&self) -> usize {
-        self.shared.beats_carried.load(Ordering::Relaxed)
+        self.state.beats_carried.load(Ordering::Relaxed)
     }
 
     /// Waits, at most `limit`, until every socket has closed (on shutdown, so that each has
@@ -242,42 +245,38 @@ impl Hub {
 
     /// Counts a viewer for as long as the guard lives.
     pub fn join(&self) -> ViewerGuard {
-        self.shared.viewers.fetch_add(1, Ordering::Relaxed);
+        self.state.viewers.fetch_add(1, Ordering::Relaxed);
         ViewerGuard(self.clone())
     }
 
     /// Puts `conn` in `period`'s fan-out (the least loaded of its tasks), for as long as the
     /// returned place lives: it is delivered the frames of `period` from now on. Enter before
     /// taking a snapshot, so nothing falls between the two.
-    pub(crate) fn enter(&self, period: i64, conn: &Arc<Conn>) -> Option<Member> {
-        let p = self.shared.periods.get(&period)?;
+    pub(crate) fn enter(&self, period: i64, conn: &Arc<Conn>) -> Option<FanOutSlot> {
+        let p = self.state.periods.get(&period)?;
         let shard = p
             .shards
             .iter()
             .min_by_key(|s| s.count.load(Ordering::Relaxed))?
             .clone();
         let key = shard.insert(conn.clone());
-        Some(Member { shard, key })
+        Some(FanOutSlot { shard, key })
     }
 
     /// The current snapshot frame of `period`, serialized once per revision.
     pub fn snapshot(&self, period: i64) -> Option<Frame> {
-        let p = self.shared.periods.get(&period)?;
+        let p = self.state.periods.get(&period)?;
         // The revision comes with the document, read under the same lock, so the frame's
         // revision is the data's.
-        let (rev, doc) = self.shared.aggregator.document_json(period)?;
+        let (rev, data) = self.state.aggregator.document(period)?;
         let mut cached = p.snapshot.lock().expect("not poisoned");
         if let Some(f) = cached.as_ref().filter(|f| f.rev == rev) {
             return Some(f.clone());
         }
-        let mut text = Vec::with_capacity(doc.len() + 48);
-        text.extend_from_slice(format!(r#"{{"type":"snapshot","rev":{rev},"data":"#).as_bytes());
-        text.extend_from_slice(&doc);
-        text.push(b'}');
         let frame = Frame {
             rev,
             base: None,
-            wire: text_frame(&text),
+            wire: text_frame(&ServerFrame::Snapshot(Snapshot { rev, data }).encode()),
             beat: None,
         };
         *cached = Some(frame.clone());
@@ -287,9 +286,9 @@ impl Hub {
     /// The patches after `since`, if the ring still holds all of them (an empty list when
     /// `since` is current); `None` when a snapshot is needed instead.
     pub fn patches_since(&self, period: i64, since: i64) -> Option<Vec<Frame>> {
-        let p = self.shared.periods.get(&period)?;
+        let p = self.state.periods.get(&period)?;
         let ring = p.ring.lock().expect("not poisoned");
-        let current = ring.back().map_or(self.shared.aggregator.rev(), |f| f.rev);
+        let current = ring.back().map_or(self.state.aggregator.rev(), |f| f.rev);
         if since == current {
             return Some(Vec::new());
         }
@@ -300,11 +299,12 @@ impl Hub {
         Some(ring.iter().filter(|f| f.rev > since).cloned().collect())
     }
 
-    async fn forward(self) {
-        let mut updates = self.shared.aggregator.subscribe();
+    /// Frames each of the aggregator's updates and hands it to its period's fan-out tasks.
+    async fn relay(self) {
+        let mut updates = self.state.aggregator.subscribe();
         loop {
             let update = tokio::select! {
-                _ = self.shared.closing.cancelled() => return,
+                _ = self.state.closing.cancelled() => return,
                 u = updates.recv() => u,
             };
             match update {
@@ -313,7 +313,7 @@ impl Hub {
                     // Sockets will see a gap in `base` and ask to resume; the ring cannot
                     // bridge it, so they get a snapshot.
                     tracing::warn!(skipped = n, "live hub fell behind the aggregator");
-                    for p in self.shared.periods.values() {
+                    for p in self.state.periods.values() {
                         p.ring.lock().expect("not poisoned").clear();
                     }
                 }
@@ -323,21 +323,13 @@ impl Hub {
     }
 
     fn publish(&self, u: &Update) {
-        let Some(p) = self.shared.periods.get(&u.period) else {
+        let Some(p) = self.state.periods.get(&u.period) else {
             return;
         };
-        let text = serde_json::to_vec(&PatchFrame {
-            base: u.base,
-            events: &u.events,
-            ops: &u.ops,
-            rev: u.rev,
-            kind: "patch",
-        })
-        .expect("patches serialize");
         let patch = Frame {
-            rev: u.rev,
-            base: Some(u.base),
-            wire: text_frame(&text),
+            rev: u.patch.rev,
+            base: Some(u.patch.base),
+            wire: text_frame(&ServerFrame::encode_patch(&u.patch)),
             beat: None,
         };
         {
@@ -348,9 +340,9 @@ impl Hub {
             ring.push_back(patch.clone());
         }
         // Half an interval since the last beat: this patch carries the next one.
-        let frame = if p.watched() && self.beat_due(p, self.shared.heartbeat / 2) {
-            self.shared.beats_carried.fetch_add(1, Ordering::Relaxed);
-            let beat = self.heartbeat_at(u.rev).wire;
+        let frame = if p.watched() && self.beat_due(p, self.state.heartbeat / 2) {
+            self.state.beats_carried.fetch_add(1, Ordering::Relaxed);
+            let beat = self.heartbeat_at(u.patch.rev).wire;
             let mut both = BytesMut::with_capacity(patch.wire.len() + beat.len());
             both.extend_from_slice(&patch.wire);
             both.extend_from_slice(&beat);
@@ -380,18 +372,18 @@ impl Hub {
 
     /// A heartbeat: the current revision and the viewer count.
     pub fn heartbeat(&self) -> Frame {
-        self.heartbeat_at(self.shared.aggregator.rev())
+        self.heartbeat_at(self.state.aggregator.rev())
     }
 
     fn heartbeat_at(&self, rev: i64) -> Frame {
-        let text = format!(
-            r#"{{"type":"heartbeat","rev":{rev},"viewers":{}}}"#,
-            self.viewers()
-        );
+        let beat = ServerFrame::Heartbeat(Heartbeat {
+            rev,
+            viewers: self.viewers(),
+        });
         Frame {
             rev,
             base: None,
-            wire: text_frame(text.as_bytes()),
+            wire: text_frame(&beat.encode()),
             beat: None,
         }
     }
@@ -400,18 +392,18 @@ impl Hub {
     /// quarters of the interval. Checked every quarter interval, so no socket waits longer
     /// than the interval between two beats.
     async fn beat(self) {
-        let every = self.shared.heartbeat;
+        let every = self.state.heartbeat;
         let mut tick = tokio::time::interval(every / 4);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         loop {
             tokio::select! {
-                _ = self.shared.closing.cancelled() => return,
+                _ = self.state.closing.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            for p in self.shared.periods.values() {
+            for p in self.state.periods.values() {
                 if p.watched() && self.beat_due(p, every * 3 / 4) {
-                    self.shared.beats_alone.fetch_add(1, Ordering::Relaxed);
+                    self.state.beats_alone.fetch_add(1, Ordering::Relaxed);
                     let _ = p.frames.send(self.heartbeat());
                 }
             }
@@ -429,7 +421,7 @@ impl Hub {
         let mut batch = Vec::with_capacity(connection::BATCH);
         loop {
             let first = tokio::select! {
-                _ = self.shared.closing.cancelled() => return,
+                _ = self.state.closing.cancelled() => return,
                 f = frames.recv() => f,
             };
             let mut lagged = false;
@@ -519,27 +511,15 @@ impl Shard {
 }
 
 /// A socket's place in a period's fan-out; leaving it when dropped.
-pub(crate) struct Member {
+pub(crate) struct FanOutSlot {
     shard: Arc<Shard>,
     key: usize,
 }
 
-impl Drop for Member {
+impl Drop for FanOutSlot {
     fn drop(&mut self) {
         self.shard.remove(self.key);
     }
-}
-
-/// A patch on the wire, serialized straight from the update (no intermediate JSON value).
-/// Keys in this order, as a JSON object with sorted keys would have them.
-#[derive(serde::Serialize)]
-struct PatchFrame<'a> {
-    base: i64,
-    events: &'a [crate::analytics::facts::Recent],
-    ops: &'a [crate::analytics::document::Op],
-    rev: i64,
-    #[serde(rename = "type")]
-    kind: &'static str,
 }
 
 /// Decrements the viewer count when a socket ends, however it ends.
@@ -547,7 +527,7 @@ pub struct ViewerGuard(Hub);
 
 impl Drop for ViewerGuard {
     fn drop(&mut self) {
-        self.0.shared.viewers.fetch_sub(1, Ordering::Relaxed);
+        self.0.state.viewers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -11,16 +11,22 @@
 //! Every write runs in a [`Write`]: a transaction whose first statement bumps the one-row
 //! `revision` counter. That row lock serialises writers, so commit order equals revision order
 //! (DESIGN.md: a sequence would not), and a write that fails rolls back its revision too, so
-//! revisions have no gaps. The audit rows of a change are written in the same transaction.
+//! revisions have no gaps. The audit rows of a change are written in the same transaction,
+//! and the commit returns what they record as a typed [`Change`]. Reading changes back from
+//! the log ([`log`]) gives the same values, for changes another process committed.
+//!
+//! # Between replicas
+//! On PostgreSQL each process announces its commits with NOTIFY and hears the others' with
+//! LISTEN ([`notify`]); what a process does with what it hears is the change feed's business
+//! ([`crate::feed`]).
 
-mod facts;
+mod log;
+pub mod notify;
 mod primers;
 mod reads;
 mod writes;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,11 +34,13 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
 use crate::error::Result;
+use crate::records::{Change, Edit, Text};
 
+pub use notify::{Heard, REVISION_CHANNEL};
 pub use primers::{PrimerSummary, Workflow};
 pub use reads::{ActualFilter, KeyResultRow};
 pub use writes::Duplicates;
@@ -77,34 +85,12 @@ struct Inner {
     /// driver then retries with sleeps. Queueing writers here instead is fairer and faster. On
     /// PostgreSQL the revision row lock does the same job across processes, so this is unused.
     sqlite_writer: Arc<Mutex<()>>,
-    /// The latest committed revision, for in-process listeners (the aggregator).
-    revisions: watch::Sender<i64>,
-    /// PostgreSQL: the URL (for a replica's LISTEN connection) and the last revision announced
-    /// with NOTIFY to the other replicas.
+    /// The URL, for a replica's LISTEN connection.
     url: String,
-    notified: std::sync::atomic::AtomicI64,
-    /// What this process's recent writes committed, by revision, so that the aggregator need
-    /// not read its own writes back from the database.
-    committed: Arc<std::sync::Mutex<BTreeMap<i64, Committed>>>,
-    /// Reads of committed changes answered from `committed`, and from the database.
-    change_reads: [std::sync::atomic::AtomicU64; 2],
+    /// The latest revision this process committed (or read at start), and on PostgreSQL its
+    /// announcement to the other replicas ([`notify`]).
+    announcer: notify::Announcer,
 }
-
-/// Revisions kept in [`Inner::committed`]: an aggregator further behind reads the database.
-const COMMITTED_KEPT: usize = 64;
-/// Most audited rows of one write kept in [`Inner::committed`] (a POST's largest batch); a
-/// larger write (an import) is read from the database, so memory stays small.
-pub const COMMITTED_ROWS_MAX: usize = 5_000;
-
-/// What one write committed: its audit rows and its reports, exactly as stored.
-#[derive(Debug, Default)]
-pub(crate) struct Committed {
-    pub(crate) audit: Vec<facts::AuditRow>,
-    pub(crate) reports: Vec<crate::analytics::facts::ActualFact>,
-}
-
-/// The PostgreSQL channel on which every replica announces its new revisions.
-pub const REVISION_CHANNEL: &str = "apo_revisions";
 
 /// How often SQLite's write-ahead log is copied back into the database.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -172,18 +158,14 @@ impl Store {
                 pool,
                 backend,
                 sqlite_writer: Arc::new(Mutex::new(())),
-                revisions: watch::channel(0).0,
                 url: url.clone(),
-                notified: std::sync::atomic::AtomicI64::new(0),
-                committed: Arc::default(),
-                change_reads: Default::default(),
+                announcer: notify::Announcer::default(),
             }),
         };
         store.migrate().await?;
         store.seed_reference_data().await?;
         let rev = store.current_rev().await?;
-        store.inner.revisions.send_replace(rev);
-        store.inner.notified.store(rev, Ordering::Relaxed);
+        store.inner.announcer.start_at(rev);
         match backend {
             Backend::Postgres => {
                 tokio::spawn(store.clone().announce());
@@ -295,34 +277,6 @@ impl Store {
         &self.inner.url
     }
 
-    /// Announces committed revisions to the other replicas with NOTIFY, outside the write
-    /// transactions (a NOTIFY inside every write transaction made commits 12x slower,
-    /// DESIGN.md) and coalesced: under load only the latest revision is announced.
-    async fn announce(self) {
-        let mut revisions = self.inner.revisions.subscribe();
-        while revisions.changed().await.is_ok() {
-            let rev = *revisions.borrow_and_update();
-            if let Err(e) = self.notify(rev).await {
-                if self.inner.pool.is_closed() {
-                    return;
-                }
-                tracing::warn!(error = %e, rev, "could not announce the revision to other replicas");
-            }
-        }
-    }
-
-    async fn notify(&self, rev: i64) -> Result<()> {
-        if self.inner.notified.fetch_max(rev, Ordering::Relaxed) >= rev {
-            return Ok(());
-        }
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(REVISION_CHANNEL)
-            .bind(rev.to_string())
-            .execute(&self.inner.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
@@ -342,13 +296,7 @@ impl Store {
 
     /// The latest revision this process committed (or read at start).
     pub fn committed_rev(&self) -> i64 {
-        *self.inner.revisions.borrow()
-    }
-
-    /// Hears every revision this process commits (the latest one; intermediate values may be
-    /// skipped when they come quickly, which is what a coalescing listener wants).
-    pub fn subscribe(&self) -> watch::Receiver<i64> {
-        self.inner.revisions.subscribe()
+        self.inner.announcer.committed()
     }
 
     /// Starts a write attributed to `actor`: takes the next revision inside a new transaction.
@@ -365,25 +313,24 @@ impl Store {
         Ok(Write {
             tx,
             rev,
-            at: timestamp(OffsetDateTime::now_utc()),
-            actor: actor.to_owned(),
-            changes: 0,
-            log: Some(Committed::default()),
-            committed: self.inner.committed.clone(),
-            revisions: self.inner.revisions.clone(),
+            at: timestamp(OffsetDateTime::now_utc()).into(),
+            actor: actor.into(),
+            edits: Vec::new(),
+            store: self.clone(),
             _writer: guard,
         })
     }
 }
 
 impl Store {
-    /// Runs `f` as one write attributed to `actor`: commits when it succeeds, returning the new
-    /// revision (`None` when it changed nothing), and rolls everything back when it fails.
+    /// Runs `f` as one write attributed to `actor`: commits when it succeeds, returning what
+    /// it committed (`None` when it changed nothing), and rolls everything back when it fails.
+    /// (Writes that the dashboard should hear of go through [`crate::feed::Feed::write`].)
     pub async fn write<T>(
         &self,
         actor: &str,
         f: impl AsyncFnOnce(&mut Write) -> Result<T>,
-    ) -> Result<(T, Option<i64>)> {
+    ) -> Result<(T, Option<Change>)> {
         let mut w = self.begin(actor).await?;
         match f(&mut w).await {
             Ok(v) => Ok((v, w.commit().await?)),
@@ -401,16 +348,13 @@ impl Store {
 pub struct Write {
     tx: Transaction<'static, Any>,
     rev: i64,
-    at: String,
-    actor: String,
-    /// How many audited changes this write made; a write that changed nothing rolls back, so an
-    /// idempotent re-import does not consume a revision.
-    changes: usize,
-    /// What it wrote, recorded with each audited change, for [`Inner::committed`]; `None` once
-    /// it outgrew [`COMMITTED_ROWS_MAX`].
-    log: Option<Committed>,
-    committed: Arc<std::sync::Mutex<BTreeMap<i64, Committed>>>,
-    revisions: watch::Sender<i64>,
+    at: Text,
+    actor: Text,
+    /// What it did, one edit per audit row: the [`Change`] it commits. A write that changed
+    /// nothing rolls back, so an idempotent re-import does not consume a revision.
+    edits: Vec<Edit>,
+    /// For the announcement of the commit.
+    store: Store,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
@@ -419,42 +363,26 @@ impl Write {
         self.rev
     }
 
-    /// Records audited rows (and the reports among them) for [`Inner::committed`], unless the
-    /// write has grown past what is kept there.
-    pub(crate) fn remember(
-        &mut self,
-        audit: impl IntoIterator<Item = facts::AuditRow>,
-        reports: impl IntoIterator<Item = crate::analytics::facts::ActualFact>,
-    ) {
-        let Some(log) = &mut self.log else { return };
-        log.audit.extend(audit);
-        log.reports.extend(reports);
-        if log.audit.len() > COMMITTED_ROWS_MAX {
-            self.log = None;
-        }
-    }
-
+    /// How many audited changes it has made so far.
     pub fn changes(&self) -> usize {
-        self.changes
+        self.edits.len()
     }
 
-    /// Commits; returns the new revision, or `None` when nothing changed (and nothing was kept).
-    pub async fn commit(self) -> Result<Option<i64>> {
-        if self.changes == 0 {
+    /// Commits; returns what it committed, or `None` when nothing changed (and nothing was
+    /// kept).
+    pub async fn commit(self) -> Result<Option<Change>> {
+        if self.edits.is_empty() {
             self.tx.rollback().await?;
             return Ok(None);
         }
         self.tx.commit().await?;
-        // Kept before the revision is announced, so that whoever hears of it finds it.
-        if let Some(log) = self.log {
-            let mut committed = self.committed.lock().expect("not poisoned");
-            committed.insert(self.rev, log);
-            while committed.len() > COMMITTED_KEPT {
-                committed.pop_first();
-            }
-        }
-        self.revisions.send_replace(self.rev);
-        Ok(Some(self.rev))
+        self.store.inner.announcer.committed_now(self.rev);
+        Ok(Some(Change {
+            rev: self.rev,
+            at: self.at,
+            actor: self.actor,
+            edits: self.edits,
+        }))
     }
 
     /// Abandons the write: nothing it did is kept.

@@ -2,14 +2,16 @@
 //! one document (the unit a delegate edits and the unit the audit log keeps).
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, FromRow};
 
-use super::reads::{decoded, format_date, parse_date};
+use super::reads::{KeyResultRow, decoded, format_date, parse_date};
 use super::{Store, Val, Write, insert_rows};
 use crate::domain::{Direction, Finite, KrCode, Pillar, PrimerStatus, Year};
 use crate::error::{Detail, Error, Result};
 use crate::model::{KeyResult, Primer, PrimerInput};
+use crate::records::{Action, Edit, PrimerEdit};
 
 /// How a primer write treats the status workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub enum Workflow {
 }
 
 /// A primer summary for listings.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, FromRow)]
 pub struct PrimerSummary {
     pub iso3: String,
     pub status: String,
@@ -38,39 +40,37 @@ impl Store {
     }
 
     pub async fn primers(&self) -> Result<Vec<PrimerSummary>> {
-        let rows: Vec<(String, String, Option<String>, i64, i64, String)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT p.iso3, p.status, p.endorsed_on,
-                    (SELECT COUNT(*) FROM key_results k WHERE k.iso3 = p.iso3),
+                    (SELECT COUNT(*) FROM key_results k WHERE k.iso3 = p.iso3) AS key_results,
                     p.updated_rev, p.updated_at
              FROM primers p ORDER BY p.iso3",
         )
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(iso3, status, endorsed_on, key_results, updated_rev, updated_at)| PrimerSummary {
-                    iso3,
-                    status,
-                    endorsed_on,
-                    key_results,
-                    updated_rev,
-                    updated_at,
-                },
-            )
-            .collect())
+        .await?)
     }
 }
 
+/// A stored primer's own row.
+#[derive(FromRow)]
+struct PrimerRow {
+    cycle: String,
+    status: String,
+    national_context: String,
+    endorsed_on: Option<String>,
+    updated_rev: i64,
+    updated_at: String,
+}
+
 pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<Option<Primer>> {
-    let head: Option<(String, String, String, Option<String>, i64, String)> = sqlx::query_as(
+    let head: Option<PrimerRow> = sqlx::query_as(
         "SELECT cycle, status, national_context, endorsed_on, updated_rev, updated_at
          FROM primers WHERE iso3 = $1",
     )
     .bind(iso3.to_owned())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((cycle, status, national_context, endorsed_on, updated_rev, updated_at)) = head else {
+    let Some(head) = head else {
         return Ok(None);
     };
     let focus_areas: Vec<(String,)> =
@@ -78,20 +78,9 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .bind(iso3.to_owned())
             .fetch_all(&mut *conn)
             .await?;
-    #[allow(clippy::type_complexity)]
-    let krs: Vec<(
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<f64>,
-        f64,
-    )> = sqlx::query_as(
-        "SELECT code, pillar, focus_area, title, unit, direction, baseline_year, baseline_value,
-                weight
+    let krs: Vec<KeyResultRow> = sqlx::query_as(
+        "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
+                baseline_value, weight
          FROM key_results WHERE iso3 = $1 ORDER BY position",
     )
     .bind(iso3.to_owned())
@@ -109,39 +98,39 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .or_default()
             .insert(decoded(Year::new(year))?, decoded(Finite::new(target))?);
     }
-    let key_results =
-        krs.into_iter()
-            .map(
-                |(code, pillar, focus_area, title, unit, direction, by, bv, weight)| {
-                    Ok(KeyResult {
-                        targets: by_kr.remove(&code).unwrap_or_default(),
-                        code: decoded(KrCode::parse(&code))?,
-                        pillar: decoded(Pillar::new(pillar))?,
-                        focus_area,
-                        title,
-                        unit,
-                        direction: decoded(Direction::parse(&direction))?,
-                        baseline_year: by,
-                        baseline_value: bv.map(Finite::new).transpose().map_err(|e| {
-                            Error::Internal(anyhow::anyhow!("stored baseline: {e}"))
-                        })?,
-                        weight: decoded(Finite::new(weight))?,
-                    })
-                },
-            )
-            .collect::<Result<Vec<_>>>()?;
+    let key_results = krs
+        .into_iter()
+        .map(|k| {
+            Ok(KeyResult {
+                targets: by_kr.remove(&k.code).unwrap_or_default(),
+                code: decoded(KrCode::parse(&k.code))?,
+                pillar: decoded(Pillar::new(k.pillar))?,
+                focus_area: k.focus_area,
+                title: k.title,
+                unit: k.unit,
+                direction: decoded(Direction::parse(&k.direction))?,
+                baseline_year: k.baseline_year,
+                baseline_value: k
+                    .baseline_value
+                    .map(Finite::new)
+                    .transpose()
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("stored baseline: {e}")))?,
+                weight: decoded(Finite::new(k.weight))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Some(Primer {
         iso3: iso3.to_owned(),
-        cycle,
+        cycle: head.cycle,
         content: PrimerInput {
-            status: decoded(PrimerStatus::parse(&status))?,
-            national_context,
-            endorsed_on: endorsed_on.map(|d| parse_date(&d)).transpose()?,
+            status: decoded(PrimerStatus::parse(&head.status))?,
+            national_context: head.national_context,
+            endorsed_on: head.endorsed_on.map(|d| parse_date(&d)).transpose()?,
             focus_areas: focus_areas.into_iter().map(|(l,)| l).collect(),
             key_results,
         },
-        updated_rev,
-        updated_at,
+        updated_rev: head.updated_rev,
+        updated_at: head.updated_at,
     }))
 }
 
@@ -202,7 +191,7 @@ impl Write {
             ));
         }
 
-        let (rev, at) = (self.rev, self.at.clone());
+        let (rev, at) = (self.rev, self.at.to_string());
         let conn = &mut *self.tx;
         sqlx::query(
             "INSERT INTO primers (iso3, cycle, status, national_context, endorsed_on,
@@ -305,16 +294,21 @@ impl Write {
         )
         .await?;
         let action = match (&old, new.status) {
-            (None, _) => "create",
+            (None, _) => Action::Create,
             (Some(o), s) if o.status != s => match s {
-                PrimerStatus::Draft => "return",
-                PrimerStatus::Submitted => "submit",
-                PrimerStatus::Endorsed => "endorse",
+                PrimerStatus::Draft => Action::Return,
+                PrimerStatus::Submitted => Action::Submit,
+                PrimerStatus::Endorsed => Action::Endorse,
             },
-            _ => "update",
+            _ => Action::Update,
         };
-        self.audit(action, "primer", iso3, old.as_ref(), Some(new))
-            .await?;
+        let edit = Edit::Primer(PrimerEdit {
+            iso3: iso3.into(),
+            action,
+            added: super::log::added_key_results(old.as_ref(), new),
+            primer: Arc::new(new.clone()),
+        });
+        self.audit(edit, old.as_ref()).await?;
         Ok(true)
     }
 }

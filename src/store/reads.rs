@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, FromRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Store;
+use super::log::{LOG_COLUMNS, LogRow};
 use crate::error::Result;
 use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, Project, SeriesPoint};
 
@@ -167,21 +168,10 @@ impl Store {
 
     /// The audit log, newest first.
     pub async fn audit(&self, limit: i64, since_rev: Option<i64>) -> Result<Vec<AuditEntry>> {
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(
-            i64,
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
-            "SELECT id, rev, at, actor, action, entity, entity_key, old_value, new_value
-             FROM audit_log WHERE ($1 IS NULL OR rev > $1) ORDER BY id DESC LIMIT $2",
-        )
+        let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {LOG_COLUMNS} FROM audit_log WHERE ($1 IS NULL OR rev > $1)
+             ORDER BY id DESC LIMIT $2"
+        )))
         .bind(since_rev)
         .bind(limit.clamp(1, 10_000))
         .fetch_all(self.pool())
@@ -189,21 +179,32 @@ impl Store {
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Ok(rows
             .into_iter()
-            .map(
-                |(id, rev, at, actor, action, entity, entity_key, old, new)| AuditEntry {
-                    id,
-                    rev,
-                    at,
-                    actor,
-                    action,
-                    entity,
-                    entity_key,
-                    old_value: json(old),
-                    new_value: json(new),
-                },
-            )
+            .map(|r| AuditEntry {
+                id: r.id,
+                rev: r.rev,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                entity_key: r.entity_key,
+                old_value: json(r.old_value),
+                new_value: json(r.new_value),
+            })
             .collect())
     }
+}
+
+/// A stored project.
+#[derive(FromRow)]
+struct ProjectRow {
+    code: String,
+    title: String,
+    program: String,
+    pillar: i64,
+    status: String,
+    host_iso3: String,
+    start_date: Option<String>,
+    end_date: Option<String>,
 }
 
 fn series_points(rows: Vec<(String, String, i64, f64)>) -> Result<Vec<SeriesPoint>> {
@@ -258,17 +259,7 @@ pub(super) async fn budgets(conn: &mut AnyConnection, year: Option<i64>) -> Resu
 }
 
 pub(super) async fn projects(conn: &mut AnyConnection, code: Option<&str>) -> Result<Vec<Project>> {
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<ProjectRow> = sqlx::query_as(
         "SELECT code, title, program, pillar, status, host_iso3, start_date, end_date
          FROM projects WHERE ($1 IS NULL OR code = $1) ORDER BY code",
     )
@@ -276,20 +267,20 @@ pub(super) async fn projects(conn: &mut AnyConnection, code: Option<&str>) -> Re
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(code, title, program, pillar, status, host, start, end)| {
+        .map(|r| {
             let date = |s: Option<String>| -> Result<Option<time::Date>> {
                 s.map(|s| parse_date(&s)).transpose()
             };
             Ok(Project {
-                code: decoded(crate::domain::ProjectCode::parse(&code))?,
-                title,
-                program,
-                pillar: decoded(crate::domain::Pillar::new(pillar))?,
-                status: serde_json::from_value(serde_json::Value::String(status))
+                code: decoded(crate::domain::ProjectCode::parse(&r.code))?,
+                title: r.title,
+                program: r.program,
+                pillar: decoded(crate::domain::Pillar::new(r.pillar))?,
+                status: serde_json::from_value(serde_json::Value::String(r.status))
                     .map_err(|e| anyhow::anyhow!("stored project status: {e}"))?,
-                host_iso3: decoded(crate::domain::Iso3::parse(&host))?,
-                start_date: date(start)?,
-                end_date: date(end)?,
+                host_iso3: decoded(crate::domain::Iso3::parse(&r.host_iso3))?,
+                start_date: date(r.start_date)?,
+                end_date: date(r.end_date)?,
             })
         })
         .collect()

@@ -1,15 +1,17 @@
 //! Writes other than primers: actuals (append-only), budgets, projects, series, and the audit
 //! rows that go with every change.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
+use sqlx::FromRow;
 
+use super::log::logged_value;
 use super::reads::{budgets, format_date, projects};
 use super::{Val, Write, insert_rows, timestamp};
-use crate::analytics::facts::ActualFact;
 use crate::error::{Detail, Error, Result};
 use crate::model::{ActualInput, Budget, Project, SeriesPoint};
+use crate::records::{ActualFact, Edit, SeriesEdit, UNLINKED};
 
 /// Most distinct key results of a batch of reports looked up one by one (in one statement);
 /// a larger batch reads the whole table.
@@ -26,46 +28,26 @@ pub enum Duplicates {
     Skip,
 }
 
-fn to_json(v: Option<&impl Serialize>) -> Option<String> {
-    v.map(|v| serde_json::to_string(v).expect("records serialize"))
-}
-
 impl Write {
-    /// Records one audited change in this write's transaction.
-    pub(crate) async fn audit(
-        &mut self,
-        action: &str,
-        entity: &str,
-        key: &str,
-        old: Option<&impl Serialize>,
-        new: Option<&impl Serialize>,
-    ) -> Result<()> {
-        let new = to_json(new);
+    /// Records one edit in this write's transaction: its audit row (with the value it
+    /// replaced, if any), and its place in the [`crate::records::Change`] the commit returns.
+    pub(crate) async fn audit(&mut self, edit: Edit, old: Option<&impl Serialize>) -> Result<()> {
+        let old = old.map(|v| serde_json::to_string(v).expect("records serialize"));
         sqlx::query(
             "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(self.rev)
-        .bind(self.at.clone())
-        .bind(self.actor.clone())
-        .bind(action.to_owned())
-        .bind(entity.to_owned())
-        .bind(key.to_owned())
-        .bind(to_json(old))
-        .bind(new.clone())
+        .bind(self.at.to_string())
+        .bind(self.actor.to_string())
+        .bind(edit.action().as_str())
+        .bind(edit.entity().as_str())
+        .bind(edit.key())
+        .bind(old)
+        .bind(logged_value(&edit))
         .execute(&mut *self.tx)
         .await?;
-        self.changes += 1;
-        let row = (
-            self.rev,
-            self.at.clone(),
-            self.actor.clone(),
-            action.to_owned(),
-            entity.to_owned(),
-            key.to_owned(),
-            new,
-        );
-        self.remember([row], []);
+        self.edits.push(edit);
         Ok(())
     }
 
@@ -111,12 +93,14 @@ impl Write {
                 r.kr_code.as_str().to_owned(),
                 r.year.get(),
             );
-            if let Some((reports, latest)) = &existing {
+            if let Some(stored) = &existing {
                 let duplicate = match r.reported_at {
                     Some(t) => {
-                        reports.contains(&(key.clone(), timestamp(t), r.value.get().to_bits()))
+                        stored
+                            .all
+                            .contains(&(key.clone(), timestamp(t), r.value.get().to_bits()))
                     }
-                    None => latest.get(&key).is_some_and(|v| *v == r.value.get()),
+                    None => stored.latest.get(&key).is_some_and(|v| *v == r.value.get()),
                 };
                 if duplicate {
                     continue;
@@ -125,23 +109,35 @@ impl Write {
             appended.push((
                 key,
                 r.value.get(),
-                r.reported_at.map_or(self.at.clone(), timestamp),
+                r.reported_at.map_or_else(|| self.at.to_string(), timestamp),
             ));
         }
-        let (rev, actor, at) = (self.rev, self.actor.clone(), self.at.clone());
+        let reports: Vec<ActualFact> = appended
+            .into_iter()
+            .map(|((iso3, code, year), value, reported_at)| ActualFact {
+                iso3,
+                code,
+                year,
+                value,
+                reported_at: reported_at.into(),
+                rev: self.rev,
+                kr: UNLINKED,
+            })
+            .collect();
+        let (rev, actor) = (self.rev, self.actor.to_string());
         insert_rows(
             &mut self.tx,
             "INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev)",
             "",
-            appended
+            reports
                 .iter()
-                .map(|((iso3, kr, year), value, reported_at)| {
+                .map(|a| {
                     vec![
-                        Val::Text(Some(iso3.clone())),
-                        Val::Text(Some(kr.clone())),
-                        Val::Int(Some(*year)),
-                        Val::Real(Some(*value)),
-                        Val::Text(Some(reported_at.clone())),
+                        Val::Text(Some(a.iso3.clone())),
+                        Val::Text(Some(a.code.clone())),
+                        Val::Int(Some(a.year)),
+                        Val::Real(Some(a.value)),
+                        Val::Text(Some(a.reported_at.to_string())),
                         Val::Text(Some(actor.clone())),
                         Val::Int(Some(rev)),
                     ]
@@ -149,50 +145,31 @@ impl Write {
                 .collect(),
         )
         .await?;
-        let audit: Vec<super::facts::AuditRow> = appended
-            .iter()
-            .map(|((iso3, kr, year), value, reported_at)| {
-                let new = serde_json::json!({ "value": value, "reported_at": reported_at });
-                (
-                    rev,
-                    at.clone(),
-                    actor.clone(),
-                    "report".into(),
-                    "actual".into(),
-                    format!("{iso3}/{kr}/{year}"),
-                    Some(new.to_string()),
-                )
-            })
-            .collect();
+        let edits: Vec<Edit> = reports.into_iter().map(Edit::Report).collect();
+        let at = self.at.to_string();
         insert_rows(
             &mut self.tx,
             "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)",
             "",
-            audit
+            edits
                 .iter()
-                .map(|(rev, at, actor, action, entity, key, new)| {
+                .map(|e| {
                     vec![
-                        Val::Int(Some(*rev)),
+                        Val::Int(Some(rev)),
                         Val::Text(Some(at.clone())),
                         Val::Text(Some(actor.clone())),
-                        Val::Text(Some(action.clone())),
-                        Val::Text(Some(entity.clone())),
-                        Val::Text(Some(key.clone())),
+                        Val::Text(Some(e.action().as_str().to_owned())),
+                        Val::Text(Some(e.entity().as_str().to_owned())),
+                        Val::Text(Some(e.key())),
                         Val::Text(None),
-                        Val::Text(new.clone()),
+                        Val::Text(Some(logged_value(e))),
                     ]
                 })
                 .collect(),
         )
         .await?;
-        let count = appended.len();
-        self.changes += count;
-        let reports = appended
-            .into_iter()
-            .map(|((iso3, code, year), value, reported_at)| {
-                ActualFact::unlinked((iso3, code, year, value, reported_at, rev))
-            });
-        self.remember(audit, reports);
+        let count = edits.len();
+        self.edits.extend(edits);
         Ok(count)
     }
 
@@ -230,27 +207,23 @@ impl Write {
     }
 
     /// Every stored report, and the current value per (member, key result, year).
-    #[allow(clippy::type_complexity)]
-    async fn stored_reports(
-        &mut self,
-    ) -> Result<(
-        HashSet<((String, String, i64), String, u64)>,
-        HashMap<(String, String, i64), f64>,
-    )> {
-        let rows: Vec<(String, String, i64, f64, String)> = sqlx::query_as(
+    async fn stored_reports(&mut self) -> Result<StoredReports> {
+        let rows: Vec<StoredReport> = sqlx::query_as(
             "SELECT iso3, kr_code, year, value, reported_at FROM actuals
              ORDER BY reported_at, rev, id",
         )
         .fetch_all(&mut *self.tx)
         .await?;
-        let mut all = HashSet::with_capacity(rows.len());
-        let mut latest = HashMap::new();
-        for (iso3, kr, year, value, at) in rows {
-            let key = (iso3, kr, year);
-            latest.insert(key.clone(), value);
-            all.insert((key, at, value.to_bits()));
+        let mut stored = StoredReports {
+            all: HashSet::with_capacity(rows.len()),
+            latest: HashMap::new(),
+        };
+        for r in rows {
+            let key = (r.iso3, r.kr_code, r.year);
+            stored.latest.insert(key.clone(), r.value);
+            stored.all.insert((key, r.reported_at, r.value.to_bits()));
         }
-        Ok((all, latest))
+        Ok(stored)
     }
 
     /// Sets the budget of a pillar and year (APO-wide, or for one member). Returns whether it
@@ -282,14 +255,7 @@ impl Write {
         .bind(b.spent.get())
         .execute(&mut *self.tx)
         .await?;
-        let key = format!(
-            "{}/{}/{}",
-            b.pillar.get(),
-            b.year.get(),
-            if scope.is_empty() { "APO" } else { &scope }
-        );
-        self.audit("set", "budget", &key, old.as_ref(), Some(b))
-            .await?;
+        self.audit(Edit::Budget(b.clone()), old.as_ref()).await?;
         Ok(true)
     }
 
@@ -325,9 +291,11 @@ impl Write {
         .bind(p.end_date.map(format_date))
         .execute(&mut *self.tx)
         .await?;
-        let action = if old.is_some() { "update" } else { "create" };
-        self.audit(action, "project", p.code.as_str(), old.as_ref(), Some(p))
-            .await?;
+        let edit = Edit::Project {
+            created: old.is_none(),
+            project: Box::new(p.clone()),
+        };
+        self.audit(edit, old.as_ref()).await?;
         Ok(true)
     }
 
@@ -379,33 +347,47 @@ impl Write {
                 .collect(),
         )
         .await?;
-        let mut by_series: std::collections::BTreeMap<(String, String), (Vec<_>, Vec<_>)> =
-            Default::default();
+        // One audit row per (member, series): the changed years' old and new values.
+        #[derive(Default)]
+        struct Years {
+            old: BTreeMap<i64, f64>,
+            new: BTreeMap<i64, f64>,
+        }
+        let mut by_series: BTreeMap<(String, String), Years> = BTreeMap::new();
         for (p, old) in &changed {
-            let entry = by_series
+            let years = by_series
                 .entry((p.iso3.as_str().to_owned(), p.series.clone()))
                 .or_default();
             if let Some(o) = old {
-                entry.0.push((p.year, *o));
+                years.old.insert(p.year, *o);
             }
-            entry.1.push((p.year, p.value.get()));
+            years.new.insert(p.year, p.value.get());
         }
-        for ((iso3, series), (old, new)) in by_series {
-            let as_map = |v: Vec<(i64, f64)>| -> serde_json::Map<String, serde_json::Value> {
-                v.into_iter()
-                    .map(|(y, x)| (y.to_string(), serde_json::json!(x)))
-                    .collect()
-            };
-            let old = (!old.is_empty()).then(|| as_map(old));
-            self.audit(
-                "set",
-                "series",
-                &format!("{iso3}/{series}"),
-                old.as_ref(),
-                Some(&as_map(new)),
-            )
-            .await?;
+        for ((iso3, series), years) in by_series {
+            let edit = Edit::Series(SeriesEdit {
+                iso3: iso3.into(),
+                series: series.into(),
+                values: years.new,
+            });
+            self.audit(edit, (!years.old.is_empty()).then_some(&years.old))
+                .await?;
         }
         Ok(changed.len())
     }
+}
+
+/// A stored report, for telling duplicates.
+#[derive(FromRow)]
+struct StoredReport {
+    iso3: String,
+    kr_code: String,
+    year: i64,
+    value: f64,
+    reported_at: String,
+}
+
+/// Every stored report as (key, reported_at, value bits), and the current value per key.
+struct StoredReports {
+    all: HashSet<((String, String, i64), String, u64)>,
+    latest: HashMap<(String, String, i64), f64>,
 }

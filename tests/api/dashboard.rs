@@ -339,9 +339,19 @@ async fn the_fixture_gives_the_hand_computed_numbers_live_and_recomputed(b: Back
         &comparable(scratch),
         "incremental vs full",
     );
-    // The ticker: newest first, who and what.
-    assert_eq!(live["recent"][0]["summary"], "THA-KR2 2026: 0.0");
+    // The ticker: newest first, who and what, in words: the member's name, the key result's
+    // title, the value with its unit, the progress it makes (decrease, no baseline, 0 against
+    // a target of −2: 0; the one before, a baseline equal to its target: T/A = 10/20).
+    assert_eq!(
+        live["recent"][0]["summary"],
+        "Thailand · THA-KR2: 0 units in 2026, 0 % of target"
+    );
     assert_eq!(live["recent"][0]["actor"], "tester@example.org");
+    assert_eq!(live["recent"][0]["member"], "Thailand");
+    assert_eq!(
+        live["recent"][1]["summary"],
+        "Thailand · THA-KR1: 20 units in 2026, 50 % of target"
+    );
     app.stop().await;
 }
 

@@ -111,6 +111,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Store,
+    pub feed: apo_dashboard::feed::Feed,
     pub aggregator: apo_dashboard::aggregator::Aggregator,
     pub hub: apo_dashboard::live::Hub,
     pub database_url: String,
@@ -156,6 +157,7 @@ async fn spawn_at(
         .expect("application builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
+    let feed = app.state().feed.clone();
     let aggregator = app.state().aggregator.clone();
     let hub = app.state().hub.clone();
     let shutdown = CancellationToken::new();
@@ -164,6 +166,7 @@ async fn spawn_at(
         base,
         client: reqwest::Client::new(),
         store,
+        feed,
         aggregator,
         hub,
         database_url: url,

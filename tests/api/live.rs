@@ -170,14 +170,14 @@ pub async fn write_elsewhere(app: &TestApp, krs: &[&str]) -> Vec<i64> {
             {"iso3": "VNM", "kr_code": kr, "year": 2026, "value": 100 + i}
         ))
         .unwrap();
-        let (_, rev) = other
+        let (_, change) = other
             .write("another process", async |w| {
                 w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
                     .await
             })
             .await
             .unwrap();
-        revs.push(rev.expect("a revision per write"));
+        revs.push(change.expect("a revision per write").rev);
     }
     other.close().await;
     revs
@@ -213,7 +213,7 @@ async fn a_snapshot_comes_first_then_a_patch_after_a_post(b: Backend) {
     assert_eq!(first["data"]["period"], 2026);
     assert_eq!(
         first["data"]["recent"][0]["summary"],
-        "VNM primer drafted (4 key results)"
+        "Vietnam drafted its primer: 4 key results"
     );
     c.rev = 1;
     c.doc = first["data"].clone();
@@ -286,7 +286,7 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
     let mut c = connect(&app, "?period=2026").await;
     c.until(1).await;
     let (_, updates_before) = app.aggregator.counts();
-    let (_, database_reads) = app.store.change_reads();
+    let (_, database_reads) = app.feed.reads();
     let revs = write_elsewhere(
         &app,
         &["VNM-KR1", "VNM-KR2", "VNM-KR1", "VNM-KR3", "VNM-KR4"],
@@ -315,7 +315,7 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
     }
     assert_eq!(patches, revs, "a patch per change, in order");
     assert!(
-        app.store.change_reads().1 > database_reads,
+        app.feed.reads().1 > database_reads,
         "another process's writes are read from the database"
     );
     let (_, updates_after) = app.aggregator.counts();
@@ -333,12 +333,14 @@ async fn changes_caught_up_together_come_one_patch_each(b: Backend) {
 }
 
 /// This server's own writes reach the aggregator from memory, not read back from the database,
-/// and the document they give equals one computed from the database.
+/// a large one (an import's size) included, and the document they give equals one computed
+/// from the database; a write this server did not publish (another process's) is read from
+/// the log.
 async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
     let app = with_primer(b).await;
     let mut c = connect(&app, "?period=2026").await;
     c.until(1).await;
-    let (memory_before, database_before) = app.store.change_reads();
+    let (memory_before, database_before) = app.feed.reads();
     let mut rev = 0;
     for (kr, value) in [("VNM-KR1", 101.0), ("VNM-KR2", 55.0), ("VNM-KR1", 120.0)] {
         rev = post_report(&app, kr, value).await;
@@ -357,7 +359,7 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
     assert_eq!(batch.status, 201, "{}", batch.body);
     rev = rev.max(batch.body["rev"].as_i64().unwrap());
     c.until(rev).await;
-    let (memory_after, database_after) = app.store.change_reads();
+    let (memory_after, database_after) = app.feed.reads();
     assert!(memory_after > memory_before, "read from memory");
     assert_eq!(database_after, database_before, "nothing read back");
     let then = app.get(&format!("/dashboard?period=2026&rev={rev}")).await;
@@ -369,39 +371,59 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
     // The later report of the batch (March) is the current one, whatever the order sent.
     assert_eq!(c.doc["key_results"]["VNM/VNM-KR3"]["actual"], 7.0);
 
-    // A write larger than a POST's largest batch (an import) is not kept in memory: it is
-    // read from the database.
-    let bulk: Vec<apo_dashboard::model::ActualInput> = (0
-        ..=apo_dashboard::store::COMMITTED_ROWS_MAX)
-        .map(|i| {
-            serde_json::from_value(json!(
-                {"iso3": "VNM", "kr_code": "VNM-KR4", "year": 2026, "value": i}
-            ))
-            .unwrap()
-        })
-        .collect();
-    let (_, bulk_rev) = app
-        .store
-        .write("import", async |w| {
-            w.append_actuals(&bulk, apo_dashboard::store::Duplicates::Append)
+    // A write of an import's size, published by this server, comes from memory too.
+    let bulk = |kr: &str| -> Vec<apo_dashboard::model::ActualInput> {
+        (0..6_000)
+            .map(|i| {
+                serde_json::from_value(json!(
+                    {"iso3": "VNM", "kr_code": kr, "year": 2026, "value": i}
+                ))
+                .unwrap()
+            })
+            .collect()
+    };
+    let append = |rows: Vec<apo_dashboard::model::ActualInput>| {
+        async move |w: &mut apo_dashboard::store::Write| {
+            w.append_actuals(&rows, apo_dashboard::store::Duplicates::Append)
                 .await
-        })
+        }
+    };
+    let (_, published) = app
+        .feed
+        .write("import", append(bulk("VNM-KR4")))
         .await
         .unwrap();
-    let bulk_rev = bulk_rev.unwrap();
-    c.until(bulk_rev).await;
+    let published = published.unwrap().rev;
+    c.until(published).await;
     assert_eq!(
-        app.store.change_reads().1,
+        app.feed.reads(),
+        (memory_after + 1, database_after),
+        "a published import is applied from memory"
+    );
+    // The same written by another process on this database is found at the next look at the
+    // revision (or heard of) and read from the log.
+    let other = apo_dashboard::store::Store::open(&app.database_url)
+        .await
+        .unwrap();
+    let (_, unpublished) = other
+        .write("import", append(bulk("VNM-KR3")))
+        .await
+        .unwrap();
+    other.close().await;
+    let unpublished = unpublished.unwrap().rev;
+    c.until(unpublished).await;
+    assert_eq!(
+        app.feed.reads().1,
         database_after + 1,
-        "the import was read from the database"
+        "another process's write is read from the log"
     );
     let then = app
-        .get(&format!("/dashboard?period=2026&rev={bulk_rev}"))
+        .get(&format!("/dashboard?period=2026&rev={unpublished}"))
         .await;
     assert_same(
         &comparable(c.doc.clone()),
         &comparable(then.body),
-        "after an import read from the database",
+        "after an import read from the log",
     );
     app.stop().await;
 }

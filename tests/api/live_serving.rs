@@ -136,18 +136,31 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
 
 async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
     let app = with_primer_and(b, |c| c.live_stall_ms = 100).await;
-    let report = apo_dashboard::loadgen::run(apo_dashboard::loadgen::LiveBench {
-        url: app.base.clone(),
-        clients: 10,
-        updates: 50,
-        rate: 20.0,
-        server_pid: Some(std::process::id()),
+    // The load generator is a binary of its own (benches/loadgen), run as a bench runs it.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_apo-loadgen"))
+        .args([
+            "--url",
+            &app.base,
+            "--clients",
+            "10",
+            "--updates",
+            "50",
+            "--rate",
+            "20",
+        ])
+        .args(["--server-pid", &std::process::id().to_string()])
         // Clients 4 and 9 stop reading during the posting (2.5 s; a ping goes once 12 to
         // 20 KiB are unacknowledged, and the stall limit is 0.1 s).
-        stalled: 0.2,
-    })
-    .await
-    .unwrap();
+        .args(["--stalled", "0.2"])
+        .output()
+        .await
+        .expect("apo-loadgen runs");
+    assert!(
+        out.status.success(),
+        "apo-loadgen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
     assert_eq!(report["missing"], 0, "{report}");
     assert_eq!(
         report["resync_snapshots"], 0,

@@ -7,6 +7,7 @@ mod actuals;
 mod bad_input;
 mod cli;
 mod dashboard;
+mod generated;
 mod import;
 mod live;
 mod live_flow;

@@ -108,6 +108,9 @@ async fn metrics_count_requests_sockets_and_updates(b: Backend) {
         );
     }
     assert!(after[r#"apo_aggregator_updates_total{kind="incremental"}"#] >= 1.0);
+    // This server's own writes reached the aggregator from memory, none from the log.
+    assert!(after[r#"apo_feed_reads_total{source="memory"}"#] >= 1.0);
+    assert_eq!(after[r#"apo_feed_reads_total{source="log"}"#], 0.0);
     assert!(after["process_resident_memory_bytes"] > 1e6);
     assert!(after["process_open_fds"] >= 3.0);
     let backend = format!("{b:?}").to_lowercase();

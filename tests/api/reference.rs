@@ -117,11 +117,7 @@ async fn demo_data_loads_all_members_primers_and_series(b: Backend) {
     // The latest changes are what the room watches, not the Penn World Table import.
     let dashboard = app.dashboard_when_current(2026).await;
     let recent = dashboard["recent"].as_array().unwrap();
-    assert_eq!(
-        recent.len(),
-        apo_dashboard::analytics::facts::RECENT,
-        "{recent:?}"
-    );
+    assert_eq!(recent.len(), apo_dashboard::records::RECENT, "{recent:?}");
     assert!(recent.iter().all(|r| r["entity"] != "series"), "{recent:?}");
     let actuals = app.get("/actuals?limit=10000&year=2026").await.body;
     assert!(actuals.as_array().unwrap().len() > 20);

@@ -1,21 +1,24 @@
-//! The document kept current as reports arrive, without recomputing it.
+//! The document of one period kept current, change by change.
 //!
 //! A new report changes one key result's current actual; its progress, its member × pillar
 //! cell, the member, the pillar, the member's focus area, completeness and the overall score
-//! follow, and nothing else. [`Live`] keeps the per-key-result state and indexes to find those
-//! in O(key results of one member + members), updates them in place with the single-value rules
-//! of [`super::metrics`], and returns the patch: the ops on exactly the values that changed.
-//! Anything that is not a report (a primer, key result, target or budget edit) goes through a
-//! full recomputation with polars ([`super::full`]) and a diff of the whole document.
+//! follow, and nothing else. [`CurrentDashboard`] keeps the per-key-result state and indexes to
+//! find those in O(key results of one member + members), updates them in place with the
+//! single-value rules of [`super::formulas`], and returns the patch: the ops on exactly the
+//! values that changed, and the new ticker lines as inserts. A change that restructures the
+//! document (a primer: key results, targets, focus areas, status; a budget) is applied to the
+//! facts held in memory and goes through a full recomputation with polars ([`super::full`])
+//! and a diff of the whole document; neither path reads the database.
 
 use std::collections::{BTreeSet, HashMap};
 
 use polars::prelude::PolarsResult;
 use serde_json::Value;
 
-use super::document::{Completeness, Dashboard, Op, diff, diff_into};
-use super::facts::{ActualFact, Facts, RECENT, Recent, Text, UNLINKED, kr_key};
-use super::metrics::{Status, mean, progress, score};
+use super::document::{Completeness, Dashboard, Op, Segment, diff, diff_into, diff_list};
+use super::formulas::{Status, mean, progress, score};
+use super::ticker;
+use crate::records::{Change, Facts, RECENT, Text};
 
 /// The current report of a key result for the period.
 #[derive(Debug, Clone)]
@@ -26,7 +29,7 @@ struct Latest {
 }
 
 /// The dashboard of one period, kept current.
-pub struct Live {
+pub struct CurrentDashboard {
     period: i64,
     facts: Facts,
     doc: Dashboard,
@@ -42,11 +45,11 @@ pub struct Live {
     focus_scores: HashMap<(u32, u32), Option<f64>>,
 }
 
-impl Live {
+impl CurrentDashboard {
     /// Computes the document from scratch (polars) and builds the indexes.
     pub fn new(mut facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
-        if facts.links.kr_keys.len() != facts.key_results.len() {
-            facts.link();
+        if !facts.is_settled() {
+            facts.settle();
         }
         let doc = super::full::compute(&facts, period, generated_at)?;
         let l = &facts.links;
@@ -95,49 +98,58 @@ impl Live {
         &self.facts
     }
 
-    /// Replaces everything with a full recomputation over `facts`; returns the ops from the
-    /// old document to the new one.
-    pub fn recompute(&mut self, facts: Facts, generated_at: String) -> PolarsResult<Vec<Op>> {
-        let old = to_value(&self.doc);
-        *self = Self::new(facts, self.period, generated_at)?;
-        Ok(diff(&old, &to_value(&self.doc)))
+    /// Applies committed changes, in revision order (one, or a burst coalesced into one
+    /// patch); returns the ops that bring the document from before them to after.
+    pub fn apply(&mut self, changes: &[&Change], generated_at: String) -> PolarsResult<Vec<Op>> {
+        let Some(last) = changes.last() else {
+            return Ok(Vec::new());
+        };
+        if changes
+            .iter()
+            .any(|c| c.edits.iter().any(|e| e.restructures()))
+        {
+            let old = to_value(&self.doc);
+            let mut facts = std::mem::take(&mut self.facts);
+            for c in changes {
+                facts.apply(c);
+            }
+            facts.settle();
+            *self = Self::new(facts, self.period, generated_at)?;
+            return Ok(diff(&old, &to_value(&self.doc)));
+        }
+        Ok(self.apply_reports(changes, last.rev, generated_at))
     }
 
-    /// Applies reports (in report order) and the changes that carried them; returns the ops.
-    pub fn apply_actuals(
-        &mut self,
-        actuals: &[ActualFact],
-        changes: &[Recent],
-        rev: i64,
-        generated_at: String,
-    ) -> Vec<Op> {
+    /// The incremental path: reports (and ticker lines) only.
+    fn apply_reports(&mut self, changes: &[&Change], rev: i64, generated_at: String) -> Vec<Op> {
         let mut touched = BTreeSet::new();
-        for a in actuals {
-            let found = self.index.get(kr_key(&a.iso3, &a.code).as_str()).copied();
-            let linked = ActualFact {
-                kr: found.map_or(UNLINKED, |i| i as u32),
-                ..a.clone()
-            };
-            self.facts
-                .links
-                .add_report(self.facts.actuals.len(), &linked);
-            self.facts.actuals.push(linked);
-            let Some(i) = found.filter(|_| a.year == self.period) else {
-                continue;
-            };
-            // Reports come in report order (reported_at, revision, then insertion within a
-            // revision), so one that ties with the current one is later and wins.
-            let newer = self.latest[i]
-                .as_ref()
-                .is_none_or(|l| (&*a.reported_at, a.rev) >= (&*l.reported_at, l.rev));
-            if newer {
-                self.latest[i] = Some(Latest {
-                    value: a.value,
-                    reported_at: a.reported_at.clone(),
-                    rev: a.rev,
-                });
-                touched.insert(i);
+        let mut lines = 0;
+        for c in changes {
+            for a in c.reports() {
+                let Some(i) = self
+                    .index
+                    .get(crate::records::kr_key(&a.iso3, &a.code).as_str())
+                    .copied()
+                    .filter(|_| a.year == self.period)
+                else {
+                    continue;
+                };
+                // Within a change, reports come in the order written, and one that ties with
+                // the current one is later and wins, as in the store's report order.
+                let newer = self.latest[i]
+                    .as_ref()
+                    .is_none_or(|l| (&*a.reported_at, a.rev) >= (&*l.reported_at, l.rev));
+                if newer {
+                    self.latest[i] = Some(Latest {
+                        value: a.value,
+                        reported_at: a.reported_at.clone(),
+                        rev: a.rev,
+                    });
+                    touched.insert(i);
+                }
             }
+            lines += c.edits.iter().filter(|e| e.on_ticker()).count();
+            self.facts.apply(c);
         }
 
         let l = &self.facts.links;
@@ -171,20 +183,23 @@ impl Live {
         let mut path = Vec::new();
         for ((section, key), old) in before.0 {
             path.clear();
-            path.push(section.to_owned());
+            path.push(Segment::from(section));
             if !key.is_empty() {
-                path.push(key.clone());
+                path.push(Segment::Key(key.clone()));
             }
             diff_into(&mut path, &old, &after.0[&(section, key)], &mut ops);
         }
 
         self.doc.rev = rev;
         self.doc.generated_at = generated_at;
-        let mut recent: Vec<Recent> = changes.iter().rev().cloned().collect();
-        recent.append(&mut self.doc.recent);
-        recent.truncate(RECENT);
-        self.facts.recent = recent.clone();
-        self.facts.rev = rev;
+        // The new lines on top of the old ones: the facts have not changed shape, so the old
+        // lines read as a recomputation would make them.
+        let fresh = lines.min(RECENT);
+        let mut recent: Vec<_> = self.facts.recent[..fresh]
+            .iter()
+            .map(|l| ticker::line(l, &self.facts))
+            .collect();
+        recent.extend(self.doc.recent.iter().take(RECENT - fresh).cloned());
         let old_recent = std::mem::replace(&mut self.doc.recent, recent);
         ops.push(Op::Set {
             path: vec!["rev".into()],
@@ -194,12 +209,7 @@ impl Live {
             path: vec!["generated_at".into()],
             value: self.doc.generated_at.clone().into(),
         });
-        if old_recent != self.doc.recent {
-            ops.push(Op::Set {
-                path: vec!["recent".into()],
-                value: serde_json::to_value(&self.doc.recent).expect("serializable"),
-            });
-        }
+        diff_list(&["recent".into()], &old_recent, &self.doc.recent, &mut ops);
         ops
     }
 
@@ -341,7 +351,7 @@ struct Snapshot(std::collections::BTreeMap<(&'static str, String), Value>);
 
 impl Snapshot {
     fn take(
-        live: &Live,
+        live: &CurrentDashboard,
         krs: &BTreeSet<usize>,
         members: &BTreeSet<u32>,
         pillars: &BTreeSet<i64>,
@@ -385,4 +395,153 @@ mod erased {
 
 pub fn to_value(doc: &Dashboard) -> Value {
     serde_json::to_value(doc).expect("the document serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{Budget, PrimerInput};
+    use crate::records::{Action, ActualFact, Edit, MemberFact, PrimerEdit, UNLINKED};
+
+    fn primer(krs: usize, target: f64) -> PrimerInput {
+        let krs: Vec<_> = (1..=krs)
+            .map(|i| {
+                json!({"code": format!("VNM-KR{i}"), "pillar": 1 + i % 4, "focus_area": "Digital",
+                       "title": format!("Key result {i}"), "unit": "SMEs",
+                       "direction": "increase", "targets": {"2026": target}})
+            })
+            .collect();
+        serde_json::from_value(json!({"status": "draft", "focus_areas": ["Digital"],
+                                      "key_results": krs}))
+        .unwrap()
+    }
+
+    fn change(rev: i64, edits: Vec<Edit>) -> Change {
+        Change {
+            rev,
+            at: format!("2026-05-01T00:00:{rev:02}.000000Z").into(),
+            actor: "tester".into(),
+            edits,
+        }
+    }
+
+    fn primer_edit(action: Action, krs: usize, target: f64) -> Edit {
+        Edit::Primer(PrimerEdit {
+            iso3: "VNM".into(),
+            action,
+            primer: Arc::new(primer(krs, target)),
+            added: Vec::new(),
+        })
+    }
+
+    fn report(rev: i64, kr: usize, value: f64, month: u32) -> Edit {
+        Edit::Report(ActualFact {
+            iso3: "VNM".into(),
+            code: format!("VNM-KR{kr}"),
+            year: 2026,
+            value,
+            reported_at: format!("2026-{month:02}-01T00:00:00.000000Z").into(),
+            rev,
+            kr: UNLINKED,
+        })
+    }
+
+    /// A primer, reports (one dated before the one it follows), a primer edit that adds a key
+    /// result, a budget, more reports: as the aggregator may find them, one by one or all at
+    /// once after a lag.
+    fn changes() -> Vec<Change> {
+        let budget: Budget = serde_json::from_value(
+            json!({"pillar": 2, "year": 2026, "planned": 100.0, "spent": 40.0}),
+        )
+        .unwrap();
+        vec![
+            change(1, vec![primer_edit(Action::Create, 3, 100.0)]),
+            change(2, vec![report(2, 1, 60.0, 6)]),
+            change(3, vec![report(3, 1, 90.0, 3), report(3, 2, 10.0, 4)]),
+            change(4, vec![primer_edit(Action::Update, 4, 50.0)]),
+            change(5, vec![report(5, 4, 25.0, 5), report(5, 2, 30.0, 4)]),
+            change(6, vec![Edit::Budget(budget)]),
+            change(7, vec![report(7, 3, 80.0, 2), report(7, 1, 45.0, 3)]),
+        ]
+    }
+
+    fn empty() -> Facts {
+        Facts {
+            members: vec![MemberFact {
+                iso3: "VNM".into(),
+                name: "Viet Nam".into(),
+            }],
+            ..Facts::default()
+        }
+    }
+
+    /// The document computed from scratch over the facts after `n` changes, as the store
+    /// would read them (reports in report order, linked).
+    fn from_scratch(n: usize) -> Value {
+        let mut facts = empty();
+        for c in &changes()[..n] {
+            facts.apply(c);
+        }
+        facts.settle();
+        let mut doc = super::super::full::compute(&facts, 2026, String::new()).unwrap();
+        doc.generated_at = String::new();
+        to_value(&doc)
+    }
+
+    fn document(d: &CurrentDashboard) -> Value {
+        let mut doc = d.document().clone();
+        doc.generated_at = String::new();
+        to_value(&doc)
+    }
+
+    #[test]
+    fn changes_applied_one_by_one_or_together_give_the_document_computed_from_scratch() {
+        let all = changes();
+        let mut one_by_one = CurrentDashboard::new(empty(), 2026, String::new()).unwrap();
+        for (i, c) in all.iter().enumerate() {
+            let before = document(&one_by_one);
+            let ops = one_by_one.apply(&[c], String::new()).unwrap();
+            assert_eq!(
+                document(&one_by_one),
+                from_scratch(i + 1),
+                "after change {}",
+                c.rev
+            );
+            let mut patched = before;
+            super::super::document::apply(&mut patched, &ops);
+            patched["generated_at"] = json!("");
+            assert_eq!(
+                patched,
+                from_scratch(i + 1),
+                "the patch of change {}",
+                c.rev
+            );
+        }
+        // The latest of KR1's reports by date (June, 60) is current, not the latest written
+        // (March, 45, after a restructuring change).
+        assert_eq!(
+            document(&one_by_one)["key_results"]["VNM/VNM-KR1"]["actual"],
+            json!(60.0)
+        );
+
+        // After a lag: from each point, everything that follows in one batch.
+        for start in 0..all.len() {
+            let mut lagging = CurrentDashboard::new(empty(), 2026, String::new()).unwrap();
+            for c in &all[..start] {
+                lagging.apply(&[c], String::new()).unwrap();
+            }
+            let rest: Vec<&Change> = all[start..].iter().collect();
+            lagging.apply(&rest, String::new()).unwrap();
+            assert_eq!(
+                document(&lagging),
+                from_scratch(all.len()),
+                "changes {}.. in one batch",
+                start + 1
+            );
+        }
+    }
 }

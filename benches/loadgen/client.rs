@@ -9,6 +9,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use apo_dashboard::live::protocol::{FrameKind, peek};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -61,15 +62,16 @@ impl Client {
         }
     }
 
-    /// The next complete data message and when its last byte was read; `None` once the socket
-    /// is closed. Pings are answered on the way.
-    pub async fn next(&mut self) -> anyhow::Result<Option<(Kind, Instant)>> {
+    /// The next complete data message, when its last byte was read, and its length; `None`
+    /// once the socket is closed. Pings are answered on the way.
+    pub async fn next(&mut self) -> anyhow::Result<Option<(Kind, Instant, usize)>> {
         loop {
             while let Some((fin, opcode, payload)) = self.frame() {
                 match opcode {
                     // A whole message in one frame (the usual case) is read where it lies.
                     0x1..=0x2 if fin => {
-                        return Ok(Some((kind(&self.buf[payload]), Instant::now())));
+                        let len = payload.len();
+                        return Ok(Some((kind(&self.buf[payload]), Instant::now(), len)));
                     }
                     // Text (or binary) and continuation frames: one message.
                     0x0..=0x2 => {
@@ -78,7 +80,8 @@ impl Client {
                         }
                         self.message.extend_from_slice(&self.buf[payload]);
                         if fin {
-                            return Ok(Some((kind(&self.message), Instant::now())));
+                            let len = self.message.len();
+                            return Ok(Some((kind(&self.message), Instant::now(), len)));
                         }
                     }
                     0x8 => return Ok(None),
@@ -133,57 +136,52 @@ impl Client {
     }
 }
 
-/// The kind of a message and its revision, from its ends only. A snapshot starts with its
-/// type and revision; patches are serialized with the top-level keys in sorted order (`base`,
-/// `events`, `ops`, `rev`, `type`), so the top-level `rev` is the last one in the text.
+/// The kind of a message and its revision, from its start only
+/// ([`apo_dashboard::live::protocol::peek`]). A patch of a server built before the protocol
+/// module (up to 7f0a62f), which ended `"rev":N,"type":"patch"}`, is recognised too, so that
+/// `benches/ab-live.sh` can drive such a server with this generator.
 pub fn kind(t: &[u8]) -> Kind {
-    if let Some(rest) = t.strip_prefix(br#"{"type":"snapshot","rev":"#) {
-        return number(rest).map_or(Kind::Other, Kind::Snapshot);
+    match peek(t) {
+        Some((FrameKind::Snapshot, rev)) => Kind::Snapshot(rev),
+        Some((FrameKind::Patch, rev)) => Kind::Patch(rev),
+        Some(_) => Kind::Other,
+        None => legacy_patch(t).map_or(Kind::Other, Kind::Patch),
     }
-    if !t.ends_with(br#""type":"patch"}"#) {
-        return Kind::Other;
-    }
-    // `"rev":N,"type":"patch"}` ends the text: only its tail is searched.
-    let tail = &t[t.len().saturating_sub(48)..];
-    let key = br#""rev":"#;
-    let Some(at) = tail.windows(key.len()).rposition(|w| w == key) else {
-        return Kind::Other;
-    };
-    number(&tail[at + key.len()..]).map_or(Kind::Other, Kind::Patch)
 }
 
-/// The non-negative integer `t` starts with.
-fn number(t: &[u8]) -> Option<i64> {
-    if !t.first().is_some_and(u8::is_ascii_digit) {
+/// The revision of a patch in the layout before the protocol module: its keys sorted, so its
+/// text ends with `"rev":N,"type":"patch"}`.
+fn legacy_patch(t: &[u8]) -> Option<i64> {
+    if !t.ends_with(br#""type":"patch"}"#) {
         return None;
     }
-    t.iter()
-        .take_while(|c| c.is_ascii_digit())
-        .try_fold(0i64, |n, c| {
-            n.checked_mul(10)?.checked_add(i64::from(c - b'0'))
-        })
+    let tail = &t[t.len().saturating_sub(48)..];
+    let key = br#""rev":"#;
+    let at = tail.windows(key.len()).rposition(|w| w == key)?;
+    let digits = &tail[at + key.len()..];
+    let end = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use apo_dashboard::live::protocol::{ServerFrame, examples};
 
     #[test]
-    fn the_top_level_revision_is_read_from_a_real_patch() {
-        let patch = serde_json::json!({
-            "type": "patch", "rev": 42, "base": 41,
-            "ops": [{"op": "set", "path": ["rev"], "value": 42}],
-            "events": [{"rev": 40, "summary": "x"}, {"rev": 41, "summary": "y"}],
-        })
-        .to_string();
-        assert_eq!(kind(patch.as_bytes()), Kind::Patch(42));
+    fn snapshots_and_patches_are_told_apart_with_their_revision_from_the_servers_frames() {
+        for frame in examples().server {
+            let expected = match &frame {
+                ServerFrame::Snapshot(s) => Kind::Snapshot(s.rev),
+                ServerFrame::Patch(p) => Kind::Patch(p.rev),
+                ServerFrame::Heartbeat(_) | ServerFrame::Error(_) => Kind::Other,
+            };
+            assert_eq!(kind(&frame.encode()), expected, "{frame:?}");
+        }
         assert_eq!(
-            kind(br#"{"type":"snapshot","rev":37,"data":{"rev":37}}"#),
-            Kind::Snapshot(37)
-        );
-        assert_eq!(
-            kind(br#"{"type":"heartbeat","rev":3,"viewers":1}"#),
-            Kind::Other
+            kind(br#"{"base":41,"events":[],"ops":[],"rev":42,"type":"patch"}"#),
+            Kind::Patch(42),
+            "a patch of the earlier layout"
         );
     }
 }

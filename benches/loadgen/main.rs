@@ -1,4 +1,7 @@
-//! `apo-dashboard bench live`: a load generator for the live endpoint.
+//! `apo-loadgen`: a load generator for the live endpoint of a running `apo-dashboard serve`.
+//! A bench tool beside the server (`benches/`), built as its own binary: the server carries
+//! none of it. What it shares with the server, the frames' shape, it takes from
+//! `apo_dashboard::live::protocol`.
 //!
 //! Opens N WebSocket clients on a running server, posts M reports at R per second through the
 //! API, and measures for every report the time from its *scheduled* send time (so that a
@@ -13,13 +16,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use apo_dashboard::live::gate::Cancelled;
+use clap::Parser;
 use client::{Client, Kind};
-
-use crate::live::gate::Cancelled;
 
 mod client;
 
-#[derive(Debug, Clone, clap::Args)]
+/// N sockets, M reports at R per second; prints latency percentiles, deliveries per second
+/// and server memory per connection as one JSON line.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "apo-loadgen", version)]
 pub struct LiveBench {
     /// The server, e.g. http://127.0.0.1:8080 (it needs VNM-KR1, as in the demo data).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -65,6 +71,27 @@ fn rss_kib(pid: u32) -> Option<u64> {
 /// while they measure.
 type Arrivals = Vec<(i64, Instant, bool)>;
 
+fn main() -> std::process::ExitCode {
+    let bench = LiveBench::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(bench)) {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let host = b
         .url
@@ -95,6 +122,9 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         readers.push(tokio::spawn(async move {
             let mut ready = Some(ready);
             let mut arrivals: Arrivals = Vec::with_capacity(b.updates);
+            // The first client notes the size of each patch (it never stalls).
+            let mut sizes: Vec<usize> = Vec::new();
+            let note_sizes = i == 0;
             // A stalled client stops reading (and keeps the socket open) when the posting
             // starts; the others read until the end. The wait is gated: polled at every
             // message, a token's wait takes a lock all the readers share, in this process
@@ -107,11 +137,11 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                 let msg = tokio::select! {
                     // The end first: a stalled client stops at once, whatever waits unread.
                     biased;
-                    _ = &mut end => return (arrivals, keep.then_some(ws)),
+                    _ = &mut end => return (arrivals, sizes, keep.then_some(ws)),
                     m = ws.next() => m,
                 };
-                let Ok(Some((kind, now))) = msg else {
-                    return (arrivals, None);
+                let Ok(Some((kind, now, len))) = msg else {
+                    return (arrivals, sizes, None);
                 };
                 match kind {
                     Kind::Snapshot(rev) => match ready.take() {
@@ -122,7 +152,12 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
                         // brings it every report up to its revision.
                         None => arrivals.push((rev, now, false)),
                     },
-                    Kind::Patch(rev) => arrivals.push((rev, now, true)),
+                    Kind::Patch(rev) => {
+                        arrivals.push((rev, now, true));
+                        if note_sizes {
+                            sizes.push(len);
+                        }
+                    }
                     Kind::Other => {}
                 }
             }
@@ -164,9 +199,11 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let resumed = Instant::now();
     let mut resyncs = Vec::new();
     let mut arrivals = Vec::with_capacity(b.clients);
+    let mut patch_sizes = Vec::new();
     for r in readers {
-        let (got, stalled) = r.await.context("a reader failed")?;
+        let (got, sizes, stalled) = r.await.context("a reader failed")?;
         arrivals.push(got);
+        patch_sizes.extend(sizes);
         if let Some(ws) = stalled {
             resyncs.push(tokio::spawn(resync(ws, resumed)));
         }
@@ -244,6 +281,10 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
         "update_last_max_ms": last_per_update.last(),
         "missing": missing,
         "patch_deliveries": deliveries,
+        // The size of a patch's text, as the first client received them.
+        "patch_bytes_mean": (!patch_sizes.is_empty())
+            .then(|| patch_sizes.iter().sum::<usize>() as f64 / patch_sizes.len() as f64),
+        "patch_bytes_max": patch_sizes.iter().max(),
         // Clients that read too slowly are held back and sent a fresh snapshot instead of the
         // patches they would have read late: the reports it covers count as delivered then.
         "resync_snapshots": snapshots,
@@ -291,11 +332,11 @@ async fn resync(mut ws: Client, resumed: Instant) -> (Option<i64>, Option<f64>) 
             _ = &mut deadline => return (last, None),
         };
         match msg {
-            Ok(Some((Kind::Patch(rev), _))) => last = Some(rev),
-            Ok(Some((Kind::Snapshot(_), at))) => {
+            Ok(Some((Kind::Patch(rev), _, _))) => last = Some(rev),
+            Ok(Some((Kind::Snapshot(_), at, _))) => {
                 return (last, Some(at.duration_since(resumed).as_secs_f64() * 1e3));
             }
-            Ok(Some((Kind::Other, _))) => {}
+            Ok(Some((Kind::Other, _, _))) => {}
             Ok(None) | Err(_) => return (last, None),
         }
     }

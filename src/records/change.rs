@@ -1,0 +1,264 @@
+//! A change is a value: what one committed write did, typed, from the commit to every consumer.
+//!
+//! [`Change`] is what [`crate::store::Write::commit`] returns and what the change feed
+//! ([`crate::feed`]) publishes: the revision, who and when, and one [`Edit`] per audited row of
+//! the write, in the order written. The aggregator applies the edits to its documents; the
+//! ticker line of each edit is made from it by [`crate::analytics::ticker`]; the store reads
+//! the same values back from the log for changes another process committed. Nothing on the way
+//! parses JSON text or compares kinds as strings.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::facts::{ActualFact, Text};
+use crate::model::{Budget, PrimerInput, Project};
+
+/// One committed write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub rev: i64,
+    /// When it was committed (fixed-width RFC 3339, see [`crate::store::timestamp`]).
+    pub at: Text,
+    /// Who made it: the audit log's actor.
+    pub actor: Text,
+    /// What it did, one edit per audited row, in the order written. Never empty: a write that
+    /// changed nothing is not committed.
+    pub edits: Vec<Edit>,
+}
+
+/// One edit of a change, with its change's revision, time and author: a row of the audit log,
+/// and a line of the ticker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    pub rev: i64,
+    pub at: Text,
+    pub actor: Text,
+    pub edit: Edit,
+}
+
+/// What one audited row of a write did: one variant per kind of write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// A report appended (its `rev` is the change's; `kr` is not linked).
+    Report(ActualFact),
+    /// A member's primer written whole (focus areas, key results, targets).
+    Primer(PrimerEdit),
+    /// The budget of a pillar and year set (APO-wide, or a member's).
+    Budget(Budget),
+    /// A project created or replaced.
+    Project {
+        created: bool,
+        project: Box<Project>,
+    },
+    /// Values of one productivity series of one member upserted.
+    Series(SeriesEdit),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimerEdit {
+    pub iso3: Text,
+    pub action: Action,
+    /// The primer as stored after the edit.
+    pub primer: Arc<PrimerInput>,
+    /// Codes of the key results this edit added (none for a new primer: it adds them all).
+    pub added: Vec<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesEdit {
+    pub iso3: Text,
+    pub series: Text,
+    /// The values that changed, by year, as they are now.
+    pub values: BTreeMap<i64, f64>,
+}
+
+/// What a row of the audit log is about. Serialized (and stored) as its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    Actual,
+    Primer,
+    Budget,
+    Project,
+    Series,
+}
+
+/// What was done to it. Serialized (and stored) as its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A value reported.
+    Report,
+    Create,
+    Update,
+    /// Primer workflow moves.
+    Submit,
+    Endorse,
+    Return,
+    /// A budget or series value set.
+    Set,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 5] = [
+        Entity::Actual,
+        Entity::Primer,
+        Entity::Budget,
+        Entity::Project,
+        Entity::Series,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Actual => "actual",
+            Self::Primer => "primer",
+            Self::Budget => "budget",
+            Self::Project => "project",
+            Self::Series => "series",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Report,
+        Action::Create,
+        Action::Update,
+        Action::Submit,
+        Action::Endorse,
+        Action::Return,
+        Action::Set,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Submit => "submit",
+            Self::Endorse => "endorse",
+            Self::Return => "return",
+            Self::Set => "set",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl Edit {
+    pub fn entity(&self) -> Entity {
+        match self {
+            Self::Report(_) => Entity::Actual,
+            Self::Primer(_) => Entity::Primer,
+            Self::Budget(_) => Entity::Budget,
+            Self::Project { .. } => Entity::Project,
+            Self::Series(_) => Entity::Series,
+        }
+    }
+
+    pub fn action(&self) -> Action {
+        match self {
+            Self::Report(_) => Action::Report,
+            Self::Primer(p) => p.action,
+            Self::Budget(_) | Self::Series(_) => Action::Set,
+            Self::Project { created: true, .. } => Action::Create,
+            Self::Project { created: false, .. } => Action::Update,
+        }
+    }
+
+    /// The key of what it changed, as the audit log names it: `ISO3/KR/YEAR` for a report,
+    /// `ISO3` for a primer, `PILLAR/YEAR/ISO3` (or `…/APO`) for a budget, the code of a
+    /// project, `ISO3/SERIES` for a series.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Report(a) => format!("{}/{}/{}", a.iso3, a.code, a.year),
+            Self::Primer(p) => p.iso3.to_string(),
+            Self::Budget(b) => format!(
+                "{}/{}/{}",
+                b.pillar.get(),
+                b.year.get(),
+                b.iso3.as_ref().map_or("APO", |m| m.as_str())
+            ),
+            Self::Project { project, .. } => project.code.as_str().to_owned(),
+            Self::Series(s) => format!("{}/{}", s.iso3, s.series),
+        }
+    }
+
+    /// The member it concerns, if one.
+    pub fn iso3(&self) -> Option<&str> {
+        match self {
+            Self::Report(a) => Some(&a.iso3),
+            Self::Primer(p) => Some(&p.iso3),
+            Self::Budget(b) => b.iso3.as_ref().map(|m| m.as_str()),
+            Self::Project { project, .. } => Some(project.host_iso3.as_str()),
+            Self::Series(s) => Some(&s.iso3),
+        }
+    }
+
+    /// Whether the dashboard document is computed from what it changed beyond its ticker
+    /// line: a primer (key results, targets, focus areas, status) or a budget. Reports change
+    /// it too, through the incremental path; projects and series only add ticker lines.
+    pub fn restructures(&self) -> bool {
+        matches!(self, Self::Primer(_) | Self::Budget(_))
+    }
+
+    /// Whether the room's ticker shows it. Productivity series are left out: one Penn World
+    /// Table import writes hundreds of them and would push everything else off the list (the
+    /// audit log keeps them, and patches still name them among their events).
+    pub fn on_ticker(&self) -> bool {
+        !matches!(self, Self::Series(_))
+    }
+}
+
+impl Change {
+    /// Its edits one by one, each with the change's revision, time and author.
+    pub fn logged(&self) -> impl DoubleEndedIterator<Item = Logged> + '_ {
+        self.edits.iter().map(|edit| Logged {
+            rev: self.rev,
+            at: self.at.clone(),
+            actor: self.actor.clone(),
+            edit: edit.clone(),
+        })
+    }
+
+    /// The reports among its edits, in the order written.
+    pub fn reports(&self) -> impl Iterator<Item = &ActualFact> {
+        self.edits.iter().filter_map(|e| match e {
+            Edit::Report(a) => Some(a),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entities_and_actions_are_named_once_and_read_back() {
+        for e in Entity::ALL {
+            assert_eq!(Entity::parse(e.as_str()), Some(e));
+            assert_eq!(
+                serde_json::to_value(e).unwrap(),
+                serde_json::json!(e.as_str())
+            );
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::json!(a.as_str())
+            );
+        }
+        assert_eq!(Entity::parse("actuals"), None);
+    }
+}

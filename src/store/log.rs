@@ -1,0 +1,499 @@
+//! The log: how an edit is written as an audit row and read back as the same typed value
+//! ([`logged_value`] and [`edit_of`] side by side, the one place that knows the audit log's
+//! JSON), the changes committed after a revision, and the facts the dashboard is computed
+//! from, now or as of a past revision.
+//!
+//! The past is rebuilt from the append-only log: actuals carry their revision, and every other
+//! change (primers with their key results and targets, budgets) is in the audit log with its
+//! full new value. Both paths return rows in the same order, so `facts(None)` and
+//! `facts(Some(current revision))` are equal (a test checks it).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, FromRow};
+
+use super::reads::KeyResultRow;
+use super::{Backend, Store};
+use crate::domain::{Direction, PrimerStatus};
+use crate::error::Result;
+use crate::model::{Budget, PrimerInput};
+use crate::records::{
+    Action, ActualFact, BudgetFact, Change, Edit, Entity, Facts, KrFact, Logged, MemberFact,
+    PrimerEdit, PrimerFact, RECENT, SeriesEdit, UNLINKED,
+};
+
+/// A row of the audit log: what `GET /audit` lists, and what the log is read back from.
+#[derive(Debug, FromRow)]
+pub(super) struct LogRow {
+    pub(super) id: i64,
+    pub(super) rev: i64,
+    pub(super) at: String,
+    pub(super) actor: String,
+    pub(super) action: String,
+    pub(super) entity: String,
+    pub(super) entity_key: String,
+    pub(super) old_value: Option<String>,
+    pub(super) new_value: Option<String>,
+}
+
+/// The columns of a [`LogRow`].
+pub(super) const LOG_COLUMNS: &str =
+    "id, rev, at, actor, action, entity, entity_key, old_value, new_value";
+
+/// A report's new value in the audit log.
+#[derive(Serialize, Deserialize)]
+struct LoggedReport<'a> {
+    value: f64,
+    reported_at: &'a str,
+}
+
+/// The audit log's `new_value` of an edit: the value as stored after it.
+pub(super) fn logged_value(edit: &Edit) -> String {
+    let json = match edit {
+        Edit::Report(a) => serde_json::to_string(&LoggedReport {
+            value: a.value,
+            reported_at: &a.reported_at,
+        }),
+        Edit::Primer(p) => serde_json::to_string(&*p.primer),
+        Edit::Budget(b) => serde_json::to_string(b),
+        Edit::Project { project, .. } => serde_json::to_string(project),
+        Edit::Series(s) => serde_json::to_string(&s.values),
+    };
+    json.expect("records serialize")
+}
+
+/// The edit an audit row records: the inverse of [`logged_value`].
+fn edit_of(row: &LogRow) -> Result<Edit> {
+    let bad = |what: &dyn std::fmt::Display| -> crate::error::Error {
+        anyhow::anyhow!(
+            "audit row of revision {} ({} {}): {what}",
+            row.rev,
+            row.entity,
+            row.entity_key
+        )
+        .into()
+    };
+    fn json(
+        text: &Option<String>,
+        bad: impl Fn(&dyn std::fmt::Display) -> crate::error::Error,
+    ) -> Result<&str> {
+        text.as_deref().ok_or_else(|| bad(&"no new value"))
+    }
+    let entity = Entity::parse(&row.entity).ok_or_else(|| bad(&"unknown entity"))?;
+    let action = Action::parse(&row.action).ok_or_else(|| bad(&"unknown action"))?;
+    let key = row.entity_key.as_str();
+    Ok(match entity {
+        Entity::Actual => {
+            let r: LoggedReport =
+                serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?;
+            let mut parts = key.splitn(3, '/');
+            let (Some(iso3), Some(code), Some(year)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad(&"key is not ISO3/KR/YEAR"));
+            };
+            Edit::Report(ActualFact {
+                iso3: iso3.to_owned(),
+                code: code.to_owned(),
+                year: year.parse().map_err(|e| bad(&e))?,
+                value: r.value,
+                reported_at: r.reported_at.into(),
+                rev: row.rev,
+                kr: UNLINKED,
+            })
+        }
+        Entity::Primer => {
+            let primer: PrimerInput =
+                serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?;
+            let old: Option<PrimerInput> = row
+                .old_value
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| bad(&e))?;
+            Edit::Primer(PrimerEdit {
+                iso3: key.into(),
+                action,
+                added: added_key_results(old.as_ref(), &primer),
+                primer: Arc::new(primer),
+            })
+        }
+        Entity::Budget => {
+            Edit::Budget(serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?)
+        }
+        Entity::Project => Edit::Project {
+            created: action == Action::Create,
+            project: Box::new(
+                serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+            ),
+        },
+        Entity::Series => {
+            let (iso3, series) = key
+                .split_once('/')
+                .ok_or_else(|| bad(&"key is not ISO3/SERIES"))?;
+            Edit::Series(SeriesEdit {
+                iso3: iso3.into(),
+                series: series.into(),
+                values: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+            })
+        }
+    })
+}
+
+/// The codes of the key results `new` has and `old` had not (none for a new primer).
+pub(super) fn added_key_results(
+    old: Option<&PrimerInput>,
+    new: &PrimerInput,
+) -> Vec<crate::records::Text> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    new.key_results
+        .iter()
+        .filter(|k| !old.key_results.iter().any(|o| o.code == k.code))
+        .map(|k| k.code.as_str().into())
+        .collect()
+}
+
+impl Store {
+    /// The facts as of revision `as_of` (now when `None`), read in one snapshot.
+    pub async fn facts(&self, as_of: Option<i64>) -> Result<Facts> {
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == Backend::Postgres {
+            // One snapshot for all the reads below, so the revision matches the rows.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let current: (i64,) = sqlx::query_as("SELECT rev FROM revision WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let rev = as_of.map_or(current.0, |n| n.clamp(0, current.0));
+        let conn: &mut AnyConnection = &mut tx;
+        let mut facts = Facts {
+            rev,
+            members: members(conn).await?,
+            ..Facts::default()
+        };
+        if as_of.is_none() {
+            current_primers(conn, &mut facts).await?;
+            facts.budgets = sqlx::query_as::<_, BudgetRow>(
+                "SELECT pillar, year, scope, planned, spent FROM budgets
+                 ORDER BY pillar, year, scope",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(BudgetRow::fact)
+            .collect();
+        } else {
+            logged_state(conn, rev, &mut facts).await?;
+        }
+        facts.actuals = reports(conn, rev).await?;
+        facts.link();
+        facts.recent = recent(conn, rev).await?;
+        tx.rollback().await?;
+        Ok(facts)
+    }
+
+    /// The changes committed after revision `after`, oldest first, as they were committed.
+    pub async fn changes_since(&self, after: i64) -> Result<Vec<Change>> {
+        let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {LOG_COLUMNS} FROM audit_log WHERE rev > $1 ORDER BY id"
+        )))
+        .bind(after)
+        .fetch_all(self.pool())
+        .await?;
+        let mut changes: Vec<Change> = Vec::new();
+        for row in rows {
+            let edit = edit_of(&row)?;
+            match changes.last_mut() {
+                Some(c) if c.rev == row.rev => c.edits.push(edit),
+                _ => changes.push(Change {
+                    rev: row.rev,
+                    at: row.at.into(),
+                    actor: row.actor.into(),
+                    edits: vec![edit],
+                }),
+            }
+        }
+        Ok(changes)
+    }
+}
+
+/// A stored report.
+#[derive(FromRow)]
+struct ReportRow {
+    iso3: String,
+    kr_code: String,
+    year: i64,
+    value: f64,
+    reported_at: String,
+    rev: i64,
+}
+
+/// The reports up to revision `upto`, in report order.
+async fn reports(conn: &mut AnyConnection, upto: i64) -> Result<Vec<ActualFact>> {
+    Ok(sqlx::query_as::<_, ReportRow>(
+        "SELECT iso3, kr_code, year, value, reported_at, rev FROM actuals
+         WHERE rev <= $1 ORDER BY reported_at, rev, id",
+    )
+    .bind(upto)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| ActualFact {
+        iso3: r.iso3,
+        code: r.kr_code,
+        year: r.year,
+        value: r.value,
+        reported_at: r.reported_at.into(),
+        rev: r.rev,
+        kr: UNLINKED,
+    })
+    .collect())
+}
+
+#[derive(FromRow)]
+struct BudgetRow {
+    pillar: i64,
+    year: i64,
+    /// The member, or empty for the APO-wide budget.
+    scope: String,
+    planned: f64,
+    spent: f64,
+}
+
+impl BudgetRow {
+    fn fact(self) -> BudgetFact {
+        BudgetFact {
+            pillar: self.pillar,
+            year: self.year,
+            iso3: (!self.scope.is_empty()).then_some(self.scope),
+            planned: self.planned,
+            spent: self.spent,
+        }
+    }
+}
+
+async fn members(conn: &mut AnyConnection) -> Result<Vec<MemberFact>> {
+    Ok(
+        sqlx::query_as::<_, (String, String)>("SELECT iso3, name FROM members ORDER BY iso3")
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|(iso3, name)| MemberFact { iso3, name })
+            .collect(),
+    )
+}
+
+async fn current_primers(conn: &mut AnyConnection, facts: &mut Facts) -> Result<()> {
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT iso3, status FROM primers ORDER BY iso3")
+            .fetch_all(&mut *conn)
+            .await?;
+    let areas: Vec<(String, String)> =
+        sqlx::query_as("SELECT iso3, label FROM focus_areas ORDER BY iso3, position")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (iso3, status) in statuses {
+        let status = super::reads::decoded(PrimerStatus::parse(&status))?;
+        facts.primers.insert(
+            iso3,
+            PrimerFact {
+                status,
+                focus_areas: Vec::new(),
+            },
+        );
+    }
+    for (iso3, label) in areas {
+        if let Some(p) = facts.primers.get_mut(&iso3) {
+            p.focus_areas.push(label);
+        }
+    }
+    let mut targets: BTreeMap<(String, String), BTreeMap<i64, f64>> = BTreeMap::new();
+    for (iso3, code, year, target) in sqlx::query_as::<_, (String, String, i64, f64)>(
+        "SELECT iso3, kr_code, year, target FROM targets",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        targets
+            .entry((iso3, code))
+            .or_default()
+            .insert(year, target);
+    }
+    let krs: Vec<KeyResultRow> = sqlx::query_as(
+        "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
+                baseline_value, weight
+         FROM key_results ORDER BY iso3, position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    facts.key_results = krs
+        .into_iter()
+        .map(|k| {
+            Ok(KrFact {
+                targets: targets
+                    .remove(&(k.iso3.clone(), k.code.clone()))
+                    .unwrap_or_default(),
+                increase: super::reads::decoded(Direction::parse(&k.direction))?
+                    == Direction::Increase,
+                iso3: k.iso3.into(),
+                code: k.code.into(),
+                pillar: k.pillar,
+                focus_area: k.focus_area.into(),
+                title: k.title.into(),
+                unit: k.unit.into(),
+                baseline: k.baseline_value,
+                weight: k.weight,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(())
+}
+
+/// Primers and budgets as they were at `rev`: the latest logged value of each, up to `rev`.
+async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> Result<()> {
+    let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {LOG_COLUMNS} FROM audit_log
+         WHERE rev <= $1 AND entity IN ('primer', 'budget') ORDER BY id"
+    )))
+    .bind(rev)
+    .fetch_all(conn)
+    .await?;
+    let mut primers: BTreeMap<String, Arc<PrimerInput>> = BTreeMap::new();
+    let mut budgets: BTreeMap<String, Budget> = BTreeMap::new();
+    for row in &rows {
+        match edit_of(row)? {
+            Edit::Primer(p) => {
+                primers.insert(p.iso3.to_string(), p.primer);
+            }
+            Edit::Budget(b) => {
+                budgets.insert(row.entity_key.clone(), b);
+            }
+            _ => {}
+        }
+    }
+    for (iso3, p) in primers {
+        facts.primers.insert(iso3.clone(), PrimerFact::new(&p));
+        facts
+            .key_results
+            .extend(p.key_results.iter().map(|k| KrFact::new(&iso3, k)));
+    }
+    // In the order of the budgets table's query: pillar, year, member.
+    facts.budgets = budgets.values().map(BudgetFact::new).collect();
+    facts.budgets.sort_by(|a, b| {
+        (a.pillar, a.year, a.iso3.as_deref().unwrap_or("")).cmp(&(
+            b.pillar,
+            b.year,
+            b.iso3.as_deref().unwrap_or(""),
+        ))
+    });
+    Ok(())
+}
+
+/// The latest [`RECENT`] edits the ticker shows, up to `rev`, newest first (see
+/// [`Edit::on_ticker`]).
+async fn recent(conn: &mut AnyConnection, rev: i64) -> Result<Vec<Logged>> {
+    let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {LOG_COLUMNS} FROM audit_log
+         WHERE rev <= $1 AND entity <> '{}' ORDER BY id DESC LIMIT $2",
+        Entity::Series.as_str()
+    )))
+    .bind(rev)
+    .bind(RECENT as i64)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Logged {
+                rev: row.rev,
+                at: row.at.as_str().into(),
+                actor: row.actor.as_str().into(),
+                edit: edit_of(row)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of edit reads back from its audit row as it was written.
+    #[test]
+    fn an_edit_logged_reads_back_the_same() {
+        let primer: PrimerInput = serde_json::from_value(serde_json::json!({
+            "status": "draft", "focus_areas": ["Digital"],
+            "key_results": [{"code": "VNM-KR1", "pillar": 3, "focus_area": "Digital",
+                             "title": "SMEs trained", "unit": "SMEs", "direction": "increase",
+                             "baseline_year": 2025, "baseline_value": 100.5,
+                             "targets": {"2026": 500}}]
+        }))
+        .unwrap();
+        let budget: Budget = serde_json::from_value(
+            serde_json::json!({"pillar": 2, "year": 2026, "planned": 1e6, "spent": 0.1, "iso3": "VNM"}),
+        )
+        .unwrap();
+        let project: crate::model::Project = serde_json::from_value(serde_json::json!({
+            "code": "26-VN-01-GE-COE-A", "title": "COE", "program": "COE", "pillar": 3,
+            "status": "active", "host_iso3": "VNM", "start_date": "2026-01-05"}))
+        .unwrap();
+        let edits = [
+            (
+                Action::Report,
+                Edit::Report(ActualFact {
+                    iso3: "VNM".into(),
+                    code: "VNM-KR1".into(),
+                    year: 2026,
+                    value: 0.1 + 0.2,
+                    reported_at: "2026-03-02T09:30:00.000001Z".into(),
+                    rev: 7,
+                    kr: UNLINKED,
+                }),
+            ),
+            (
+                Action::Create,
+                Edit::Primer(PrimerEdit {
+                    iso3: "VNM".into(),
+                    action: Action::Create,
+                    primer: Arc::new(primer),
+                    added: Vec::new(),
+                }),
+            ),
+            (Action::Set, Edit::Budget(budget)),
+            (
+                Action::Update,
+                Edit::Project {
+                    created: false,
+                    project: Box::new(project),
+                },
+            ),
+            (
+                Action::Set,
+                Edit::Series(SeriesEdit {
+                    iso3: "VNM".into(),
+                    series: "rgdpo".into(),
+                    values: [(2019, 1.5), (2020, 2.25)].into(),
+                }),
+            ),
+        ];
+        for (action, edit) in edits {
+            assert_eq!(edit.action(), action);
+            let row = LogRow {
+                id: 1,
+                rev: 7,
+                at: "2026-03-02T09:30:00.000001Z".into(),
+                actor: "tester".into(),
+                action: edit.action().as_str().into(),
+                entity: edit.entity().as_str().into(),
+                entity_key: edit.key(),
+                old_value: None,
+                new_value: Some(logged_value(&edit)),
+            };
+            assert_eq!(edit_of(&row).unwrap(), edit, "{row:?}");
+        }
+    }
+}
