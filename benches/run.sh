@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and their references in one session, and prints the figures that
 # BENCHMARKS.md records: the aggregation (Criterion, DuckDB reference), then the live endpoint
-# (scripts/bench-live, Node.js ws reference). Extra arguments go to Criterion (e.g. a filter:
-# `scripts/bench workshop`); APO_BENCH_LIVE=0 skips the live runs.
+# (benches/live.sh, Node.js ws reference). Extra arguments go to Criterion (e.g. a filter:
+# `benches/run.sh workshop`); APO_BENCH_LIVE=0 skips the live runs. The browser's redraw
+# benchmark is benches/redraw (see its run.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/apo-dashboard/target}"
@@ -18,5 +19,5 @@ for size in workshop national; do
 done
 
 if [ "${APO_BENCH_LIVE:-1}" != 0 ]; then
-  scripts/bench-live
+  benches/live.sh
 fi
