@@ -44,7 +44,7 @@ const doc = {
         reported: 2,
         expected: 4,
         krs: 4,
-        pillars: Object.fromEntries(['1', '2', '3', '4'].map((p) => [p, { score: (j + Number(p)) % 5 === 0 ? null : seeded(j * 4 + Number(p)), coverage: 0.5 }])),
+        pillars: Object.fromEntries(['1', '2', '3', '4'].map((p) => [p, { score: (j + Number(p)) % 5 === 0 ? null : seeded(j * 4 + Number(p)), coverage: 0.5, krs: 1 }])),
         status_counts: { achieved: 1, on_track: 1, at_risk: 0, off_track: 0, no_data: 2 },
       },
     ]),
@@ -78,11 +78,20 @@ setInterval(() => {
   const base = rev++;
   const iso3 = members[rev % members.length].iso3;
   const value = Math.round(seeded(rev) * 1000) / 10;
-  const event = { rev, at: new Date().toISOString(), actor: `delegate ${iso3}`, action: 'report', entity: 'actual', key: `${iso3}/${iso3}-KR1/2026`, summary: `${iso3}-KR1 2026: ${value}` };
-  doc.recent = [event, ...doc.recent].slice(0, 20);
+  const name = doc.members[iso3].name;
+  // As the server writes it (src/analytics/ticker.rs); `recent` changes by insert and trim.
+  const line = { rev, at: new Date().toISOString(), actor: `delegate ${iso3}`, action: 'report', entity: 'actual', key: `${iso3}/${iso3}-KR1/2026`, iso3, member: name, summary: `${name} · Number of NPO consultants certified in digital tools (1): ${value} persons in 2026` };
+  const trim = doc.recent.length >= 10;
+  doc.recent = [line, ...doc.recent].slice(0, 10);
   doc.members[iso3].pillars['1'].score = seeded(rev);
   doc.rev = rev;
-  broadcast({ type: 'patch', rev, base, ops: [{ op: 'set', path: ['members', iso3, 'pillars', '1', 'score'], value: doc.members[iso3].pillars['1'].score }, { op: 'set', path: ['recent'], value: doc.recent }], events: [event] });
+  const ops = [
+    { op: 'set', path: ['members', iso3, 'pillars', '1', 'score'], value: doc.members[iso3].pillars['1'].score },
+    { op: 'set', path: ['rev'], value: rev },
+    { op: 'insert', path: ['recent', 0], value: line },
+  ];
+  if (trim) ops.push({ op: 'trim', path: ['recent'], len: 10 });
+  broadcast({ type: 'patch', rev, base, ops, events: [{ rev, entity: 'actual', key: line.key }] });
 }, 3000);
 setInterval(() => broadcast({ type: 'heartbeat', rev, viewers: sockets.size }), 2000);
 

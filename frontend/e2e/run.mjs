@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, newUserDataDir, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
-import { expectedWall, fontsUnder, readWall, scrollOverflow } from './wall-checks.mjs';
+import { expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
 
 const PERIOD = 2026;
 const started = Date.now();
@@ -124,13 +124,21 @@ async function suite(server, backend) {
   });
 
   const kr = pickKr(await doc(), 'VNM');
-  await t('an actual POSTed through the API appears on the wall within one second', async () => {
+  // The ticker line the server writes for a report on `kr` (src/analytics/ticker.rs).
+  const line = async (value) => reportLine(await doc(), kr, PERIOD, value);
+  await t('an actual POSTed through the API appears on the wall within one second, redrawing only its member', async () => {
     const value = 41.7;
+    const expected = await line(value);
+    await watchMutations(wall, '.wall-body');
     const t0 = Date.now();
     await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e api');
-    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 1000 });
+    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), expected, { timeout: 1000 });
     const took = Date.now() - t0;
     assert(took <= 1000, `took ${took} ms`);
+    const changed = await mutatedRows(wall);
+    assert(changed.includes('ol'), `the observer saw the ticker change: ${JSON.stringify(changed)}`);
+    const rows = changed.filter((r) => /^[A-Z]{3}$/.test(r));
+    assert(rows.every((r) => r === kr.iso3), `the heat map redrew rows ${JSON.stringify(rows)} for a report on ${kr.iso3}`);
     const flashed = await wall.evaluate((c) => document.querySelector(`[data-cell="${c}-all"]`)?.classList.contains('flash') || document.querySelectorAll('.wall .flash').length > 0, kr.iso3);
     assert(flashed, 'changed values flash');
     await sleep(50);
@@ -156,8 +164,16 @@ async function suite(server, backend) {
       await form.locator('[data-field=value]').fill(String(value));
       await form.locator('button[type=submit]').click();
       await phone.waitForSelector('[data-testid=actual-form] .form-status.ok', { timeout: 3000 });
-      await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 2000 });
+      await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), await line(value), { timeout: 2000 });
       await phone.waitForFunction((s) => (document.querySelector(`[data-kr="${s}"]`)?.textContent ?? '').startsWith('57.3'), `${kr.iso3}/${kr.code}`, { timeout: 2000 });
+      // A report for another member draws nothing in this delegate's list (the wall shows it first).
+      const other = pickKr(await doc(), 'THA');
+      await watchMutations(phone, '[data-testid=delegate-krs]');
+      await server.post('/actuals', { iso3: other.iso3, kr_code: other.code, year: PERIOD, value: 3.25 }, 'e2e other member');
+      await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), reportLine(await doc(), other, PERIOD, 3.25), { timeout: 2000 });
+      await sleep(300);
+      const touched = await mutatedRows(phone);
+      assert(touched.length === 0, `a report for ${other.iso3} redrew the ${kr.iso3} delegate's list: ${JSON.stringify(touched)}`);
       // The primer editor: a bad target is refused with the message next to that field; the
       // unchanged primer saves as "no changes" (the form round-trips every field).
       await phone.locator('[data-testid=primer-form]').evaluate((f) => (f.closest('details').open = true));
@@ -220,7 +236,7 @@ async function suite(server, backend) {
     await sameAsServer(wall, await doc());
     const value = 63.9;
     await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e after restart');
-    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), `${kr.code} ${PERIOD}: ${value}`, { timeout: 2000 });
+    await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), await line(value), { timeout: 2000 });
     await sleep(50);
     await sameAsServer(wall, await doc());
   });
@@ -348,6 +364,33 @@ async function showPanel(page, name) {
     }
   }, name);
   if (name === 'productivity') await page.waitForSelector('[data-panel=productivity] .bars li', { timeout: 5000 });
+}
+
+/** Starts recording the DOM changes under `selector` (see `mutatedRows`). */
+async function watchMutations(page, selector) {
+  await page.evaluate((sel) => {
+    const root = document.querySelector(sel);
+    if (!root) throw new Error(`nothing matches ${sel}`);
+    window.__mutated = [];
+    window.__observer?.disconnect();
+    window.__observer = new MutationObserver((records) => {
+      for (const r of records) window.__mutated.push(r.target.nodeType === 1 ? r.target : r.target.parentElement);
+    });
+    window.__observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  }, selector);
+}
+
+/**
+ * Stops recording; what changed: a heat-map row's member (ISO3), a delegate list item's key
+ * result, or else the tag of the element changed, in lower case (the ticker's list is an ol).
+ */
+async function mutatedRows(page) {
+  return page.evaluate(() => {
+    for (const r of window.__observer.takeRecords()) window.__mutated.push(r.target.nodeType === 1 ? r.target : r.target.parentElement);
+    window.__observer.disconnect();
+    const rows = window.__mutated.map((el) => el?.closest('[data-member]')?.getAttribute('data-member') ?? el?.querySelector?.('[data-kr]')?.getAttribute('data-kr') ?? el?.closest('li')?.querySelector('[data-kr]')?.getAttribute('data-kr') ?? el?.tagName?.toLowerCase() ?? '?');
+    return [...new Set(rows)];
+  });
 }
 
 function pickKr(d, iso3) {

@@ -15,12 +15,12 @@ export function expectedWall(d) {
     out[`pillar-${p}-scored`] = `${int.format(x.members_scored)} of ${int.format(total)} members scored`;
     out[`pillar-${p}-chips`] = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => int.format(x.status_counts[s])).join(',');
   }
-  const krs = {};
-  for (const k of Object.values(d.key_results)) for (const key of [`${k.iso3}-${k.pillar}`, `${k.iso3}-all`]) krs[key] = (krs[key] ?? 0) + 1;
-  const cell = (score, key) => (score === null || score === undefined ? (krs[key] ? `${int.format(krs[key])} KR` : '') : pct.format(score));
+  // Without a score (while primers are drafted), a cell shows how many key results it holds,
+  // as the document counts them (`members.X.pillars.N.krs`, `members.X.krs`).
+  const cell = (score, krs) => (score === null || score === undefined ? (krs ? `${int.format(krs)} KR` : '') : pct.format(score));
   for (const [iso3, m] of Object.entries(d.members)) {
-    for (const p of ['1', '2', '3', '4']) out[`${iso3}-${p}`] = cell(m.pillars[p]?.score, `${iso3}-${p}`);
-    out[`${iso3}-all`] = cell(m.score, `${iso3}-all`);
+    for (const p of ['1', '2', '3', '4']) out[`${iso3}-${p}`] = cell(m.pillars[p]?.score, m.pillars[p]?.krs);
+    out[`${iso3}-all`] = cell(m.score, m.krs);
   }
   for (const s of ['none', 'draft', 'submitted', 'endorsed']) out[`primers-${s}`] = `${int.format(d.primers[s])} / ${int.format(total)}`;
   return out;
@@ -41,6 +41,25 @@ export async function readWall(page) {
     for (const s of ['none', 'draft', 'submitted', 'endorsed']) values[`primers-${s}`] = text(`[data-testid=primers-${s}]`);
     return { values, joinUrl: text('[data-testid=join-url]') ?? '' };
   });
+}
+
+/**
+ * The ticker line the server writes for a report (src/analytics/ticker.rs): "Viet Nam · SMEs
+ * trained: 395 SMEs in 2026" (then ", 74 % of target" when there is a target; left out here).
+ */
+export function reportLine(d, kr, year, value) {
+  const who = d.members[kr.iso3]?.name ?? kr.iso3;
+  const unit = kr.unit.trim();
+  return `${who} · ${kr.title}: ${tickerNumber(value)}${unit ? ` ${unit}` : ''} in ${year}`;
+}
+
+/** A number as ticker.rs writes it: at most two decimals, no trailing zeros, thousands grouped. */
+export function tickerNumber(v) {
+  const rounded = Math.round(v * 100) / 100;
+  const [int, frac = ''] = Math.abs(rounded).toFixed(2).split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const f = frac.replace(/0+$/, '');
+  return `${rounded < 0 ? '-' : ''}${grouped}${f ? `.${f}` : ''}`;
 }
 
 /** How far the page scrolls beyond the window (0 or less: it does not). */

@@ -24,11 +24,29 @@ export function setText(el: Element, text: string, flash = true): void {
   if (flash && !first) flashEl(el);
 }
 
+/**
+ * Flashes an element (the `.flash` animation of the stylesheets). A flash already run is
+ * started again by switching to a twin animation (`data-flash`), not by removing the class and
+ * reading layout in between: that forced a layout of the page per changed value.
+ */
 export function flashEl(el: Element): void {
-  el.classList.remove('flash');
-  // Restart the animation: reading layout between removing and adding the class.
-  void (el as HTMLElement).offsetWidth;
-  el.classList.add('flash');
+  if (!el.classList.contains('flash')) {
+    el.classList.add('flash');
+    return;
+  }
+  const e = el as HTMLElement;
+  e.dataset.flash = e.dataset.flash === '2' ? '1' : '2';
+}
+
+const styles = new WeakMap<HTMLElement, Map<string, string>>();
+
+/** Sets one style property, unless it already holds that value (a redraw that changes nothing writes nothing). */
+export function setStyle(el: HTMLElement, prop: string, value: string): void {
+  let held = styles.get(el);
+  if (!held) styles.set(el, (held = new Map()));
+  if (held.get(prop) === value) return;
+  held.set(prop, value);
+  el.style.setProperty(prop, value);
 }
 
 export function clear(el: Element): void {

@@ -8,15 +8,20 @@
 // until the heartbeat interval has been seen: a server configured to beat every 2 s is found
 // dead after 5 s). The server sends one heartbeat with the snapshot, out of step with the
 // periodic ones, so the interval is learnt from the second periodic beat on a socket.
-// Subscribers (the pages, which redraw) hear of patches at most every 50 ms: a burst of the
-// server's one-patch-per-change is drawn once, with the ops and events of all of it.
+// The document is held twice over: as plain JSON (`doc`) and as signals keyed by document path
+// (`model`, model.ts), which the pages' elements subscribe to, each to what it shows. A patch is
+// applied to the document at once; the signals (and the `subscribe` listeners) hear of patches
+// at most every 50 ms: a burst of the server's one-patch-per-change is drawn once, with the ops
+// and events of all of it. A patch that cannot be applied (the document no longer follows the
+// server) drops the document and reconnects for a fresh snapshot. An error frame (the server
+// refusing something this module sent) is logged and kept in `lastError`.
 //
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
 
-import { applyOps } from './patch';
-import type { ClientFrame, Dashboard, Op, Recent, ServerFrame } from './protocol';
-import { parseFrame } from './protocol';
+import { DocModel } from './model';
+import type { ClientFrame, Dashboard, ErrorFrame, Event, Op, ServerFrame } from './protocol';
+import { parseFrame, periodFrame, resumeFrame } from './protocol';
 
 /** The part of a WebSocket this module uses. */
 export interface SocketLike {
@@ -52,7 +57,8 @@ export type ConnectionState =
 export interface Change {
   kind: 'snapshot' | 'patch';
   ops: readonly Op[];
-  events: readonly Recent[];
+  /** What the patches were about (entity and key of each edit); the ticker lines are in `recent`. */
+  events: readonly Event[];
 }
 
 export interface LiveOptions {
@@ -88,6 +94,13 @@ export const realClock: Clock = {
 export class Live {
   /** The document as of `rev`; null until the first snapshot of the period. */
   doc: Dashboard | null = null;
+  /**
+   * The document as signals, for the pages to draw from. It keeps the last document shown
+   * while none is held (during a period switch, until that period's snapshot).
+   */
+  readonly model = new DocModel();
+  /** The last error frame the server sent (it refused a frame this module sent). */
+  lastError: ErrorFrame | null = null;
   /** The revision `doc` is at; kept across reconnects so the server can resume from it. */
   rev: number | null = null;
   period: number;
@@ -126,7 +139,7 @@ export class Live {
   /** When subscribers last heard of a patch. */
   private lastNotified = -Infinity;
   /** Patches applied since then, not yet told (a timer will). */
-  private unnotified: { ops: Op[]; events: Recent[] } | null = null;
+  private unnotified: { ops: Op[]; events: Event[] } | null = null;
   private notifyTimer: unknown = null;
   private readonly stateListeners = new Set<(live: Live) => void>();
   private readonly onOnline = () => this.reconnectNow();
@@ -191,7 +204,7 @@ export class Live {
     this.rev = null;
     this.resumeAskedAt = null;
     this.awaitingSnapshot = true;
-    if (this.isOpen()) this.send({ type: 'period', period });
+    if (this.isOpen()) this.send(periodFrame(period));
     else this.reconnectNow();
   }
 
@@ -262,6 +275,7 @@ export class Live {
     switch (frame.type) {
       case 'snapshot': {
         this.doc = frame.data;
+        this.model.reset(frame.data);
         this.rev = frame.rev;
         this.awaitingSnapshot = false;
         this.resumeAskedAt = null;
@@ -276,9 +290,18 @@ export class Live {
           this.askResume();
           return;
         }
-        this.doc = applyOps(this.doc as unknown as Record<string, unknown>, frame.ops) as unknown as Dashboard;
+        try {
+          this.model.apply(frame.ops);
+        } catch (e) {
+          // Half applied: what is held no longer follows the server. Start again from a snapshot.
+          console.warn(`live: patch ${frame.rev} could not be applied, reloading: ${String(e)}`);
+          this.resync();
+          return;
+        }
+        this.doc = this.model.doc as Dashboard;
         this.rev = frame.rev;
         this.doc.rev = frame.rev;
+        this.model.touchRev();
         this.resumeAskedAt = null;
         this.lastUpdate = now;
         this.emitDoc({ kind: 'patch', ops: frame.ops, events: frame.events ?? [] });
@@ -299,7 +322,24 @@ export class Live {
         if (this.doc && this.rev !== null && !this.awaitingSnapshot && frame.rev > this.rev) this.askResume();
         return;
       }
+      case 'error': {
+        // Not dropped silently: the server refused a frame this module sent (a bug here, or a
+        // server that changed), which the page cannot fix; the badge shows it as a tooltip.
+        this.lastError = frame;
+        console.warn(`live: the server refused a frame: ${frame.code}${frame.field ? ` (${frame.field})` : ''}: ${frame.message}`);
+        return;
+      }
     }
+  }
+
+  /** Drops the document and connects again without `since`: the server answers with a snapshot. */
+  private resync(): void {
+    this.doc = null;
+    this.rev = null;
+    this.resumeAskedAt = null;
+    this.awaitingSnapshot = true;
+    this.dropUnnotified();
+    this.reconnectNow();
   }
 
   private alive(): void {
@@ -310,7 +350,7 @@ export class Live {
   private askResume(): void {
     if (this.rev === null || this.resumeAskedAt === this.rev) return;
     this.resumeAskedAt = this.rev;
-    this.send({ type: 'resume', since: this.rev });
+    this.send(resumeFrame(this.rev));
   }
 
   private send(frame: ClientFrame): void {
@@ -459,6 +499,8 @@ export class Live {
   private notify(change: Change): void {
     const doc = this.doc;
     if (!doc) return;
+    // The signals first (their effects run at the end of this call), then the listeners.
+    this.model.flush();
     for (const fn of this.docListeners) fn(doc, change);
   }
 }

@@ -1,6 +1,6 @@
 // Colour-blind-safe colours (Okabe & Ito, 2008) and what each one means on the dashboard.
 
-import type { KrStatus, PrimerStatus } from './protocol';
+import type { KrStatus, PrimerState } from './protocol';
 
 export const OKABE_ITO = {
   black: '#000000',
@@ -42,14 +42,22 @@ export const STATUS_LABEL: Record<KrStatus, string> = {
   no_data: 'No data',
 };
 
-export const PRIMER_COLOUR: Record<PrimerStatus, string> = {
+export const PRIMER_COLOUR: Record<PrimerState, string> = {
   none: OKABE_ITO.grey,
   draft: OKABE_ITO.orange,
   submitted: OKABE_ITO.skyBlue,
   endorsed: OKABE_ITO.blue,
 };
 
-export const PRIMER_LABEL: Record<PrimerStatus, string> = {
+/** Text on a primer colour (white on the dark blue of endorsed, black on the others). */
+export const PRIMER_TEXT: Record<PrimerState, string> = {
+  none: '#000000',
+  draft: '#000000',
+  submitted: '#000000',
+  endorsed: '#ffffff',
+};
+
+export const PRIMER_LABEL: Record<PrimerState, string> = {
   none: 'None',
   draft: 'Draft',
   submitted: 'Submitted',

@@ -115,7 +115,7 @@ export function doc(rev: number, period = 2026): Dashboard {
         reported: 1,
         expected: 2,
         krs: 2,
-        pillars: { '1': { score: 0.7, coverage: 0.5 } },
+        pillars: { '1': { score: 0.7, coverage: 0.5, krs: 2 } },
         status_counts: { achieved: 0, on_track: 1, at_risk: 0, off_track: 0, no_data: 1 },
       },
     },

@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { effect } from '@preact/signals-core';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { Live, liveUrl } from '../src/live';
 import { FakeClock, FakeEnv, FakeSocket, doc } from './fakes';
 
@@ -58,7 +59,7 @@ describe('snapshot and patches', () => {
     const s = connected(10);
     const seen: string[] = [];
     live.subscribe((d, c) => seen.push(`${c.kind}:${d.rev}:${c.events.length}`));
-    const event = { rev: 11, at: 'now', actor: 'delegate VNM', action: 'report', entity: 'actual', key: 'VNM/VNM-KR1/2026', summary: 'VNM-KR1 2026: 12.5' };
+    const event = { rev: 11, entity: 'actual', key: 'VNM/VNM-KR1/2026' };
     s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'set', path: ['members', 'VNM', 'score'], value: 0.8 }], events: [event] });
     expect(live.rev).toBe(11);
     expect(live.doc?.members.VNM?.score).toBe(0.8);
@@ -74,7 +75,7 @@ describe('snapshot and patches', () => {
       rev,
       base: rev - 1,
       ops: [{ op: 'set' as const, path: ['overall', 'members_scored'], value: rev }],
-      events: [{ rev, at: 'now', actor: 'delegate VNM', action: 'report', entity: 'actual', key: 'VNM/VNM-KR1/2026', summary: 's' }],
+      events: [{ rev, entity: 'actual' as const, key: 'VNM/VNM-KR1/2026' }],
     });
     s.frame(patch(11));
     s.frame(patch(12));
@@ -97,6 +98,27 @@ describe('snapshot and patches', () => {
     clock.advance(100);
     expect(seen.slice(4)).toEqual(['snapshot:20:0:']);
     expect(clock.pending()).toBe(1); // only the stale timer
+  });
+
+  it('the signals of the model follow the same pace: a burst redraws once, with everything', () => {
+    const s = connected(10);
+    let runs = 0;
+    const stop = effect(() => {
+      void live.model.overall.value;
+      runs++;
+    });
+    const patch = (rev: number) => ({ type: 'patch' as const, rev, base: rev - 1, ops: [{ op: 'set' as const, path: ['overall', 'members_scored'], value: rev }], events: [] });
+    s.frame(patch(11));
+    expect(runs).toBe(2); // at once
+    s.frame(patch(12));
+    s.frame(patch(13));
+    expect(live.doc?.overall.members_scored).toBe(13);
+    expect(live.model.overall.value?.members_scored).toBe(11);
+    clock.advance(50);
+    expect(runs).toBe(3);
+    expect(live.model.overall.value?.members_scored).toBe(13);
+    expect(live.model.rev.value).toBe(13);
+    stop();
   });
 
   it('ignores patches at or below the revision held (no double application)', () => {
@@ -142,8 +164,44 @@ describe('snapshot and patches', () => {
   it('ignores frames it cannot read', () => {
     const s = connected(10);
     s.onmessage?.({ data: 'not json' });
-    s.onmessage?.({ data: JSON.stringify({ type: 'error', message: 'x' }) });
+    s.onmessage?.({ data: JSON.stringify({ type: 'error', message: 'x' }) }); // no code
+    s.onmessage?.({ data: JSON.stringify({ type: 'notice', rev: 11 }) });
+    s.onmessage?.({ data: JSON.stringify({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'move', path: [] }], events: [] }) });
     expect(live.rev).toBe(10);
+    expect(live.lastError).toBeNull();
+  });
+
+  it('keeps and logs an error frame, and stays connected', () => {
+    const s = connected(10);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      s.frame({ type: 'error', code: 'invalid', message: 'year 2031 is outside the 2026–2028 cycle', field: 'period' });
+      expect(live.lastError).toEqual({ type: 'error', code: 'invalid', message: 'year 2031 is outside the 2026–2028 cycle', field: 'period' });
+      expect(warn).toHaveBeenCalledOnce();
+      expect(String(warn.mock.calls[0]?.[0])).toContain('outside the 2026–2028 cycle');
+      expect(live.state.kind).toBe('live');
+      expect(s.closed).toBe(false);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a patch it cannot apply drops the document and reconnects for a snapshot', () => {
+    const s = connected(10);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      s.frame({ type: 'patch', rev: 11, base: 10, ops: [{ op: 'insert', path: ['overall', 0], value: 1 }], events: [] });
+      expect(warn).toHaveBeenCalledOnce();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(s.closed).toBe(true);
+    expect(live.doc).toBeNull();
+    expect(last()).not.toBe(s);
+    expect(last().url).toBe('ws://wall.local:8080/api/v1/live?period=2026');
+    last().open();
+    last().frame({ type: 'snapshot', rev: 12, data: doc(12) });
+    expect(live.rev).toBe(12);
   });
 
   it('switches period over the open socket and waits for the new snapshot', () => {

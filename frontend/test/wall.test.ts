@@ -1,22 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { cellText } from '../src/pages/wall-main';
-import { fromRecent } from '../src/pages/wall-side';
+import { lineParts, recentKeys } from '../src/pages/wall-side';
+import type { Recent } from '../src/protocol';
 
 describe('wall', () => {
   it('shows a score as a percentage, else the key results a cell holds, else nothing', () => {
     expect(cellText(0.734, 3)).toBe('73%');
     expect(cellText(0, 3)).toBe('0%');
     expect(cellText(null, 3)).toBe('3 KR');
-    expect(cellText(null, 0)).toBe('');
+    expect(cellText(undefined, 0)).toBe('');
   });
 
-  it('turns the latest changes into ticker lines, leaving out series imports', () => {
-    const r = (entity: string, summary: string) => ({ rev: 3, at: '2026-11-23T15:00:00Z', actor: 'delegate VNM', action: 'report', entity, key: 'VNM/VNM-KR1/2026', summary });
-    const lines = fromRecent([r('actual', 'VNM-KR1 2026: 12.5'), r('series', 'series VNM/emp: set'), { ...r('primer', ''), actor: '' }]);
-    expect(lines.map((l) => [l.who, l.what])).toEqual([
-      ['delegate VNM', 'VNM-KR1 2026: 12.5'],
-      ['someone', 'report primer VNM/VNM-KR1/2026'],
+  const line = (rev: number, key: string, summary: string, member: string | null = 'Viet Nam'): Recent => ({
+    rev,
+    at: '2026-11-23T15:00:00Z',
+    actor: 'delegate@npo.vn',
+    action: 'report',
+    entity: 'actual',
+    key,
+    iso3: member ? 'VNM' : null,
+    member,
+    summary,
+  });
+
+  it('shows the server’s line as it is, with the member’s name that starts it set apart', () => {
+    expect(lineParts(line(3, 'VNM/VNM-KR1/2026', 'Viet Nam · SMEs trained in digital tools: 395 SMEs in 2026, 74 % of target'))).toEqual([
+      'Viet Nam',
+      ' · SMEs trained in digital tools: 395 SMEs in 2026, 74 % of target',
     ]);
-    expect(new Set(lines.map((l) => l.key)).size).toBe(2);
+    expect(lineParts(line(4, '1/2026/APO', 'Budget of pillar 1 for 2026 (APO-wide): 10 spent of 20 planned', null))).toEqual([
+      '',
+      'Budget of pillar 1 for 2026 (APO-wide): 10 spent of 20 planned',
+    ]);
+  });
+
+  it('keys each line by revision, entity and key, also when one revision carries several edits', () => {
+    const keys = recentKeys([line(5, 'VNM/VNM-KR1/2026', 'a'), line(5, 'VNM/VNM-KR2/2026', 'b'), line(5, 'VNM/VNM-KR2/2026', 'c'), line(4, 'VNM/VNM-KR1/2026', 'd')]);
+    expect(keys).toEqual(['5|actual|VNM/VNM-KR1/2026', '5|actual|VNM/VNM-KR2/2026', '5|actual|VNM/VNM-KR2/2026|1', '4|actual|VNM/VNM-KR1/2026']);
   });
 });

@@ -1,18 +1,26 @@
 // /delegate: phone first. The delegate picks their member (remembered), sees its primer status,
 // focus areas and key results with targets and progress, reports an actual, and drafts or edits
 // the primer. Until access control lands, the member is chosen from a list.
+//
+// The overview watches the chosen member's entry and its key results (model.ts); the forms are
+// built from the primer (REST) and never redrawn by a patch.
 
+import { batch, computed, signal } from '@preact/signals-core';
+import type { ReadonlySignal } from '@preact/signals-core';
 import { ApiError, get, post } from '../api';
 import { statusBadge } from '../badge';
 import { clear, h, setText } from '../dom';
 import { clearErrors, field, input, numberOrText, select, showErrors } from '../forms';
 import { count, num, pct } from '../format';
 import { connectLive } from '../live';
+import type { DocModel } from '../model';
+import { keysWithPrefix } from '../model';
 import { navBar } from '../nav';
-import { PRIMER_COLOUR, PRIMER_LABEL, STATUS_COLOUR, STATUS_LABEL } from '../palette';
+import { PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
 import { initialPeriod } from '../period';
-import type { Dashboard, Member, Primer } from '../protocol';
+import type { Member, Posted, Primer } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
+import { each, watch } from '../reactive';
 import { primerEditor } from './primer-form';
 
 const MEMBER_KEY = 'apo.delegate.member';
@@ -21,19 +29,22 @@ export function renderDelegate(root: HTMLElement): void {
   document.title = 'APO Dashboard · Delegate';
   const period = initialPeriod();
   const live = connectLive(period);
+  const model = live.model;
   const picker = select([['', 'Choose your member…']]);
-  const overview = h('section', { 'aria-label': 'Your member' });
   const reportSlot = h('section', { 'aria-label': 'Report an actual' });
   const editorSlot = h('section', { 'aria-label': 'Primer' });
+  /** The member chosen, and its primer as GET /primers/{iso3} gave it (null: none yet, or not loaded). */
+  const iso3 = signal('');
+  const primer = signal<Primer | null>(null);
+  const overview = memberOverview(model, iso3, primer, period);
+  // On a phone the report form comes right after the member's standing, before the list.
   root.append(
     navBar(statusBadge(live), 'Delegate'),
-    h('main', { class: 'page delegate' }, h('div', { class: 'field' }, h('label', { for: 'member-picker' }, 'Member'), picker), overview, reportSlot, editorSlot),
+    h('main', { class: 'page delegate' }, h('div', { class: 'field' }, h('label', { for: 'member-picker' }, 'Member'), picker), overview.head, reportSlot, overview.body, editorSlot),
   );
   picker.id = 'member-picker';
   picker.dataset.testid = 'member-picker';
 
-  let iso3 = '';
-  let primer: Primer | null = null;
   /** The editor's last save message, shown again in the editor rebuilt after the reload. */
   let notice = '';
 
@@ -46,15 +57,16 @@ export function renderDelegate(root: HTMLElement): void {
         choose(saved);
       }
     })
-    .catch((e) => overview.append(h('p', { class: 'form-status err' }, `Could not load members: ${String(e)}`)));
+    .catch((e) => overview.head.append(h('p', { class: 'form-status err' }, `Could not load members: ${String(e)}`)));
 
   picker.addEventListener('change', () => choose(picker.value));
 
   function choose(code: string): void {
-    iso3 = code;
-    primer = null;
+    batch(() => {
+      iso3.value = code;
+      primer.value = null;
+    });
     notice = '';
-    clear(overview);
     clear(reportSlot);
     clear(editorSlot);
     if (!code) return;
@@ -63,7 +75,7 @@ export function renderDelegate(root: HTMLElement): void {
   }
 
   function loadPrimer(): void {
-    const code = iso3;
+    const code = iso3.peek();
     get<Primer>(`/primers/${code}`)
       .then((p) => p)
       .catch((e) => {
@@ -71,20 +83,20 @@ export function renderDelegate(root: HTMLElement): void {
         throw e;
       })
       .then((p) => {
-        if (code !== iso3) return;
-        primer = p;
-        draw();
+        if (code !== iso3.peek()) return;
+        primer.value = p;
+        drawForms(code, p);
       })
-      .catch((e) => overview.replaceChildren(h('p', { class: 'form-status err' }, `Could not load the primer: ${String(e)}`)));
+      .catch((e) => reportSlot.replaceChildren(h('p', { class: 'form-status err' }, `Could not load the primer: ${String(e)}`)));
   }
 
-  function draw(): void {
-    if (live.doc) drawOverview(live.doc);
-    reportSlot.replaceChildren(reportForm(iso3, primer, period));
+  /** The forms are built from the primer (REST), not from the live document: a patch never rebuilds them under the delegate's fingers. */
+  function drawForms(code: string, p: Primer | null): void {
+    reportSlot.replaceChildren(reportForm(code, p, period));
     editorSlot.replaceChildren(
       primerEditor(
-        iso3,
-        primer,
+        code,
+        p,
         (message) => {
           notice = message;
           loadPrimer();
@@ -94,55 +106,76 @@ export function renderDelegate(root: HTMLElement): void {
     );
     notice = '';
   }
+}
 
-  live.subscribe((doc) => {
-    if (iso3) drawOverview(doc);
-  });
-
-  function drawOverview(doc: Dashboard): void {
-    if (!iso3) return;
-    const m = doc.members[iso3];
-    const krs = Object.values(doc.key_results)
-      .filter((k) => k.iso3 === iso3)
-      .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
+/**
+ * The chosen member: name, primer status, score and reporting, focus areas, and its key
+ * results. Each part watches what it shows: the member's entry, the primer, and one watcher
+ * per key result of the member, so a report on another member's key result draws nothing here.
+ */
+function memberOverview(model: DocModel, iso3: ReadonlySignal<string>, primer: ReadonlySignal<Primer | null>, period: number): { head: HTMLElement; body: HTMLElement } {
+  const name = h('h2', {});
+  const pill = h('span', { class: 'pill', 'data-testid': 'primer-status' });
+  const line = h('span', {});
+  const focus = h('div', {});
+  const list = h('ul', { class: 'kr-list', 'data-testid': 'delegate-krs' });
+  const none = h('p', { class: 'muted' }, 'No key results yet: draft them in the primer below.');
+  const head = h('section', { 'aria-label': 'Your member', hidden: true }, name, h('p', {}, 'Primer: ', pill, line));
+  const body = h('section', { 'aria-label': 'Focus areas and key results', hidden: true }, h('h3', {}, 'Focus areas'), focus, h('h3', {}, `Key results (${period})`), list, none);
+  watch(() => {
+    const code = iso3.value;
+    head.hidden = body.hidden = !code;
+    if (!code) return;
+    const m = model.members.entry(code).value;
     const status = m?.primer_status ?? 'none';
-    const targets = new Map((primer?.key_results ?? []).map((k) => [k.code, k.targets]));
-    overview.replaceChildren(
-      h('h2', {}, m?.name ?? iso3),
-      h(
-        'p',
-        {},
-        'Primer: ',
-        h('span', { class: 'pill', style: `background:${PRIMER_COLOUR[status]}`, 'data-testid': 'primer-status' }, PRIMER_LABEL[status]),
-        ` · score ${pct(m?.score)} · reported ${count(m?.reported)} of ${count(m?.expected)} for ${doc.period}`,
-      ),
-      h('h3', {}, 'Focus areas'),
-      primer?.focus_areas.length ? h('ul', {}, ...primer.focus_areas.map((f) => h('li', {}, f))) : h('p', { class: 'muted' }, 'None yet.'),
-      h('h3', {}, `Key results (${doc.period})`),
-      krs.length
-        ? h(
-            'ul',
-            { class: 'kr-list', 'data-testid': 'delegate-krs' },
-            ...krs.map((k) => {
-              const t = targets.get(k.code) ?? {};
-              const colour = STATUS_COLOUR[k.status];
-              const width = Math.max(0, Math.min(1, k.progress ?? 0)) * 100;
-              const actual = h('strong', { 'data-kr': `${k.iso3}/${k.code}` });
-              setText(actual, `${num(k.actual, 2)} ${k.unit}`);
-              return h(
-                'li',
-                {},
-                h('div', {}, h('strong', {}, k.code), ` · P${k.pillar} · ${k.focus_area}`),
-                h('div', {}, k.title),
-                h('div', {}, 'Actual ', actual, ` · target ${num(k.target, 2)} · progress ${pct(k.progress)} `, h('span', { class: 'pill', style: `background:${colour};color:${k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000'}` }, STATUS_LABEL[k.status])),
-                h('div', { class: 'progress', role: 'img', 'aria-label': `progress ${pct(k.progress)}` }, h('span', { style: `width:${width}%;background:${colour}` })),
-                h('div', { class: 'muted' }, 'Targets: ', CYCLE_YEARS.map((y) => `${y}: ${num(t[String(y)], 2)}`).join(' · ')),
-              );
-            }),
-          )
-        : h('p', { class: 'muted' }, 'No key results yet: draft them in the primer below.'),
-    );
-  }
+    setText(name, m?.name ?? code, false);
+    pill.style.background = PRIMER_COLOUR[status];
+    pill.style.color = PRIMER_TEXT[status];
+    setText(pill, PRIMER_LABEL[status]);
+    setText(line, ` · score ${pct(m?.score)} · reported ${count(m?.reported)} of ${count(m?.expected)} for ${model.period.value ?? period}`);
+  });
+  watch(() => {
+    const areas = primer.value?.focus_areas ?? [];
+    focus.replaceChildren(areas.length ? h('ul', {}, ...areas.map((f) => h('li', {}, f))) : h('p', { class: 'muted' }, 'None yet.'));
+  });
+  const targets = computed(() => new Map((primer.value?.key_results ?? []).map((k) => [k.code, k.targets ?? {}])));
+  const keys = keysWithPrefix(model.key_results, () => (iso3.value ? `${iso3.value}/` : ''));
+  watch(() => {
+    none.hidden = keys.value.length > 0;
+  });
+  each(list, keys, (key) => {
+    const code = h('strong', {});
+    const where = h('span', {});
+    const title = h('div', {});
+    const actual = h('strong', { 'data-kr': key });
+    const rest = h('span', {});
+    const status = h('span', { class: 'pill' });
+    const bar = h('span', {});
+    const progress = h('div', { class: 'progress', role: 'img' }, bar);
+    const years = h('div', { class: 'muted' });
+    watch(() => {
+      const k = model.key_results.entry(key).value;
+      if (!k) return;
+      setText(code, k.code, false);
+      setText(where, ` · P${k.pillar} · ${k.focus_area}`, false);
+      setText(title, k.title, false);
+      setText(actual, k.actual == null ? 'not reported' : `${num(k.actual, 2)} ${k.unit}`);
+      setText(rest, ` · target ${num(k.target, 2)} · progress ${pct(k.progress)} `, false);
+      const colour = STATUS_COLOUR[k.status];
+      setText(status, STATUS_LABEL[k.status], false);
+      status.style.background = colour;
+      status.style.color = k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000';
+      progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
+      bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
+      bar.style.background = colour;
+    });
+    watch(() => {
+      const t = targets.value.get(key.slice(key.indexOf('/') + 1)) ?? {};
+      setText(years, `Targets: ${CYCLE_YEARS.map((y) => `${y}: ${num(t[String(y)], 2)}`).join(' · ')}`, false);
+    });
+    return h('li', {}, h('div', {}, code, where), title, h('div', {}, 'Actual ', actual, rest, status), progress, years);
+  });
+  return { head, body };
 }
 
 function reportForm(iso3: string, primer: Primer | null, period: number): HTMLElement {
@@ -160,7 +193,7 @@ function reportForm(iso3: string, primer: Primer | null, period: number): HTMLEl
     status.textContent = 'Sending…';
     status.className = 'form-status';
     const body = { iso3, kr_code: kr.value, year: Number(year.value), value: numberOrText(value.value) };
-    post<{ rev: number; accepted: number }>('/actuals', body, `delegate ${iso3}`)
+    post<Posted>('/actuals', body, `delegate ${iso3}`)
       .then((r) => {
         status.textContent = `Reported ${kr.value} ${year.value}: ${value.value} (revision ${r.rev})`;
         status.className = 'form-status ok';

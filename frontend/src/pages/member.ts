@@ -1,38 +1,51 @@
 // /members/{iso3}: one member's key results with progress bars and actual-vs-target sparklines
 // per year, its pillar scores, and its primer's national context and focus areas.
+//
+// Each part watches what it shows (model.ts): the head and the chart the member's entry, each
+// key result its own entry; the primer and the reports come from REST and are loaded again
+// when a patch carries an edit of this member.
 
+import { computed, signal } from '@preact/signals-core';
 import { ApiError, get } from '../api';
 import { statusBadge } from '../badge';
 import { makeChart } from '../charts';
-import { h } from '../dom';
+import { h, setText } from '../dom';
 import { num, pct } from '../format';
 import { connectLive } from '../live';
+import { keysWithPrefix, stableList } from '../model';
 import { navBar } from '../nav';
-import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, STATUS_COLOUR, STATUS_LABEL } from '../palette';
+import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
 import { initialPeriod } from '../period';
-import type { Dashboard, Member, Primer } from '../protocol';
+import type { Actual, Member, Primer } from '../protocol';
 import { CYCLE_YEARS, PILLARS } from '../protocol';
+import { each, watch } from '../reactive';
 import { sparkline } from '../sparkline';
 import { chartWithTable, dataTable } from '../table';
-
-interface ActualRow {
-  kr_code: string;
-  year: number;
-  value: number;
-}
 
 export function renderMember(root: HTMLElement, iso3: string): void {
   document.title = `APO Dashboard · ${iso3}`;
   const live = connectLive(initialPeriod());
+  const model = live.model;
   const picker = h('select', { id: 'member', 'aria-label': 'Member' });
   const head = h('section', { 'data-loading': '' });
   const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': `Pillar scores of ${iso3}` });
   const pillarTable = h('div', { class: 'table-scroll' });
   const context = h('section');
-  const krBox = h('section');
+  const krHeading = h('h2', {});
+  const krList = h('ul', { class: 'kr-list' });
+  const noKrs = h('p', { class: 'muted' }, 'No key results yet.');
   root.append(
     navBar(statusBadge(live), `Member: ${iso3}`),
-    h('main', { class: 'page' }, h('div', { class: 'controls' }, h('label', { for: 'member' }, 'Member', picker)), head, h('h2', {}, 'Pillar scores'), chartWithTable(chartEl, pillarTable), context, krBox),
+    h(
+      'main',
+      { class: 'page' },
+      h('div', { class: 'controls' }, h('label', { for: 'member' }, 'Member', picker)),
+      head,
+      h('h2', {}, 'Pillar scores'),
+      chartWithTable(chartEl, pillarTable),
+      context,
+      h('section', {}, krHeading, krList, noKrs),
+    ),
   );
   picker.addEventListener('change', () => location.assign(`/members/${picker.value}`));
   get<Member[]>('/members').then((ms) => {
@@ -48,102 +61,142 @@ export function renderMember(root: HTMLElement, iso3: string): void {
     series: [{ name: 'Score', type: 'bar', itemStyle: { color: OKABE_ITO.blue }, data: [] }],
   });
 
-  let primer: Primer | null = null;
-  let actuals: ActualRow[] = [];
-  const load = async () => {
-    const [p, a] = await Promise.all([
-      get<Primer>(`/primers/${iso3}`).catch((e) => {
+  // From REST: the primer (national context, focus areas, targets per year) and the reports
+  // (the sparklines' actual per year). Loaded again when an edit of this member arrives.
+  const primer = signal<Primer | null>(null);
+  const actuals = signal<readonly Actual[]>([]);
+  const loading = signal(true);
+  const loadPrimer = () =>
+    get<Primer>(`/primers/${iso3}`)
+      .catch((e) => {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
-      }),
-      get<ActualRow[]>(`/actuals?iso3=${iso3}`).catch(() => [] as ActualRow[]),
-    ]);
-    primer = p;
-    actuals = a;
-  };
-  load()
-    .then(() => {
-      head.removeAttribute('data-loading');
-      if (live.doc) draw(live.doc);
-    })
+      })
+      .then((p) => (primer.value = p));
+  const loadActuals = () =>
+    get<Actual[]>(`/actuals?iso3=${iso3}`)
+      .catch(() => [] as Actual[])
+      .then((a) => (actuals.value = a));
+  Promise.all([loadPrimer(), loadActuals()])
+    .then(() => (loading.value = false))
     .catch((e) => {
       head.removeAttribute('data-loading');
       head.replaceChildren(h('p', { class: 'form-status err' }, `Could not load ${iso3}: ${String(e)}`));
     });
-
-  live.subscribe((doc, change) => {
-    const mine = change.ops.some((o) => o.path[0] === 'key_results' && String(o.path[1] ?? '').startsWith(`${iso3}/`));
-    if (mine) load().then(() => live.doc && draw(live.doc));
-    else draw(doc);
+  live.subscribe((_doc, change) => {
+    if (loading.peek()) return;
+    const all = change.kind === 'snapshot';
+    if (all || change.events.some((e) => e.entity === 'primer' && e.key === iso3)) void loadPrimer();
+    if (all || change.events.some((e) => e.entity === 'actual' && e.key.startsWith(`${iso3}/`))) void loadActuals();
   });
 
-  function draw(doc: Dashboard): void {
-    const m = doc.members[iso3];
+  const member = model.members.entry(iso3);
+  const period = computed(() => model.period.value ?? live.period);
+  watch(() => {
+    const m = member.value;
+    if (!model.loaded.value || loading.value) return;
+    head.removeAttribute('data-loading');
     if (!m) {
       head.replaceChildren(h('p', { class: 'form-status err' }, `${iso3} is not an APO member.`));
       return;
     }
-    if (head.hasAttribute('data-loading')) return;
     head.replaceChildren(
       h('h2', {}, m.name),
       h(
         'p',
         {},
         'Primer ',
-        h('span', { class: 'pill', style: `background:${PRIMER_COLOUR[m.primer_status]}` }, PRIMER_LABEL[m.primer_status]),
-        ` · score ${pct(m.score)} · completeness ${pct(m.completeness)} (${num(m.reported, 0)} of ${num(m.expected, 0)} reported for ${doc.period})`,
+        h('span', { class: 'pill', style: `background:${PRIMER_COLOUR[m.primer_status]};color:${PRIMER_TEXT[m.primer_status]}` }, PRIMER_LABEL[m.primer_status]),
+        ` · score ${pct(m.score)} · completeness ${pct(m.completeness)} (${num(m.reported, 0)} of ${num(m.expected, 0)} reported for ${period.value})`,
       ),
     );
-    chart.setOption({ series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s === null || s === undefined ? null : Math.round(s * 1000) / 10; }) }] });
+  });
+  const pillarNames = stableList(() => PILLARS.map((p) => model.pillars.entry(p).value?.name ?? ''));
+  watch(() => {
+    const m = member.value;
+    if (!m) return;
+    chart.setOption({ series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s == null ? null : Math.round(s * 1000) / 10; }) }] });
     pillarTable.replaceChildren(
       dataTable(
-        `Pillar scores of ${m.name}, ${doc.period}`,
+        `Pillar scores of ${m.name}, ${period.value}`,
         ['Pillar', 'Score', 'Coverage'],
-        PILLARS.map((p) => [`${p} ${doc.pillars[p]?.name ?? ''}`, pct(m.pillars[p]?.score), pct(m.pillars[p]?.coverage)]),
+        PILLARS.map((p, i) => [`${p} ${pillarNames.value[i] ?? ''}`, pct(m.pillars[p]?.score), pct(m.pillars[p]?.coverage)]),
       ),
     );
+  });
+  watch(() => {
+    if (loading.value) return;
+    const p = primer.value;
+    const areas = p?.focus_areas ?? [];
     context.replaceChildren(
       h('h2', {}, 'National context'),
-      h('p', { class: 'context' }, primer?.national_context || 'No primer yet.'),
+      h('p', { class: 'context' }, p?.national_context || 'No primer yet.'),
       h('h2', {}, 'Focus areas'),
-      primer?.focus_areas.length ? h('ul', {}, ...primer.focus_areas.map((f) => h('li', {}, f))) : h('p', { class: 'muted' }, 'None yet.'),
+      areas.length ? h('ul', {}, ...areas.map((f) => h('li', {}, f))) : h('p', { class: 'muted' }, 'None yet.'),
     );
-    const latest = new Map<string, number>();
-    for (const a of actuals) {
+  });
+
+  // The key results: one item per key result of the member, each watching its entry, its
+  // targets and its reports.
+  watch(() => setText(krHeading, `Key results (${period.value})`, false));
+  const keys = keysWithPrefix(model.key_results, () => `${iso3}/`);
+  watch(() => {
+    noKrs.hidden = keys.value.length > 0 || !model.loaded.value;
+  });
+  const targets = computed(() => new Map((primer.value?.key_results ?? []).map((k) => [k.code, k.targets ?? {}])));
+  /** The latest report per `code/year` (the list is newest first). */
+  const latest = computed(() => {
+    const m = new Map<string, number>();
+    for (const a of actuals.value) {
       const k = `${a.kr_code}/${a.year}`;
-      if (!latest.has(k)) latest.set(k, a.value); // newest first
+      if (!m.has(k)) m.set(k, a.value);
     }
-    const krs = Object.values(doc.key_results)
-      .filter((k) => k.iso3 === iso3)
-      .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
-    const targets = new Map((primer?.key_results ?? []).map((k) => [k.code, k.targets]));
-    krBox.replaceChildren(
-      h('h2', {}, `Key results (${doc.period})`),
-      krs.length
-        ? h(
-            'ul',
-            { class: 'kr-list' },
-            ...krs.map((k) => {
-              const pts = CYCLE_YEARS.map((y) => ({ year: y, target: targets.get(k.code)?.[String(y)] ?? null, actual: latest.get(`${k.code}/${y}`) ?? null }));
-              const colour = STATUS_COLOUR[k.status];
-              return h(
-                'li',
-                {},
-                h('div', {}, h('strong', {}, k.code), ` · Pillar ${k.pillar} · ${k.focus_area} · `, h('span', { class: 'pill', style: `background:${colour};color:${k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000'}` }, STATUS_LABEL[k.status])),
-                h('div', {}, `${k.title} (${k.unit}, ${k.direction})`),
-                h('div', { class: 'progress', role: 'img', 'aria-label': `progress ${pct(k.progress)}` }, h('span', { style: `width:${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%;background:${colour}` })),
-                h('div', { class: 'muted' }, `Baseline ${num(k.baseline, 2)} · target ${num(k.target, 2)} · actual ${num(k.actual, 2)} · progress ${pct(k.progress)}`),
-                h(
-                  'div',
-                  { class: 'spark-row' },
-                  sparkline(pts, { target: OKABE_ITO.orange, actual: OKABE_ITO.blue }),
-                  h('span', { class: 'muted' }, h('span', { style: `color:${OKABE_ITO.orange}` }, '■'), ' target (dashed) ', h('span', { style: `color:${OKABE_ITO.blue}` }, '●'), ' actual, 2026–2028'),
-                ),
-                h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), dataTable(`${k.code}: target and actual per year`, ['Year', 'Target', 'Actual'], pts.map((p) => [String(p.year), num(p.target, 2), num(p.actual, 2)]))),
-              );
-            }),
-          )
-        : h('p', { class: 'muted' }, 'No key results yet.'),
+    return m;
+  });
+  each(krList, keys, (key) => {
+    const code = key.slice(key.indexOf('/') + 1);
+    const headLine = h('div', {});
+    const title = h('div', {});
+    const bar = h('span', {});
+    const progress = h('div', { class: 'progress', role: 'img' }, bar);
+    const numbers = h('div', { class: 'muted' });
+    const spark = h('span', {});
+    const table = h('div', {});
+    watch(() => {
+      const k = model.key_results.entry(key).value;
+      if (!k) return;
+      const colour = STATUS_COLOUR[k.status];
+      headLine.replaceChildren(
+        h('strong', {}, k.code),
+        ` · Pillar ${k.pillar} · ${k.focus_area} · `,
+        h('span', { class: 'pill', style: `background:${colour};color:${k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000'}` }, STATUS_LABEL[k.status]),
+      );
+      setText(title, `${k.title} (${k.unit}, ${k.direction})`, false);
+      progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
+      bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
+      bar.style.background = colour;
+      setText(numbers, `Baseline ${num(k.baseline, 2)} · target ${num(k.target, 2)} · actual ${num(k.actual, 2)} · progress ${pct(k.progress)}`);
+    });
+    watch(() => {
+      const t = targets.value.get(code);
+      const pts = CYCLE_YEARS.map((y) => ({ year: y, target: t?.[String(y)] ?? null, actual: latest.value.get(`${code}/${y}`) ?? null }));
+      spark.replaceChildren(sparkline(pts, { target: OKABE_ITO.orange, actual: OKABE_ITO.blue }));
+      table.replaceChildren(dataTable(`${code}: target and actual per year`, ['Year', 'Target', 'Actual'], pts.map((p) => [String(p.year), num(p.target, 2), num(p.actual, 2)])));
+    });
+    return h(
+      'li',
+      {},
+      headLine,
+      title,
+      progress,
+      numbers,
+      h(
+        'div',
+        { class: 'spark-row' },
+        spark,
+        h('span', { class: 'muted' }, h('span', { style: `color:${OKABE_ITO.orange}` }, '■'), ' target (dashed) ', h('span', { style: `color:${OKABE_ITO.blue}` }, '●'), ' actual, 2026–2028'),
+      ),
+      h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), table),
     );
-  }
+  });
 }

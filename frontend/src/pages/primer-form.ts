@@ -150,7 +150,7 @@ function krFieldset(kr: KeyResultInput | undefined, changed: () => void): HTMLEl
       labelled('Baseline', input({ value: kr?.baseline_value?.toString() ?? '', inputmode: 'decimal' }), 'baseline_value'),
       labelled('Weight', input({ value: String(kr?.weight ?? 1), inputmode: 'decimal' }), 'weight'),
     ),
-    h('div', { class: 'row3' }, ...CYCLE_YEARS.map((y) => labelled(`Target ${y}`, input({ value: kr?.targets[String(y)]?.toString() ?? '', inputmode: 'decimal' }), `targets.${y}`))),
+    h('div', { class: 'row3' }, ...CYCLE_YEARS.map((y) => labelled(`Target ${y}`, input({ value: kr?.targets?.[String(y)]?.toString() ?? '', inputmode: 'decimal' }), `targets.${y}`))),
   );
   const remove = h('button', { type: 'button', class: 'secondary' }, 'Remove key result');
   remove.addEventListener('click', () => {

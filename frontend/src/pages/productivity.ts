@@ -142,14 +142,14 @@ export function renderProductivity(root: HTMLElement): void {
       ),
     );
     const byCpi = Object.entries(r.members).sort((a, b) => (b[1].cpi.value ?? -1) - (a[1].cpi.value ?? -1));
-    cpiChart.setOption({ xAxis: { data: byCpi.map(([c]) => c) }, series: [{ data: byCpi.map(([, m]) => (m.cpi.value === null ? null : Math.round(m.cpi.value * 10) / 10)) }] });
+    cpiChart.setOption({ xAxis: { data: byCpi.map(([c]) => c) }, series: [{ data: byCpi.map(([, m]) => (m.cpi.value == null ? null : Math.round(m.cpi.value * 10) / 10)) }] });
     cpiTable.replaceChildren(
       dataTable(
         `Composite productivity index ${r.year} (0–100) and its components (0–1)`,
         ['Member', 'Index', 'Level', 'Growth', 'Human capital', 'TFP', 'Components'],
         byCpi.map(([iso3, m]) => [
           `${m.name} (${iso3})`,
-          m.cpi.value === null ? '–' : `${num(m.cpi.value, 1)}${m.cpi.partial ? ' (partial)' : ''}`,
+          m.cpi.value == null ? '–' : `${num(m.cpi.value, 1)}${m.cpi.partial ? ' (partial)' : ''}`,
           num(m.cpi.components.level, 2),
           num(m.cpi.components.growth, 2),
           num(m.cpi.components.human_capital, 2),
@@ -161,7 +161,7 @@ export function renderProductivity(root: HTMLElement): void {
     const isoNum = new Map(members.map((m) => [m.iso3, m.iso_num]));
     const data = Object.entries(r.members).map(([iso3, m]) => {
       const v = m.cpi.value;
-      return { isoNum: isoNum.get(iso3) ?? '', label: iso3, colour: scoreColour(v === null ? null : v / 100).bg, title: `${m.name}: composite index ${num(v, 1)}` };
+      return { isoNum: isoNum.get(iso3) ?? '', label: iso3, colour: scoreColour(v == null ? null : v / 100).bg, title: `${m.name}: composite index ${num(v, 1)}` };
     });
     mapBox.replaceChildren(memberMap(data, `Composite productivity index ${r.year} of the 21 members; darker is higher`));
     mapTable.replaceChildren(dataTable(`Composite productivity index ${r.year}`, ['Member', 'Index'], byCpi.map(([iso3, m]) => [`${m.name} (${iso3})`, num(m.cpi.value, 1)])));

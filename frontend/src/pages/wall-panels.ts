@@ -1,10 +1,15 @@
 // The wall's other panels for ?rotate=N: productivity (labour productivity per worker, ranked,
-// with the APO21 level) and focus areas (chosen by how many members, with their scores).
+// with the APO21 level; from GET /productivity, drawn once) and focus areas (chosen by how
+// many members, with their scores; live, each row watching its area).
 
-import { h, setText } from '../dom';
+import { computed } from '@preact/signals-core';
+import { h, setStyle, setText } from '../dom';
 import { count, money, pct } from '../format';
+import type { DocModel } from '../model';
+import { stableList } from '../model';
 import { OKABE_ITO, scoreColour } from '../palette';
-import type { Dashboard, YearReport } from '../protocol';
+import type { YearReport } from '../protocol';
+import { each, watch } from '../reactive';
 
 export function productivityPanel(report: YearReport | null): HTMLElement {
   const el = h('section', { class: 'panel-prod', 'aria-label': 'Labour productivity' });
@@ -13,7 +18,7 @@ export function productivityPanel(report: YearReport | null): HTMLElement {
     return el;
   }
   const rows = Object.entries(report.members)
-    .filter(([, m]) => m.lp_worker !== null)
+    .filter(([, m]) => m.lp_worker != null)
     .sort((a, b) => (b[1].lp_worker ?? 0) - (a[1].lp_worker ?? 0));
   const max = Math.max(1, ...rows.map(([, m]) => m.lp_worker ?? 0));
   const apo = report.apo21.lp_worker;
@@ -42,32 +47,43 @@ export function productivityPanel(report: YearReport | null): HTMLElement {
   return el;
 }
 
-export function focusPanel(): { el: HTMLElement; update(doc: Dashboard): void } {
+/** Focus areas shown: the most chosen (what fits the panel at 1280×720). */
+const FOCUS_SHOWN = 14;
+
+export function focusPanel(model: DocModel): HTMLElement {
   const list = h('ol', { class: 'bars focus-bars' });
   const el = h('section', { class: 'panel-focus', 'aria-label': 'Focus areas' }, h('h2', {}, 'Focus areas: chosen by members, and their score'), list);
-  function update(doc: Dashboard): void {
-    const areas = Object.entries(doc.focus_areas)
+  const total = computed(() => model.members.keys.value.length || 21);
+  // Which areas, in which order: recomputed when any area changes, but a new order (and so a
+  // new list) only when the ranking does; each row watches its own area.
+  const order = stableList(() =>
+    Object.entries(model.focus_areas.read())
       .sort((a, b) => b[1].chosen_by - a[1].chosen_by || a[0].localeCompare(b[0]))
-      .slice(0, 14);
-    const total = Object.keys(doc.members).length || 21;
-    list.replaceChildren(
-      ...areas.map(([name, f]) => {
+      .slice(0, FOCUS_SHOWN)
+      .map(([name]) => name),
+  );
+  each(
+    list,
+    order,
+    (name) => {
+      const bar = h('span', { class: 'bar', style: `background:${OKABE_ITO.skyBlue}` });
+      const counts = h('span', { class: 'bar-value' });
+      const score = h('span', { class: 'bar-value focus-score' });
+      watch(() => {
+        const f = model.focus_areas.entry(name).value;
+        if (!f) return;
+        setStyle(bar, 'width', `${(100 * f.chosen_by) / total.value}%`);
+        setText(counts, `${plural(f.chosen_by, 'member')} · ${plural(f.krs, 'KR')}`);
         const c = scoreColour(f.score);
-        const score = h('span', { class: 'bar-value focus-score', style: `background:${c.bg};color:${c.fg}` });
-        setText(score, pct(f.score), false);
-        return h(
-          'li',
-          {},
-          h('span', { class: 'bar-label focus-label', title: name }, name),
-          h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${(100 * f.chosen_by) / total}%;background:${OKABE_ITO.skyBlue}` })),
-          h('span', { class: 'bar-value' }, `${plural(f.chosen_by, 'member')} · ${plural(f.krs, 'KR')}`),
-          score,
-        );
-      }),
-    );
-    if (!areas.length) list.append(h('li', {}, 'No focus areas yet'));
-  }
-  return { el, update };
+        setStyle(score, 'background', c.bg);
+        setStyle(score, 'color', c.fg);
+        setText(score, pct(f.score));
+      });
+      return h('li', { 'data-focus': name }, h('span', { class: 'bar-label focus-label', title: name }, name), h('span', { class: 'bar-track' }, bar), counts, score);
+    },
+    { empty: h('li', {}, 'No focus areas yet') },
+  );
+  return el;
 }
 
 function plural(n: number, word: string): string {

@@ -1,66 +1,87 @@
 // The wall's right column: the ticker of latest changes (an aria-live region) and the join box
 // with the delegate URL, its QR code and the viewer count.
+//
+// The ticker shows the document's `recent` as the server wrote it: each line's words are made
+// on the server (src/analytics/ticker.rs), so every screen, and a wall reloaded later, reads
+// the same. Nothing is added or reworded here; the member's name that starts a line is only
+// set in bold.
 
+import type { ReadonlySignal } from '@preact/signals-core';
+import { computed } from '@preact/signals-core';
 import { h, setText } from '../dom';
 import { clock, count } from '../format';
 import type { Live } from '../live';
+import { stableList } from '../model';
 import type { Recent } from '../protocol';
 import { qrSvg } from '../qr';
+import { each, onDispose } from '../reactive';
 
-const SHOWN = 6;
+/** Lines drawn at most; those that do not fit the column whole are hidden (see `wholeLines`). */
+export const SHOWN = 8;
 
-/** One line of the ticker: who did what (with the value), when. */
-export interface TickerItem {
-  key: string;
-  at: string;
-  who: string;
-  what: string;
+/** A line's identity across patches: its revision and what it is about (one revision can carry several edits). */
+export function recentKeys(recent: readonly Recent[]): string[] {
+  const seen = new Map<string, number>();
+  return recent.map((r) => {
+    const base = `${r.rev}|${r.entity}|${r.key}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n ? `${base}|${n}` : base;
+  });
 }
 
-/** The document's latest changes as ticker lines, leaving out Penn World Table series imports
- * (they arrive by the hundred in one import and are not news for the room). */
-export function fromRecent(recent: readonly Recent[]): TickerItem[] {
-  return recent
-    .filter((r) => r.entity !== 'series')
-    .map((r) => ({ key: `${r.rev}|${r.entity}|${r.key}|${r.summary}`, at: r.at, who: r.actor || 'someone', what: r.summary || `${r.action} ${r.entity} ${r.key}` }));
+/** The line split into the member's name (when the line starts with it) and the rest. */
+export function lineParts(r: Recent): [string, string] {
+  const who = r.member ?? '';
+  return who && r.summary.startsWith(who) ? [who, r.summary.slice(who.length)] : ['', r.summary];
 }
 
-export function ticker(): { el: HTMLElement; update(items: readonly TickerItem[]): void } {
+export function ticker(recent: ReadonlySignal<readonly Recent[]>): HTMLElement {
   const list = h('ol', { class: 'ticker-list', 'aria-live': 'polite', 'aria-relevant': 'additions', 'data-testid': 'ticker' });
   const el = h('section', { class: 'ticker', 'aria-label': 'Latest changes' }, h('h2', {}, 'Latest changes'), list);
-  const empty = h('li', { class: 'ticker-empty' }, 'No changes yet');
-  list.append(empty);
-  const lines = new Map<string, HTMLElement>();
-
-  /** Shows the newest items; new lines flash. When only new lines arrived on top, the old ones
-   * stay where they are, so a screen reader announces just the additions. */
-  function update(all: readonly TickerItem[]): void {
-    const items = [...all].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, SHOWN);
-    if (items.length) empty.remove();
-    const wanted = new Set(items.map((i) => i.key));
-    for (const [k, li] of lines) {
-      if (!wanted.has(k)) {
-        li.remove();
-        lines.delete(k);
-      }
-    }
-    const current = [...list.querySelectorAll<HTMLElement>('li.ticker-item')].map((li) => li.dataset.key ?? '');
-    const fresh = items.filter((i) => !lines.has(i.key));
-    for (const i of fresh) {
-      lines.set(
-        i.key,
-        h('li', { class: 'ticker-item flash', 'data-key': i.key }, h('span', { class: 'tk-time' }, clock(i.at)), h('span', { class: 'tk-who' }, i.who), h('span', { class: 'tk-what' }, i.what)),
+  const shown = computed(() => {
+    const items = recent.value.slice(0, SHOWN);
+    const keys = recentKeys(items);
+    return new Map(keys.map((k, i) => [k, items[i] as Recent]));
+  });
+  const keys = stableList(() => [...shown.value.keys()]);
+  const fit = wholeLines(list);
+  // Lines that arrive after the first drawing flash; the first ones are simply there.
+  each(
+    list,
+    keys,
+    (key, added) => {
+      const r = shown.peek().get(key) as Recent;
+      const [who, rest] = lineParts(r);
+      const li = h(
+        'li',
+        { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
+        h('span', { class: 'tk-time' }, clock(r.at)),
+        h('span', { class: 'tk-what' }, who ? h('strong', { class: 'tk-who' }, who) : null, rest),
       );
-    }
-    const order = items.map((i) => i.key);
-    const onTop = order.slice(fresh.length).join('\n') === current.join('\n') && order.slice(0, fresh.length).every((k) => !current.includes(k));
-    if (onTop) {
-      for (const i of [...fresh].reverse()) list.prepend(lines.get(i.key) as HTMLElement);
-    } else {
-      list.replaceChildren(...order.map((k) => lines.get(k) as HTMLElement));
-    }
-  }
-  return { el, update };
+      fit?.observe(li);
+      onDispose(() => fit?.unobserve(li));
+      return li;
+    },
+    { empty: h('li', { class: 'ticker-empty' }, 'No changes yet') },
+  );
+  return el;
+}
+
+/**
+ * Hides the lines the bottom of the list would cut: the room reads whole lines or none (how
+ * many fit depends on how long the server's lines are). Measured by an IntersectionObserver
+ * after the browser's own layout, so a patch never forces one; a hidden line keeps its place
+ * (`visibility`), so it is seen again when it fits.
+ */
+function wholeLines(list: HTMLElement): IntersectionObserver | null {
+  if (typeof IntersectionObserver === 'undefined') return null;
+  return new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) (e.target as HTMLElement).style.visibility = e.intersectionRatio >= 0.99 ? '' : 'hidden';
+    },
+    { root: list, threshold: [0, 0.99] },
+  );
 }
 
 export function joinBox(live: Live): HTMLElement {
