@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::document::{Completeness, Dashboard, Op, Segment, diff, diff_into, diff_list};
 use super::formulas::{Status, mean, progress, score};
 use super::ticker;
-use crate::records::{Change, Facts, RECENT, Text};
+use crate::records::{Change, Facts, RECENT, Text, UNLINKED};
 
 /// The current report of a key result for the period.
 #[derive(Debug, Clone)]
@@ -33,8 +33,6 @@ pub struct CurrentDashboard {
     period: i64,
     facts: Facts,
     doc: Dashboard,
-    /// `ISO3/CODE` → index into `facts.key_results`.
-    index: HashMap<Text, usize>,
     latest: Vec<Option<Latest>>,
     /// Key results of each (member, pillar) and (member, focus area), by the indexes of
     /// [`Facts::link`].
@@ -55,7 +53,6 @@ impl CurrentDashboard {
         let l = &facts.links;
         let mut live = Self {
             period,
-            index: HashMap::new(),
             latest: vec![None; facts.key_results.len()],
             cells: HashMap::new(),
             member_focus: HashMap::new(),
@@ -66,7 +63,6 @@ impl CurrentDashboard {
         };
         for (i, k) in facts.key_results.iter().enumerate() {
             let (m, f) = (l.kr_member[i], l.kr_focus[i]);
-            live.index.insert(l.kr_keys[i].clone(), i);
             live.cells.entry((m, k.pillar)).or_default().push(i);
             live.member_focus.entry((m, f)).or_default().push(i);
             live.focus_members[f as usize].insert(m);
@@ -125,15 +121,15 @@ impl CurrentDashboard {
         let mut touched = BTreeSet::new();
         let mut lines = 0;
         for c in changes {
-            for a in c.reports() {
-                let Some(i) = self
-                    .index
-                    .get(crate::records::kr_key(&a.iso3, &a.code).as_str())
-                    .copied()
-                    .filter(|_| a.year == self.period)
-                else {
+            // The facts take the reports first, and link each to its key result.
+            let first = self.facts.actuals.len();
+            lines += c.edits.iter().filter(|e| e.on_ticker()).count();
+            self.facts.apply(c);
+            for a in &self.facts.actuals[first..] {
+                if a.kr == UNLINKED || a.year != self.period {
                     continue;
-                };
+                }
+                let i = a.kr as usize;
                 // Within a change, reports come in the order written, and one that ties with
                 // the current one is later and wins, as in the store's report order.
                 let newer = self.latest[i]
@@ -148,8 +144,6 @@ impl CurrentDashboard {
                     touched.insert(i);
                 }
             }
-            lines += c.edits.iter().filter(|e| e.on_ticker()).count();
-            self.facts.apply(c);
         }
 
         let l = &self.facts.links;

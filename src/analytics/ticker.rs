@@ -19,29 +19,24 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
     let member = iso3.and_then(|m| facts.member_name(m));
     let who = member.or(iso3).unwrap_or("APO");
     let summary = match &l.edit {
-        Edit::Report(a) => {
-            let kr = facts
-                .kr_index(&a.iso3, &a.code)
-                .map(|i| &facts.key_results[i as usize]);
-            match kr {
-                Some(k) => {
-                    let share = progress(
-                        k.increase,
-                        k.baseline,
-                        k.targets.get(&a.year).copied(),
-                        Some(a.value),
-                    )
-                    .map_or(String::new(), |p| format!(", {}", how_far(p)));
-                    format!(
-                        "{who} · {}: {} in {}{share}",
-                        k.title,
-                        with_unit(a.value, &k.unit),
-                        a.year
-                    )
-                }
-                None => format!("{who} · {} {}: {}", a.code, a.year, number(a.value)),
+        Edit::Report(a) => match facts.key_result_of(a) {
+            Some(k) => {
+                let share = progress(
+                    k.increase,
+                    k.baseline,
+                    k.targets.get(&a.year).copied(),
+                    Some(a.value),
+                )
+                .map_or(String::new(), |p| format!(", {}", how_far(p)));
+                format!(
+                    "{who} · {}: {} in {}{share}",
+                    k.title,
+                    with_unit(a.value, &k.unit),
+                    a.year
+                )
             }
-        }
+            None => format!("{who} · {} {}: {}", a.code, a.year, number(a.value)),
+        },
         Edit::Primer(p) => {
             let n = p.primer.key_results.len();
             let krs = format!("{n} key result{}", if n == 1 { "" } else { "s" });

@@ -106,6 +106,8 @@ pub struct Links {
     pub kr_keys: Vec<Text>,
     /// Key-result indexes in the order of their keys.
     pub kr_sorted: Vec<u32>,
+    /// Key-result index by key: how a report finds its key result.
+    pub kr_by_key: HashMap<Text, u32>,
     pub kr_member: Vec<u32>,
     pub kr_focus: Vec<u32>,
     /// Focus areas compared after trimming and case folding, and the label shown for each: the
@@ -189,6 +191,7 @@ impl Facts {
     /// their links are dropped: [`Facts::settle`] them before computing from them, and they
     /// are then as the store would read them at the last change's revision.
     pub fn apply(&mut self, change: &Change) {
+        let first = self.actuals.len();
         for edit in &change.edits {
             match edit {
                 Edit::Report(a) => {
@@ -222,22 +225,49 @@ impl Facts {
                 Edit::Project { .. } | Edit::Series(_) => {}
             }
         }
-        let mut recent: Vec<Logged> = change
-            .logged()
-            .rev()
-            .filter(|l| l.edit.on_ticker())
-            .collect();
+        // The ticker's edits on top, newest first; its reports as linked above (so that a
+        // ticker line need not look its key result up again).
+        let mut linked = self.actuals[first..].iter().rev();
+        let mut recent = Vec::with_capacity(RECENT);
+        for edit in change.edits.iter().rev() {
+            if recent.len() == RECENT {
+                break;
+            }
+            let edit = match edit {
+                Edit::Series(_) => continue,
+                Edit::Report(a) => {
+                    Edit::Report(linked.next().cloned().unwrap_or_else(|| a.clone()))
+                }
+                other => other.clone(),
+            };
+            recent.push(Logged {
+                rev: change.rev,
+                at: change.at.clone(),
+                actor: change.actor.clone(),
+                edit,
+            });
+        }
         recent.extend(
             self.recent
                 .drain(..)
                 .take(RECENT.saturating_sub(recent.len())),
         );
-        recent.truncate(RECENT);
         self.recent = recent;
         self.rev = change.rev;
         if change.edits.iter().any(Edit::restructures) {
             self.links = Links::default();
         }
+    }
+
+    /// The key result a report is about: by its link when that is current, else by name.
+    pub fn key_result_of(&self, a: &ActualFact) -> Option<&KrFact> {
+        self.key_results
+            .get(a.kr as usize)
+            .filter(|k| *k.iso3 == *a.iso3 && *k.code == *a.code)
+            .or_else(|| {
+                self.kr_index(&a.iso3, &a.code)
+                    .map(|i| &self.key_results[i as usize])
+            })
     }
 
     /// Whether the links are current ([`Facts::apply`] of a restructuring change drops them).
@@ -262,12 +292,10 @@ impl Facts {
         if !self.is_settled() {
             return None;
         }
-        let key = kr_key(iso3, code);
-        let l = &self.links;
-        l.kr_sorted
-            .binary_search_by(|&i| (*l.kr_keys[i as usize]).cmp(key.as_str()))
-            .ok()
-            .map(|at| l.kr_sorted[at])
+        self.links
+            .kr_by_key
+            .get(kr_key(iso3, code).as_str())
+            .copied()
     }
 
     /// A member's name, by ISO3.
@@ -288,10 +316,14 @@ impl Facts {
             .collect();
         let mut links = Links::default();
         let mut focus: HashMap<String, u32> = HashMap::new();
+        links.kr_by_key.reserve(self.key_results.len());
+        // Borrowed keys for the reports below: no key text made per report.
         let mut index: HashMap<(&str, &str), u32> = HashMap::new();
         for (i, k) in self.key_results.iter().enumerate() {
             index.insert((&k.iso3, &k.code), i as u32);
-            links.kr_keys.push(kr_key(&k.iso3, &k.code).into());
+            let key: Text = kr_key(&k.iso3, &k.code).into();
+            links.kr_by_key.insert(key.clone(), i as u32);
+            links.kr_keys.push(key);
             links
                 .kr_member
                 .push(members.get(&*k.iso3).copied().unwrap_or(UNLINKED));
