@@ -6,9 +6,9 @@
 //! For each: the full recomputation (polars) and the updated document after one new report
 //! (the incremental path). The generated data is also written as CSV under
 //! `target/bench-data/<size>/` for the DuckDB reference (`benches/duckdb_reference.py`), which
-//! `scripts/bench` runs in the same session.
+//! `benches/run.sh` runs in the same session.
 //!
-//! Run with `scripts/bench` (or `cargo bench --bench aggregation`).
+//! Run with `benches/run.sh` (or `cargo bench --bench aggregation`).
 
 use std::hint::black_box;
 use std::io::Write;

@@ -26,7 +26,9 @@
 //! # Layout
 //!
 //! Dependencies point down: `http` → `aggregator`, `live` → `analytics` → `records` ←
-//! `store` (and `feed` between `store` and `aggregator`).
+//! `store` (and `feed` between `store` and `aggregator`). `live::protocol`, the frames' types,
+//! depends on `analytics` only: the aggregator builds the patch it publishes with it, and the
+//! hub encodes it.
 //!
 //! - [`config`]: typed configuration of each command, from flags and the environment.
 //! - [`telemetry`]: tracing, initialised once per process.

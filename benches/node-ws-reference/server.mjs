@@ -1,5 +1,5 @@
 // The reference for the live benchmarks (issue 4): a minimal broadcast server with Node.js and
-// the npm `ws` package. It speaks just enough of our protocol for `apo-dashboard bench live`
+// the npm `ws` package. It speaks just enough of our protocol for the load generator (`apo-loadgen`)
 // to drive it: a snapshot frame on connect, and for each POST /api/v1/actuals a patch frame
 // relaying the body to every socket, with the revision it "created". It does none of the real
 // work (no validation, no durable write, no recomputation).
@@ -21,7 +21,7 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     rev += 1;
     const body = Buffer.concat(chunks).toString('utf8');
-    const frame = `{"base":${rev - 1},"events":[],"ops":[${body}],"rev":${rev},"type":"patch"}`;
+    const frame = `{"type":"patch","rev":${rev},"base":${rev - 1},"ops":[${body}],"events":[]}`;
     for (const ws of wss.clients) {
       if (ws.readyState === WebSocket.OPEN) ws.send(frame);
     }
