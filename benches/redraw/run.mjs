@@ -73,16 +73,8 @@ const REPO = resolve(HERE, '..', '..');
 const require = createRequire(import.meta.url);
 const { chromium } = require(join(REPO, 'frontend', 'node_modules', 'playwright-core'));
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// Chromium as the browser tests start it (no network beyond loopback, a fresh profile).
+const { CHROMIUM_ARGS } = await import(join(REPO, 'frontend', 'e2e', 'harness.mjs'));
 const VIEWPORTS = { wall: { width: 1920, height: 1080 }, secretariat: { width: 1280, height: 800 } };
 
 // ---- arguments ----

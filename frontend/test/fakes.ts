@@ -1,7 +1,8 @@
 // Fakes for the live module's tests: a socket the test drives, a clock the test advances,
 // and window events the test fires. No network, no real timers.
 
-import type { Clock, Environment, SocketLike } from '../src/live';
+import { Live } from '../src/live';
+import type { Clock, Environment, LiveOptions, SocketLike } from '../src/live';
 import type { Dashboard } from '../src/protocol';
 
 export class FakeSocket implements SocketLike {
@@ -125,4 +126,20 @@ export function doc(rev: number, period = 2026): Dashboard {
     primers: { none: 20, draft: 0, submitted: 0, endorsed: 1 },
     recent: [],
   };
+}
+
+/** A live module on fake sockets (collected in `sockets`) and a fake clock, for period 2026. */
+export function fakeLive(sockets: FakeSocket[], clock: FakeClock, extra: Partial<LiveOptions> = {}): Live {
+  return new Live({
+    url: (period, since) => `ws://test/api/v1/live?period=${period}${since === null ? '' : `&since=${since}`}`,
+    period: 2026,
+    connect: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    clock,
+    random: () => 0.5,
+    ...extra,
+  });
 }

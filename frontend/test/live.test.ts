@@ -1,7 +1,7 @@
 import { effect } from '@preact/signals-core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { Live, liveUrl } from '../src/live';
-import { FakeClock, FakeEnv, FakeSocket, doc } from './fakes';
+import { FakeClock, FakeEnv, FakeSocket, doc, fakeLive } from './fakes';
 
 let clock: FakeClock;
 let env: FakeEnv;
@@ -15,16 +15,8 @@ function last(): FakeSocket {
 }
 
 function make(opts: { staleAfterMs?: number } = {}): Live {
-  return new Live({
+  return fakeLive(sockets, clock, {
     url: liveUrl({ protocol: 'http:', host: 'wall.local:8080' }),
-    period: 2026,
-    connect: (url) => {
-      const s = new FakeSocket(url);
-      sockets.push(s);
-      return s;
-    },
-    clock,
-    random: () => 0.5,
     env,
     staleAfterMs: opts.staleAfterMs ?? 35_000,
   });

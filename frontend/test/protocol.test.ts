@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { Live } from '../src/live';
+import type { Live } from '../src/live';
 import { OP_KINDS, SERVER_FRAME_TYPES, isOp, parseFrame, periodFrame, resumeFrame } from '../src/protocol';
 import type { ClientFrame, Dashboard } from '../src/protocol';
-import { FakeClock, FakeSocket } from './fakes';
+import { FakeClock, fakeLive } from './fakes';
+import type { FakeSocket } from './fakes';
 
 interface Examples {
   server: Record<string, unknown>[];
@@ -33,17 +34,7 @@ let live: Live;
 beforeEach(() => {
   clock = new FakeClock();
   sockets = [];
-  live = new Live({
-    url: (period, since) => `ws://test/api/v1/live?period=${period}${since === null ? '' : `&since=${since}`}`,
-    period: 2026,
-    connect: (url) => {
-      const s = new FakeSocket(url);
-      sockets.push(s);
-      return s;
-    },
-    clock,
-    random: () => 0.5,
-  });
+  live = fakeLive(sockets, clock);
 });
 
 function socket(): FakeSocket {
