@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::analytics::current::CurrentDashboard;
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
 use crate::feed::Feed;
-use crate::live::protocol::{Patch, RawDocument, events};
+use crate::live::protocol::{Event, Patch, RawDocument, events};
 use crate::records::{Change, Facts};
 use crate::store::timestamp;
 
@@ -208,7 +208,7 @@ impl Aggregator {
                             rev: step.rev,
                             base: step.base,
                             ops,
-                            events: step.changes.iter().flat_map(|c| events(c)).collect(),
+                            events: step.events.clone(),
                         }),
                     });
                 }
@@ -273,11 +273,25 @@ impl Coalescing {
     }
 }
 
-/// One published patch's worth of changes: the change at `rev`, or several coalesced.
+/// One published patch's worth of changes: the change at `rev`, or several coalesced, and
+/// their events (the same in every period's patch).
 struct Step<'a> {
     base: i64,
     rev: i64,
     changes: Vec<&'a Change>,
+    events: Vec<Event>,
+}
+
+impl<'a> Step<'a> {
+    fn new(base: i64, rev: i64, changes: Vec<&'a Change>) -> Self {
+        let events = changes.iter().flat_map(|c| events(c)).collect();
+        Self {
+            base,
+            rev,
+            changes,
+            events,
+        }
+    }
 }
 
 /// Splits the changes caught up on together into one step per change, so that each change is
@@ -288,21 +302,13 @@ struct Step<'a> {
 fn steps(base: i64, changes: &[Arc<Change>], restructures: bool) -> Vec<Step<'_>> {
     let rev = changes.last().map_or(base, |c| c.rev);
     if changes.len() <= 1 || changes.len() > PER_CHANGE_MAX || restructures {
-        return vec![Step {
-            base,
-            rev,
-            changes: changes.iter().map(|c| &**c).collect(),
-        }];
+        return vec![Step::new(base, rev, changes.iter().map(|c| &**c).collect())];
     }
     let mut prev = base;
     changes
         .iter()
         .map(|c| {
-            let step = Step {
-                base: prev,
-                rev: c.rev,
-                changes: vec![&**c],
-            };
+            let step = Step::new(prev, c.rev, vec![&**c]);
             prev = c.rev;
             step
         })

@@ -219,26 +219,6 @@ impl Edit {
     }
 }
 
-impl Change {
-    /// Its edits one by one, each with the change's revision, time and author.
-    pub fn logged(&self) -> impl DoubleEndedIterator<Item = Logged> + '_ {
-        self.edits.iter().map(|edit| Logged {
-            rev: self.rev,
-            at: self.at.clone(),
-            actor: self.actor.clone(),
-            edit: edit.clone(),
-        })
-    }
-
-    /// The reports among its edits, in the order written.
-    pub fn reports(&self) -> impl Iterator<Item = &ActualFact> {
-        self.edits.iter().filter_map(|e| match e {
-            Edit::Report(a) => Some(a),
-            _ => None,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,7 +179,7 @@ impl BudgetFact {
     }
 
     /// The order of [`Facts::budgets`] (and of the budgets table's reads).
-    fn order(&self) -> (i64, i64, &str) {
+    pub fn order(&self) -> (i64, i64, &str) {
         (self.pillar, self.year, self.iso3.as_deref().unwrap_or(""))
     }
 }

@@ -384,13 +384,7 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
     }
     // In the order of the budgets table's query: pillar, year, member.
     facts.budgets = budgets.values().map(BudgetFact::new).collect();
-    facts.budgets.sort_by(|a, b| {
-        (a.pillar, a.year, a.iso3.as_deref().unwrap_or("")).cmp(&(
-            b.pillar,
-            b.year,
-            b.iso3.as_deref().unwrap_or(""),
-        ))
-    });
+    facts.budgets.sort_by(|a, b| a.order().cmp(&b.order()));
     Ok(())
 }
 

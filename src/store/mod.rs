@@ -363,11 +363,6 @@ impl Write {
         self.rev
     }
 
-    /// How many audited changes it has made so far.
-    pub fn changes(&self) -> usize {
-        self.edits.len()
-    }
-
     /// Commits; returns what it committed, or `None` when nothing changed (and nothing was
     /// kept).
     pub async fn commit(self) -> Result<Option<Change>> {
