@@ -67,6 +67,7 @@ import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseFlags } from 'node:util';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
@@ -80,47 +81,45 @@ const VIEWPORTS = { wall: { width: 1920, height: 1080 }, secretariat: { width: 1
 // ---- arguments ----
 
 function parseArgs(argv) {
+  const { values } = parseFlags({
+    args: argv,
+    options: {
+      dist: { type: 'string', multiple: true, default: [] },
+      format: { type: 'string', default: 'old' },
+      size: { type: 'string', default: 'workshop,large' },
+      page: { type: 'string', default: 'wall,secretariat' },
+      rounds: { type: 'string', default: '3' },
+      patches: { type: 'string', default: '200' },
+      warmup: { type: 'string', default: '5' },
+      'gap-ms': { type: 'string', default: '150' },
+      'settle-ms': { type: 'string', default: '50' },
+      out: { type: 'string' },
+      shots: { type: 'string' },
+      seed: { type: 'string', default: '2026' },
+      chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n').split('\n\nimport')[0]);
+    process.exit(0);
+  }
   const o = {
     dists: [],
-    format: 'old',
-    sizes: ['workshop', 'large'],
-    pages: ['wall', 'secretariat'],
-    rounds: 3,
-    patches: 200,
-    warmup: 5,
-    gapMs: 150,
-    settleMs: 50,
-    out: null,
-    shots: null,
-    seed: 2026,
-    chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+    format: values.format,
+    sizes: values.size.split(','),
+    pages: values.page.split(','),
+    rounds: Number(values.rounds),
+    patches: Number(values.patches),
+    warmup: Number(values.warmup),
+    gapMs: Number(values['gap-ms']),
+    settleMs: Number(values['settle-ms']),
+    out: values.out ? resolve(values.out) : null,
+    shots: values.shots ? resolve(values.shots) : null,
+    seed: Number(values.seed),
+    chromium: values.chromium,
   };
-  const rawDists = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--dist') rawDists.push(v());
-    else if (a === '--format') o.format = v();
-    else if (a === '--size') o.sizes = v().split(',');
-    else if (a === '--page') o.pages = v().split(',');
-    else if (a === '--rounds') o.rounds = Number(v());
-    else if (a === '--patches') o.patches = Number(v());
-    else if (a === '--warmup') o.warmup = Number(v());
-    else if (a === '--gap-ms') o.gapMs = Number(v());
-    else if (a === '--settle-ms') o.settleMs = Number(v());
-    else if (a === '--out') o.out = resolve(v());
-    else if (a === '--shots') o.shots = resolve(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--chromium') o.chromium = v();
-    else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n').split('\n\nimport')[0]);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
+  const rawDists = values.dist;
   if (!rawDists.length) throw new Error('give at least one --dist LABEL=DIR[:old|new]');
   for (const d of rawDists) {
     const eq = d.indexOf('=');

@@ -20,6 +20,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseFlags } from 'node:util';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..', '..');
@@ -27,22 +28,25 @@ const REPO = resolve(HERE, '..', '..');
 // ---- arguments ----
 
 function parseArgs(argv) {
-  const o = { size: 'workshop', format: 'old', port: 0, seed: 2026, heartbeatSecs: 15, dist: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === '--dist') o.dist = resolve(v());
-    else if (a === '--size') o.size = v();
-    else if (a === '--format') o.format = v();
-    else if (a === '--port') o.port = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--heartbeat-secs') o.heartbeatSecs = Number(v());
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const { values } = parseFlags({
+    args: argv,
+    options: {
+      dist: { type: 'string' },
+      size: { type: 'string', default: 'workshop' },
+      format: { type: 'string', default: 'old' },
+      port: { type: 'string', default: '0' },
+      seed: { type: 'string', default: '2026' },
+      'heartbeat-secs': { type: 'string', default: '15' },
+    },
+  });
+  const o = {
+    dist: values.dist ? resolve(values.dist) : null,
+    size: values.size,
+    format: values.format,
+    port: Number(values.port),
+    seed: Number(values.seed),
+    heartbeatSecs: Number(values['heartbeat-secs']),
+  };
   if (!o.dist) throw new Error('--dist DIR is required (a built frontend folder with index.html)');
   if (!['workshop', 'large'].includes(o.size)) throw new Error('--size is workshop or large');
   if (!['old', 'new'].includes(o.format)) throw new Error('--format is old or new');
