@@ -178,6 +178,31 @@ pub fn parse_number(s: &str) -> Result<f64, Invalid> {
     }
 }
 
+/// An optional RFC 3339 time (a serde `with` module): as `time::serde::rfc3339::option`, but a
+/// time whose UTC year RFC 3339 cannot write (before 0000 or after 9999, e.g.
+/// `0000-01-01T00:00:00+00:01`) is refused here rather than failing where it is stored in UTC.
+pub mod rfc3339_option {
+    use serde::{Deserializer, Serializer, de::Error};
+    use time::{OffsetDateTime, UtcOffset};
+
+    pub fn serialize<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        time::serde::rfc3339::option::serialize(t, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        let t = time::serde::rfc3339::option::deserialize(d)?;
+        let in_utc = |t: OffsetDateTime| t.checked_to_offset(UtcOffset::UTC);
+        match t {
+            Some(t) if !in_utc(t).is_some_and(|u| (0..=9999).contains(&u.year())) => Err(
+                D::Error::custom("the time is outside the years 0000–9999 once in UTC"),
+            ),
+            _ => Ok(t),
+        }
+    }
+}
+
 /// Direction of a key result: whether progress means going up or down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

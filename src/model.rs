@@ -214,7 +214,7 @@ pub struct ActualInput {
     pub year: Year,
     pub value: Finite,
     /// When the value was reported (RFC 3339); defaults to now.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reported_at: Option<OffsetDateTime>,
 }

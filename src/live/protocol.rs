@@ -219,11 +219,23 @@ impl ClientFrame {
     /// Reads a client's text frame; the error says what is wrong with it, as the error frame
     /// the server answers with.
     pub fn decode(text: &str) -> Result<Self, ErrorFrame> {
-        serde_json::from_str(text).map_err(|e| ErrorFrame {
+        let malformed = |message: String| ErrorFrame {
             code: ErrorCode::Malformed,
-            message: e.to_string(),
+            message,
             field: None,
-        })
+        };
+        let frame = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
+        // serde also reads a tagged enum from an array (`["resume",1]`); a frame is an object.
+        if text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+        {
+            Ok(frame)
+        } else {
+            Err(malformed(
+                "a client frame is a JSON object, e.g. {\"type\":\"resume\",\"since\":1}".into(),
+            ))
+        }
     }
 }
 
