@@ -1,4 +1,4 @@
-//! The `apo-dashboard` command line: `serve`, `migrate`, `import`. (The live endpoint's load
+//! The `apo-dashboard` command line: `serve`, `migrate`, `import`, `token`, `workshop`. (The live endpoint's load
 //! generator is a binary of its own, `apo-loadgen`, under `benches/`.)
 
 use std::path::PathBuf;
@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use tokio_util::sync::CancellationToken;
+
+use crate::access::{Access, Role};
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::import::{self, Mode, Source};
 use crate::startup::{Application, shutdown_on_signals};
@@ -45,6 +48,71 @@ enum Command {
         /// Folders of CSV files, or CSV files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// Create, list and revoke tokens (for people and scripts).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Open, list and close workshops: a join code for the room, a card per delegation.
+    #[command(subcommand)]
+    Workshop(WorkshopCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it, once, as the last word of the output. Only its hash is kept.
+    Create {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The member an editor may edit (ISO3).
+        #[arg(long)]
+        member: Option<String>,
+        /// How long it lasts: 30d, 12h, 90m (default: until revoked).
+        #[arg(long, value_parser = crate::access::parse_duration)]
+        expires: Option<time::Duration>,
+        /// Whose it is, or what it is for ("ops script", "Jane at the Secretariat").
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Revoke a token, named by its id or given whole: its sessions end and its live sockets
+    /// close within a second, on every replica.
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        token: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkshopCommand {
+    /// Open a workshop; print its join code and one delegation card per member (shown once).
+    Open {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value_t = crate::access::WORKSHOP_HOURS)]
+        hours: i64,
+        /// The address the cards' links use (as `serve --public-url`).
+        #[arg(long, env = "APO_PUBLIC_URL", value_parser = crate::config::parse_public_url)]
+        public_url: Option<String>,
+    },
+    /// List the workshops.
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Close a workshop: its codes stop working and its sessions end.
+    Close {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        id: String,
     },
 }
 
@@ -92,6 +160,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let store = Store::open(&database.url).await?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
+            let actor = crate::records::Actor::cli(&actor);
             let result = import::import(&store, &sources, &actor, mode).await;
             store.close().await;
             match result {
@@ -108,5 +177,141 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Token(command) => token(command).await,
+        Command::Workshop(command) => workshop(command).await,
     }
+}
+
+/// The command line acts as the Secretariat, as the machine's user.
+fn user() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "operator".into())
+}
+
+/// The registry over `database`, for one command; its watcher stops with the command.
+async fn access(database: &DatabaseConfig) -> anyhow::Result<(Store, Access, CancellationToken)> {
+    let store = Store::open(&database.url).await?;
+    let stop = CancellationToken::new();
+    let access = Access::start(store.clone(), stop.clone()).await?;
+    Ok((store, access, stop))
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    let database = match &command {
+        TokenCommand::Create { database, .. }
+        | TokenCommand::List { database }
+        | TokenCommand::Revoke { database, .. } => database.clone(),
+    };
+    let (store, access, stop) = access(&database).await?;
+    let by = format!("cli:{}", user());
+    let result = match command {
+        TokenCommand::Create {
+            role,
+            member,
+            expires,
+            label,
+            ..
+        } => access
+            .create_token(role, member, label, expires, &by)
+            .await
+            .map(|(token, info)| {
+                println!(
+                    "token {} \"{}\": {}{}, {}. Shown once; only its hash is kept:",
+                    info.id,
+                    info.label,
+                    info.role.as_str(),
+                    info.member.map(|m| format!(" of {m}")).unwrap_or_default(),
+                    info.expires_at
+                        .map_or_else(|| "until revoked".to_owned(), |e| format!("until {e}")),
+                );
+                println!("{token}");
+            }),
+        TokenCommand::List { .. } => {
+            println!(
+                "{:<8}  {:<11}  {:<6}  {:<27}  {:<27}  label",
+                "id", "role", "member", "expires", "revoked"
+            );
+            for t in access.tokens() {
+                println!(
+                    "{:<8}  {:<11}  {:<6}  {:<27}  {:<27}  {}",
+                    t.id,
+                    t.role.as_str(),
+                    t.member.as_deref().unwrap_or("-"),
+                    t.expires_at.as_deref().unwrap_or("-"),
+                    t.revoked_at.as_deref().unwrap_or("-"),
+                    t.label
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { token, .. } => access
+            .revoke_token(&token)
+            .await
+            .map(|t| println!("token {} \"{}\" revoked", t.id, t.label)),
+    };
+    stop.cancel();
+    store.close().await;
+    Ok(result?)
+}
+
+async fn workshop(command: WorkshopCommand) -> anyhow::Result<()> {
+    let database = match &command {
+        WorkshopCommand::Open { database, .. }
+        | WorkshopCommand::List { database }
+        | WorkshopCommand::Close { database, .. } => database.clone(),
+    };
+    let (store, access, stop) = access(&database).await?;
+    let by = format!("cli:{}", user());
+    let result = match command {
+        WorkshopCommand::Open {
+            title,
+            hours,
+            public_url,
+            ..
+        } => access
+            .open_workshop(title, Some(hours), &by)
+            .await
+            .map(|(w, cards)| {
+                let link = |code: &str| {
+                    public_url
+                        .as_ref()
+                        .map(|u| format!("  {u}/join/{}", code.replace('-', "")))
+                        .unwrap_or_default()
+                };
+                println!(
+                    "workshop {} \"{}\" open until {}",
+                    w.id, w.title, w.expires_at
+                );
+                println!("join code (viewers): {}{}", w.join_code, link(&w.join_code));
+                println!("delegation cards (one-time; shown once):");
+                for c in cards {
+                    println!(
+                        "  {}  {:<40}  {}{}",
+                        c.iso3,
+                        c.member,
+                        c.code,
+                        link(&c.code)
+                    );
+                }
+            }),
+        WorkshopCommand::List { .. } => {
+            for w in access.workshops() {
+                println!(
+                    "{}  {:<6}  {}  {}  {}",
+                    w.id,
+                    if w.open { "open" } else { "closed" },
+                    w.join_code,
+                    w.expires_at,
+                    w.title
+                );
+            }
+            Ok(())
+        }
+        WorkshopCommand::Close { id, .. } => access
+            .close_workshop(&id)
+            .await
+            .map(|w| println!("workshop {} \"{}\" closed", w.id, w.title)),
+    };
+    stop.cancel();
+    store.close().await;
+    Ok(result?)
 }

@@ -15,6 +15,8 @@ pub mod defaults {
     pub const HEARTBEAT_SECS: u64 = 15;
     pub const REVISION_POLL_SECS: u64 = 2;
     pub const STATIC_DIR: &str = "frontend/dist";
+    pub const WRITES_PER_SECOND: u32 = 20;
+    pub const ATTEMPTS_PER_MINUTE: u32 = 10;
 }
 
 /// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://…`.
@@ -67,10 +69,37 @@ pub struct ServeConfig {
     /// PostgreSQL, NOTIFY tells it first).
     #[arg(long, env = "APO_REVISION_POLL_SECS", default_value_t = defaults::REVISION_POLL_SECS)]
     pub revision_poll_secs: u64,
-    /// Let anyone read the dashboard without a credential (a meeting room on a closed network).
-    /// Access control is not built yet, so today every read is public either way.
+    /// Let anyone read the dashboard without a credential (a meeting room on a closed
+    /// network). Changes always need one.
     #[arg(long, env = "APO_PUBLIC_READ")]
     pub public_read: bool,
+    /// The address people reach the service at (`https://dashboard.example.org`, or
+    /// `http://10.0.0.5:8080` on a room's network): what QR codes, cards and printed links use.
+    /// Without it: the listen address, or when listening on all interfaces, a LAN address of
+    /// this machine.
+    #[arg(long, env = "APO_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// Host names the service also answers to, besides its public URL's and its listen
+    /// addresses (repeat the flag, or comma-separate in the environment). Requests naming any
+    /// other `Host` are refused, which closes DNS rebinding.
+    #[arg(
+        long = "allowed-host",
+        env = "APO_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Serve `/metrics` without a credential on this second address (for a monitoring system on
+    /// a private network); on the main address it needs a Secretariat or metrics token.
+    #[arg(long, env = "APO_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Changes each credential may make per second (bursts of twice as many); more are refused
+    /// with 429.
+    #[arg(long, env = "APO_WRITES_PER_SECOND", default_value_t = defaults::WRITES_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..))]
+    pub writes_per_second: u32,
+    /// Sign-in and join attempts each client address may make per minute; more are refused
+    /// with 429.
+    #[arg(long, env = "APO_ATTEMPTS_PER_MINUTE", default_value_t = defaults::ATTEMPTS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempts_per_minute: u32,
     /// The built browser dashboard (`npm --prefix frontend run build` writes it).
     #[arg(long, env = "APO_STATIC_DIR", default_value = defaults::STATIC_DIR)]
     pub static_dir: std::path::PathBuf,
@@ -91,7 +120,26 @@ impl ServeConfig {
             heartbeat_secs: defaults::HEARTBEAT_SECS,
             revision_poll_secs: defaults::REVISION_POLL_SECS,
             public_read: false,
+            public_url: None,
+            allowed_hosts: Vec::new(),
+            metrics_addr: None,
+            writes_per_second: defaults::WRITES_PER_SECOND,
+            attempts_per_minute: defaults::ATTEMPTS_PER_MINUTE,
             static_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(defaults::STATIC_DIR),
         }
     }
+}
+
+/// A public URL: `http://` or `https://`, a host, perhaps a port, no path; without a trailing
+/// `/`.
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("the public URL starts with http:// or https://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err("the public URL is a scheme, a host and perhaps a port: no path".into());
+    }
+    Ok(s.to_owned())
 }

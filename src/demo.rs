@@ -39,7 +39,12 @@ pub async fn load_if_empty(store: &Store) -> Result<Option<Report>> {
     if store.current_rev().await? > 0 {
         return Ok(None);
     }
-    import::import(store, &sources(), ACTOR, Mode::Apply)
-        .await
-        .map(Some)
+    import::import(
+        store,
+        &sources(),
+        &crate::records::Actor::service(ACTOR),
+        Mode::Apply,
+    )
+    .await
+    .map(Some)
 }

@@ -73,8 +73,11 @@ pub enum Error {
     /// 400: the body is not JSON (or not UTF-8, or not the expected shape at all).
     #[error("malformed request: {0}")]
     Malformed(String, Vec<Detail>),
-    /// 403: the request is understood but not allowed (e.g. a foreign origin on the live
-    /// endpoint).
+    /// 401: no credential, or one that is unknown, revoked or expired. The body says which.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the request is understood but not allowed: the credential's role or member scope
+    /// does not cover it, or it comes from a foreign origin.
     #[error("{0}")]
     Forbidden(String),
     /// 404: the resource named in the path does not exist.
@@ -90,6 +93,12 @@ pub enum Error {
     /// 415: the body is not of a type this endpoint takes.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 410: a one-time code that was already used, or a workshop that has closed.
+    #[error("{0}")]
+    Gone(String),
+    /// 429: too many attempts; retry after this many seconds.
+    #[error("too many requests: {0}; retry in {1} s")]
+    TooManyRequests(String, u64),
     /// 422: well-formed, but some values are invalid; every problem is listed.
     #[error("{0}")]
     Invalid(String, Vec<Detail>),
@@ -118,8 +127,11 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(..) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -133,8 +145,11 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Malformed(..) => "malformed_request",
+            Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::Gone(_) => "gone",
+            Self::TooManyRequests(..) => "too_many_requests",
             Self::Conflict(..) => "conflict",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -189,6 +204,21 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        match &self {
+            Self::TooManyRequests(_, secs) => {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(*secs),
+                );
+            }
+            Self::Unauthorized(_) => {
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer realm=\"apo-dashboard\""),
+                );
+            }
+            _ => {}
+        }
         if status.is_server_error() {
             response
                 .extensions_mut()

@@ -79,7 +79,7 @@ impl Feed {
     /// committed.
     pub async fn write<T>(
         &self,
-        actor: &str,
+        actor: &crate::records::Actor,
         f: impl AsyncFnOnce(&mut Write) -> Result<T>,
     ) -> Result<(T, Option<Arc<Change>>)> {
         let (value, change) = self.state.store.write(actor, f).await?;

@@ -30,6 +30,7 @@
 //! depends on `analytics` only: the aggregator builds the patch it publishes with it, and the
 //! hub encodes it.
 //!
+//! - [`access`]: roles, tokens, delegation cards, sessions and workshops: who may do what.
 //! - [`config`]: typed configuration of each command, from flags and the environment.
 //! - [`telemetry`]: tracing, initialised once per process.
 //! - [`startup`]: [`startup::Application`]: opens the store, loads demo data, binds, serves
@@ -56,6 +57,7 @@
 //! The load generator is not part of the library or the server: it is `apo-loadgen`, under
 //! `benches/loadgen`.
 
+pub mod access;
 pub mod aggregator;
 pub mod analytics;
 pub mod cli;

@@ -369,7 +369,18 @@ pub struct AuditEntry {
     pub id: i64,
     pub rev: i64,
     pub at: String,
+    /// Who: the credential's label (a token's, a card's), or `cli:USER`.
     pub actor: String,
+    /// The credential's role when it wrote (empty for changes made before access control).
+    pub role: String,
+    /// An editor's member.
+    pub scope: Option<String>,
+    /// The credential's id (none for the command line).
+    pub credential: Option<String>,
+    /// The request it came in (its `x-request-id`).
+    pub request_id: Option<String>,
+    /// The member whose data changed (none for APO-wide rows).
+    pub member: Option<String>,
     pub action: String,
     pub entity: String,
     pub entity_key: String,

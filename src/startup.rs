@@ -2,7 +2,8 @@
 //! [`Application::build`] opens the store and binds, [`Application::run_until_stopped`] serves
 //! until the token is cancelled. Tests build one on port 0 and cancel it themselves.
 
-use std::net::SocketAddr;
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +12,11 @@ use axum::serve::ListenerExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 
+use crate::access::{Access, Role};
 use crate::aggregator::Aggregator;
 use crate::config::ServeConfig;
 use crate::feed::Feed;
+use crate::http::auth::{Edge, Limits};
 use crate::http::live::LiveConfig;
 use crate::http::{self, AppState};
 use crate::live::Hub;
@@ -30,6 +33,10 @@ pub struct Application {
     /// stops.
     tasks: CancellationToken,
     static_dir: std::path::PathBuf,
+    /// `--metrics-addr`'s listener.
+    metrics: Option<TcpListener>,
+    /// The demo's links: a viewer's for the wall, a one-time sign-in for the Secretariat.
+    demo_links: Option<(String, String)>,
 }
 
 impl Application {
@@ -63,10 +70,55 @@ impl Application {
             tasks.clone(),
         );
         let live_config = Arc::new(LiveConfig {
-            allowed_origins: config.allowed_origins.clone(),
             max_connections: config.max_connections,
         });
         let listener = bind(config.addr)?;
+        let edge = edge(config, listener.local_addr()?);
+        tracing::info!(public_url = %edge.public_url, hosts = ?edge.hosts, public_read = edge.public_read, "edge");
+        let access = Access::start(store.clone(), tasks.clone()).await?;
+        let demo_links = if config.demo {
+            let actor = crate::demo::ACTOR;
+            let wall = access
+                .create_link(
+                    Role::Viewer,
+                    "demo wall link",
+                    false,
+                    time::Duration::days(7),
+                    actor,
+                )
+                .await?;
+            let secretariat = access
+                .create_link(
+                    Role::Secretariat,
+                    "demo Secretariat sign-in link",
+                    true,
+                    time::Duration::days(1),
+                    actor,
+                )
+                .await?;
+            Some((wall, secretariat))
+        } else {
+            None
+        };
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(bind(addr)?),
+            None => None,
+        };
+        let limits = Arc::new(Limits::new(
+            config.writes_per_second,
+            config.attempts_per_minute,
+        ));
+        let forget = (limits.clone(), tasks.clone());
+        tokio::spawn(async move {
+            let (limits, stop) = forget;
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = every.tick() => limits.forget_idle(),
+                }
+            }
+        });
         Ok(Self {
             listener,
             state: AppState {
@@ -76,9 +128,14 @@ impl Application {
                 hub,
                 live_config,
                 http_metrics: Default::default(),
+                access,
+                edge: Arc::new(edge),
+                limits,
             },
             tasks,
             static_dir: config.static_dir.clone(),
+            metrics,
+            demo_links,
         })
     }
 
@@ -92,20 +149,43 @@ impl Application {
         &self.state
     }
 
-    /// The addresses a person opens, one per line.
+    /// The addresses a person opens, one per line: with the demo, links that sign in at once.
     pub fn urls(&self) -> String {
-        let addr = self.local_addr();
-        let base = format!("http://{addr}");
+        let base = &self.state.edge.public_url;
+        let ws = base.replacen("http", "ws", 1);
+        let (wall, secretariat) = match &self.demo_links {
+            Some((wall, once)) => (
+                format!("{base}/join/{wall}?next=/wall   (a viewer's link)"),
+                format!("{base}/join/{once}?next=/secretariat   (signs in once)"),
+            ),
+            None => (format!("{base}/wall"), format!("{base}/secretariat")),
+        };
+        let metrics = match &self.metrics {
+            Some(l) => format!(
+                "http://{}/metrics",
+                l.local_addr()
+                    .map_or_else(|_| "?".into(), |a| a.to_string())
+            ),
+            None => format!("{base}/metrics   (with a Secretariat or metrics token)"),
+        };
         format!(
-            "APO Productivity Dashboard is running.\n  \
-             wall (projector):  {base}/wall\n  \
+            "APO Productivity Dashboard is running at {base}\n  \
+             wall (projector):  {wall}\n  \
+             Secretariat:       {secretariat}\n  \
              delegates:         {base}/delegate\n  \
-             Secretariat:       {base}/secretariat\n  \
+             sign in:           {base}/signin\n  \
              productivity:      {base}/productivity\n  \
              API:               {base}/api/v1/openapi.json\n  \
-             live:              ws://{addr}/api/v1/live\n  \
+             live:              {ws}/api/v1/live\n  \
              health:            {base}/healthz\n  \
-             metrics:           {base}/metrics"
+             metrics:           {metrics}\n\
+             Reads {}. A token for a person or a script:\n  \
+             apo-dashboard token create --role secretariat --label \"your name\"",
+            if self.state.edge.public_read {
+                "are public (--public-read)"
+            } else {
+                "need a credential"
+            }
         )
     }
 
@@ -114,7 +194,20 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let hub = self.state.hub.clone();
-        let app = http::router(self.state, &self.static_dir);
+        if let Some(listener) = self.metrics {
+            let metrics = http::metrics::router().with_state(self.state.clone());
+            let stop = self.tasks.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, metrics)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "serving /metrics failed");
+                }
+            });
+        }
+        let app = http::router(self.state, &self.static_dir)
+            .into_make_service_with_connect_info::<SocketAddr>();
         // Nagle's algorithm would hold small responses back for the peer's delayed ACK.
         let listener = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
@@ -139,6 +232,75 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Where the service is reached and which hosts it answers to (see [`Edge`]).
+fn edge(config: &ServeConfig, bound: SocketAddr) -> Edge {
+    let ip = bound.ip();
+    let literal = |ip: IpAddr| match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    let mut hosts: HashSet<String> = HashSet::new();
+    let interfaces: Vec<IpAddr> = if ip.is_unspecified() {
+        if_addrs::get_if_addrs()
+            .map(|list| list.into_iter().map(|i| i.ip()).collect())
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "listing the network interfaces failed");
+                Vec::new()
+            })
+    } else {
+        vec![ip]
+    };
+    for i in &interfaces {
+        hosts.insert(literal(*i));
+    }
+    if ip.is_unspecified() || ip.is_loopback() {
+        hosts.extend(["localhost".into(), "127.0.0.1".into(), "[::1]".into()]);
+    }
+    let public_url = config.public_url.clone().unwrap_or_else(|| {
+        let host = if ip.is_unspecified() {
+            lan_address(&interfaces).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        } else {
+            ip
+        };
+        format!("http://{}:{}", literal(host), bound.port())
+    });
+    let authority = public_url.split_once("://").map_or("", |(_, a)| a);
+    hosts.insert(
+        authority
+            .rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(authority, |(h, _)| h)
+            .to_ascii_lowercase(),
+    );
+    hosts.extend(
+        config
+            .allowed_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase()),
+    );
+    Edge {
+        https: public_url.starts_with("https://"),
+        public_url,
+        hosts,
+        origins: config.allowed_origins.clone(),
+        public_read: config.public_read,
+    }
+}
+
+/// The address a phone on the room's network reaches this machine at: a private IPv4 address
+/// (10/8, 172.16/12, 192.168/16) if it has one, else any other that is not loopback.
+fn lan_address(interfaces: &[IpAddr]) -> Option<IpAddr> {
+    let v4 = || {
+        interfaces.iter().filter_map(|i| match i {
+            IpAddr::V4(a) if !a.is_loopback() && !a.is_link_local() => Some(*a),
+            _ => None,
+        })
+    };
+    v4().find(|a| a.is_private())
+        .or_else(|| v4().next())
+        .map(IpAddr::V4)
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -535,11 +535,10 @@ proptest! {
             Ok(f) => {
                 prop_assert!(x.is_finite());
                 prop_assert_eq!(f.get().to_bits(), x.to_bits());
-                // Through JSON: serde_json without its `float_roundtrip` feature may read the
-                // last bits wrong (see `finite_numbers_round_trip_through_json_exactly`), by
-                // a few units in the last place at most.
+                // Through JSON, exactly (serde_json's `float_roundtrip`; see
+                // `finite_numbers_round_trip_through_json_exactly`).
                 let back = serde_round_trip(&f).get();
-                prop_assert!(back.to_bits().abs_diff(x.to_bits()) <= 4, "{} read back as {}", x, back);
+                prop_assert_eq!(back.to_bits(), x.to_bits(), "{} read back as {}", x, back);
             }
             Err(_) => prop_assert!(!x.is_finite()),
         }
@@ -620,10 +619,8 @@ proptest! {
 /// Found by `finite_takes_every_finite_number_and_nothing_else`: serde_json's default float
 /// reading is not correctly rounded, so a number the API receives in JSON can be one bit off
 /// the same number read from a CSV cell (`str::parse` is exact), and a report posted and then
-/// imported is not recognised as the same. The fix is outside the parsers' files: serde_json's
-/// `float_roundtrip` feature in Cargo.toml. Run it with `--ignored` once that is on.
+/// imported is not recognised as the same. Fixed by serde_json's `float_roundtrip` feature.
 #[test]
-#[ignore = "needs serde_json's float_roundtrip feature (Cargo.toml)"]
 fn finite_numbers_round_trip_through_json_exactly() {
     for x in [
         4.046915900717584e-10,

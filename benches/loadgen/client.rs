@@ -32,14 +32,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// Opens `ws://{host}/api/v1/live`.
-    pub async fn connect(host: &str) -> anyhow::Result<Self> {
+    /// Opens `ws://{host}/api/v1/live`, with `auth` (a header line, or nothing) in the
+    /// handshake.
+    pub async fn connect(host: &str, auth: &str) -> anyhow::Result<Self> {
         let mut stream = TcpStream::connect(host).await?;
         stream.set_nodelay(true)?;
         let request = format!(
             "GET /api/v1/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-             Sec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Version: 13\r\n{auth}\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut client = Self {

@@ -46,6 +46,11 @@ pub struct LiveBench {
     /// kept sending to the stalled ones, and how soon after reading again they got a snapshot.
     #[arg(long, default_value_t = 0.0)]
     pub stalled: f64,
+    /// A token (`apo-dashboard token create --role secretariat`): sent with the reports and the
+    /// sockets' handshakes. Without it, the server must allow public reads, and refuses the
+    /// reports.
+    #[arg(long, env = "APO_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// CPU time (user + system) the process has used, in seconds.
@@ -110,10 +115,16 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     let stalled_count = (0..b.clients).filter(|&i| is_stalled(i)).count();
     let stall = tokio_util::sync::CancellationToken::new();
     let done = tokio_util::sync::CancellationToken::new();
+    // The credential's header line, sent with every handshake and report.
+    let auth = b
+        .token
+        .as_ref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let mut readers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(b.clients.max(1));
     for i in 0..b.clients {
-        let mut ws = Client::connect(&host)
+        let mut ws = Client::connect(&host, &auth)
             .await
             .with_context(|| format!("opening socket {i}"))?;
         let ready = ready_tx.clone();
@@ -182,7 +193,7 @@ pub async fn run(b: LiveBench) -> anyhow::Result<serde_json::Value> {
     stall.cancel();
     let poster = {
         let (host, updates, rate) = (host.clone(), b.updates, b.rate);
-        tokio::task::spawn_blocking(move || post_all(http, &host, start, updates, rate))
+        tokio::task::spawn_blocking(move || post_all(http, &host, &auth, start, updates, rate))
     };
     let Posted {
         sent,
@@ -355,6 +366,7 @@ struct Posted {
 fn post_all(
     mut http: std::net::TcpStream,
     host: &str,
+    auth: &str,
     start: Instant,
     updates: usize,
     rate: f64,
@@ -374,7 +386,7 @@ fn post_all(
             100 + i % 50
         );
         posted.late_ms.push(scheduled.elapsed().as_secs_f64() * 1e3);
-        let rev = post(&mut http, host, &body)?;
+        let rev = post(&mut http, host, auth, &body)?;
         posted
             .answered_ms
             .push(scheduled.elapsed().as_secs_f64() * 1e3);
@@ -384,11 +396,11 @@ fn post_all(
 }
 
 /// One POST /api/v1/actuals over a kept-alive connection; returns the revision.
-fn post(http: &mut std::net::TcpStream, host: &str, body: &str) -> anyhow::Result<i64> {
+fn post(http: &mut std::net::TcpStream, host: &str, auth: &str, body: &str) -> anyhow::Result<i64> {
     use std::io::{Read, Write};
     let req = format!(
         "POST /api/v1/actuals HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         X-Actor: loadgen\r\nContent-Length: {}\r\n\r\n{body}",
+         {auth}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     http.write_all(req.as_bytes())?;

@@ -7,7 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{Actor, AppState, OneOrMany, Query};
+use super::auth::Writer;
+use super::{AppState, OneOrMany, Query};
 use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::{Actual, ActualInput};
 use crate::store::{ActualFilter, Duplicates};
@@ -34,15 +35,20 @@ struct Posted {
 #[utoipa::path(post, path = "/actuals", tag = "actuals",
     request_body(content = Vec<ActualInput>, description = "One object or an array of objects"),
     responses((status = 201, body = Posted),
+              (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
+              (status = 403, description = "A viewer, or an editor of another member", body = ErrorBody),
               (status = 413, description = "Body over 1 MiB", body = ErrorBody),
               (status = 422, description = "Invalid rows, each named", body = ErrorBody)))]
 async fn post_actuals(
     State(app): State<AppState>,
-    Actor(actor): Actor,
+    writer: Writer,
     OneOrMany { rows, batch }: OneOrMany<ActualInput>,
 ) -> Result<(StatusCode, Json<Posted>)> {
     if rows.is_empty() {
         return Err(Error::invalid(vec![Detail::message("the batch is empty")]));
+    }
+    for row in &rows {
+        writer.may_edit(row.iso3.as_str())?;
     }
     if rows.len() > MAX_BATCH {
         return Err(Error::invalid(vec![Detail::message(format!(
@@ -52,7 +58,7 @@ async fn post_actuals(
     }
     let (accepted, change) = app
         .feed
-        .write(&actor, async |w| {
+        .write(&writer.actor, async |w| {
             w.append_actuals(&rows, Duplicates::Append).await
         })
         .await

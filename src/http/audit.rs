@@ -2,36 +2,35 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::auth::Secretariat;
 use super::{AppState, Query};
-use crate::error::Result;
+use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::AuditEntry;
+pub use crate::store::AuditFilter;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-struct AuditFilter {
-    /// At most this many entries (default 100, at most 10000), newest first.
-    limit: Option<i64>,
-    /// Only entries of revisions after this one.
-    since_rev: Option<i64>,
-}
-
-/// The audit log, newest first. (Access control, in a later change, limits it to the
-/// Secretariat.)
+/// The audit log, newest first, a page at a time: the Secretariat's only. Nothing edits or
+/// deletes it.
+///
+/// The next page is the same filter with `before_id` set to the last entry's `id`.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditFilter),
-    responses((status = 200, body = Vec<AuditEntry>)))]
+    responses((status = 200, body = Vec<AuditEntry>),
+              (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
+              (status = 403, description = "Not the Secretariat", body = ErrorBody),
+              (status = 422, description = "An invalid filter", body = ErrorBody)))]
 async fn list_audit(
     State(app): State<AppState>,
+    _: Secretariat,
     Query(f): Query<AuditFilter>,
 ) -> Result<Json<Vec<AuditEntry>>> {
-    Ok(Json(
-        app.store.audit(f.limit.unwrap_or(100), f.since_rev).await?,
-    ))
+    if let Some(m) = &f.member {
+        crate::domain::Iso3::parse(m)
+            .map_err(|e| Error::invalid(vec![Detail::field("member", e.0)]))?;
+    }
+    Ok(Json(app.store.audit(&f).await?))
 }

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{Actor, AppState, OneOrMany, Query, WriteResult};
+use super::auth::Secretariat;
+use super::{AppState, OneOrMany, Query, WriteResult};
 use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::Budget;
 
@@ -34,10 +35,12 @@ async fn list_budgets(
 #[utoipa::path(put, path = "/budgets", tag = "budgets",
     request_body(content = Vec<Budget>, description = "One object or an array of objects"),
     responses((status = 200, body = WriteResult),
+              (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
+              (status = 403, description = "Not the Secretariat", body = ErrorBody),
               (status = 422, description = "Invalid rows, each named", body = ErrorBody)))]
 async fn put_budgets(
     State(app): State<AppState>,
-    Actor(actor): Actor,
+    Secretariat(writer): Secretariat,
     OneOrMany { rows, batch }: OneOrMany<Budget>,
 ) -> Result<WriteResult> {
     let problems: Vec<Detail> = rows
@@ -54,7 +57,7 @@ async fn put_budgets(
     }
     let ((), change) = app
         .feed
-        .write(&actor, async |w| {
+        .write(&writer.actor, async |w| {
             for b in &rows {
                 w.put_budget(b).await?;
             }

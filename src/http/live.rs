@@ -4,12 +4,13 @@
 //! served by [`crate::live::connection`].
 
 use axum::extract::{FromRequestParts, State};
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{header, request::Parts};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::auth::Caller;
 use super::{AppState, Query};
 use crate::error::{Error, Result};
 use crate::live::connection;
@@ -30,40 +31,33 @@ struct LiveQuery {
     since: Option<i64>,
 }
 
-/// The request's `Origin`, refused unless it is this server (same host) or allowed by
-/// configuration. Clients that send no Origin (not browsers) are let in.
+/// The request's `Origin`, refused unless it is this service as the request reached it
+/// (scheme, host and port) or allowed by configuration. Clients that send no Origin (not
+/// browsers) are let in: they still need a credential.
 pub struct AllowedOrigin;
 
 impl FromRequestParts<AppState> for AllowedOrigin {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self> {
-        match origin_allowed(&parts.headers, &app.live_config.allowed_origins) {
-            true => Ok(AllowedOrigin),
-            false => Err(Error::Forbidden(format!(
-                "origin {} may not open the live connection",
-                parts
-                    .headers
-                    .get(header::ORIGIN)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("?")
-            ))),
+        let Some(origin) = parts.headers.get(header::ORIGIN) else {
+            return Ok(AllowedOrigin);
+        };
+        let origin = origin.to_str().unwrap_or("?");
+        if app.edge.origin_allowed(&parts.headers, origin) {
+            Ok(AllowedOrigin)
+        } else {
+            Err(Error::Forbidden(format!(
+                "origin {origin} may not open the live connection"
+            )))
         }
     }
-}
-
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    host == Some(origin_host) || allowed.iter().any(|a| a == origin || a == "*")
 }
 
 async fn live(
     State(app): State<AppState>,
     _origin: AllowedOrigin,
+    caller: Caller,
     Query(q): Query<LiveQuery>,
     upgrade: WsUpgrade,
 ) -> Result<Response> {
@@ -83,13 +77,13 @@ async fn live(
         .write_buffer_size(0)
         .max_message_size(Some(MAX_CLIENT_MESSAGE))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
-    Ok(upgrade.serve(move |raw| connection::serve(raw, config, hub, period, q.since)))
+    // The socket closes (1008) when the credential or session it was opened with ends.
+    let ended = caller.principal.map(|p| p.ended.clone());
+    Ok(upgrade.serve(move |raw| connection::serve(raw, config, hub, period, q.since, ended)))
 }
 
 /// Live settings, from `serve`'s flags.
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    /// Origins besides this server's own that may open the live connection ("*": any).
-    pub allowed_origins: Vec<String>,
     pub max_connections: usize,
 }

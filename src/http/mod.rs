@@ -4,10 +4,13 @@
 //! Each resource module owns its routes (an `OpenApiRouter`, so that the OpenAPI document is
 //! built from the handlers themselves and cannot drift from them); they are merged here. This
 //! module also owns the request plumbing every handler shares: the JSON body extractor with its
-//! size limit and precise errors, the actor of a write, and request logging.
+//! size limit and precise errors, and request logging; [`auth`] is the edge every request
+//! passes (host, credential, CSRF, rate limits, security headers).
 
+mod access;
 mod actuals;
 mod audit;
+pub mod auth;
 mod budgets;
 mod dashboard;
 mod health;
@@ -24,7 +27,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -53,6 +56,11 @@ pub struct AppState {
     pub live_config: std::sync::Arc<live::LiveConfig>,
     /// Request counts and durations, for `/metrics`.
     pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
+    /// Credentials, sessions and workshops.
+    pub access: crate::access::Access,
+    /// Where the service is reached and who may reach it.
+    pub edge: std::sync::Arc<auth::Edge>,
+    pub limits: std::sync::Arc<auth::Limits>,
 }
 
 #[derive(OpenApi)]
@@ -83,6 +91,7 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .merge(dashboard::router())
         .merge(productivity::router())
         .merge(audit::router())
+        .merge(access::router())
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let doc = std::sync::Arc::new(doc);
@@ -98,7 +107,9 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .nest("/api/v1", api.fallback(api_not_found))
         .merge(health::router())
         .merge(metrics::router())
+        .merge(access::pages())
         .merge(site::router(static_dir))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::edge))
         .layer(middleware::from_fn_with_state(state.clone(), log_requests))
         .with_state(state)
 }
@@ -261,28 +272,6 @@ pub fn row_detail(batch: bool, i: usize, field: &str, message: impl Into<String>
         Detail::field(format!("[{i}].{field}"), message).at_row(i)
     } else {
         Detail::field(field, message)
-    }
-}
-
-/// Who is making a write. Until access control exists this is the `X-Actor` header (a name or
-/// an e-mail address), defaulting to `api`; access control will derive it from the credential.
-pub struct Actor(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Actor {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
-        let Some(v) = parts.headers.get("x-actor") else {
-            return Ok(Actor("api".into()));
-        };
-        let v = v.to_str().map(str::trim).unwrap_or("");
-        if v.is_empty() || v.len() > 100 || v.chars().any(char::is_control) {
-            return Err(Error::invalid(vec![Detail::field(
-                "X-Actor",
-                "the X-Actor header must be 1–100 printable characters",
-            )]));
-        }
-        Ok(Actor(v.to_owned()))
     }
 }
 

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{Actor, ApiJson, AppState, Path, Query, known_member};
+use super::auth::Writer;
+use super::{ApiJson, AppState, Path, Query, known_member};
+use crate::domain::PrimerStatus;
 use crate::error::{Error, ErrorBody, Result};
 use crate::model::{Primer, PrimerInput};
 use crate::store::{KeyResultRow, PrimerSummary, Workflow};
@@ -56,23 +58,35 @@ struct PutPrimerResult {
     params(("iso3" = String, Path, description = "Member, e.g. VNM")),
     request_body = PrimerInput,
     responses((status = 200, body = PutPrimerResult),
+              (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
+              (status = 403, description = "A viewer, an editor of another member, or an editor endorsing or returning a primer", body = ErrorBody),
               (status = 404, description = "Unknown member", body = ErrorBody),
               (status = 409, description = "Status move not allowed, or a reported key result removed", body = ErrorBody),
               (status = 422, description = "Invalid fields, each named", body = ErrorBody)))]
 async fn put_primer(
     State(app): State<AppState>,
     Path(iso3): Path<String>,
-    Actor(actor): Actor,
+    writer: Writer,
     ApiJson(mut input): ApiJson<PrimerInput>,
 ) -> Result<Json<PutPrimerResult>> {
     let iso3 = known_member(&app.store, &iso3).await?;
+    writer.may_edit(&iso3)?;
+    if input.status == PrimerStatus::Endorsed {
+        writer.secretariat("endorse a primer")?;
+    }
     let problems = input.check();
     if !problems.is_empty() {
         return Err(Error::invalid(problems));
     }
     let (changed, change) = app
         .feed
-        .write(&actor, async |w| {
+        .write(&writer.actor, async |w| {
+            if input.status == PrimerStatus::Draft {
+                let from = w.primer(&iso3).await?.map(|p| p.content.status);
+                if from == Some(PrimerStatus::Submitted) {
+                    writer.secretariat("return a submitted primer to draft")?;
+                }
+            }
             w.put_primer(&iso3, &input, Workflow::Enforce).await
         })
         .await?;

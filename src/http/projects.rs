@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{Actor, ApiJson, AppState, Path, WriteResult};
+use super::auth::Secretariat;
+use super::{ApiJson, AppState, Path, WriteResult};
 use crate::domain::ProjectCode;
 use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::Project;
@@ -28,11 +29,13 @@ async fn list_projects(State(app): State<AppState>) -> Result<Json<Vec<Project>>
     params(("code" = String, Path, description = "Project code, e.g. 25-SN-03-GE-BCN-C")),
     request_body = Project,
     responses((status = 200, body = WriteResult),
+              (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
+              (status = 403, description = "Not the Secretariat", body = ErrorBody),
               (status = 422, description = "Invalid fields, each named", body = ErrorBody)))]
 async fn put_project(
     State(app): State<AppState>,
     Path(code): Path<String>,
-    Actor(actor): Actor,
+    Secretariat(writer): Secretariat,
     ApiJson(mut project): ApiJson<Project>,
 ) -> Result<WriteResult> {
     let code =
@@ -57,7 +60,7 @@ async fn put_project(
     }
     let (_, change) = app
         .feed
-        .write(&actor, async |w| w.put_project(&project).await)
+        .write(&writer.actor, async |w| w.put_project(&project).await)
         .await?;
     WriteResult::new(&app.store, change.as_deref()).await
 }

@@ -1,7 +1,7 @@
 //! The browser dashboard: the files Vite built into `--static-dir`, served at the root.
 //!
 //! The dashboard is one page application: every page address (`/wall`, `/delegate`,
-//! `/secretariat`, `/productivity`, `/members/{iso3}`) answers with `index.html`, which routes on
+//! `/secretariat`, `/productivity`, `/signin`, `/cards`, `/members/{iso3}`) answers with `index.html`, which routes on
 //! the path; everything else is a file of the build. Vite names the files under `assets/` by their
 //! content's hash, so they can be cached for good; `index.html` is revalidated on every load so a
 //! new build reaches the projector at its next reload.
@@ -16,7 +16,15 @@ use axum::routing::get;
 use tower_http::services::ServeDir;
 
 /// The addresses the page application answers, besides `/members/{iso3}`.
-pub const PAGES: [&str; 5] = ["/", "/wall", "/delegate", "/secretariat", "/productivity"];
+pub const PAGES: [&str; 7] = [
+    "/",
+    "/wall",
+    "/delegate",
+    "/secretariat",
+    "/productivity",
+    "/signin",
+    "/cards",
+];
 
 /// Routes for the pages and the built files in `dir`.
 pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {

@@ -164,13 +164,23 @@ impl fmt::Display for Report {
 }
 
 /// Reads, checks and applies `sources` as one write by `actor`.
-pub async fn import(store: &Store, sources: &[Source], actor: &str, mode: Mode) -> Result<Report> {
+pub async fn import(
+    store: &Store,
+    sources: &[Source],
+    actor: &crate::records::Actor,
+    mode: Mode,
+) -> Result<Report> {
     let workbook = parse(sources)?;
     apply(store, &workbook, actor, mode).await
 }
 
 /// Applies a parsed workbook as one write; nothing is kept unless all of it succeeds.
-pub async fn apply(store: &Store, w: &Workbook, actor: &str, mode: Mode) -> Result<Report> {
+pub async fn apply(
+    store: &Store,
+    w: &Workbook,
+    actor: &crate::records::Actor,
+    mode: Mode,
+) -> Result<Report> {
     let mut w_ = store.begin(actor).await?;
     let result = apply_in(&mut w_, w).await;
     let mut report = match result {

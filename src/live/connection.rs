@@ -37,6 +37,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_util::sync::CancellationToken;
 
 use super::client::{Client, catch_up, offer, queue_error};
 use super::gate::{Cancelled, Gate};
@@ -240,8 +241,16 @@ enum End {
 
 type Sent = Result<(), End>;
 
-/// Serves one socket until the peer leaves, stalls or falls silent, or the server stops.
-pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, since: Option<i64>) {
+/// Serves one socket until the peer leaves, stalls or falls silent, the server stops, or
+/// `ended` (the credential or session it was opened with) is cancelled.
+pub async fn serve(
+    raw: Raw,
+    config: WebSocketConfig,
+    hub: Hub,
+    period: i64,
+    since: Option<i64>,
+    ended: Option<CancellationToken>,
+) {
     let _viewer = hub.join();
     let stall = hub.stall();
     let conn = Arc::new(Conn::new(raw, Client::new(period, hub.heartbeat_every())));
@@ -259,6 +268,8 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
     }
     let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
+    let public = ended.is_none();
+    let mut ended = Cancelled::new(&ended.unwrap_or_default());
     let mut reading = Gate::new();
     while result.is_ok() {
         // Held back: dropped unless it answers by then.
@@ -267,6 +278,10 @@ pub async fn serve(raw: Raw, config: WebSocketConfig, hub: Hub, period: i64, sin
             biased;
             _ = &mut closing => {
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
+                break;
+            }
+            _ = &mut ended, if !public => {
+                close(&mut socket, CloseCode::Policy, "access ended: sign in again").await;
                 break;
             }
             msg = next_message(&mut socket, &mut reading) => {

@@ -29,6 +29,41 @@ pub struct Change {
     pub edits: Vec<Edit>,
 }
 
+/// Who makes a write, as the audit log records it: the credential's identity, role and member
+/// scope, and the request it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The credential's label ("ops script", "Viet Nam delegation card, SPP workshop"), or
+    /// `cli:USER` for the command line.
+    pub name: String,
+    /// `secretariat` or `editor` (the command line acts as the Secretariat).
+    pub role: String,
+    /// An editor's member.
+    pub scope: Option<String>,
+    /// The credential's id; none for the command line.
+    pub credential: Option<String>,
+    /// The request id (also in the request's log line and its `x-request-id` header).
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The command line, run by `user` on the server's machine: the Secretariat.
+    pub fn cli(user: &str) -> Self {
+        Self::service(&format!("cli:{user}"))
+    }
+
+    /// The service itself, acting as the Secretariat under `name` (the demo data's "demo").
+    pub fn service(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            role: "secretariat".into(),
+            scope: None,
+            credential: None,
+            request_id: None,
+        }
+    }
+}
+
 /// One edit of a change, with its change's revision, time and author: a row of the audit log,
 /// and a line of the ticker.
 #[derive(Debug, Clone, PartialEq)]

@@ -24,10 +24,9 @@ use crate::records::{
     PrimerEdit, PrimerFact, RECENT, SeriesEdit, UNLINKED,
 };
 
-/// A row of the audit log: what `GET /audit` lists, and what the log is read back from.
+/// A row of the audit log, as the log is read back from it (`GET /audit` reads more columns).
 #[derive(Debug, FromRow)]
 pub(super) struct LogRow {
-    pub(super) id: i64,
     pub(super) rev: i64,
     pub(super) at: String,
     pub(super) actor: String,
@@ -40,7 +39,7 @@ pub(super) struct LogRow {
 
 /// The columns of a [`LogRow`].
 pub(super) const LOG_COLUMNS: &str =
-    "id, rev, at, actor, action, entity, entity_key, old_value, new_value";
+    "rev, at, actor, action, entity, entity_key, old_value, new_value";
 
 /// A report's new value in the audit log.
 #[derive(Serialize, Deserialize)]
@@ -477,7 +476,6 @@ mod tests {
         for (action, edit) in edits {
             assert_eq!(edit.action(), action);
             let row = LogRow {
-                id: 1,
                 rev: 7,
                 at: "2026-03-02T09:30:00.000001Z".into(),
                 actor: "tester".into(),

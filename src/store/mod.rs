@@ -20,6 +20,7 @@
 //! LISTEN ([`notify`]); what a process does with what it hears is the change feed's business
 //! ([`crate::feed`]).
 
+pub mod access;
 mod log;
 pub mod notify;
 mod primers;
@@ -38,11 +39,11 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
 use crate::error::Result;
-use crate::records::{Change, Edit, Text};
+use crate::records::{Actor, Change, Edit, Text};
 
 pub use notify::{Heard, REVISION_CHANNEL};
 pub use primers::{PrimerSummary, Workflow};
-pub use reads::{ActualFilter, KeyResultRow};
+pub use reads::{ActualFilter, AuditFilter, KeyResultRow};
 pub use writes::Duplicates;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -300,7 +301,7 @@ impl Store {
     }
 
     /// Starts a write attributed to `actor`: takes the next revision inside a new transaction.
-    pub async fn begin(&self, actor: &str) -> Result<Write> {
+    pub async fn begin(&self, actor: &Actor) -> Result<Write> {
         let guard = match self.inner.backend {
             Backend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
@@ -314,7 +315,8 @@ impl Store {
             tx,
             rev,
             at: timestamp(OffsetDateTime::now_utc()).into(),
-            actor: actor.into(),
+            actor: actor.name.as_str().into(),
+            who: actor.clone(),
             edits: Vec::new(),
             store: self.clone(),
             _writer: guard,
@@ -328,7 +330,7 @@ impl Store {
     /// (Writes that the dashboard should hear of go through [`crate::feed::Feed::write`].)
     pub async fn write<T>(
         &self,
-        actor: &str,
+        actor: &Actor,
         f: impl AsyncFnOnce(&mut Write) -> Result<T>,
     ) -> Result<(T, Option<Change>)> {
         let mut w = self.begin(actor).await?;
@@ -350,6 +352,8 @@ pub struct Write {
     rev: i64,
     at: Text,
     actor: Text,
+    /// The actor's role, scope, credential and request, for the audit rows.
+    who: Actor,
     /// What it did, one edit per audit row: the [`Change`] it commits. A write that changed
     /// nothing rolls back, so an idempotent re-import does not consume a revision.
     edits: Vec<Edit>,

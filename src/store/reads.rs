@@ -6,7 +6,6 @@ use sqlx::{AnyConnection, FromRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Store;
-use super::log::{LOG_COLUMNS, LogRow};
 use crate::error::Result;
 use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, Project, SeriesPoint};
 
@@ -166,14 +165,23 @@ impl Store {
         series_points(query.fetch_all(self.pool()).await?)
     }
 
-    /// The audit log, newest first.
-    pub async fn audit(&self, limit: i64, since_rev: Option<i64>) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {LOG_COLUMNS} FROM audit_log WHERE ($1 IS NULL OR rev > $1)
-             ORDER BY id DESC LIMIT $2"
-        )))
-        .bind(since_rev)
-        .bind(limit.clamp(1, 10_000))
+    /// The audit log, newest first, filtered and a page at a time.
+    pub async fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, rev, at, actor, action, entity, entity_key, old_value, new_value,
+                    role, scope, credential, request_id, member
+             FROM audit_log
+             WHERE ($1 IS NULL OR member = $1) AND ($2 IS NULL OR entity = $2)
+               AND ($3 IS NULL OR rev >= $3) AND ($4 IS NULL OR rev <= $4)
+               AND ($5 IS NULL OR id < $5)
+             ORDER BY id DESC LIMIT $6",
+        )
+        .bind(f.member.clone())
+        .bind(f.entity.map(|e| e.as_str().to_owned()))
+        .bind(f.from_rev)
+        .bind(f.to_rev)
+        .bind(f.before_id)
+        .bind(f.limit.unwrap_or(100).clamp(1, 10_000))
         .fetch_all(self.pool())
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
@@ -184,6 +192,11 @@ impl Store {
                 rev: r.rev,
                 at: r.at,
                 actor: r.actor,
+                role: r.role,
+                scope: r.scope,
+                credential: r.credential,
+                request_id: r.request_id,
+                member: r.member,
                 action: r.action,
                 entity: r.entity,
                 entity_key: r.entity_key,
@@ -192,6 +205,47 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// A filter of the audit log (`GET /audit`'s query).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    /// Only changes to this member's data (ISO3).
+    #[param(pattern = "^[A-Z]{3}$")]
+    pub member: Option<String>,
+    /// Only changes to this kind of entity.
+    pub entity: Option<crate::records::Entity>,
+    /// Only revisions from this one on.
+    #[param(minimum = 0)]
+    pub from_rev: Option<i64>,
+    /// Only revisions up to this one.
+    #[param(minimum = 0)]
+    pub to_rev: Option<i64>,
+    /// The next page: entries older than this entry id.
+    #[param(minimum = 1)]
+    pub before_id: Option<i64>,
+    /// At most this many entries (default 100).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct AuditRow {
+    id: i64,
+    rev: i64,
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_key: String,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    role: String,
+    scope: Option<String>,
+    credential: Option<String>,
+    request_id: Option<String>,
+    member: Option<String>,
 }
 
 /// A stored project.

@@ -17,6 +17,10 @@ use crate::records::{ActualFact, Edit, SeriesEdit, UNLINKED};
 /// a larger batch reads the whole table.
 const KR_LOOKUPS: usize = 64;
 
+/// An audit row, as written.
+const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
+     old_value, new_value, role, scope, credential, request_id, member)";
+
 /// What to do with a report that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Duplicates {
@@ -33,10 +37,9 @@ impl Write {
     /// replaced, if any), and its place in the [`crate::records::Change`] the commit returns.
     pub(crate) async fn audit(&mut self, edit: Edit, old: Option<&impl Serialize>) -> Result<()> {
         let old = old.map(|v| serde_json::to_string(v).expect("records serialize"));
-        sqlx::query(
-            "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{AUDIT_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        )))
         .bind(self.rev)
         .bind(self.at.to_string())
         .bind(self.actor.to_string())
@@ -45,6 +48,11 @@ impl Write {
         .bind(edit.key())
         .bind(old)
         .bind(logged_value(&edit))
+        .bind(self.who.role.clone())
+        .bind(self.who.scope.clone())
+        .bind(self.who.credential.clone())
+        .bind(self.who.request_id.clone())
+        .bind(edit.iso3().map(str::to_owned))
         .execute(&mut *self.tx)
         .await?;
         self.edits.push(edit);
@@ -147,9 +155,10 @@ impl Write {
         .await?;
         let edits: Vec<Edit> = reports.into_iter().map(Edit::Report).collect();
         let at = self.at.to_string();
+        let who = self.who.clone();
         insert_rows(
             &mut self.tx,
-            "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value)",
+            AUDIT_INSERT,
             "",
             edits
                 .iter()
@@ -163,6 +172,11 @@ impl Write {
                         Val::Text(Some(e.key())),
                         Val::Text(None),
                         Val::Text(Some(logged_value(e))),
+                        Val::Text(Some(who.role.clone())),
+                        Val::Text(who.scope.clone()),
+                        Val::Text(who.credential.clone()),
+                        Val::Text(who.request_id.clone()),
+                        Val::Text(e.iso3().map(str::to_owned)),
                     ]
                 })
                 .collect(),

@@ -25,8 +25,8 @@ async fn one_actual_is_appended_with_a_new_revision_and_an_audit_row(b: Backend)
     let actuals = app.get("/actuals?iso3=VNM").await.body;
     assert_eq!(actuals[0]["value"], 12.5);
     assert_eq!(actuals[0]["rev"], 2);
-    assert_eq!(actuals[0]["reported_by"], "tester@example.org");
-    let audit = app.get("/audit?since_rev=1").await.body;
+    assert_eq!(actuals[0]["reported_by"], "tester");
+    let audit = app.get("/audit?from_rev=2").await.body;
     assert_eq!(audit.as_array().unwrap().len(), 1);
     assert_eq!(audit[0]["entity"], "actual");
     assert_eq!(audit[0]["entity_key"], "VNM/VNM-KR1/2026");

@@ -44,10 +44,57 @@ async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigter
             break u.trim().trim_end_matches("/api/v1/openapi.json").to_owned();
         }
     };
+    // The printed links work at once: the wall's opens a viewer's session, the Secretariat's
+    // signs in once.
+    let link = |page: &str| -> String {
+        let line = printed
+            .iter()
+            .find(|l| l.trim().starts_with(page))
+            .unwrap_or_else(|| panic!("{page} in {printed:?}"));
+        line.split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("a link in {line:?}"))
+            .to_owned()
+    };
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = async |url: &str| -> (u16, String, Option<String>) {
+        let resp = no_redirects.get(url).send().await.unwrap();
+        let to = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let cookie = resp
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+        (resp.status().as_u16(), to.unwrap_or_default(), cookie)
+    };
+    let (status, to, wall_cookie) = open(&link("wall (projector):")).await;
+    assert_eq!((status, to.as_str()), (303, "/wall"));
+    let wall_cookie = wall_cookie.expect("the wall's link sets a session cookie");
+    let (status, to, once) = open(&link("Secretariat:")).await;
+    assert_eq!((status, to.as_str()), (303, "/secretariat"));
+    assert!(once.is_some());
+    let (_, to, again) = open(&link("Secretariat:")).await;
+    assert!(
+        to.starts_with("/signin?error="),
+        "a one-time link works once: {to}"
+    );
+    assert!(again.is_none());
+    let anonymous = reqwest::Client::new()
+        .get(format!("{base}/api/v1/members"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401, "reads need a credential");
     let client = reqwest::Client::new();
     let get = async |path: &str| -> serde_json::Value {
         let resp = client
             .get(format!("{base}/api/v1{path}"))
+            .header("cookie", &wall_cookie)
             .send()
             .await
             .unwrap();
@@ -66,10 +113,13 @@ async fn serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigter
     }
     // A live socket open at SIGTERM is closed with 1001 (going away), so that the browser
     // reconnects to another replica.
-    let (mut live, _) =
-        tokio_tungstenite::connect_async(base.replace("http://", "ws://") + "/api/v1/live")
-            .await
-            .expect("live socket opens");
+    let mut req =
+        crate::helpers::ws_request(&(base.replace("http://", "ws://") + "/api/v1/live"), None);
+    req.headers_mut()
+        .insert("cookie", wall_cookie.parse().unwrap());
+    let (mut live, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("live socket opens");
     let first = live.next().await.unwrap().unwrap();
     assert!(
         first

@@ -346,7 +346,7 @@ async fn the_fixture_gives_the_hand_computed_numbers_live_and_recomputed(b: Back
         live["recent"][0]["summary"],
         "Thailand · THA-KR2: 0 units in 2026, 0 % of target"
     );
-    assert_eq!(live["recent"][0]["actor"], "tester@example.org");
+    assert_eq!(live["recent"][0]["actor"], "tester");
     assert_eq!(live["recent"][0]["member"], "Thailand");
     assert_eq!(
         live["recent"][1]["summary"],
@@ -460,10 +460,13 @@ async fn a_write_by_another_process_reaches_the_dashboard(b: Backend) {
     ))
     .unwrap();
     other
-        .write("another process", async |w| {
-            w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
-                .await
-        })
+        .write(
+            &apo_dashboard::records::Actor::service("another process"),
+            async |w| {
+                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                    .await
+            },
+        )
         .await
         .unwrap();
     other.close().await;

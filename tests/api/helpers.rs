@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use apo_dashboard::access::Role;
 use apo_dashboard::config::ServeConfig;
 use apo_dashboard::startup::Application;
 use apo_dashboard::store::Store;
@@ -109,7 +110,13 @@ async fn drop_stale_databases(conn: &mut sqlx::PgConnection, now: u64) {
 
 pub struct TestApp {
     pub base: String,
+    /// Sends the Secretariat's token ([`TestApp::token`]) with every request.
     pub client: reqwest::Client,
+    /// Sends no credential.
+    pub anon: reqwest::Client,
+    /// A Secretariat token, created with the server.
+    pub token: String,
+    pub access: apo_dashboard::access::Access,
     pub store: Store,
     pub feed: apo_dashboard::feed::Feed,
     pub aggregator: apo_dashboard::aggregator::Aggregator,
@@ -151,6 +158,8 @@ async fn spawn_at(
     configure: impl FnOnce(&mut ServeConfig),
 ) -> TestApp {
     let mut config = ServeConfig::for_database(url.clone());
+    // The tests write as fast as they can with one token; the limit has its own test.
+    config.writes_per_second = 1_000_000;
     configure(&mut config);
     let app = Application::build(&config)
         .await
@@ -160,11 +169,25 @@ async fn spawn_at(
     let feed = app.state().feed.clone();
     let aggregator = app.state().aggregator.clone();
     let hub = app.state().hub.clone();
+    let access = app.state().access.clone();
+    let (token, _) = access
+        .create_token(
+            Role::Secretariat,
+            None,
+            Some("tester".into()),
+            None,
+            "tests",
+        )
+        .await
+        .expect("a Secretariat token");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: bearer_client(&token),
+        anon: reqwest::Client::new(),
+        token,
+        access,
         store,
         feed,
         aggregator,
@@ -174,6 +197,35 @@ async fn spawn_at(
         server: Some(server),
         _dir: dir,
     }
+}
+
+/// A client that sends `token` as a bearer token with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
+}
+
+/// A WebSocket handshake request for `url`, with `token` if given.
+pub fn ws_request(
+    url: &str,
+    token: Option<&str>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().expect("a WebSocket URL");
+    if let Some(t) = token {
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {t}").parse().expect("a header value"),
+        );
+    }
+    req
 }
 
 /// A response, read whole.
@@ -212,7 +264,38 @@ impl TestApp {
         }
     }
 
-    async fn reply(resp: reqwest::Response) -> Reply {
+    /// The live endpoint's URL with `query`.
+    pub fn live_url(&self, query: &str) -> String {
+        self.base.replace("http://", "ws://") + "/api/v1/live" + query
+    }
+
+    /// A live handshake with the Secretariat's token.
+    pub fn live_request(
+        &self,
+        query: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        ws_request(&self.live_url(query), Some(&self.token))
+    }
+
+    /// A request with `client` (which carries its credential, or none), read whole.
+    pub async fn send_as(
+        &self,
+        client: &reqwest::Client,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = client.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        Self::reply(req.send().await.expect("request")).await
+    }
+
+    pub(crate) async fn reply(resp: reqwest::Response) -> Reply {
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -251,7 +334,6 @@ impl TestApp {
             .client
             .request(method, self.url(path))
             .header("content-type", content_type)
-            .header("x-actor", "tester@example.org")
             .body(body)
             .send()
             .await
@@ -276,7 +358,8 @@ impl TestApp {
         let mut tcp = tokio::net::TcpStream::connect(host).await.expect("connect");
         let head = format!(
             "{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n",
+             Authorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.token,
             body.len()
         );
         tcp.write_all(head.as_bytes()).await.expect("headers");

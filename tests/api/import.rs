@@ -3,6 +3,7 @@
 
 use apo_dashboard::error::Error;
 use apo_dashboard::import::{self, Mode, Source};
+use apo_dashboard::records::Actor;
 use serde_json::json;
 
 use crate::helpers::{Backend, spawn_app};
@@ -61,9 +62,14 @@ fn workbook() -> Vec<Source> {
 
 async fn a_workbook_imports_and_importing_it_again_changes_nothing(b: Backend) {
     let app = spawn_app(b).await;
-    let report = import::import(&app.store, &workbook(), "secretariat", Mode::Apply)
-        .await
-        .expect("imports");
+    let report = import::import(
+        &app.store,
+        &workbook(),
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .expect("imports");
     assert_eq!(report.rev, Some(1));
     assert_eq!(
         (
@@ -101,9 +107,14 @@ async fn a_workbook_imports_and_importing_it_again_changes_nothing(b: Backend) {
     );
 
     let before = app.everything().await;
-    let again = import::import(&app.store, &workbook(), "secretariat", Mode::Apply)
-        .await
-        .expect("imports again");
+    let again = import::import(
+        &app.store,
+        &workbook(),
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .expect("imports again");
     assert_eq!(again.rev, None, "{again}");
     assert_eq!(
         (again.primers, again.actuals, again.budgets, again.projects),
@@ -129,9 +140,14 @@ async fn a_workbook_with_one_bad_row_writes_nothing_and_names_every_problem(b: B
          VNM,VNM-KR2,7,Food processing,Lead time,days,decrease,2025,30,2\n\
          MYS,MYS-KR1,1,SMEs,SMEs assisted,SMEs,downwards,,,\n",
     );
-    let err = import::import(&app.store, &files, "secretariat", Mode::Apply)
-        .await
-        .expect_err("refused");
+    let err = import::import(
+        &app.store,
+        &files,
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .expect_err("refused");
     let Error::Invalid(_, details) = err else {
         panic!("expected 422-style problems, got {err:?}")
     };
@@ -156,9 +172,14 @@ async fn a_workbook_with_one_bad_row_writes_nothing_and_names_every_problem(b: B
         "actuals.csv",
         "iso3,kr_code,year,value\nVNM,VNM-KR1,2026,1\nVNM,VNM-KR9,2026,1\n",
     );
-    let err = import::import(&app.store, &files, "secretariat", Mode::Apply)
-        .await
-        .expect_err("refused");
+    let err = import::import(
+        &app.store,
+        &files,
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .expect_err("refused");
     let text: Vec<String> = err.details().iter().map(|d| d.to_string()).collect();
     assert_eq!(
         text,
@@ -184,9 +205,14 @@ async fn a_workbook_with_one_bad_row_writes_nothing_and_names_every_problem(b: B
 async fn a_dry_run_validates_against_the_database_and_writes_nothing(b: Backend) {
     let app = spawn_app(b).await;
     let before = app.everything().await;
-    let report = import::import(&app.store, &workbook(), "secretariat", Mode::DryRun)
-        .await
-        .expect("valid");
+    let report = import::import(
+        &app.store,
+        &workbook(),
+        &Actor::service("secretariat"),
+        Mode::DryRun,
+    )
+    .await
+    .expect("valid");
     assert!(report.dry_run);
     assert_eq!(report.primers, 2);
     assert_eq!(app.everything().await, before);
@@ -203,9 +229,14 @@ async fn series_import_in_long_and_penn_world_table_wide_form(b: Backend) {
         "pwt.csv",
         "isocode,country,year,rgdpo,emp,avh\nJPN,Japan,2016,5000000.5,67.9,\nSGP,Singapore,2016,480000,3.6,2300\n",
     );
-    let r = import::import(&app.store, &[long, wide], "secretariat", Mode::Apply)
-        .await
-        .expect("imports");
+    let r = import::import(
+        &app.store,
+        &[long, wide],
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .expect("imports");
     assert_eq!(r.series, 7, "empty cells are not values");
     let jpn = app.get("/series?iso3=JPN").await.body;
     let jpn: Vec<(String, i64, f64)> = jpn
@@ -233,7 +264,7 @@ async fn series_import_in_long_and_penn_world_table_wide_form(b: Backend) {
         "series.csv",
         "iso3,series,year,value\nJPN,gdp_vibes,2017,1\nXYZ,emp,2017,1\n",
     );
-    let err = import::import(&app.store, &[bad], "x", Mode::Apply)
+    let err = import::import(&app.store, &[bad], &Actor::service("x"), Mode::Apply)
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("problems") || !err.details().is_empty());
@@ -242,9 +273,14 @@ async fn series_import_in_long_and_penn_world_table_wide_form(b: Backend) {
 
 async fn a_later_workbook_updates_key_results_and_keeps_the_others(b: Backend) {
     let app = spawn_app(b).await;
-    import::import(&app.store, &workbook(), "secretariat", Mode::Apply)
-        .await
-        .unwrap();
+    import::import(
+        &app.store,
+        &workbook(),
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .unwrap();
     let update = vec![
         src(
             "key_results.csv",
@@ -256,9 +292,14 @@ async fn a_later_workbook_updates_key_results_and_keeps_the_others(b: Backend) {
             "iso3,kr_code,year,target\nVNM,VNM-KR1,2028,9000\n",
         ),
     ];
-    let r = import::import(&app.store, &update, "secretariat", Mode::Apply)
-        .await
-        .unwrap();
+    let r = import::import(
+        &app.store,
+        &update,
+        &Actor::service("secretariat"),
+        Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.primers, 1);
     let vnm = app.get("/primers/VNM").await.body;
     assert_eq!(

@@ -23,7 +23,7 @@ crate::on_both_backends!(
     heartbeats_ride_along_with_patches_and_come_alone_when_none_flow,
 );
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A live client that keeps the document as the protocol says a browser does.
@@ -36,8 +36,7 @@ pub struct Client {
 }
 
 pub async fn connect(app: &TestApp, query: &str) -> Client {
-    let url = app.base.replace("http://", "ws://") + "/api/v1/live" + query;
-    let (ws, _) = tokio_tungstenite::connect_async(url)
+    let (ws, _) = tokio_tungstenite::connect_async(app.live_request(query))
         .await
         .expect("connects");
     Client {
@@ -171,10 +170,13 @@ pub async fn write_elsewhere(app: &TestApp, krs: &[&str]) -> Vec<i64> {
         ))
         .unwrap();
         let (_, change) = other
-            .write("another process", async |w| {
-                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
-                    .await
-            })
+            .write(
+                &apo_dashboard::records::Actor::service("another process"),
+                async |w| {
+                    w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                        .await
+                },
+            )
             .await
             .unwrap();
         revs.push(change.expect("a revision per write").rev);
@@ -390,7 +392,10 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
     };
     let (_, published) = app
         .feed
-        .write("import", append(bulk("VNM-KR4")))
+        .write(
+            &apo_dashboard::records::Actor::service("import"),
+            append(bulk("VNM-KR4")),
+        )
         .await
         .unwrap();
     let published = published.unwrap().rev;
@@ -406,7 +411,10 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
         .await
         .unwrap();
     let (_, unpublished) = other
-        .write("import", append(bulk("VNM-KR3")))
+        .write(
+            &apo_dashboard::records::Actor::service("import"),
+            append(bulk("VNM-KR3")),
+        )
         .await
         .unwrap();
     other.close().await;

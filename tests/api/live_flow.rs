@@ -216,7 +216,8 @@ async fn a_peer_that_never_answers_a_ping_is_closed_with_1008(b: Backend) {
         format!(
             "GET /api/v1/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-             Sec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {}\r\n\r\n",
+            app.token
         )
         .as_bytes(),
     )

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
-use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::helpers::{Backend, primer, spawn_app, spawn_replica, spawn_with};
 use crate::live::{connect, post_report, with_primer_and};
@@ -19,8 +19,7 @@ crate::on_both_backends!(
 
 async fn a_foreign_origin_is_refused(b: Backend) {
     let app = spawn_app(b).await;
-    let url = app.base.replace("http://", "ws://") + "/api/v1/live";
-    let mut req = url.as_str().into_client_request().unwrap();
+    let mut req = app.live_request("");
     req.headers_mut()
         .insert("origin", "http://elsewhere.example".parse().unwrap());
     match tokio_tungstenite::connect_async(req).await {
@@ -28,7 +27,7 @@ async fn a_foreign_origin_is_refused(b: Backend) {
         other => panic!("expected a 403, got {other:?}"),
     }
     // The server's own origin is fine.
-    let mut req = url.as_str().into_client_request().unwrap();
+    let mut req = app.live_request("");
     let own = app.base.clone();
     req.headers_mut().insert("origin", own.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
@@ -119,8 +118,7 @@ async fn an_oversized_message_closes_with_1009_and_the_connection_cap_answers_50
     let mut c = connect(&app, "").await;
     assert_eq!(c.next().await["type"], "snapshot");
     // The cap: one socket is open, a second is refused before the upgrade.
-    let url = app.base.replace("http://", "ws://") + "/api/v1/live";
-    match tokio_tungstenite::connect_async(url).await {
+    match tokio_tungstenite::connect_async(app.live_request("")).await {
         Err(tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 503),
         other => panic!("expected a 503, got {other:?}"),
     }
@@ -147,6 +145,8 @@ async fn the_load_generator_measures_every_report_on_every_socket(b: Backend) {
             "50",
             "--rate",
             "20",
+            "--token",
+            &app.token,
         ])
         .args(["--server-pid", &std::process::id().to_string()])
         // Clients 4 and 9 stop reading during the posting (2.5 s; a ping goes once 12 to

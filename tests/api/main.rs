@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod actuals;
 mod bad_input;
 mod cli;

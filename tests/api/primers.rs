@@ -44,7 +44,7 @@ async fn a_primer_is_created_read_back_and_audited(b: Backend) {
     assert_eq!(audit.as_array().unwrap().len(), 1);
     let row = &audit[0];
     assert_eq!(row["rev"], 1);
-    assert_eq!(row["actor"], "tester@example.org");
+    assert_eq!(row["actor"], "tester");
     assert_eq!(row["action"], "create");
     assert_eq!(row["entity"], "primer");
     assert_eq!(row["entity_key"], "VNM");
@@ -56,7 +56,7 @@ async fn a_primer_is_created_read_back_and_audited(b: Backend) {
     edited["national_context"] = json!("Revised context.");
     let r = app.put("/primers/VNM", &edited).await;
     assert_eq!(r.body["rev"], 2);
-    let audit = app.get("/audit?since_rev=1").await.body;
+    let audit = app.get("/audit?from_rev=2").await.body;
     assert_eq!(audit[0]["action"], "update");
     assert_eq!(
         audit[0]["old_value"]["national_context"],

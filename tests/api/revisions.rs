@@ -69,7 +69,7 @@ async fn concurrent_writers_get_distinct_consecutive_revisions(b: Backend) {
         .collect();
     assert_eq!(stored, expected);
     let audit = app
-        .get(&format!("/audit?limit=10000&since_rev={start}"))
+        .get(&format!("/audit?limit=10000&from_rev={}", start + 1))
         .await
         .body;
     let audited: BTreeSet<i64> = audit

@@ -59,9 +59,12 @@ async fn pages_answer_with_the_built_index_and_assets_are_immutable(b: Backend) 
     for missing in ["/assets/nope.js", "/wal", "/members", "/%2e%2e/Cargo.toml"] {
         assert_eq!(raw_get(&app.base, missing).await.0, 404, "{missing}");
     }
-    // The API keeps its own JSON 404 for unknown endpoints.
+    // The API keeps its own JSON 404 for unknown endpoints (behind the credential check: an
+    // anonymous caller learns nothing of which exist).
     let (status, _, ty, _) = raw_get(&app.base, "/api/v1/nope").await;
-    assert_eq!((status, ty.as_str()), (404, "application/json"));
+    assert_eq!((status, ty.as_str()), (401, "application/json"));
+    let r = app.get("/api/v1/nope").await;
+    assert_eq!(r.status, 404, "{}", r.body);
     app.stop().await;
 }
 

@@ -33,8 +33,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log, newest first. (Access control, in a later change, limits it to the
-         *     Secretariat.)
+         * The audit log, newest first, a page at a time: the Secretariat's only. Nothing edits or
+         *     deletes it.
+         * @description The next page is the same filter with `before_id` set to the last entry's `id`.
          */
         get: operations["list_audit"];
         put?: never;
@@ -262,6 +263,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is. Answers without a credential too (`signed_in: false`). */
+        get: operations["get_session"];
+        put?: never;
+        /** Signs in with a token: the browser gets a session cookie (HttpOnly, SameSite=Strict). */
+        post: operations["sign_in"];
+        /** Ends the browser's session (its live sockets close). */
+        delete: operations["sign_out"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/session/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Joins with a code: a workshop's join code (a viewer), or a delegation card's (that
+         *     member's editor; a card works once).
+         */
+        post: operations["join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every token, newest first (never their secrets). */
+        get: operations["list_tokens"];
+        put?: never;
+        /** Creates a token. The answer holds the token itself, the only time it is shown. */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revokes a token: requests with it are refused, its sessions end and its live sockets close
+         *     within a second.
+         */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workshops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every workshop, newest first. */
+        get: operations["list_workshops"];
+        put?: never;
+        /** Opens a workshop: a join code for viewers and a delegation card per member. */
+        post: operations["open_workshop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workshops/{id}/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New delegation cards: for one member, or for every member whose card is unused. */
+        post: operations["reissue_cards"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workshops/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes a workshop: its join code and cards stop working, its sessions end, and their live
+         *     sockets close within a second.
+         */
+        post: operations["close_workshop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -322,16 +455,27 @@ export interface components {
         /** @description A row of the audit log. */
         AuditEntry: {
             action: string;
+            /** @description Who: the credential's label (a token's, a card's), or `cli:USER`. */
             actor: string;
             at: string;
+            /** @description The credential's id (none for the command line). */
+            credential?: string | null;
             entity: string;
             entity_key: string;
             /** Format: int64 */
             id: number;
+            /** @description The member whose data changed (none for APO-wide rows). */
+            member?: string | null;
             new_value?: Record<string, never> | null;
             old_value?: Record<string, never> | null;
+            /** @description The request it came in (its `x-request-id`). */
+            request_id?: string | null;
             /** Format: int64 */
             rev: number;
+            /** @description The credential's role when it wrote (empty for changes made before access control). */
+            role: string;
+            /** @description An editor's member. */
+            scope?: string | null;
         };
         /** @description Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent. */
         Budget: {
@@ -346,6 +490,13 @@ export interface components {
             planned: number;
             /** Format: double */
             spent: number;
+        };
+        /** @description A delegation card's content: shown once, when it is issued. */
+        Card: {
+            /** @description The one-time code, grouped by four (`ACEF-HJKM-NPRT`). */
+            code: string;
+            iso3: string;
+            member: string;
         };
         CellDoc: {
             /**
@@ -420,6 +571,11 @@ export interface components {
              * @description Five-year mean log growth of rtfpna between −3 % and 3 %.
              */
             tfp?: number | null;
+        };
+        CreatedToken: {
+            info: components["schemas"]["TokenInfo"];
+            /** @description The token: shown this once. Only its hash is stored. */
+            token: string;
         };
         Dashboard: {
             completeness: components["schemas"]["Completeness"];
@@ -523,6 +679,13 @@ export interface components {
          * @example VNM
          */
         Iso3: string;
+        JoinBody: {
+            /**
+             * @description A workshop's join code (6 characters) or a delegation card's code (12); case, spaces
+             *     and dashes do not matter.
+             */
+            code: string;
+        };
         /** @description A key result of a primer, with its targets per cycle year. */
         KeyResult: {
             baseline_value?: components["schemas"]["Finite"] | null;
@@ -558,6 +721,11 @@ export interface components {
             /** Format: double */
             weight: number;
         };
+        /**
+         * @description What a credential is.
+         * @enum {string}
+         */
+        Kind: "token" | "card" | "link";
         /**
          * @description A key-result code, unique within its member, e.g. `VNM-KR1`.
          * @example VNM-KR1
@@ -659,6 +827,22 @@ export interface components {
              */
             tfp_growth?: number | null;
         };
+        NewToken: {
+            /** @description How long it lasts: `30d`, `12h`, `90m`; without it, until revoked. */
+            expires?: string | null;
+            label?: string | null;
+            /** @description The member an editor may edit (ISO3); only for editors. */
+            member?: string | null;
+            role: components["schemas"]["Role"];
+        };
+        NewWorkshop: {
+            /**
+             * Format: int64
+             * @description How long it lasts (default 8 hours, at most a week).
+             */
+            hours?: number | null;
+            title?: string | null;
+        };
         /**
          * @description One change to the document (DESIGN.md, "Live"): set the value at a path, remove it, insert
          *     into a list, or keep a list's first `len` items. Lists that grow at one end (the latest
@@ -683,6 +867,12 @@ export interface components {
             /** @enum {string} */
             op: "trim";
             path: components["schemas"]["Segment"][];
+        };
+        OpenedWorkshop: {
+            /** @description One per member, shown this once (reissue them if they are lost). */
+            cards: components["schemas"]["PrintedCard"][];
+            join_url: string;
+            workshop: components["schemas"]["WorkshopInfo"];
         };
         Overall: {
             members_scored: number;
@@ -789,6 +979,11 @@ export interface components {
             /** Format: int64 */
             updated_rev: number;
         };
+        /** @description A delegation card, printable: its code and the address its QR code holds. */
+        PrintedCard: components["schemas"]["Card"] & {
+            /** @description `{public_url}/join/{code}`: scanning it makes the phone this member's editor. */
+            url: string;
+        };
         /** @description An APO project (COE, BCN, …). `year` is derived from the code. */
         Project: {
             code: components["schemas"]["ProjectCode"];
@@ -845,6 +1040,8 @@ export interface components {
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
         };
+        /** @enum {string} */
+        Role: "secretariat" | "editor" | "viewer" | "metrics";
         /** @description A step of a path into the document: an object's key, or (for lists) an index. */
         Segment: string | number;
         /** @description One yearly value of a series: a row of a long-form series file. */
@@ -882,6 +1079,28 @@ export interface components {
             /** @enum {string} */
             type: "error";
         });
+        /** @description Who the caller is, and what the pages show. */
+        SessionInfo: {
+            /** @description Where the open workshop's join code leads: `{public_url}/join/{code}`. */
+            join_url?: string | null;
+            kind?: components["schemas"]["Kind"] | null;
+            /** @description The credential's label (a card's: "Viet Nam delegation card, …"). */
+            label?: string | null;
+            /** @description An editor's member. */
+            member?: string | null;
+            /** @description Reads need no credential on this service. */
+            public_read: boolean;
+            /** @description The address links, QR codes and cards use. */
+            public_url: string;
+            role?: components["schemas"]["Role"] | null;
+            /** @description Whether the caller has a credential. */
+            signed_in: boolean;
+            workshop?: components["schemas"]["WorkshopInfo"] | null;
+        };
+        SignIn: {
+            /** @description A token (`apo_…`), as `token create` printed it. */
+            token: string;
+        };
         Snapshot: {
             data: components["schemas"]["Dashboard"];
             /** Format: int64 */
@@ -898,6 +1117,30 @@ export interface components {
             no_data: number;
             off_track: number;
             on_track: number;
+        };
+        /** @description A token as `token list` and `GET /tokens` show it: never its secret. */
+        TokenInfo: {
+            created_at: string;
+            created_by: string;
+            expires_at?: string | null;
+            id: string;
+            label: string;
+            member?: string | null;
+            revoked_at?: string | null;
+            role: components["schemas"]["Role"];
+        };
+        /** @description A workshop as listed. */
+        WorkshopInfo: {
+            closed_at?: string | null;
+            expires_at: string;
+            id: string;
+            /** @description What viewers type (or scan) to join; shown on the wall. */
+            join_code: string;
+            /** @description Open: neither closed nor expired. */
+            open: boolean;
+            opened_at: string;
+            opened_by: string;
+            title: string;
         };
         /** @description The answer to a write: the revision it created (or the current one when nothing changed). */
         WriteResult: {
@@ -994,6 +1237,24 @@ export interface operations {
                     "application/json": components["schemas"]["Posted"];
                 };
             };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A viewer, or an editor of another member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body over 1 MiB */
             413: {
                 headers: {
@@ -1017,10 +1278,18 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
-                /** @description At most this many entries (default 100, at most 10000), newest first. */
+                /** @description Only changes to this member's data (ISO3). */
+                member?: string | null;
+                /** @description Only changes to this kind of entity. */
+                entity?: components["schemas"]["Entity"] | null;
+                /** @description Only revisions from this one on. */
+                from_rev?: number | null;
+                /** @description Only revisions up to this one. */
+                to_rev?: number | null;
+                /** @description The next page: entries older than this entry id. */
+                before_id?: number | null;
+                /** @description At most this many entries (default 100). */
                 limit?: number | null;
-                /** @description Only entries of revisions after this one. */
-                since_rev?: number | null;
             };
             header?: never;
             path?: never;
@@ -1034,6 +1303,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1079,6 +1375,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Invalid rows, each named */
@@ -1261,6 +1575,24 @@ export interface operations {
                     "application/json": components["schemas"]["PutPrimerResult"];
                 };
             };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A viewer, an editor of another member, or an editor endorsing or returning a primer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unknown member */
             404: {
                 headers: {
@@ -1407,6 +1739,24 @@ export interface operations {
                     "application/json": components["schemas"]["WriteResult"];
                 };
             };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid fields, each named */
             422: {
                 headers: {
@@ -1438,6 +1788,486 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeriesPoint"][];
+                };
+            };
+        };
+    };
+    get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description An unknown, revoked or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description Unknown, revoked or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinBody"];
+            };
+        };
+        responses: {
+            /** @description Joined; the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description No open workshop has this code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A card already used, or a workshop that has ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id, as `GET /tokens` lists it */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_workshops: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkshopInfo"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_workshop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWorkshop"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenedWorkshop"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another workshop is open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reissue_cards: {
+        parameters: {
+            query?: {
+                /** @description Only this member's card (its old one is withdrawn, used or not). */
+                iso3?: string | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintedCard"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The workshop has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close_workshop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkshopInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
