@@ -50,8 +50,15 @@ serve_on() {
   [ $# -gt 0 ] && shift
   flags=("$@")
   port_free "$addr"
+  # Since access control, reports and sockets need a credential: a Secretariat token, which
+  # the load generator reads from APO_TOKEN. (A binary from before has no `token` command and
+  # ignores the header; APO_WRITES_PER_SECOND lifts the per-credential write limit.)
+  if "$binary" token --help >/dev/null 2>&1; then
+    APO_TOKEN="$("$binary" token create --role secretariat --label bench --database-url "$url" | tail -n1 | awk '{print $NF}')"
+    export APO_TOKEN
+  fi
   # (The dashboard pages are not needed here: no warning that they are not built.)
-  "${pin[@]}" env "${vars[@]}" RUST_LOG=warn,apo_dashboard::http::site=error "$binary" serve --demo \
+  "${pin[@]}" env "${vars[@]}" APO_WRITES_PER_SECOND=1000000 RUST_LOG=warn,apo_dashboard::http::site=error "$binary" serve --demo \
     --addr "$addr" --database-url "$url" --max-connections 30000 "${flags[@]}" >/dev/null 2>&1 &
   server_pid=$!
   wait_for "$addr"

@@ -94,6 +94,7 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .merge(access::router())
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    declare_edge(&mut doc);
     let doc = std::sync::Arc::new(doc);
     let api = api.route(
         "/openapi.json",
@@ -114,6 +115,89 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .with_state(state)
 }
 
+/// What the edge ([`auth`]) adds to every operation, declared in the document: the two ways to
+/// present a credential, and the answers any operation may give before or beside its own
+/// (a missing or ended credential, a role that does not cover it, too many writes, a body the
+/// extractor refuses, a path that names nothing, the database away).
+fn declare_edge(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+    };
+    use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::COOKIE))),
+    );
+    let error = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let open = matches!(path.as_str(), "/session" | "/session/join");
+        let ops = [
+            (false, item.get.as_mut()),
+            (true, item.put.as_mut()),
+            (true, item.post.as_mut()),
+            (true, item.delete.as_mut()),
+        ];
+        for (unsafe_method, op) in ops {
+            let Some(op) = op else { continue };
+            let has_path = path.contains('{');
+            let has_query = op.parameters.as_ref().is_some_and(|p| {
+                p.iter().any(|p| {
+                    matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                })
+            });
+            let has_body = op.request_body.is_some();
+            let r = &mut op.responses.responses;
+            let mut add = |code: &str, what: &str| {
+                r.entry(code.to_owned()).or_insert_with(|| error(what));
+            };
+            if !open {
+                add("401", "No credential, or one unknown, revoked or expired");
+                add("403", "The credential's role or member does not cover this");
+                op.security = Some(vec![
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                    SecurityRequirement::new("session", Vec::<String>::new()),
+                ]);
+            }
+            if unsafe_method {
+                add(
+                    "429",
+                    "Too many writes with this credential; see Retry-After",
+                );
+            }
+            if has_body {
+                add("400", "The body is not JSON");
+                add("413", "The body is over 1 MiB");
+                add("415", "The body is not sent as application/json");
+                add("422", "Invalid fields, each named");
+            }
+            if has_query {
+                add("422", "Invalid query parameters, each named");
+            }
+            if has_path {
+                add("404", "The path names nothing");
+            }
+            add("503", "The database is unavailable");
+        }
+    }
+}
+
 async fn api_not_found(uri: axum::http::Uri) -> Error {
     Error::NotFound(format!("no such endpoint: {}", uri.path()))
 }
@@ -125,7 +209,14 @@ async fn log_requests(
     req: Request,
     next: Next,
 ) -> Response {
-    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path());
+    // A join link's path is a secret (a delegation card's code): never logged.
+    let path = req.uri().path();
+    let path = if path.starts_with("/join/") {
+        "/join/…"
+    } else {
+        path
+    };
+    let span = tracing::info_span!("request", method = %req.method(), path = %path);
     async move {
         let started = Instant::now();
         let response = next.run(req).await;

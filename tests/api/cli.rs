@@ -14,6 +14,7 @@ use crate::helpers::{Backend, fresh_database};
 crate::on_both_backends!(
     serve_demo_from_a_fresh_database_prints_urls_serves_and_stops_on_sigterm,
     import_command_applies_a_folder_and_refuses_a_bad_one,
+    token_and_workshop_commands_and_no_secret_in_any_log_line,
 );
 
 const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
@@ -194,4 +195,179 @@ async fn import_command_applies_a_folder_and_refuses_a_bad_one(b: Backend) {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("targets.csv row 2: year:"), "{stderr}");
     assert!(stderr.contains("nothing written"), "{stderr}");
+}
+
+fn run(args: &[&str], url: &str) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--database-url", url])
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `token create` prints the token once, as the last word; `token list` shows it without its
+/// secret; `token revoke` (by id) ends it for a running server too. `workshop open` prints a
+/// join code and 21 cards. The server's log, at debug level, never holds a token, a card's code
+/// or a session's cookie.
+async fn token_and_workshop_commands_and_no_secret_in_any_log_line(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let (ok, out, err) = run(
+        &[
+            "token",
+            "create",
+            "--role",
+            "editor",
+            "--member",
+            "VNM",
+            "--expires",
+            "30d",
+            "--label",
+            "Viet Nam desk",
+        ],
+        &url,
+    );
+    assert!(ok, "{err}");
+    let token = out.split_whitespace().last().unwrap().to_owned();
+    assert!(token.starts_with("apo_"), "{out}");
+    let id = &token[4..12];
+    let (ok, list, _) = run(&["token", "list"], &url);
+    assert!(ok);
+    assert!(
+        list.contains(id) && list.contains("Viet Nam desk") && list.contains("VNM"),
+        "{list}"
+    );
+    assert!(!list.contains(&token[13..]), "the list shows no secret");
+    let (ok, _, err) = run(&["token", "create", "--role", "editor"], &url);
+    assert!(
+        !ok && err.contains("member"),
+        "an editor needs a member: {err}"
+    );
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &url])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its URLs");
+        if let Some(u) = line.trim().strip_prefix("API:") {
+            break u.trim().trim_end_matches("/api/v1/openapi.json").to_owned();
+        }
+    };
+    let client = reqwest::Client::new();
+    let members = client
+        .get(format!("{base}/api/v1/members"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.status(), 200);
+    let (ok, out, _) = run(
+        &[
+            "workshop",
+            "open",
+            "--title",
+            "CLI workshop",
+            "--public-url",
+            "http://10.1.2.3:8080",
+        ],
+        &url,
+    );
+    assert!(ok);
+    let cards: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("http://10.1.2.3:8080/join/"))
+        .collect();
+    assert_eq!(cards.len(), 22, "the join code and 21 cards: {out}");
+    let card = cards[1]
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap()
+        .to_owned();
+    let joined = client
+        .post(format!("{base}/api/v1/session/join"))
+        .json(&serde_json::json!({ "code": card }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        joined.status(),
+        200,
+        "a card printed by the command line works at once"
+    );
+    let cookie = joined.headers()["set-cookie"].to_str().unwrap().to_owned();
+    // A phone scanning a card: the code is in the path.
+    let scanned = cards[2]
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap()
+        .to_owned();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirects
+        .get(format!("{base}/join/{}", scanned.replace('-', "")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let (ok, out, _) = run(&["token", "revoke", id], &url);
+    assert!(ok && out.contains("revoked"), "{out}");
+    // The running server hears of it within its next look (four a second).
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let status = client
+            .get(format!("{base}/api/v1/members"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 401 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().unwrap();
+    let log = log.join().unwrap();
+    assert!(log.contains("request"), "the log was captured: {log}");
+    let session = cookie.split(';').next().unwrap().split('=').nth(1).unwrap();
+    for (what, secret) in [
+        ("token", &token[13..]),
+        ("card code", &card.replace('-', "")[4..]),
+        ("scanned card's code", &scanned.replace('-', "")[4..]),
+        ("session", session.split('.').nth(1).unwrap()),
+    ] {
+        assert!(!log.contains(secret), "the {what} is in the log");
+    }
 }
