@@ -7,7 +7,9 @@
 //!   `text`), directly and through serde;
 //! - the CSV import ([`import::parse`] of [`Source`]s): arbitrary bytes, arbitrary cells
 //!   (non-UTF-8, quotes, huge numbers, NaN/inf text, empty cells), and generated well-formed
-//!   tables of every kind read back to the values they were written from.
+//!   tables of every kind read back to the values they were written from;
+//! - the secrets access control reads from outside ([`secrets`]): typed or scanned codes
+//!   (join codes, delegation cards, links), bearer tokens and session cookies.
 //!
 //! Each property runs a modest number of cases so the file stays fast; a failing case is kept
 //! by proptest in `proptest-regressions/` (committed) and replayed first on every run. Inputs
@@ -15,6 +17,7 @@
 
 use std::collections::BTreeSet;
 
+use apo_dashboard::access::secrets;
 use apo_dashboard::domain::{
     self, Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, ProjectCode, Year,
 };
@@ -1514,4 +1517,75 @@ fn report_times_outside_0000_to_9999_in_utc_are_refused() {
 fn utc_year(t: OffsetDateTime) -> i32 {
     t.checked_to_offset(UtcOffset::UTC)
         .map_or(if t.year() > 0 { 10_000 } else { -1 }, |u| u.year())
+}
+
+// ---- access: codes, tokens, session cookies ----
+
+/// A code in the alphabet of a length the service hands out.
+fn minted_code() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(secrets::JOIN_CODE_LEN),
+        Just(secrets::CARD_CODE_LEN),
+        Just(secrets::LINK_CODE_LEN)
+    ]
+    .prop_map(secrets::random_code)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever a phone's keyboard or a QR reader sends, reading it never panics, and what is
+    /// accepted is a code of a length handed out, in the alphabet.
+    #[test]
+    fn any_typed_text_is_read_as_a_code_or_refused(typed in any::<String>()) {
+        if let Some(code) = secrets::parse_code(&typed) {
+            prop_assert!([secrets::JOIN_CODE_LEN, secrets::CARD_CODE_LEN, secrets::LINK_CODE_LEN].contains(&code.len()));
+            prop_assert!(code.bytes().all(|b| secrets::CODE_ALPHABET.contains(&b)));
+        }
+    }
+
+    /// A code handed out is read back from however a person types it: grouped by four with
+    /// dashes, in lower case, with spaces around.
+    #[test]
+    fn a_code_is_read_back_however_it_is_typed(code in minted_code(), lower in any::<bool>(), pad in "[ ]{0,3}") {
+        let shown = secrets::display_code(&code);
+        let typed = format!("{pad}{}{pad}", if lower { shown.to_lowercase() } else { shown });
+        prop_assert_eq!(secrets::parse_code(&typed), Some(code));
+    }
+
+    /// One character changed to a look-alike outside the alphabet (O for 0, I for 1, S for
+    /// 5, B for 8, …) is refused, not silently read as another code.
+    #[test]
+    fn a_look_alike_is_refused(code in minted_code(), at in any::<prop::sample::Index>(), c in prop::sample::select(vec!['0', 'O', '1', 'I', 'L', '2', 'Z', '5', 'S', '8', 'B', 'G', 'Q', 'D', 'U', 'V'])) {
+        let mut chars: Vec<char> = code.chars().collect();
+        let i = at.index(chars.len());
+        chars[i] = c;
+        let typed: String = chars.into_iter().collect();
+        prop_assert_eq!(secrets::parse_code(&typed), None);
+    }
+
+    /// Tokens and session cookies: arbitrary text never panics; a minted one parses to its
+    /// parts, and its secret matches only its own hash.
+    #[test]
+    fn tokens_and_cookies_parse_only_in_their_shape(text in any::<String>()) {
+        if let Some((id, secret)) = secrets::parse_token(&text) {
+            prop_assert_eq!(&text, &format!("apo_{id}_{secret}"));
+        } else if let Some((id, secret)) = secrets::parse_session(&text) {
+            prop_assert_eq!(&text, &format!("{id}.{secret}"));
+        }
+    }
+
+    #[test]
+    fn a_minted_token_matches_its_hash_and_no_other(_n in 0..8u8) {
+        let a = secrets::mint_token();
+        let b = secrets::mint_token();
+        let (_, sa) = secrets::parse_token(&a.given).unwrap();
+        let (_, sb) = secrets::parse_token(&b.given).unwrap();
+        prop_assert!(secrets::matches(sa, &a.hash));
+        prop_assert!(!secrets::matches(sb, &a.hash));
+        let c = secrets::mint_session();
+        let (_, sc) = secrets::parse_session(&c.given).unwrap();
+        prop_assert!(secrets::matches(sc, &c.hash));
+        prop_assert!(!secrets::matches(sa, &c.hash));
+    }
 }
