@@ -145,6 +145,11 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// `--metrics-addr`'s bound address, if it was given.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -339,4 +344,45 @@ pub fn shutdown_on_signals() -> CancellationToken {
         fire.cancel();
     });
     token
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lan_address_is_a_private_ipv4_one_when_there_is_one() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let with_private = [
+            ip("127.0.0.1"),
+            ip("::1"),
+            ip("169.254.1.1"),
+            ip("203.0.113.7"),
+            ip("192.168.1.20"),
+        ];
+        assert_eq!(lan_address(&with_private), Some(ip("192.168.1.20")));
+        assert_eq!(
+            lan_address(&[ip("127.0.0.1"), ip("203.0.113.7")]),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(lan_address(&[ip("127.0.0.1"), ip("::1")]), None);
+    }
+
+    #[test]
+    fn on_all_interfaces_the_public_url_is_a_lan_address_and_localhost_is_answered() {
+        let mut config = ServeConfig::for_database("sqlite://unused.db");
+        config.addr = "0.0.0.0:8080".parse().unwrap();
+        let e = edge(&config, config.addr);
+        assert!(!e.public_url.contains("0.0.0.0"), "{}", e.public_url);
+        assert!(e.public_url.ends_with(":8080"), "{}", e.public_url);
+        assert!(e.answers_to("localhost:8080"));
+        assert!(!e.answers_to("0.0.0.0:8080"));
+        assert!(!e.answers_to("evil.example:8080"));
+        config.public_url = Some("https://dash.example.org".into());
+        config.allowed_hosts = vec!["Dashboard.Local".into()];
+        let e = edge(&config, config.addr);
+        assert_eq!(e.public_url, "https://dash.example.org");
+        assert!(e.https);
+        assert!(e.answers_to("dash.example.org") && e.answers_to("dashboard.local:8080"));
+    }
 }

@@ -117,6 +117,8 @@ pub struct TestApp {
     /// A Secretariat token, created with the server.
     pub token: String,
     pub access: apo_dashboard::access::Access,
+    /// `--metrics-addr`'s bound address, when the test gave one.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub store: Store,
     pub feed: apo_dashboard::feed::Feed,
     pub aggregator: apo_dashboard::aggregator::Aggregator,
@@ -170,6 +172,7 @@ async fn spawn_at(
     let aggregator = app.state().aggregator.clone();
     let hub = app.state().hub.clone();
     let access = app.state().access.clone();
+    let metrics_addr = app.metrics_addr();
     let (token, _) = access
         .create_token(
             Role::Secretariat,
@@ -188,6 +191,7 @@ async fn spawn_at(
         anon: reqwest::Client::new(),
         token,
         access,
+        metrics_addr,
         store,
         feed,
         aggregator,
