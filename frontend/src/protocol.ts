@@ -71,6 +71,20 @@ export type MemberYear = Schemas['MemberYear'];
 export type CpiComponents = Schemas['CpiComponents'];
 export type SeriesReport = Schemas['SeriesReport'];
 
+// ---- access (src/http/access.rs, src/access/mod.rs) ----
+
+/** Who the browser is (`GET /api/v1/session`), the public URL and the open workshop. */
+export type SessionInfo = Schemas['SessionInfo'];
+export type Role = Schemas['Role'];
+export type WorkshopInfo = Schemas['WorkshopInfo'];
+export type OpenedWorkshop = Schemas['OpenedWorkshop'];
+/** A delegation card as issued (shown once): member, code and the address its QR code holds. */
+export type PrintedCard = Schemas['PrintedCard'];
+export type TokenInfo = Schemas['TokenInfo'];
+export type CreatedToken = Schemas['CreatedToken'];
+export type NewToken = Schemas['NewToken'];
+export type NewWorkshop = Schemas['NewWorkshop'];
+
 // ---- constants the pages need ----
 // Each list is checked against the generated union it enumerates (`satisfies` for the members,
 // `Exhaustive` for completeness), so a value added on the server fails `tsc` here.
@@ -89,6 +103,7 @@ export const PILLARS = ['1', '2', '3', '4'] as const;
 export const CYCLE_YEARS = [2026, 2027, 2028] as const;
 /** The kinds of server frame, in the order the server's schema lists them. */
 export const SERVER_FRAME_TYPES = exhaustive<ServerFrame['type']>()(['snapshot', 'patch', 'heartbeat', 'error']);
+export const ROLES = exhaustive<Role>()(['secretariat', 'editor', 'viewer', 'metrics']);
 export const OP_KINDS = exhaustive<OpKind>()(['set', 'remove', 'insert', 'trim']);
 
 // ---- reading server frames ----
