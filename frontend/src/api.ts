@@ -1,6 +1,12 @@
 // REST calls under /api/v1. A 4xx/5xx becomes an ApiError carrying the server's details, so a
 // form can show each message next to the field it names.
+//
+// Who is asking is the browser's session cookie (HttpOnly, sent by the browser itself): nothing
+// here names the person. A read refused with 401 (not signed in, or the session ended) sends
+// the person to the sign-in page, which comes back here afterwards; a refused change stays on
+// the page and says why where it was made (`describeError`).
 
+import { signinUrl } from './access';
 import type { ErrorBody, ErrorDetail } from './protocol';
 
 export class ApiError extends Error {
@@ -9,27 +15,26 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[],
+    /** Seconds to wait, from a 429's Retry-After. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
 }
 
-const ACTOR_KEY = 'apo.actor';
+let leaving = false;
 
-export function actor(): string | null {
-  try {
-    return localStorage.getItem(ACTOR_KEY);
-  } catch {
-    return null;
-  }
+/** Sends the person to the sign-in page, to come back to this page (not from the sign-in page itself). */
+export function goSignIn(error?: string): void {
+  if (leaving || location.pathname.replace(/\/+$/, '') === '/signin') return;
+  leaving = true;
+  location.assign(signinUrl(location.pathname + location.search, error));
 }
 
-async function call<T>(method: string, path: string, body?: unknown, who?: string): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const name = who ?? actor();
-  if (name) headers['x-actor'] = name;
-  const init: RequestInit = { method, headers };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await fetch(`/api/v1${path}`, init);
   const text = await res.text();
@@ -41,14 +46,52 @@ async function call<T>(method: string, path: string, body?: unknown, who?: strin
   }
   if (!res.ok) {
     const e = (json as ErrorBody | null)?.error;
-    throw new ApiError(res.status, e?.code ?? 'http', e?.message ?? `${res.status} ${res.statusText}`, e?.details ?? []);
+    const wait = Number(res.headers.get('retry-after'));
+    const err = new ApiError(res.status, e?.code ?? 'http', e?.message ?? `${res.status} ${res.statusText}`, e?.details ?? [], Number.isFinite(wait) && wait > 0 ? wait : null);
+    if (res.status === 401 && method === 'GET') goSignIn();
+    throw err;
   }
   return json as T;
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
-export const put = <T>(path: string, body: unknown, who?: string) => call<T>('PUT', path, body, who);
-export const post = <T>(path: string, body: unknown, who?: string) => call<T>('POST', path, body, who);
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
+export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
+
+/**
+ * What to tell the person about a failed call, in a sentence: the server's message, with what
+ * to do for the statuses of access control (401 sign in again, 403 not allowed, 410 gone, 429
+ * wait).
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof ApiError)) return `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`;
+  const m = sentence(err.message);
+  switch (err.status) {
+    case 401:
+      return `Not signed in: ${m} Sign in again and retry.`;
+    case 403:
+      return `Not allowed: ${m}`;
+    case 410:
+      return m;
+    case 429:
+      return err.retryAfter ? `${m} Try again in ${waitText(err.retryAfter)}.` : `${m} Wait a minute and try again.`;
+    default:
+      return m;
+  }
+}
+
+/** A message as a sentence: a capital first, a full stop last. */
+export function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  const first = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+function waitText(seconds: number): string {
+  return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} minutes`;
+}
 
 /**
  * The details that name `field` (exactly, or as a row of a batch: "[0].value" names "value").

@@ -1,7 +1,7 @@
 // Form plumbing shared by the delegate's forms: labelled fields that carry the server's field
 // path (`data-field`), and showing an ApiError's details next to the fields they name.
 
-import { ApiError } from './api';
+import { ApiError, describeError } from './api';
 import { h } from './dom';
 
 let seq = 0;
@@ -40,12 +40,14 @@ export function clearErrors(form: HTMLElement): void {
 export function showErrors(form: HTMLElement, err: unknown, general: HTMLElement): void {
   clearErrors(form);
   if (!(err instanceof ApiError)) {
-    general.textContent = `Could not reach the server: ${String(err)}`;
+    general.textContent = describeError(err);
     general.className = 'form-status err';
     return;
   }
   const unplaced: string[] = [];
-  for (const d of err.details.length ? err.details : [{ field: null, message: err.message }]) {
+  // Without details (a refusal such as 403 "an editor of VNM may not change THA's data", or 429),
+  // the whole message, with what to do, goes to `general`.
+  for (const d of err.details.length ? err.details : [{ field: null, message: describeError(err) }]) {
     const f = (d.field ?? '').replace(/^\[\d+\]\.?/, '');
     const slot = f ? form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(f)}"]`) : null;
     if (slot) {

@@ -19,8 +19,10 @@
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
 
+import { canRead } from './access';
+import { get, goSignIn } from './api';
 import { DocModel } from './model';
-import type { ClientFrame, Dashboard, ErrorFrame, Event, Op, ServerFrame } from './protocol';
+import type { ClientFrame, Dashboard, ErrorFrame, Event, Op, ServerFrame, SessionInfo } from './protocol';
 import { parseFrame, periodFrame, resumeFrame } from './protocol';
 
 /** The part of a WebSocket this module uses. */
@@ -81,9 +83,16 @@ export interface LiveOptions {
    * document and revision themselves are always current.
    */
   notifyEveryMs?: number;
+  /**
+   * Called when the server closes a socket because the access it was opened with ended (1008:
+   * signed out, token revoked, workshop closed). The connection retries as after any close.
+   */
+  onRefused?: () => void;
 }
 
 const OPEN = 1;
+/** The close code of a socket whose access ended. */
+const POLICY = 1008;
 
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -238,8 +247,10 @@ export class Live {
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
-    socket.onclose = () => {
-      if (this.socket === socket) this.lost();
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      if (ev?.code === POLICY) this.opts.onRefused?.();
+      this.lost();
     };
     socket.onerror = () => {
       // A close event always follows an error; the retry is scheduled there.
@@ -523,13 +534,34 @@ export function browserEnv(): Environment {
   };
 }
 
-/** A Live connection for this page, started. */
+/**
+ * A Live connection for this page, started. A socket the server refuses (its upgrade answered
+ * 401, or closed with 1008 when the access ended) looks like any lost connection, so while it
+ * reconnects the session is asked about (at most every 15 s): one that may no longer read goes
+ * to the sign-in page rather than retrying for ever.
+ */
 export function connectLive(period: number): Live {
+  let asked = -Infinity;
+  const check = (now: boolean) => {
+    if (!now && Date.now() - asked < 15_000) return;
+    asked = Date.now();
+    get<SessionInfo>('/session')
+      .then((s) => {
+        if (!canRead(s)) goSignIn(s.signed_in ? undefined : 'Your session has ended: sign in again.');
+      })
+      .catch(() => {
+        // The server is out of reach: the connection keeps retrying.
+      });
+  };
   const live = new Live({
     url: liveUrl(location),
     period,
     connect: (url) => new WebSocket(url) as unknown as SocketLike,
     env: browserEnv(),
+    onRefused: () => check(true),
+  });
+  live.onState((l) => {
+    if (l.state.kind === 'reconnecting') check(false);
   });
   live.start();
   return live;

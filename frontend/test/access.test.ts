@@ -16,6 +16,7 @@ import {
   wallJoin,
 } from '../src/access';
 import type { StoredCards } from '../src/access';
+import { ApiError, describeError } from '../src/api';
 
 describe('the next page after signing in', () => {
   it('is a path on this site', () => {
@@ -183,5 +184,18 @@ describe('the cards kept for /cards', () => {
     expect(parseCards('[]')).toBeNull();
     expect(parseCards(JSON.stringify({ ...stored, cards: [{ iso3: 'VNM' }] }))).toBeNull();
     expect(parseCards(JSON.stringify({ ...stored, publicUrl: undefined }))).toBeNull();
+  });
+});
+
+describe('what a refused call tells the person', () => {
+  it('says what to do for the statuses of access control', () => {
+    expect(describeError(new ApiError(403, 'forbidden', "an editor of VNM may not change THA's data", []))).toBe("Not allowed: An editor of VNM may not change THA's data.");
+    expect(describeError(new ApiError(410, 'gone', 'this code was already used; ask the Secretariat for a new card', []))).toBe('This code was already used; ask the Secretariat for a new card.');
+    expect(describeError(new ApiError(429, 'too_many_requests', 'too many sign-in or join attempts from this address', [], 42))).toBe(
+      'Too many sign-in or join attempts from this address. Try again in 42 s.',
+    );
+    expect(describeError(new ApiError(429, 'too_many_requests', 'too many writes', [], 600))).toBe('Too many writes. Try again in 10 minutes.');
+    expect(describeError(new ApiError(401, 'unauthorized', 'sign in: changes need a credential', []))).toMatch(/^Not signed in: .*Sign in again/);
+    expect(describeError(new TypeError('Failed to fetch'))).toBe('Could not reach the server: Failed to fetch');
   });
 });

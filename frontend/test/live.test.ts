@@ -209,6 +209,21 @@ describe('snapshot and patches', () => {
 });
 
 describe('reconnecting', () => {
+  it('tells the page when the server closes the socket because its access ended (1008), and still retries', () => {
+    const refused = vi.fn();
+    live = fakeLive(sockets, clock, { url: liveUrl({ protocol: 'http:', host: 'wall.local:8080' }), env, onRefused: refused });
+    connected(10);
+    last().drop(1006);
+    expect(refused).not.toHaveBeenCalled();
+    clock.advance(400);
+    last().open();
+    last().drop(1008);
+    expect(refused).toHaveBeenCalledTimes(1);
+    expect(live.state.kind).toBe('reconnecting');
+    clock.advance(2000);
+    expect(sockets.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('reconnects after a drop with backoff, resuming from the revision held', () => {
     connected(10);
     last().drop(1001);

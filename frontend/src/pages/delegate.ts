@@ -1,13 +1,18 @@
-// /delegate: phone first. The delegate picks their member (remembered), sees its primer status,
-// focus areas and key results with targets and progress, reports an actual, and drafts or edits
-// the primer. Until access control lands, the member is chosen from a list.
+// /delegate: phone first. The delegate sees their member's primer status, focus areas and key
+// results with targets and progress, reports an actual, and drafts or edits the primer.
+//
+// Who may edit what comes from the session (GET /session): an editor (a delegation card)
+// opens on their member ("You are editing Viet Nam") and may read the others; the Secretariat
+// may edit any member; a viewer reads. The forms are drawn only for a member the session may
+// edit, and the primer's status offers only the moves the server allows the role.
 //
 // The overview watches the chosen member's entry and its key results (model.ts); the forms are
 // built from the primer (REST) and never redrawn by a patch.
 
 import { batch, computed, signal } from '@preact/signals-core';
 import type { ReadonlySignal } from '@preact/signals-core';
-import { ApiError, get, post } from '../api';
+import { mayEdit, statusesFor } from '../access';
+import { ApiError, describeError, get, post } from '../api';
 import { statusBadge } from '../badge';
 import { clear, h, setText } from '../dom';
 import { clearErrors, field, input, numberOrText, select, showErrors } from '../forms';
@@ -21,6 +26,7 @@ import { initialPeriod } from '../period';
 import type { Member, Posted, Primer } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 import { each, watch } from '../reactive';
+import { session } from '../session';
 import { primerEditor } from './primer-form';
 
 const MEMBER_KEY = 'apo.delegate.member';
@@ -37,27 +43,52 @@ export function renderDelegate(root: HTMLElement): void {
   const iso3 = signal('');
   const primer = signal<Primer | null>(null);
   const overview = memberOverview(model, iso3, primer, period);
+  const me = session();
+  const ownMember = me?.role === 'editor' ? (me.member ?? null) : null;
+  const banner = h('p', { class: 'delegate-who', 'data-testid': 'delegate-who', role: 'status' });
   // On a phone the report form comes right after the member's standing, before the list.
   root.append(
     navBar(statusBadge(live), 'Delegate'),
-    h('main', { class: 'page delegate' }, h('div', { class: 'field' }, h('label', { for: 'member-picker' }, 'Member'), picker), overview.head, reportSlot, overview.body, editorSlot),
+    h('main', { class: 'page delegate' }, banner, h('div', { class: 'field' }, h('label', { for: 'member-picker' }, ownMember ? 'Member (others read-only)' : 'Member'), picker), overview.head, reportSlot, overview.body, editorSlot),
   );
   picker.id = 'member-picker';
   picker.dataset.testid = 'member-picker';
 
   /** The editor's last save message, shown again in the editor rebuilt after the reload. */
   let notice = '';
+  let names = new Map<string, string>();
+
+  /** What this session may do with the member chosen, said at the top. */
+  function sayWho(code: string): void {
+    const name = (c: string) => names.get(c) ?? c;
+    banner.className = 'delegate-who';
+    if (ownMember) {
+      banner.textContent = code && code !== ownMember ? `You are editing ${name(ownMember)}. ${name(code)} is shown read-only.` : `You are editing ${name(ownMember)}.`;
+      banner.classList.add('editing');
+    } else if (me?.role === 'secretariat') {
+      banner.textContent = 'Signed in as the Secretariat: you may edit every member.';
+    } else if (me?.role === 'viewer') {
+      banner.textContent = 'You are following as a viewer. Delegates report with their delegation card.';
+    } else {
+      banner.textContent = 'Read-only: sign in with your delegation card to report.';
+    }
+  }
 
   get<Member[]>('/members')
     .then((members) => {
       for (const m of members) picker.append(h('option', { value: m.iso3 }, `${m.name} (${m.iso3})`));
-      const saved = safeGet(MEMBER_KEY);
-      if (saved && members.some((m) => m.iso3 === saved)) {
-        picker.value = saved;
-        choose(saved);
+      names = new Map(members.map((m) => [m.iso3, m.name]));
+      // An editor opens on their member; else the one the address names (?member=), else the one remembered.
+      const asked = new URLSearchParams(location.search).get('member')?.toUpperCase() ?? null;
+      const first = [ownMember, asked, safeGet(MEMBER_KEY)].find((c) => c && members.some((m) => m.iso3 === c));
+      if (first) {
+        picker.value = first;
+        choose(first);
+      } else {
+        sayWho('');
       }
     })
-    .catch((e) => overview.head.append(h('p', { class: 'form-status err' }, `Could not load members: ${String(e)}`)));
+    .catch((e) => banner.replaceChildren(h('span', { class: 'form-status err' }, `Could not load members: ${describeError(e)}`)));
 
   picker.addEventListener('change', () => choose(picker.value));
 
@@ -69,6 +100,7 @@ export function renderDelegate(root: HTMLElement): void {
     notice = '';
     clear(reportSlot);
     clear(editorSlot);
+    sayWho(code);
     if (!code) return;
     safeSet(MEMBER_KEY, code);
     loadPrimer();
@@ -87,22 +119,31 @@ export function renderDelegate(root: HTMLElement): void {
         primer.value = p;
         drawForms(code, p);
       })
-      .catch((e) => reportSlot.replaceChildren(h('p', { class: 'form-status err' }, `Could not load the primer: ${String(e)}`)));
+      .catch((e) => reportSlot.replaceChildren(h('p', { class: 'form-status err' }, `Could not load the primer: ${describeError(e)}`)));
   }
 
   /** The forms are built from the primer (REST), not from the live document: a patch never rebuilds them under the delegate's fingers. */
   function drawForms(code: string, p: Primer | null): void {
+    if (!mayEdit(me, code)) {
+      reportSlot.replaceChildren();
+      editorSlot.replaceChildren();
+      return;
+    }
     reportSlot.replaceChildren(reportForm(code, p, period));
+    const statuses = statusesFor(me?.role, p?.status ?? null);
     editorSlot.replaceChildren(
-      primerEditor(
-        code,
-        p,
-        (message) => {
-          notice = message;
-          loadPrimer();
-        },
-        notice,
-      ),
+      statuses.length
+        ? primerEditor(
+            code,
+            p,
+            statuses,
+            (message) => {
+              notice = message;
+              loadPrimer();
+            },
+            notice,
+          )
+        : primerLocked(p),
     );
     notice = '';
   }
@@ -193,7 +234,7 @@ function reportForm(iso3: string, primer: Primer | null, period: number): HTMLEl
     status.textContent = 'Sending…';
     status.className = 'form-status';
     const body = { iso3, kr_code: kr.value, year: Number(year.value), value: numberOrText(value.value) };
-    post<Posted>('/actuals', body, `delegate ${iso3}`)
+    post<Posted>('/actuals', body)
       .then((r) => {
         status.textContent = `Reported ${kr.value} ${year.value}: ${value.value} (revision ${r.rev})`;
         status.className = 'form-status ok';
@@ -202,6 +243,15 @@ function reportForm(iso3: string, primer: Primer | null, period: number): HTMLEl
       .catch((e) => showErrors(form, e, status));
   });
   return h('div', {}, h('h2', {}, 'Report an actual'), form);
+}
+
+/** An editor's view of a primer it may no longer change: submitted or endorsed. */
+function primerLocked(p: Primer | null): HTMLElement {
+  const why =
+    p?.status === 'endorsed'
+      ? 'The primer is endorsed. Only the Secretariat can change it now.'
+      : 'The primer is submitted. The Secretariat endorses it, or returns it to draft if it needs changes.';
+  return h('div', { 'data-testid': 'primer-locked' }, h('h2', {}, 'Primer'), h('p', { class: 'muted' }, why));
 }
 
 function safeGet(k: string): string | null {

@@ -5,22 +5,21 @@
 import { put } from '../api';
 import { h } from '../dom';
 import { clearErrors, field, input, numberOrText, select, showErrors } from '../forms';
-import type { KeyResultInput, Primer, PrimerInput } from '../protocol';
+import type { KeyResultInput, Primer, PrimerInput, PrimerStatus } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 
+const STATUS_NAME: Record<PrimerStatus, string> = { draft: 'Draft', submitted: 'Submitted', endorsed: 'Endorsed' };
+
 /**
- * `saved` is called with what to tell the person after a save; the page reloads the primer and
+ * `statuses` are those the session may save it with (access.ts `statusesFor`: an editor never
+ * endorses). `saved` is called with what to tell the person after a save; the page reloads the primer and
  * builds a new editor, passing that message back as `notice` so it stays on screen.
  */
-export function primerEditor(iso3: string, primer: Primer | null, saved: (notice: string) => void, notice = ''): HTMLElement {
+export function primerEditor(iso3: string, primer: Primer | null, statuses: readonly PrimerStatus[], saved: (notice: string) => void, notice = ''): HTMLElement {
   const form = h('form', { class: 'stack', 'data-testid': 'primer-form', novalidate: true });
   const status = select(
-    [
-      ['draft', 'Draft'],
-      ['submitted', 'Submitted'],
-      ['endorsed', 'Endorsed'],
-    ],
-    primer?.status ?? 'draft',
+    statuses.map((s) => [s, STATUS_NAME[s]]),
+    primer?.status && statuses.includes(primer.status) ? primer.status : statuses[0],
   );
   const context = h('textarea', { rows: 5 });
   context.value = primer?.national_context ?? '';
@@ -93,7 +92,7 @@ export function primerEditor(iso3: string, primer: Primer | null, saved: (notice
       key_results: [...krList.children].map((fs) => readKr(fs as HTMLElement)),
     };
     if (primer?.endorsed_on && body.status === 'endorsed') body.endorsed_on = primer.endorsed_on;
-    put<{ rev: number; changed: boolean }>(`/primers/${iso3}`, body, `delegate ${iso3}`)
+    put<{ rev: number; changed: boolean }>(`/primers/${iso3}`, body)
       .then((r) => {
         const message = r.changed ? `Saved (revision ${r.rev})` : 'No changes to save';
         result.textContent = message;
