@@ -1,15 +1,16 @@
-// A QR code as an SVG element (dark modules on white, with a quiet zone), made in the browser.
+// A QR code as an SVG element (dark modules on white, with the standard's quiet zone of four
+// modules, which a camera needs to find it against a dark wall), made in the browser with DOM
+// calls: no markup and no style attribute (the Content-Security-Policy allows neither).
 
 import qrcode from 'qrcode-generator';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-export function qrSvg(text: string, label: string): SVGSVGElement {
+export function qrSvg(text: string, label: string, quiet = 4): SVGSVGElement {
   const qr = qrcode(0, 'M');
   qr.addData(text);
   qr.make();
   const n = qr.getModuleCount();
-  const quiet = 2;
   const size = n + quiet * 2;
   let d = '';
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;

@@ -1,5 +1,5 @@
 // The wall's right column: the ticker of latest changes (an aria-live region) and the join box
-// with the delegate URL, its QR code and the viewer count.
+// with the open workshop's join code and QR code (or the delegate page's), and the viewer count.
 //
 // The ticker shows the document's `recent` as the server wrote it: each line's words are made
 // on the server (src/analytics/ticker.rs), so every screen, and a wall reloaded later, reads
@@ -8,11 +8,13 @@
 
 import type { ReadonlySignal } from '@preact/signals-core';
 import { computed } from '@preact/signals-core';
+import { codeHalves, shortUrl, wallJoin } from '../access';
+import { get } from '../api';
 import { h, setText } from '../dom';
 import { clock, count } from '../format';
 import type { Live } from '../live';
 import { stableList } from '../model';
-import type { Recent } from '../protocol';
+import type { Recent, SessionInfo } from '../protocol';
 import { qrSvg } from '../qr';
 import { each, onDispose } from '../reactive';
 
@@ -84,14 +86,51 @@ function wholeLines(list: HTMLElement): IntersectionObserver | null {
   );
 }
 
-export function joinBox(live: Live): HTMLElement {
-  const url = `${location.origin}/delegate`;
+/** How often the wall asks whether a workshop has opened or closed (it is not in the live document). */
+const SESSION_EVERY_MS = 20_000;
+
+/**
+ * The join box: the QR code of the open workshop's join URL with its join code in large type
+ * beside it (in two halves, read from the back of the room), and where to type it; without an
+ * open workshop, the QR code of the delegate page. Both from `GET /session` (the server's
+ * public URL, never this browser's address), asked again every 20 s.
+ */
+export function joinBox(live: Live, first: SessionInfo | null): HTMLElement {
   const viewers = h('div', { class: 'viewers', 'data-testid': 'viewers' });
   live.onState((l) => setText(viewers, l.viewers === null ? 'Viewers: –' : `${count(l.viewers)} watching`, false));
-  return h(
-    'section',
-    { class: 'join', 'aria-label': 'Join on your phone' },
-    h('div', { class: 'qr' }, qrSvg(url, `QR code for ${url}`)),
-    h('div', { class: 'join-text' }, h('div', {}, 'Join on your phone'), h('div', { class: 'join-url', 'data-testid': 'join-url' }, url.replace(/^https?:\/\//, '')), viewers),
-  );
+  const qr = h('div', { class: 'qr', 'data-testid': 'join-qr' });
+  const text = h('div', { class: 'join-text' });
+  const how = h('p', { class: 'join-how' });
+  const box = h('section', { class: 'join', 'aria-label': 'Join on your phone' }, qr, text, how, viewers);
+  let shown = '';
+  const draw = (s: SessionInfo) => {
+    const j = wallJoin(s);
+    const key = JSON.stringify(j);
+    if (key === shown) return;
+    shown = key;
+    box.dataset.workshop = j.code ? 'open' : 'none';
+    qr.replaceChildren(qrSvg(j.qr, `QR code for ${j.qr}`));
+    qr.dataset.url = j.qr;
+    if (j.code) {
+      const [a, b] = codeHalves(j.code);
+      text.replaceChildren(
+        h('div', { class: 'join-lead' }, 'Join code'),
+        h('div', { class: 'join-code', 'data-testid': 'join-code', 'aria-label': `Join code ${[...j.code].join(' ')}` }, h('span', {}, a), h('span', {}, b)),
+      );
+      how.replaceChildren('Scan the QR code, or type the code at ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, shortUrl(j.typeAt)));
+    } else {
+      text.replaceChildren(h('div', { class: 'join-lead' }, 'Follow on your phone'));
+      how.replaceChildren('Scan, or open ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, shortUrl(j.qr)));
+    }
+  };
+  if (first) draw(first);
+  const timer = setInterval(() => {
+    get<SessionInfo>('/session')
+      .then(draw)
+      .catch(() => {
+        // Out of reach: the box keeps what it shows; the badge says the wall is reconnecting.
+      });
+  }, SESSION_EVERY_MS);
+  onDispose(() => clearInterval(timer));
+  return box;
 }

@@ -17,6 +17,7 @@ import { watch } from '../reactive';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
 import { joinBox, ticker } from './wall-side';
+import { session } from '../session';
 
 export function renderWall(root: HTMLElement): void {
   document.documentElement.classList.add('wall-mode');
@@ -48,7 +49,7 @@ export function renderWall(root: HTMLElement): void {
   const main = mainPanel(model);
   const prodHolder = h('div', { class: 'wall-panel', 'data-panel': 'productivity', hidden: true });
   const panels = [
-    h('div', { class: 'wall-panel wall-main', 'data-panel': 'main' }, main.tiles, main.heat, h('div', { class: 'wall-side' }, main.primers, ticker(model.recent), joinBox(live))),
+    h('div', { class: 'wall-panel wall-main', 'data-panel': 'main' }, main.tiles, main.heat, h('div', { class: 'wall-side' }, main.primers, ticker(model.recent), joinBox(live, session()))),
     prodHolder,
     h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model)),
   ];
