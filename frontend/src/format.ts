@@ -40,3 +40,12 @@ export function clock(t: number | string | null | undefined): string {
   const d = typeof t === 'number' ? new Date(t) : new Date(t);
   return Number.isNaN(d.getTime()) ? DASH : time.format(d);
 }
+
+const dateTime = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+
+/** A moment for people: "Sun 6 Dec, 23:49" (local time); null or nonsense as a dash. */
+export function when(t: string | null | undefined): string {
+  if (!t) return DASH;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? DASH : dateTime.format(d);
+}

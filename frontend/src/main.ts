@@ -3,7 +3,8 @@
 //
 // Before a page is drawn, the session is loaded (`GET /api/v1/session`): a browser that may
 // not read (not signed in, and reads are not public) goes to the sign-in page, which comes back
-// here afterwards. /signin needs no session.
+// here afterwards. /signin and /cards (which prints what this tab was given and asks the
+// server nothing) need no session.
 
 import './styles/app.css';
 import { canRead } from './access';
@@ -16,6 +17,7 @@ const member = /^\/members\/([A-Za-z]{3})$/.exec(path);
 
 async function route(): Promise<void> {
   if (path === '/signin') return (await import('./pages/signin')).renderSignIn(root);
+  if (path === '/cards') return (await import('./pages/cards')).renderCards(root);
   try {
     const s = await loadSession();
     if (!canRead(s)) {

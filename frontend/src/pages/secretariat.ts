@@ -1,6 +1,8 @@
-// /secretariat: pillar results beside budget planned and spent; completeness by member; the
-// off-track and not-reported key results; primer statuses; a period selector (switches the
-// live socket); a replay slider over revisions that shows GET /dashboard?rev=N, read-only.
+// /secretariat: for the Secretariat, the workshop (join code, delegation cards) and the tokens
+// (access-panels.ts); for everyone, pillar results beside budget planned and spent;
+// completeness by member; the off-track and not-reported key results; primer statuses; a
+// period selector (switches the live socket); a replay slider over revisions that shows
+// GET /dashboard?rev=N, read-only.
 //
 // Each block watches the sections it shows (model.ts): the chart and pillar table the four
 // pillars, the primer cards the primer counts, each completeness row its member, each
@@ -22,10 +24,12 @@ import { DocModel, filteredKeys, naturalOrder, stableList } from '../model';
 import { navBar } from '../nav';
 import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT } from '../palette';
 import { initialPeriod } from '../period';
-import type { Dashboard, KrDoc } from '../protocol';
+import type { Dashboard, KrDoc, Member } from '../protocol';
 import { CYCLE_YEARS, PILLARS, PRIMER_STATES } from '../protocol';
 import { each, watch } from '../reactive';
+import { session } from '../session';
 import { chartWithTable, liveTable, tableRow } from '../table';
+import { tokenPanel, workshopPanel } from './access-panels';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
 export function byMemberAndCode(a: string, b: string): number {
@@ -70,7 +74,7 @@ export function renderSecretariat(root: HTMLElement): void {
   const slider = h('input', { type: 'range', id: 'replay', min: '1', max: '1', step: '1', 'data-testid': 'replay' });
   const replayLabel = h('output', { for: 'replay', 'data-testid': 'replay-label' }, 'live');
   const backToLive = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Back to live');
-  const banner = h('p', { class: 'form-status', role: 'status' });
+  const banner = h('p', { class: 'form-status', role: 'status', 'data-testid': 'replay-banner' });
 
   const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Pillar score and share of budget spent' });
   const pillarTable = h('div', { class: 'table-scroll' });
@@ -127,6 +131,7 @@ export function renderSecretariat(root: HTMLElement): void {
     },
     completenessColumns,
   );
+  completeness.table.dataset.testid = 'completeness';
   watch(() => setText(completeness.caption, `Completeness by member, ${period.value}`, false));
 
   // ---- needs attention ----
@@ -209,11 +214,17 @@ export function renderSecretariat(root: HTMLElement): void {
     setText(allReported, `Every key result with a ${period.value} target is reported.`, false);
   });
 
+  // The workshop and the tokens, for the Secretariat only (others read the results below).
+  const me = session();
+  const members = me?.role === 'secretariat' ? get<Member[]>('/members') : null;
+  const admin = members ? h('div', { class: 'admin' }, workshopPanel(members, me), tokenPanel(members)) : null;
+
   root.append(
     navBar(statusBadge(live), 'Secretariat'),
     h(
       'main',
       { class: 'page' },
+      admin,
       h(
         'div',
         { class: 'controls' },
