@@ -84,10 +84,28 @@ export class Server {
     this.label = label;
     this.base = `http://127.0.0.1:${port}`;
     this.proc = null;
+    /** The Secretariat token every API call of the harness carries (made before the first start). */
+    this.token = null;
     this.log = createWriteStream(join(OUT, `server-${label}.log`), { flags: 'a' });
   }
 
+  /**
+   * A Secretariat token made with the same binary (`token create`, which creates the schema
+   * when the database is new); the token is the last word of its output.
+   */
+  createToken() {
+    const args = ['token', 'create', '--role', 'secretariat', '--label', 'e2e', '--database-url', this.db.url];
+    const r = spawnSync(this.bin, args, { encoding: 'utf8', timeout: 60_000 });
+    this.log.write(`\n--- ${args.join(' ')}: exit ${r.status}\n${r.stderr ?? ''}\n`);
+    if (r.status !== 0) throw new Error(`token create failed (${r.status}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+    const token = (r.stdout ?? '').trim().split(/\s+/).pop();
+    if (!token?.startsWith('apo_')) throw new Error(`token create printed no token: ${r.stdout}`);
+    this.token = token;
+    return token;
+  }
+
   async start() {
+    if (!this.token) this.createToken();
     const args = ['serve', '--demo', '--addr', `127.0.0.1:${this.port}`, '--database-url', this.db.url, '--static-dir', DIST, '--heartbeat-secs', '2'];
     this.log.write(`\n--- start ${new Date().toISOString()} ${args.join(' ')}\n`);
     const proc = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,15 +136,37 @@ export class Server {
     clearTimeout(t);
   }
 
-  async json(path, init) {
-    const r = await fetch(`${this.base}/api/v1${path}`, init);
+  /** An API call with the Secretariat's token; a status other than 2xx throws, naming it. */
+  async json(path, init = {}) {
+    const r = await this.fetch(path, init);
     const body = await r.text();
-    if (!r.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${r.status} ${body}`);
-    return JSON.parse(body);
+    if (!r.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${r.status} ${body}`);
+    return body ? JSON.parse(body) : null;
   }
 
-  post(path, body, actor = 'e2e test') {
-    return this.json(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-actor': actor }, body: JSON.stringify(body) });
+  /** The raw response of an API call with the Secretariat's token. */
+  fetch(path, init = {}) {
+    const headers = { authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) };
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    return fetch(`${this.base}/api/v1${path}`, { ...init, headers });
+  }
+
+  post(path, body) {
+    return this.json(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  put(path, body) {
+    return this.json(path, { method: 'PUT', body: JSON.stringify(body) });
+  }
+
+  /**
+   * Signs a browser context in with the Secretariat's token: the session cookie the answer
+   * sets is the context's, shared by its pages. (The Origin is the site's own, as a browser's.)
+   */
+  async signIn(context, token = this.token) {
+    const r = await context.request.post(`${this.base}/api/v1/session`, { data: { token }, headers: { origin: this.base } });
+    if (!r.ok()) throw new Error(`signing the browser in: ${r.status()} ${await r.text()}`);
+    return r.json();
   }
 }
 
@@ -143,12 +183,38 @@ export function assert(cond, message) {
 export class Runner {
   constructor() {
     this.results = [];
+    /** Content-Security-Policy violations reported by any page (see `watchCsp`). */
+    this.csp = [];
+  }
+
+  /**
+   * Every page of `context`, now and later, reports its Content-Security-Policy violations
+   * here: Chromium's console line ("Refused to apply inline style because it violates …") and
+   * the page's `securitypolicyviolation` event. A test during which one is reported fails.
+   */
+  async watchCsp(context) {
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`Refused to load or run (securitypolicyviolation): ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    const watch = (page) =>
+      page.on('console', (m) => {
+        const text = m.text();
+        if (/Refused to|Content Security Policy|securitypolicyviolation/i.test(text)) this.csp.push(`${page.url()}: ${text}`);
+      });
+    for (const p of context.pages()) watch(p);
+    context.on('page', watch);
   }
 
   async test(name, fn) {
     const t0 = Date.now();
+    const cspBefore = this.csp.length;
     try {
       await fn();
+      await sleep(20);
+      const csp = this.csp.slice(cspBefore);
+      if (csp.length) throw new Error(`${csp.length} Content-Security-Policy violations, the first: ${csp.slice(0, 3).map((c) => c.slice(0, 240)).join(' | ')}`);
       this.results.push({ name, ok: true });
       console.log(`ok   ${name} (${Date.now() - t0} ms)`);
     } catch (e) {

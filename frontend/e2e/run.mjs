@@ -1,12 +1,17 @@
 // End-to-end tests of the browser dashboard against the real server, once on SQLite and once on
 // PostgreSQL: `APO_BIN=…/apo-dashboard npm --prefix frontend run e2e`. Screenshots go to
 // frontend/test-output/. Exits non-zero when any test fails, naming it.
+//
+// The harness makes a Secretariat token with the binary before the server starts; its own API
+// calls carry it, and the main browser context is signed in with it (a session cookie). Tests
+// of other people (a delegation card, a viewer who joins with the wall's code) use contexts of
+// their own, so that their cookies are theirs. A Content-Security-Policy violation reported by
+// any page fails the test that was running.
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, newUserDataDir, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
-import { expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
+import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
+import { decodeQr, expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
 
 const PERIOD = 2026;
 const started = Date.now();
@@ -20,14 +25,15 @@ try {
   process.exit(2);
 }
 
-const userDataDir = newUserDataDir();
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: env.chromium,
-  headless: true,
-  args: CHROMIUM_ARGS,
-  locale: 'en-US',
-  viewport: { width: 1920, height: 1080 },
-});
+const browser = await chromium.launch({ executablePath: env.chromium, headless: true, args: CHROMIUM_ARGS });
+/** A browser context of its own (its own cookies), watched for CSP violations. */
+async function newContext(viewport = { width: 1920, height: 1080 }) {
+  const c = await browser.newContext({ locale: 'en-US', viewport });
+  await runner.watchCsp(c);
+  return c;
+}
+/** The Secretariat's browser: signed in at the start of each suite. */
+const context = await newContext();
 
 try {
   for (const makeDb of [sqliteDb, postgresDb]) {
@@ -50,8 +56,7 @@ try {
     }
   }
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }
 
 const failed = runner.summary();
@@ -61,8 +66,12 @@ process.exit(failed ? 1 : 0);
 async function suite(server, backend) {
   const t = (name, fn) => runner.test(`${backend}: ${name}`, fn);
   let up = false;
-  await t('the server starts with the demo data', async () => {
+  await t('the server starts with the demo data, and the browser signs in with a Secretariat token', async () => {
     await server.start();
+    const anon = await fetch(`${server.base}/api/v1/members`);
+    assert(anon.status === 401, `a read without a credential is refused with 401, not ${anon.status}`);
+    const s = await server.signIn(context);
+    assert(s.role === 'secretariat' && s.signed_in, `signed in: ${JSON.stringify(s)}`);
     up = true;
   });
   if (!up) return;
@@ -81,8 +90,14 @@ async function suite(server, backend) {
     await sameAsServer(wall, d);
     const shown = await readWall(wall);
     assert(Object.values(d.key_results).length > 0, 'the demo has key results');
-    assert(shown.joinUrl.endsWith('/delegate'), `the join URL ends in /delegate: ${shown.joinUrl}`);
+    // No workshop is open: the QR code leads to the delegate page at the server's public URL, and no code is shown.
+    const session = await server.json('/session');
+    assert(session.workshop == null, 'no workshop is open yet');
+    assert(shown.joinUrl === `${session.public_url.replace(/^https?:\/\//, '')}/delegate`, `the join URL is the public delegate page: ${shown.joinUrl}`);
+    assert((await wall.locator('[data-testid=join-qr]').getAttribute('data-url')) === `${session.public_url}/delegate`, 'the QR code holds the public delegate page');
+    assert((await wall.locator('[data-testid=join-code]').count()) === 0, 'no join code without a workshop');
     assert(await wall.locator('.qr svg path').count() === 1, 'the QR code is drawn');
+    assert((await decodeQr(wall)) === `${session.public_url}/delegate`, 'the QR code decodes to the public delegate page');
   });
 
   await t('no scrollbars and no text under 18 px on the wall at 1920×1080', async () => {
@@ -131,7 +146,7 @@ async function suite(server, backend) {
     const expected = await line(value);
     await watchMutations(wall, '.wall-body');
     const t0 = Date.now();
-    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e api');
+    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value });
     await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), expected, { timeout: 1000 });
     const took = Date.now() - t0;
     assert(took <= 1000, `took ${took} ms`);
@@ -169,7 +184,7 @@ async function suite(server, backend) {
       // A report for another member draws nothing in this delegate's list (the wall shows it first).
       const other = pickKr(await doc(), 'THA');
       await watchMutations(phone, '[data-testid=delegate-krs]');
-      await server.post('/actuals', { iso3: other.iso3, kr_code: other.code, year: PERIOD, value: 3.25 }, 'e2e other member');
+      await server.post('/actuals', { iso3: other.iso3, kr_code: other.code, year: PERIOD, value: 3.25 });
       await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), reportLine(await doc(), other, PERIOD, 3.25), { timeout: 2000 });
       await sleep(300);
       const touched = await mutatedRows(phone);
@@ -206,7 +221,7 @@ async function suite(server, backend) {
     const title = `Drafted in the room by e2e (${backend})`;
     primer.key_results.push({ code: `${iso3}-KR99`, pillar: 2, focus_area: primer.focus_areas[0], title, unit: 'items', direction: 'increase', baseline_year: null, baseline_value: null, weight: 1, targets: { [PERIOD]: 5 } });
     const t0 = Date.now();
-    await server.json(`/primers/${iso3}`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-actor': `delegate ${iso3}` }, body: JSON.stringify(primer) });
+    await server.put(`/primers/${iso3}`, primer);
     await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), title, { timeout: 1000 });
     assert(Date.now() - t0 <= 1000, `took ${Date.now() - t0} ms`);
     await sleep(50);
@@ -235,7 +250,7 @@ async function suite(server, backend) {
     await wall.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 });
     await sameAsServer(wall, await doc());
     const value = 63.9;
-    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value }, 'e2e after restart');
+    await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year: PERIOD, value });
     await wall.waitForFunction((s) => (document.querySelector('[data-testid=ticker]')?.textContent ?? '').includes(s), await line(value), { timeout: 2000 });
     await sleep(50);
     await sameAsServer(wall, await doc());
@@ -250,14 +265,14 @@ async function suite(server, backend) {
       await page.goto(`${server.base}/secretariat`);
       await waitLive(page);
       await page.selectOption('[data-testid=period]', '2027');
-      await page.waitForFunction(() => (document.querySelector('table.data caption')?.textContent ?? '').includes('2027'), null, { timeout: 5000 });
+      await page.waitForFunction(() => (document.querySelector('[data-testid=completeness] caption')?.textContent ?? '').includes('2027'), null, { timeout: 5000 });
       const first = await server.json('/dashboard?period=2027&rev=1');
       await page.evaluate(() => {
         const s = document.querySelector('[data-testid=replay]');
         s.value = '1';
         s.dispatchEvent(new Event('input'));
       });
-      await page.waitForFunction(() => /revision 1\b/.test(document.querySelector('.page .form-status')?.textContent ?? ''), null, { timeout: 5000 });
+      await page.waitForFunction(() => /revision 1\b/.test(document.querySelector('[data-testid=replay-banner]')?.textContent ?? ''), null, { timeout: 5000 });
       const shown = await page.locator('[data-testid=sec-primers-endorsed] .big').textContent();
       const total = Object.keys(first.members).length;
       assert(shown === `${first.primers.endorsed} / ${total}`, `replayed endorsed count ${shown}, expected ${first.primers.endorsed} / ${total}`);
@@ -268,12 +283,14 @@ async function suite(server, backend) {
     }
   });
 
+  await accessTests(server, backend, doc);
+
   const final = await doc();
   const vnmKrs = Object.values(final.key_results).filter((k) => k.iso3 === 'VNM').length;
   // What each page must show besides loading cleanly.
   const checks = {
     '/secretariat': async (page) => {
-      const rows = await page.locator('table.data').nth(1).locator('tbody tr').count();
+      const rows = await page.locator('[data-testid=completeness] tbody tr').count();
       assert(rows === 21, `completeness table has ${rows} rows`);
     },
     '/members/VNM': async (page) => {
@@ -321,6 +338,228 @@ async function suite(server, backend) {
       }
     });
   }
+}
+
+// ---- access: workshops, delegation cards, the join code, the Secretariat's panels ----
+
+async function accessTests(server, backend, doc) {
+  const t = (name, fn) => runner.test(`${backend}: ${name}`, fn);
+  const session = await server.json('/session');
+  let opened = null;
+
+  await t('a delegation card opened on a 360×740 phone signs in as its member’s editor, who reports; the same card then lands on sign-in as already used', async () => {
+    opened = await server.post('/workshops', { title: `E2E workshop (${backend})`, hours: 2 });
+    assert(opened.cards.length === 21, `a card per member: ${opened.cards.length}`);
+    assert(opened.join_url === `${session.public_url}/join/${opened.workshop.join_code}`, `join_url ${opened.join_url}`);
+    const card = opened.cards.find((c) => c.iso3 === 'VNM') ?? opened.cards[0];
+    const kr = pickKr(await doc(), card.iso3);
+    const ctx = await newContext({ width: 360, height: 740 });
+    try {
+      const phone = await ctx.newPage();
+      const errors = watchErrors(phone);
+      await phone.goto(card.url);
+      await phone.waitForURL((u) => u.pathname === '/delegate', { timeout: 5000 });
+      assert(new URL(phone.url()).searchParams.get('member') === card.iso3, `landed on ${phone.url()}`);
+      await phone.waitForFunction(() => /You are editing/.test(document.querySelector('[data-testid=delegate-who]')?.textContent ?? ''), null, { timeout: 5000 });
+      const banner = await phone.locator('[data-testid=delegate-who]').textContent();
+      assert(banner === `You are editing ${card.member}.`, `the banner says: ${banner}`);
+      assert((await phone.locator('#member-picker').inputValue()) === card.iso3, 'the member is chosen');
+      const nav = (await phone.locator('[data-testid=who]').textContent()) ?? '';
+      assert(nav.includes(`(editor of ${card.iso3})`) && nav.includes('Sign out'), `the nav says: ${nav}`);
+      const form = phone.locator('[data-testid=actual-form]');
+      await form.waitFor();
+      await form.locator('[data-field=kr_code]').selectOption(kr.code);
+      await form.locator('[data-field=year]').selectOption(String(PERIOD));
+      await form.locator('[data-field=value]').fill('12.5');
+      await form.locator('button[type=submit]').click();
+      await phone.waitForSelector('[data-testid=actual-form] .form-status.ok', { timeout: 3000 });
+      let shown;
+      for (let i = 0; i < 40 && shown?.actual !== 12.5; i++) {
+        if (i) await sleep(50);
+        shown = (await doc()).key_results[`${card.iso3}/${kr.code}`];
+      }
+      assert(shown?.actual === 12.5, `the report is on the server: ${JSON.stringify(shown)}`);
+      // An editor never endorses: the primer's status offers no "Endorsed", or the primer is locked.
+      const statuses = await phone.locator('[data-testid=primer-form] [data-field=status] option').evaluateAll((os) => os.map((o) => o.value));
+      const locked = await phone.locator('[data-testid=primer-locked]').count();
+      assert(locked === 1 || (statuses.length > 0 && !statuses.includes('endorsed')), `an editor is offered ${JSON.stringify(statuses)}`);
+      await phone.screenshot({ path: join(OUT, `delegate-card-360x740-${backend}.png`), fullPage: true });
+      // Another member: read, not edited.
+      await phone.selectOption('#member-picker', 'THA');
+      await phone.waitForFunction(() => /read-only/.test(document.querySelector('[data-testid=delegate-who]')?.textContent ?? ''), null, { timeout: 3000 });
+      await sleep(300);
+      assert((await phone.locator('[data-testid=actual-form], [data-testid=primer-form]').count()) === 0, 'no forms for another member');
+      const over = await scrollOverflow(phone);
+      assert(over.width <= 0, `the delegate page scrolls sideways at 360 px by ${over.width} px`);
+      // The card works once.
+      await phone.goto(card.url);
+      await phone.waitForURL((u) => u.pathname === '/signin', { timeout: 5000 });
+      const said = (await phone.locator('[data-testid=signin-error]').textContent()) ?? '';
+      assert(/already used/.test(said), `the sign-in page says: ${said}`);
+      await phone.screenshot({ path: join(OUT, `signin-card-used-360x740-${backend}.png`), fullPage: true });
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  await t('the wall at 1920×1080 shows the open workshop’s join code in large type, and its QR code decodes to exactly the join URL', async () => {
+    assert(opened, 'a workshop is open');
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/wall`);
+      await waitLive(page);
+      await page.waitForSelector('[data-testid=join-code]', { timeout: 5000 });
+      await page.waitForFunction(() => /watching/.test(document.querySelector('[data-testid=viewers]')?.textContent ?? ''), null, { timeout: 5000 });
+      const code = page.locator('[data-testid=join-code]');
+      assert((await code.textContent()) === opened.workshop.join_code, `the wall shows ${await code.textContent()}, the workshop's code is ${opened.workshop.join_code}`);
+      assert(await code.isVisible(), 'the join code is visible');
+      const size = await code.evaluate((e) => ({ font: parseFloat(getComputedStyle(e).fontSize), ...e.getBoundingClientRect().toJSON() }));
+      assert(size.font >= 72 && size.bottom <= 1080 && size.right <= 1920, `the join code is large and on screen: ${JSON.stringify(size)}`);
+      const fresh = await server.json('/session');
+      assert(fresh.join_url === opened.join_url, `GET /session's join_url ${fresh.join_url}`);
+      const decoded = await decodeQr(page);
+      assert(decoded === opened.join_url, `the QR code decodes to ${decoded}, not ${opened.join_url}`);
+      await checkFits(page, `wall-workshop-1920x1080-${backend}`);
+      const small = await fontsUnder(page, 18);
+      assert(small.length === 0, `text under 18 px: ${JSON.stringify(small.slice(0, 5))}`);
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await checkFits(page, `wall-workshop-1280x720-${backend}`);
+      assert((await decodeQr(page)) === opened.join_url, 'the QR code decodes at 1280×720 too');
+      await page.setViewportSize({ width: 360, height: 740 });
+      await sleep(100);
+      await page.screenshot({ path: join(OUT, `wall-workshop-360x740-${backend}.png`), fullPage: true });
+      assert((await scrollOverflow(page)).width <= 0, 'the wall does not scroll sideways on a phone');
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await t('at 360×740 a page asks to sign in, and the join code typed in lower case on /signin signs in as a viewer and comes back', async () => {
+    assert(opened, 'a workshop is open');
+    const ctx = await newContext({ width: 360, height: 740 });
+    try {
+      const page = await ctx.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${server.base}/delegate?member=VNM`);
+      await page.waitForURL((u) => u.pathname === '/signin', { timeout: 5000 });
+      assert(new URL(page.url()).searchParams.get('next') === '/delegate?member=VNM', `sent to ${page.url()}`);
+      await page.waitForSelector('[data-testid=join-code]');
+      await page.screenshot({ path: join(OUT, `signin-360x740-${backend}.png`), fullPage: true });
+      assert((await scrollOverflow(page)).width <= 0, 'the sign-in page does not scroll sideways');
+      // A code of the wrong length is explained before anything is sent.
+      await page.fill('[data-testid=join-code]', 'acef');
+      await page.click('[data-testid=join-form] button[type=submit]');
+      await page.waitForFunction(() => /6 \(on the wall\)/.test(document.querySelector('#join-status')?.textContent ?? ''), null, { timeout: 2000 });
+      await page.fill('[data-testid=join-code]', opened.workshop.join_code.toLowerCase());
+      await page.click('[data-testid=join-form] button[type=submit]');
+      await page.waitForURL((u) => u.pathname === '/delegate', { timeout: 5000 });
+      assert(new URL(page.url()).searchParams.get('member') === 'VNM', `came back to ${page.url()}`);
+      const s = await page.evaluate(() => fetch('/api/v1/session').then((r) => r.json()));
+      assert(s.signed_in && s.role === 'viewer', `signed in as ${s.role}`);
+      await page.waitForFunction(() => /viewer/.test(document.querySelector('[data-testid=delegate-who]')?.textContent ?? ''), null, { timeout: 5000 });
+      const nav = (await page.locator('[data-testid=who]').textContent()) ?? '';
+      assert(/\(viewer\)/.test(nav), `the nav says: ${nav}`);
+      await waitLive(page);
+      await sleep(300);
+      assert((await page.locator('[data-testid=actual-form]').count()) === 0, 'a viewer gets no report form');
+      // Signing out leads back to the sign-in page, signed out.
+      await page.click('[data-testid=sign-out]');
+      await page.waitForURL((u) => u.pathname === '/signin', { timeout: 5000 });
+      const out = await page.evaluate(() => fetch('/api/v1/session').then((r) => r.json()));
+      assert(!out.signed_in, 'signed out');
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  await t('the Secretariat’s workshop panel shows the open workshop, reissues cards, prints them on /cards, and closes the workshop after a confirm', async () => {
+    assert(opened, 'a workshop is open');
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.waitForSelector('[data-testid=workshop-open]', { timeout: 5000 });
+      assert((await page.locator('[data-testid=workshop-code]').textContent()) === opened.workshop.join_code, 'the panel shows the join code');
+      await waitLive(page);
+      await page.screenshot({ path: join(OUT, `secretariat-workshop-1920x1080-${backend}.png`) });
+      // Every unused card: 20 (the VNM card was used).
+      await page.click('[data-testid=reissue-unused]');
+      await page.waitForFunction(() => /new cards issued/.test(document.querySelector('[data-testid=workshop-status]')?.textContent ?? ''), null, { timeout: 5000 });
+      const printLabel = (await page.locator('[data-testid=print-cards]').textContent()) ?? '';
+      assert(/\(20\)/.test(printLabel), `unused cards reissued: ${printLabel}`);
+      await page.click('[data-testid=print-cards]');
+      await page.waitForURL((u) => u.pathname === '/cards');
+      await page.setViewportSize({ width: 1240, height: 1754 });
+      const cards = page.locator('.dcard');
+      assert((await cards.count()) === 20, `the cards page shows ${await cards.count()} cards`);
+      const first = { url: await cards.first().getAttribute('data-url'), code: await cards.first().locator('[data-testid=card-code]').textContent() };
+      assert(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(first.code ?? ''), `a card's code: ${first.code}`);
+      assert(first.url === `${session.public_url}/join/${first.code.replace(/-/g, '')}`, `a card's url: ${first.url}`);
+      assert((await decodeQr(page, '.dcard >> nth=0')) === first.url, 'the first card’s QR code decodes to its url');
+      assert(((await cards.first().textContent()) ?? '').includes(`type the code at ${session.public_url.replace(/^https?:\/\//, '')}/signin`), 'the card says where to type the code');
+      await page.screenshot({ path: join(OUT, `cards-1240x1754-${backend}.png`) });
+      await page.emulateMedia({ media: 'print' });
+      await page.screenshot({ path: join(OUT, `cards-print-1240x1754-${backend}.png`) });
+      await page.emulateMedia({ media: 'screen' });
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.waitForSelector('[data-testid=workshop-open]', { timeout: 5000 });
+      // The used VNM card, reissued alone.
+      await page.selectOption('[data-testid=reissue-member]', 'VNM');
+      await page.click('[data-testid=workshop-open] button:has-text("Reissue card")');
+      await page.waitForFunction(() => /New card for/.test(document.querySelector('[data-testid=workshop-status]')?.textContent ?? ''), null, { timeout: 5000 });
+      assert(/\(1\)/.test((await page.locator('[data-testid=print-cards]').textContent()) ?? ''), 'one card to print');
+      await page.click('[data-testid=workshop-open] button:has-text("Close workshop")');
+      await page.click('button:has-text("Yes, close it")');
+      await page.waitForSelector('[data-testid=workshop-form]', { timeout: 5000 });
+      assert(/is closed/.test((await page.locator('[data-testid=workshop-status]').textContent()) ?? ''), 'the panel says the workshop is closed');
+      const s = await server.json('/session');
+      assert(s.workshop == null && s.join_url == null, 'no workshop is open');
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await t('the Secretariat creates a token (shown once, with a copy button) and revokes it after a confirm', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.waitForSelector('[data-testid=token-table] tbody tr', { timeout: 5000 });
+      await page.click('[data-testid=token-panel] summary');
+      await page.selectOption('#tk-role', 'editor');
+      await page.selectOption('#tk-member', 'THA');
+      await page.fill('#tk-label', `Thai desk (${backend})`);
+      await page.selectOption('#tk-expires', '1d');
+      await page.click('[data-testid=token-form] button[type=submit]');
+      const value = page.locator('[data-testid=new-token-value]');
+      await value.waitFor({ timeout: 5000 });
+      const token = await value.inputValue();
+      assert(/^apo_[0-9a-f]{8}_[0-9a-f]{64}$/.test(token), `the token is shown: ${token.slice(0, 14)}…`);
+      const id = token.slice(4, 12);
+      const row = page.locator(`[data-testid=token-table] tr[data-token="${id}"]`);
+      await row.waitFor({ timeout: 5000 });
+      const check = await fetch(`${server.base}/api/v1/session`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+      assert(check.role === 'editor' && check.member === 'THA', `the token works: ${JSON.stringify(check)}`);
+      await page.screenshot({ path: join(OUT, `secretariat-token-1366x900-${backend}.png`) });
+      await row.locator('button:has-text("Revoke")').click();
+      await row.locator('button:has-text("Yes, revoke")').click();
+      await page.waitForFunction((i) => /revoked/.test(document.querySelector(`[data-testid=token-table] tr[data-token="${i}"]`)?.textContent ?? ''), id, { timeout: 5000 });
+      const refused = await fetch(`${server.base}/api/v1/members`, { headers: { authorization: `Bearer ${token}` } });
+      assert(refused.status === 401, `a revoked token is refused: ${refused.status}`);
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
 }
 
 function watchErrors(page) {

@@ -1,5 +1,7 @@
 // What the wall shows, read from its DOM, and what it should show, computed from GET /dashboard
-// with the same formatting (en-US).
+// with the same formatting (en-US); and what a QR code on a page says, read from a screenshot.
+
+import jsQR from 'jsqr';
 
 const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 0 });
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -88,4 +90,26 @@ export async function fontsUnder(page, px) {
     }
     return bad;
   }, px);
+}
+
+/**
+ * The text of the QR code a camera would find in a screenshot of the page (or of `selector`):
+ * the PNG is turned into pixels by the page's own image decoder, and read by jsQR. Null when
+ * no QR code is found.
+ */
+export async function decodeQr(page, selector = null) {
+  const png = await (selector ? page.locator(selector).screenshot() : page.screenshot());
+  const { width, height, data } = await page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const img = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    let s = '';
+    for (let i = 0; i < img.data.length; i += 0x8000) s += String.fromCharCode(...img.data.subarray(i, i + 0x8000));
+    return { width: img.width, height: img.height, data: btoa(s) };
+  }, png.toString('base64'));
+  const found = jsQR(new Uint8ClampedArray(Buffer.from(data, 'base64')), width, height, { inversionAttempts: 'attemptBoth' });
+  return found?.data ?? null;
 }
