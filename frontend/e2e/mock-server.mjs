@@ -102,6 +102,14 @@ const server = createServer((req, res) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  if (url.pathname === '/api/v1/session') {
+    // A Secretariat signed in, with a workshop open (the wall shows its join code).
+    const origin = `http://${req.headers.host}`;
+    const workshop = { id: 'mock', title: 'Mock workshop', join_code: 'JNR769', opened_at: new Date().toISOString(), opened_by: 'mock', expires_at: new Date(Date.now() + 8 * 3600e3).toISOString(), closed_at: null, open: true };
+    return send(200, { signed_in: true, role: 'secretariat', member: null, label: 'mock', kind: 'token', public_read: false, public_url: origin, workshop, join_url: `${origin}/join/JNR769` });
+  }
+  if (url.pathname === '/api/v1/workshops' && req.method === 'GET') return send(200, []);
+  if (url.pathname === '/api/v1/tokens' && req.method === 'GET') return send(200, []);
   if (url.pathname === '/api/v1/members') return send(200, members);
   if (url.pathname === '/api/v1/dashboard') return send(200, doc);
   if (url.pathname === '/api/v1/actuals' && req.method === 'GET') return send(200, []);
@@ -118,7 +126,7 @@ const server = createServer((req, res) => {
   if (url.pathname === '/api/v1/productivity/series') return send(200, { iso3: url.searchParams.get('iso3'), measure: 'lp_worker', points: Array.from({ length: 28 }, (_, i) => ({ year: 1990 + i, value: 10000 + i * 800 })), source: 'PWT' });
   if (url.pathname.startsWith('/api/')) return send(404, { error: { code: 'not_found', message: 'mock', details: [] } });
   let file = join(DIST, url.pathname);
-  if (['/', '/wall', '/delegate', '/secretariat', '/productivity'].includes(url.pathname) || url.pathname.startsWith('/members/')) file = join(DIST, 'index.html');
+  if (['/', '/wall', '/delegate', '/secretariat', '/productivity', '/signin', '/cards'].includes(url.pathname) || url.pathname.startsWith('/members/')) file = join(DIST, 'index.html');
   try {
     const body = readFileSync(file);
     res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
