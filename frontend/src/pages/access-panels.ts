@@ -175,7 +175,7 @@ export function workshopPanel(members: Promise<Member[]>, first: SessionInfo | n
         h('dd', { class: 'code-big', 'data-testid': 'workshop-code' }, w.join_code),
         h('dt', {}, 'Ends'),
         h('dd', {}, when(w.expires_at)),
-        h('dt', {}, 'Typed at'),
+        h('dt', {}, 'Join at'),
         h('dd', {}, `${shortUrl(publicUrl)}/signin`),
       ),
       print,
