@@ -633,6 +633,12 @@ export function startServer(opts) {
     }
     // -- REST stubs --
     if (path === '/readyz' || path === '/healthz') return json(200, { status: 'ok' });
+    // Who the browser is, as the real server answers it: a public-read room with no workshop
+    // open (the wall then shows the QR code of its delegate page).
+    if (path === '/api/v1/session') {
+      const base = `http://${req.headers.host}`;
+      return json(200, { signed_in: false, role: null, member: null, label: null, kind: null, public_read: true, public_url: base, workshop: null, join_url: null });
+    }
     if (path === '/api/v1/members') return json(200, membersJson);
     if (path === '/api/v1/pillars') return json(200, Object.entries(PILLAR_NAMES).map(([id, name]) => ({ id: Number(id), name })));
     if (path === '/api/v1/dashboard') return json(200, world.doc);
