@@ -84,10 +84,15 @@ async fn post_actuals(
 
 /// Reported actuals, newest first: the history behind each current value.
 #[utoipa::path(get, path = "/actuals", tag = "actuals", params(ActualFilter),
-    responses((status = 200, body = Vec<Actual>)))]
+    responses((status = 200, body = Vec<Actual>),
+              (status = 422, description = "A limit outside 1–10000", body = ErrorBody)))]
 async fn list_actuals(
     State(app): State<AppState>,
     Query(f): Query<ActualFilter>,
 ) -> Result<Json<Vec<Actual>>> {
+    let problems = f.problems();
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
+    }
     Ok(Json(app.store.actuals(&f).await?))
 }

@@ -6,7 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Secretariat;
 use super::{AppState, Query};
-use crate::error::{Detail, Error, ErrorBody, Result};
+use crate::error::{Error, ErrorBody, Result};
 use crate::model::AuditEntry;
 pub use crate::store::AuditFilter;
 
@@ -26,11 +26,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn list_audit(
     State(app): State<AppState>,
     _: Secretariat,
-    Query(f): Query<AuditFilter>,
+    Query(mut f): Query<AuditFilter>,
 ) -> Result<Json<Vec<AuditEntry>>> {
-    if let Some(m) = &f.member {
-        crate::domain::Iso3::parse(m)
-            .map_err(|e| Error::invalid(vec![Detail::field("member", e.0)]))?;
+    let problems = f.check();
+    if !problems.is_empty() {
+        return Err(Error::invalid(problems));
     }
     Ok(Json(app.store.audit(&f).await?))
 }

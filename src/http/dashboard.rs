@@ -23,8 +23,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct DashboardQuery {
     /// Cycle year (2026–2028); default: this year, clamped into the cycle.
+    #[param(minimum = 2026, maximum = 2028)]
     period: Option<i64>,
-    /// Revision to show the dashboard as of; default: now.
+    /// Revision to show the dashboard as of (0 or more; 404 for one not yet reached); default:
+    /// now.
+    #[param(minimum = 0)]
     rev: Option<i64>,
 }
 
@@ -46,7 +49,8 @@ pub fn period_param(period: Option<i64>) -> Result<i64> {
 /// The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`.
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashboardQuery),
     responses((status = 200, body = Dashboard),
-              (status = 422, description = "Period outside the cycle, or a revision not yet reached", body = ErrorBody)))]
+              (status = 404, description = "A revision not yet reached", body = ErrorBody),
+              (status = 422, description = "Period outside the cycle, or a negative revision", body = ErrorBody)))]
 async fn get_dashboard(
     State(app): State<AppState>,
     Query(q): Query<DashboardQuery>,
@@ -65,10 +69,11 @@ async fn get_dashboard(
         Some(r) => {
             let current = app.store.current_rev().await?;
             if r > current {
-                return Err(Error::invalid(vec![Detail::field(
-                    "rev",
-                    format!("revision {r} does not exist yet; the latest is {current}"),
-                )]));
+                // The dashboard as of a revision to come does not exist (yet): a 404, as for a
+                // path that names nothing.
+                return Err(Error::NotFound(format!(
+                    "revision {r} does not exist yet; the latest is {current}"
+                )));
             }
             let facts = app.store.facts(Some(r)).await?;
             let doc = tokio::task::spawn_blocking(move || {

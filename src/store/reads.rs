@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, FromRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Store;
-use crate::error::Result;
+use crate::error::{Detail, Result};
 use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, Project, SeriesPoint};
 
 /// A key result as listed by `GET /key_results`: flat, with its member.
@@ -33,8 +33,37 @@ pub struct ActualFilter {
     pub year: Option<i64>,
     /// Only reports written after this revision.
     pub since_rev: Option<i64>,
-    /// At most this many rows (default 1000, at most 10000), newest first.
+    /// At most this many rows (1–10000; default 1000), newest first.
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
+}
+
+impl ActualFilter {
+    /// Values out of their range, each named (a 422, rather than a quietly different answer).
+    pub fn problems(&self) -> Vec<Detail> {
+        let mut problems = Vec::new();
+        out_of_range("limit", self.limit, 1..=10_000, &mut problems);
+        problems
+    }
+}
+
+/// A query value outside `range`, as a problem naming `field`.
+fn out_of_range(
+    field: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+    problems: &mut Vec<Detail>,
+) {
+    if let Some(v) = value
+        && !range.contains(&v)
+    {
+        let bounds = if *range.end() == i64::MAX {
+            format!("{} or more", range.start())
+        } else {
+            format!("{}–{}", range.start(), range.end())
+        };
+        problems.push(Detail::field(field, format!("{v} is outside {bounds}")));
+    }
 }
 
 impl Store {
@@ -101,7 +130,7 @@ impl Store {
         .bind(f.kr_code.clone())
         .bind(f.year)
         .bind(f.since_rev)
-        .bind(f.limit.unwrap_or(1000).clamp(1, 10_000))
+        .bind(f.limit.unwrap_or(1000))
         .fetch_all(self.pool())
         .await?;
         Ok(rows
@@ -181,7 +210,7 @@ impl Store {
         .bind(f.from_rev)
         .bind(f.to_rev)
         .bind(f.before_id)
-        .bind(f.limit.unwrap_or(100).clamp(1, 10_000))
+        .bind(f.limit.unwrap_or(100))
         .fetch_all(self.pool())
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
@@ -225,9 +254,27 @@ pub struct AuditFilter {
     /// The next page: entries older than this entry id.
     #[param(minimum = 1)]
     pub before_id: Option<i64>,
-    /// At most this many entries (default 100).
+    /// At most this many entries (1–10000; default 100).
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
+}
+
+impl AuditFilter {
+    /// Values out of their range or of the wrong shape, each named; normalises `member`.
+    pub fn check(&mut self) -> Vec<Detail> {
+        let mut problems = Vec::new();
+        if let Some(m) = &self.member {
+            match crate::domain::Iso3::parse(m) {
+                Ok(code) => self.member = Some(code.as_str().to_owned()),
+                Err(e) => problems.push(Detail::field("member", e.0)),
+            }
+        }
+        out_of_range("from_rev", self.from_rev, 0..=i64::MAX, &mut problems);
+        out_of_range("to_rev", self.to_rev, 0..=i64::MAX, &mut problems);
+        out_of_range("before_id", self.before_id, 1..=i64::MAX, &mut problems);
+        out_of_range("limit", self.limit, 1..=10_000, &mut problems);
+        problems
+    }
 }
 
 #[derive(FromRow)]

@@ -133,6 +133,13 @@ fn cases() -> Vec<Case> {
         case("negative budget", "PUT", "/budgets",
              json!({"pillar": 1, "year": 2026, "planned": -5, "spent": 0}).to_string(), 422, "invalid", Some("planned")),
         case("query parameter of the wrong type", "GET", "/actuals?year=soon", "", 422, "invalid", Some("query")),
+        // Out-of-range query values are refused, naming the parameter (a limit was once clamped).
+        case("limit of 0", "GET", "/actuals?limit=0", "", 422, "invalid", Some("limit")),
+        case("limit above 10000", "GET", "/actuals?limit=10001", "", 422, "invalid", Some("limit")),
+        case("audit limit above 10000", "GET", "/audit?limit=10001", "", 422, "invalid", Some("limit")),
+        case("negative revision in the audit filter", "GET", "/audit?to_rev=-1", "", 422, "invalid", Some("to_rev")),
+        case("negative first revision in the audit filter", "GET", "/audit?from_rev=-1", "", 422, "invalid", Some("from_rev")),
+        case("audit page before entry 0", "GET", "/audit?before_id=0", "", 422, "invalid", Some("before_id")),
         Case { content_type: "text/plain", ..case("body that is not declared JSON", "POST", "/actuals",
              good.to_string(), 415, "unsupported_media_type", None) },
     ]

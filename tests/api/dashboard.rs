@@ -388,12 +388,15 @@ async fn period_and_revision_are_validated(b: Backend) {
         ("period=2029", "period"),
         ("period=x", "query"),
         ("rev=-1", "rev"),
-        ("rev=99", "rev"),
     ] {
         let r = app.get(&format!("/dashboard?{q}")).await;
         assert_eq!(r.status, 422, "{q}: {}", r.body);
         assert_eq!(r.error_fields(), [field], "{q}");
     }
+    // A revision not reached yet is one the dashboard does not have (yet): not found.
+    let r = app.get("/dashboard?rev=99").await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "not_found");
     let d = app.get("/dashboard").await;
     assert_eq!(d.status, 200);
     assert_eq!(
