@@ -90,15 +90,64 @@ impl fmt::Display for Iso3 {
     }
 }
 
+/// A whole number as JSON Schema counts one: `2027`, or `2027.0` (a number without a fraction,
+/// within i64), which serde would refuse as an i64. Other formats (CSV) read an i64 as before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole(pub i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Whole;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Whole, E> {
+                Ok(Whole(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Whole, E> {
+                i64::try_from(n)
+                    .map(Whole)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Whole, E> {
+                // -2^63 ≤ x < 2^63: exactly the doubles that convert to an i64 unchanged.
+                if x.fract() == 0.0
+                    && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x)
+                {
+                    Ok(Whole(x as i64))
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(x), &self))
+                }
+            }
+        }
+        d.deserialize_i64(Visit)
+    }
+}
+
+/// Deserializes an optional [`Whole`] number into an `Option<i64>` (a serde
+/// `deserialize_with`).
+pub fn whole_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+}
+
 /// One of the four Vision 2030 pillars.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
-#[serde(try_from = "i64", into = "i64")]
+#[serde(try_from = "Whole", into = "i64")]
 #[schema(value_type = i64, minimum = 1, maximum = 4)]
 pub struct Pillar(i64);
 
 serde_via!(Pillar, i64, new);
+
+impl TryFrom<Whole> for Pillar {
+    type Error = Invalid;
+    fn try_from(n: Whole) -> Result<Self, Invalid> {
+        Self::new(n.0)
+    }
+}
 
 impl Pillar {
     pub const ALL: [(i64, &'static str); 4] = [
@@ -123,11 +172,18 @@ impl Pillar {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
-#[serde(try_from = "i64", into = "i64")]
+#[serde(try_from = "Whole", into = "i64")]
 #[schema(value_type = i64, minimum = 2026, maximum = 2028)]
 pub struct Year(i64);
 
 serde_via!(Year, i64, new);
+
+impl TryFrom<Whole> for Year {
+    type Error = Invalid;
+    fn try_from(n: Whole) -> Result<Self, Invalid> {
+        Self::new(n.0)
+    }
+}
 
 impl Year {
     pub fn new(y: i64) -> Result<Self, Invalid> {

@@ -46,7 +46,7 @@ pub struct KeyResult {
     pub title: String,
     pub unit: String,
     pub direction: Direction,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::whole_option")]
     pub baseline_year: Option<i64>,
     #[serde(default)]
     pub baseline_value: Option<Finite>,

@@ -294,6 +294,7 @@ struct NewWorkshop {
     #[schema(min_length = 1, max_length = 100)]
     title: Option<String>,
     /// How long it lasts (default 8 hours, at most a week).
+    #[serde(default, deserialize_with = "crate::domain::whole_option")]
     #[schema(minimum = 1, maximum = 168)]
     hours: Option<i64>,
 }

@@ -237,16 +237,49 @@ async fn log_requests(
     .await
 }
 
-/// A JSON body, parsed with errors that name the offending field (`key_results[2].direction`)
-/// and, in a batch, the row. 400 for text that is not JSON, 413 above [`MAX_BODY`], 415 for a
-/// body that does not say it is JSON, 422 for JSON of the wrong shape or with invalid values.
+/// A JSON object body, parsed with errors that name the offending field
+/// (`key_results[2].direction`). 400 for text that is not JSON, 413 above [`MAX_BODY`], 415 for
+/// a body that does not say it is JSON, 422 for JSON that is not an object, or of the wrong
+/// shape, or with invalid values.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
-        parse_json(&json_body(req).await?).map(ApiJson)
+        let body = json_body(req).await?;
+        if !body.trim_ascii_start().starts_with(b"{") {
+            // Not an object: say so, once it is known to be JSON at all (400 otherwise).
+            parse_json::<serde::de::IgnoredAny>(&body)?;
+            return Err(Error::invalid(vec![Detail::message(
+                "the body must be a JSON object",
+            )]));
+        }
+        parse_json::<JsonObject<T>>(&body).map(|o| ApiJson(o.0))
+    }
+}
+
+/// A `T` read from a JSON object only. serde's derived structs also read JSON arrays, by
+/// position (`[null, null]` is a struct whose two optional fields are absent); the API's bodies
+/// and rows are objects, as the document says.
+struct JsonObject<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Only<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Only<T> {
+            type Value = JsonObject<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(JsonObject)
+            }
+        }
+        d.deserialize_map(Only(std::marker::PhantomData))
     }
 }
 
@@ -333,8 +366,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     }
 }
 
-/// Either one object or an array of them: `POST /actuals` takes both. `batch` says which it
-/// was, so that errors can name a row only where there are rows.
+/// Either one object or an array of them: `POST /actuals` takes both (and nothing else: a row
+/// that is not an object is refused, naming it). `batch` says which it was, so that errors can
+/// name a row only where there are rows.
 pub struct OneOrMany<T> {
     pub rows: Vec<T>,
     pub batch: bool,
@@ -346,10 +380,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OneOrMany<T> {
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
         let body = json_body(req).await?;
         if body.trim_ascii_start().starts_with(b"[") {
-            parse_json::<Vec<T>>(&body).map(|rows| OneOrMany { rows, batch: true })
+            parse_json::<Vec<JsonObject<T>>>(&body).map(|rows| OneOrMany {
+                rows: rows.into_iter().map(|r| r.0).collect(),
+                batch: true,
+            })
         } else {
-            parse_json::<T>(&body).map(|one| OneOrMany {
-                rows: vec![one],
+            parse_json::<JsonObject<T>>(&body).map(|one| OneOrMany {
+                rows: vec![one.0],
                 batch: false,
             })
         }

@@ -140,6 +140,20 @@ fn cases() -> Vec<Case> {
         case("negative revision in the audit filter", "GET", "/audit?to_rev=-1", "", 422, "invalid", Some("to_rev")),
         case("negative first revision in the audit filter", "GET", "/audit?from_rev=-1", "", 422, "invalid", Some("from_rev")),
         case("audit page before entry 0", "GET", "/audit?before_id=0", "", 422, "invalid", Some("before_id")),
+        // A body is an object, and so is every row of a batch: serde alone would read a struct
+        // from an array, by position.
+        case("body that is an array of nulls", "POST", "/workshops", "[null, null]", 422, "invalid", None),
+        case("primer body that is an array", "PUT", "/primers/VNM", "[\"draft\"]", 422, "invalid", None),
+        case("body that is a string", "PUT", "/projects/25-SN-03-GE-BCN-C", "\"x\"", 422, "invalid", None),
+        case("batch row that is an array", "POST", "/actuals",
+             r#"[["VNM", "VNM-KR1", 2026, 1]]"#, 422, "invalid", Some("[0]")),
+        case("single report that is an array", "POST", "/actuals",
+             r#"["VNM", "VNM-KR1", 2026, 1]"#, 422, "invalid", Some("[0]")),
+        case("budget row that is null", "PUT", "/budgets", "[null]", 422, "invalid", Some("[0]")),
+        case("year with a fraction", "POST", "/actuals",
+             actual("VNM", "VNM-KR1", 2026, json!(1)).to_string().replace("2026", "2026.5"), 422, "invalid", Some("year")),
+        case("workshop of a fraction of an hour", "POST", "/workshops",
+             json!({"hours": 1.5}).to_string(), 422, "invalid", Some("hours")),
         Case { content_type: "text/plain", ..case("body that is not declared JSON", "POST", "/actuals",
              good.to_string(), 415, "unsupported_media_type", None) },
     ]

@@ -7,6 +7,7 @@ mod access;
 mod actuals;
 mod bad_input;
 mod cli;
+mod conformance;
 mod dashboard;
 mod generated;
 mod import;

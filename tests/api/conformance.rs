@@ -1,0 +1,74 @@
+//! The server keeps what its OpenAPI document says (`scripts/schemathesis` checks it by
+//! generating requests from the document): the cases it found where the two differed. The
+//! refusals among them are in `bad_input.rs`, with every other kind of bad input.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, primer, spawn_app};
+
+crate::on_both_backends!(
+    a_whole_number_may_be_written_with_a_zero_fraction,
+    a_body_that_is_not_an_object_is_refused_saying_so,
+);
+
+/// JSON Schema's `integer` is a number without a fraction, however it is written: `2026.0` is
+/// the year 2026 (serde alone reads only `2026` as an i64).
+async fn a_whole_number_may_be_written_with_a_zero_fraction(b: Backend) {
+    let app = spawn_app(b).await;
+    let mut p = primer("VNM", "draft", 2);
+    p["key_results"][0]["pillar"] = json!(3.0);
+    p["key_results"][0]["baseline_year"] = json!(2020.0);
+    let r = app.put("/primers/VNM", &p).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let kr = &r.body["primer"]["key_results"][0];
+    assert_eq!(
+        (kr["pillar"].clone(), kr["baseline_year"].clone()),
+        (json!(3), json!(2020))
+    );
+
+    let report = json!({"iso3": "VNM", "kr_code": "VNM-KR1", "year": 2027.0, "value": 1});
+    let r = app.post("/actuals", &report).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(app.get("/actuals").await.body[0]["year"], 2027);
+
+    let budget = json!([{"pillar": 2.0, "year": 2028.0, "planned": 10, "spent": 1}]);
+    let r = app.put("/budgets", &budget).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let stored = app.get("/budgets").await.body;
+    assert_eq!(
+        (stored[0]["pillar"].clone(), stored[0]["year"].clone()),
+        (json!(2), json!(2028))
+    );
+
+    let r = app.post("/workshops", &json!({"hours": 2.0})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.stop().await;
+}
+
+async fn a_body_that_is_not_an_object_is_refused_saying_so(b: Backend) {
+    let app = spawn_app(b).await;
+    for body in ["[null, null]", "[]", "\"open\"", "8", "null"] {
+        let r = app
+            .send_raw("POST", "/workshops", "application/json", body.into())
+            .await;
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+        assert_eq!(
+            r.body["error"]["message"], "the body must be a JSON object",
+            "{body}"
+        );
+    }
+    // Text that is not JSON at all is still a 400.
+    let r = app
+        .send_raw("POST", "/workshops", "application/json", "[nul".into())
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        app.get("/workshops")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
