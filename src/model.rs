@@ -243,12 +243,22 @@ pub struct Budget {
     pub iso3: Option<Iso3>,
 }
 
+/// The largest budget amount: far above any real one, and low enough that the dashboard's sums
+/// of a pillar's rows stay finite (amounts near `f64::MAX` added up to infinity, which JSON
+/// writes as null).
+pub const MAX_BUDGET: f64 = 1e12;
+
 impl Budget {
     pub fn check(&self) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         for (field, v) in [("planned", self.planned), ("spent", self.spent)] {
             if v.get() < 0.0 {
                 problems.push((field.to_owned(), format!("{field} must not be negative")));
+            } else if v.get() > MAX_BUDGET {
+                problems.push((
+                    field.to_owned(),
+                    format!("{field} must be at most {MAX_BUDGET:e}"),
+                ));
             }
         }
         problems

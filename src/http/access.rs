@@ -221,6 +221,9 @@ async fn list_tokens(State(app): State<AppState>, _: Secretariat) -> Json<Vec<To
     Json(app.access.tokens())
 }
 
+/// A token lasts at most this long.
+const MAX_EXPIRY_DAYS: i64 = 3650;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
@@ -258,6 +261,14 @@ async fn create_token(
         .map(parse_duration)
         .transpose()
         .map_err(|e| Error::invalid(vec![Detail::field("expires", e)]))?;
+    // parse_duration bounds the number whatever its unit: 5256000d, 14,000 years on, is past
+    // the year 9999 a time can hold (adding it panicked).
+    if expires.is_some_and(|d| d > time::Duration::days(MAX_EXPIRY_DAYS)) {
+        return Err(Error::invalid(vec![Detail::field(
+            "expires",
+            format!("a token lasts at most {MAX_EXPIRY_DAYS} days"),
+        )]));
+    }
     let (token, info) = app
         .access
         .create_token(body.role, body.member, body.label, expires, &who.actor.name)

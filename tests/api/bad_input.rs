@@ -154,6 +154,14 @@ fn cases() -> Vec<Case> {
              actual("VNM", "VNM-KR1", 2026, json!(1)).to_string().replace("2026", "2026.5"), 422, "invalid", Some("year")),
         case("workshop of a fraction of an hour", "POST", "/workshops",
              json!({"hours": 1.5}).to_string(), 422, "invalid", Some("hours")),
+        case("budget above the maximum", "PUT", "/budgets",
+             json!({"pillar": 1, "year": 2026, "planned": 2e12, "spent": 0}).to_string(), 422, "invalid", Some("planned")),
+        // The number is within parse_duration's bound, but as days it is past the years a time
+        // can hold (it panicked).
+        case("token lasting 5000000 days", "POST", "/tokens",
+             json!({"role": "viewer", "expires": "5000000d"}).to_string(), 422, "invalid", Some("expires")),
+        case("token lasting over 10 years", "POST", "/tokens",
+             json!({"role": "viewer", "expires": "87601h"}).to_string(), 422, "invalid", Some("expires")),
         Case { content_type: "text/plain", ..case("body that is not declared JSON", "POST", "/actuals",
              good.to_string(), 415, "unsupported_media_type", None) },
     ]
