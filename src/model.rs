@@ -82,16 +82,35 @@ pub struct PrimerInput {
     pub key_results: Vec<KeyResult>,
 }
 
-/// A stored primer: what `GET /primers/{iso3}` answers.
+/// A stored primer: what `GET /primers/{iso3}` answers. The fields of [`PrimerInput`], listed
+/// rather than flattened (whose schema is closed to other fields), with its member, its cycle
+/// and its last change.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Primer {
     pub iso3: String,
     pub cycle: String,
-    #[serde(flatten)]
-    pub content: PrimerInput,
+    pub status: PrimerStatus,
+    pub national_context: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub endorsed_on: Option<Date>,
+    pub focus_areas: Vec<String>,
+    pub key_results: Vec<KeyResult>,
     /// Revision of the last change to this primer.
     pub updated_rev: i64,
     pub updated_at: String,
+}
+
+impl Primer {
+    /// What a delegate wrote: the primer without whose and when.
+    pub fn input(&self) -> PrimerInput {
+        PrimerInput {
+            status: self.status,
+            national_context: self.national_context.clone(),
+            endorsed_on: self.endorsed_on,
+            focus_areas: self.focus_areas.clone(),
+            key_results: self.key_results.clone(),
+        }
+    }
 }
 
 /// Limits on free text, so that one field cannot fill a projector or a database page.

@@ -82,7 +82,7 @@ async fn put_primer(
         .feed
         .write(&writer.actor, async |w| {
             if input.status == PrimerStatus::Draft {
-                let from = w.primer(&iso3).await?.map(|p| p.content.status);
+                let from = w.primer(&iso3).await?.map(|p| p.status);
                 if from == Some(PrimerStatus::Submitted) {
                     writer.secretariat("return a submitted primer to draft")?;
                 }

@@ -282,7 +282,7 @@ async fn merge_primer(
     let head = w.primers.iter().find(|r| r.value.iso3.as_str() == iso3);
     let stored = write.primer(iso3).await?;
     let mut primer = match (stored, head) {
-        (Some(p), _) => p.content,
+        (Some(p), _) => p.input(),
         (None, Some(_)) => PrimerInput {
             status: crate::domain::PrimerStatus::Draft,
             national_context: String::new(),

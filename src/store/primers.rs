@@ -122,13 +122,11 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
     Ok(Some(Primer {
         iso3: iso3.to_owned(),
         cycle: head.cycle,
-        content: PrimerInput {
-            status: decoded(PrimerStatus::parse(&head.status))?,
-            national_context: head.national_context,
-            endorsed_on: head.endorsed_on.map(|d| parse_date(&d)).transpose()?,
-            focus_areas: focus_areas.into_iter().map(|(l,)| l).collect(),
-            key_results,
-        },
+        status: decoded(PrimerStatus::parse(&head.status))?,
+        national_context: head.national_context,
+        endorsed_on: head.endorsed_on.map(|d| parse_date(&d)).transpose()?,
+        focus_areas: focus_areas.into_iter().map(|(l,)| l).collect(),
+        key_results,
         updated_rev: head.updated_rev,
         updated_at: head.updated_at,
     }))
@@ -154,7 +152,7 @@ impl Write {
         if !super::reads::member_exists(&mut self.tx, iso3).await? {
             return Err(Error::NotFound(format!("unknown member {iso3}")));
         }
-        let old = load_primer(&mut self.tx, iso3).await?.map(|p| p.content);
+        let old = load_primer(&mut self.tx, iso3).await?.map(|p| p.input());
         if old.as_ref() == Some(new) {
             return Ok(false);
         }

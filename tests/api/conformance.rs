@@ -9,6 +9,7 @@ use crate::helpers::{Backend, primer, spawn_app};
 crate::on_both_backends!(
     a_whole_number_may_be_written_with_a_zero_fraction,
     a_body_that_is_not_an_object_is_refused_saying_so,
+    a_primer_answer_has_the_fields_its_schema_lists,
 );
 
 /// JSON Schema's `integer` is a number without a fraction, however it is written: `2026.0` is
@@ -70,5 +71,41 @@ async fn a_body_that_is_not_an_object_is_refused_saying_so(b: Backend) {
             .unwrap()
             .is_empty()
     );
+    app.stop().await;
+}
+
+/// `Primer` once flattened `PrimerInput` into its schema, whose `additionalProperties: false`
+/// then refused the primer's own `iso3`, `cycle`, `updated_rev` and `updated_at`.
+async fn a_primer_answer_has_the_fields_its_schema_lists(b: Backend) {
+    let app = spawn_app(b).await;
+    assert_eq!(
+        app.put("/primers/VNM", &primer("VNM", "draft", 1))
+            .await
+            .status,
+        200
+    );
+    let doc = app.get("/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    let listed = |name: &str| -> Vec<String> {
+        let mut keys: Vec<String> = schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} lists its properties"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    let answer = app.get("/primers/VNM").await.body;
+    let mut fields: Vec<String> = answer.as_object().unwrap().keys().cloned().collect();
+    fields.sort();
+    assert_eq!(fields, listed("Primer"));
+    assert!(schemas["Primer"].get("allOf").is_none());
+    // The request body stays closed to fields it does not know.
+    assert_eq!(schemas["PrimerInput"]["additionalProperties"], false);
+    let mut input = listed("PrimerInput");
+    input.extend(["cycle", "iso3", "updated_at", "updated_rev"].map(String::from));
+    input.sort();
+    assert_eq!(input, fields);
     app.stop().await;
 }
