@@ -88,6 +88,15 @@ pub struct ServeConfig {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Addresses of reverse proxies in front of the service (repeat, or comma-separate in the
+    /// environment): for a request from one of them, the client is the last address of
+    /// `X-Forwarded-For` that is not a proxy; sign-in and join attempts are counted per client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "APO_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Serve `/metrics` without a credential on this second address (for a monitoring system on
     /// a private network); on the main address it needs a Secretariat or metrics token.
     #[arg(long, env = "APO_METRICS_ADDR")]
@@ -122,6 +131,7 @@ impl ServeConfig {
             public_read: false,
             public_url: None,
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             metrics_addr: None,
             writes_per_second: defaults::WRITES_PER_SECOND,
             attempts_per_minute: defaults::ATTEMPTS_PER_MINUTE,

@@ -291,6 +291,7 @@ fn edge(config: &ServeConfig, bound: SocketAddr) -> Edge {
         hosts,
         origins: config.allowed_origins.clone(),
         public_read: config.public_read,
+        proxies: config.trusted_proxies.clone(),
     }
 }
 

@@ -47,9 +47,34 @@ pub struct Edge {
     pub origins: Vec<String>,
     /// Reads need no credential.
     pub public_read: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub proxies: Vec<IpAddr>,
 }
 
 impl Edge {
+    /// The client of a request from `peer`: `peer` itself, or behind trusted proxies the last
+    /// address of `X-Forwarded-For` that is not one of them (the first a proxy of ours saw).
+    pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|a| !self.proxies.contains(a))
+                .unwrap_or(peer),
+        )
+    }
+
     /// The host part of a `Host` header (or an origin's authority), lower case.
     fn host_of(authority: &str) -> String {
         let a = authority.trim().to_ascii_lowercase();
@@ -213,10 +238,11 @@ async fn admit(app: &AppState, req: &mut Request, request_id: &Arc<str>) -> Resu
             vec![],
         ));
     }
-    let client = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    let client = edge.client(peer, req.headers());
     let headers = req.headers();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -428,7 +454,33 @@ mod tests {
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             origins: vec![],
             public_read: false,
+            proxies: vec!["10.0.0.1".parse().unwrap()],
         }
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_last_address_it_did_not_add() {
+        let e = edge("http://x", &[]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 192.168.1.7, 10.0.0.1"),
+        );
+        assert_eq!(
+            e.client(Some(ip("10.0.0.1")), &h),
+            Some(ip("192.168.1.7")),
+            "a client's own header is not believed past the last hop"
+        );
+        assert_eq!(
+            e.client(Some(ip("192.168.1.9")), &h),
+            Some(ip("192.168.1.9")),
+            "only a trusted proxy's header counts"
+        );
+        assert_eq!(
+            e.client(Some(ip("10.0.0.1")), &HeaderMap::new()),
+            Some(ip("10.0.0.1"))
+        );
     }
 
     fn with_host(host: &str) -> HeaderMap {
