@@ -60,13 +60,45 @@ macro_rules! serde_via {
     };
 }
 
-/// ISO 3166-1 alpha-3 code of a member economy (shape only: three ASCII capitals).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+/// The members' ISO3 codes, in the order of `data/members.csv` (the file the store seeds the
+/// members from).
+pub fn member_codes() -> &'static [String] {
+    static CODES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        csv::Reader::from_reader(include_str!("../data/members.csv").as_bytes())
+            .records()
+            .map(|r| r.expect("data/members.csv is valid CSV")[0].to_owned())
+            .collect()
+    });
+    &CODES
+}
+
+/// A regular expression (for the OpenAPI document) that matches a member's code, or one of
+/// `others`, and nothing else.
+pub fn member_pattern(others: &[&str]) -> String {
+    let codes: Vec<&str> = member_codes().iter().map(String::as_str).collect();
+    format!("^({})$", [codes.as_slice(), others].concat().join("|"))
+}
+
+/// ISO 3166-1 alpha-3 code of a member economy. The type checks the shape only (three ASCII
+/// capitals; surrounding whitespace is trimmed); whether it names a member is the store's
+/// question, and the API refuses one that does not, so the document lists the members.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "VNM")]
 pub struct Iso3(String);
 
 serde_via!(Iso3, String, parse);
+
+impl utoipa::PartialSchema for Iso3 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(member_pattern(&[])))
+            .description(Some("A member economy's ISO 3166-1 alpha-3 code."))
+            .examples(["VNM"])
+            .into()
+    }
+}
+impl ToSchema for Iso3 {}
 
 impl Iso3 {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
@@ -357,7 +389,11 @@ impl PrimerStatus {
 /// year (first two digits) and program (fifth segment) are derived from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "25-SN-03-GE-BCN-C")]
+#[schema(
+    value_type = String,
+    pattern = "^[0-9]{2}-[A-Z]{2}-[0-9]{2}-[A-Z]{2}-[A-Z]{3}-[A-Z]$",
+    example = "25-SN-03-GE-BCN-C"
+)]
 pub struct ProjectCode(String);
 
 serde_via!(ProjectCode, String, parse);
@@ -400,7 +436,11 @@ impl ProjectCode {
 /// A key-result code, unique within its member, e.g. `VNM-KR1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "VNM-KR1")]
+#[schema(
+    value_type = String,
+    pattern = "^[A-Za-z0-9._-]{1,32}$",
+    example = "VNM-KR1"
+)]
 pub struct KrCode(String);
 
 impl KrCode {
@@ -469,6 +509,29 @@ mod tests {
         ] {
             assert!(ProjectCode::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn the_members_pattern_lists_the_21_codes_of_members_csv() {
+        assert_eq!(member_codes().len(), 21);
+        assert!(member_codes().iter().all(|c| Iso3::parse(c).is_ok()));
+        let pattern = member_pattern(&["APO21"]);
+        assert!(pattern.starts_with("^(BGD|KHM|") && pattern.ends_with("|VNM|APO21)$"));
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        let year = |text: &str| serde_json::from_str::<Year>(text).map(Year::get).ok();
+        assert_eq!(year("2027"), Some(2027));
+        assert_eq!(year("2027.0"), Some(2027));
+        assert_eq!(year("2027e0"), Some(2027));
+        for bad in ["2027.5", "\"2027\"", "1e300", "2027.000001"] {
+            assert_eq!(year(bad), None, "{bad}");
+        }
+        let whole = |text: &str| serde_json::from_str::<Whole>(text).map(|w| w.0).ok();
+        assert_eq!(whole("-9223372036854775808.0"), Some(i64::MIN));
+        assert_eq!(whole("9223372036854775808.0"), None);
+        assert_eq!(whole("18446744073709551615"), None);
     }
 
     #[test]

@@ -42,16 +42,24 @@ pub struct PillarInfo {
 pub struct KeyResult {
     pub code: KrCode,
     pub pillar: Pillar,
+    /// One of the primer's focus areas (compared trimmed, case-folded).
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
     pub focus_area: String,
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
     pub title: String,
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
     pub unit: String,
     pub direction: Direction,
+    /// 1950–2028; given with `baseline_value` or not at all.
     #[serde(default, deserialize_with = "crate::domain::whole_option")]
+    #[schema(minimum = 1950, maximum = 2028)]
     pub baseline_year: Option<i64>,
+    /// Given with `baseline_year` or not at all.
     #[serde(default)]
     pub baseline_value: Option<Finite>,
-    /// Relative weight within its member and pillar (default 1).
+    /// Relative weight within its member and pillar (default 1), greater than 0.
     #[serde(default = "default_weight")]
+    #[schema(value_type = f64, exclusive_minimum = 0)]
     pub weight: Finite,
     /// Target per cycle year, keyed by year: `{"2026": 10, "2027": 12, "2028": 15}`.
     #[serde(default)]
@@ -69,18 +77,28 @@ fn default_weight() -> Finite {
 pub struct PrimerInput {
     pub status: PrimerStatus,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub national_context: String,
     /// Date the primer was signed; only for an endorsed primer.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub endorsed_on: Option<Date>,
-    /// Strategic focus areas, in the primer's order. Key results name one of them; when this
-    /// list is omitted it is taken from the key results.
+    /// Strategic focus areas, in the primer's order, each listed once (compared trimmed,
+    /// case-folded). Key results name one of them; when this list is omitted it is taken from
+    /// the key results.
     #[serde(default)]
+    #[schema(inline, value_type = Vec<Label>)]
     pub focus_areas: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub key_results: Vec<KeyResult>,
 }
+
+/// A short piece of text: 1–200 characters once trimmed (it is stored trimmed).
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
+#[allow(dead_code)]
+struct Label(String);
 
 /// A stored primer: what `GET /primers/{iso3}` answers. The fields of [`PrimerInput`], listed
 /// rather than flattened (whose schema is closed to other fields), with its member, its cycle
@@ -111,6 +129,45 @@ impl Primer {
             key_results: self.key_results.clone(),
         }
     }
+}
+
+/// The rules across fields of [`KeyResult`] and [`PrimerInput`] that their derived schemas
+/// cannot state, as JSON Schema keywords for their components: a baseline is a year and a value
+/// or neither; targets are keyed by the cycle's years; only an endorsed primer has an
+/// endorsement date; a focus area is listed once.
+pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
+    use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+    use serde_json::json;
+    let years: Vec<String> = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
+        .map(|y| y.to_string())
+        .collect();
+    vec![
+        (
+            "KeyResult",
+            json!({
+                "if": {"properties": {"baseline_year": {"type": "integer"}},
+                       "required": ["baseline_year"]},
+                "then": {"properties": {"baseline_value": {"type": "number"}},
+                         "required": ["baseline_value"]},
+                "else": {"properties": {"baseline_value": {"type": "null"}}},
+            }),
+        ),
+        (
+            "KeyResult/properties/targets",
+            json!({"propertyNames": {"enum": years}}),
+        ),
+        (
+            "PrimerInput",
+            json!({
+                "if": {"properties": {"status": {"const": "endorsed"}}},
+                "else": {"properties": {"endorsed_on": {"type": "null"}}},
+            }),
+        ),
+        (
+            "PrimerInput/properties/focus_areas",
+            json!({"uniqueItems": true}),
+        ),
+    ]
 }
 
 /// Limits on free text, so that one field cannot fill a projector or a database page.
@@ -256,7 +313,11 @@ pub struct Actual {
 pub struct Budget {
     pub pillar: Pillar,
     pub year: Year,
+    /// 0 to 10¹² (`MAX_BUDGET`).
+    #[schema(value_type = f64, minimum = 0, maximum = 1e12)]
     pub planned: Finite,
+    /// 0 to 10¹² (`MAX_BUDGET`).
+    #[schema(value_type = f64, minimum = 0, maximum = 1e12)]
     pub spent: Finite,
     #[serde(default)]
     pub iso3: Option<Iso3>,
@@ -289,8 +350,10 @@ impl Budget {
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub code: ProjectCode,
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
     pub title: String,
-    /// Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted.
+    /// Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted
+    /// or blank.
     #[serde(default)]
     pub program: String,
     pub pillar: Pillar,

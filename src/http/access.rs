@@ -19,6 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::{Caller, Secretariat, cookie};
 use super::{ApiJson, AppState, Path, Query};
 use crate::access::{Card, Kind, NewSession, Role, TokenInfo, WorkshopInfo, parse_duration};
+use crate::domain::Iso3;
 use crate::error::{Detail, Error, ErrorBody, Result};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -228,14 +229,35 @@ const MAX_EXPIRY_DAYS: i64 = 3650;
 #[serde(deny_unknown_fields)]
 struct NewToken {
     role: Role,
-    /// The member an editor may edit (ISO3); only for editors.
-    #[schema(pattern = "^[A-Z]{3}$")]
+    /// The member an editor may edit; required for an editor, absent (or null) for the other
+    /// roles.
+    #[schema(value_type = Option<Iso3>)]
     member: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
+    /// 1–100 characters, none a control character; default: the role (or member) and the
+    /// token's id.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]{0,98}[^\s\x00-\x1f\x7f-\x9f])?\s*$"
+    )]
     label: Option<String>,
-    /// How long it lasts: `30d`, `12h`, `90m`; without it, until revoked.
-    #[schema(pattern = "^[0-9]{1,7}[dhm]$")]
+    /// How long it lasts, at most 10 years: `1`–`3650d`, `1`–`87600h` or `1`–`5256000m` (e.g.
+    /// `30d`, `12h`, `90m`); without it, until revoked.
+    #[schema(
+        pattern = "^0*(?:(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)d|(?:[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-6][0-9]{3}|87[0-5][0-9]{2}|87600)h|(?:[1-9][0-9]{0,5}|[1-4][0-9]{6}|5[01][0-9]{5}|52[0-4][0-9]{4}|525[0-5][0-9]{3}|5256000)m)$"
+    )]
     expires: Option<String>,
+}
+
+/// The rules of [`NewToken`] across its fields, which its derived schema cannot state: an
+/// editor names its member, and no other role has one.
+pub(super) fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
+    vec![(
+        "NewToken",
+        serde_json::json!({
+            "if": {"properties": {"role": {"const": "editor"}}},
+            "then": {"required": ["member"], "properties": {"member": {"type": "string"}}},
+            "else": {"properties": {"member": {"type": "null"}}},
+        }),
+    )]
 }
 
 #[derive(Serialize, ToSchema)]
@@ -302,7 +324,10 @@ async fn list_workshops(State(app): State<AppState>, _: Secretariat) -> Json<Vec
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewWorkshop {
-    #[schema(min_length = 1, max_length = 100)]
+    /// 1–100 characters, none a control character; default: "SPP workshop" and the date.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]{0,98}[^\s\x00-\x1f\x7f-\x9f])?\s*$"
+    )]
     title: Option<String>,
     /// How long it lasts (default 8 hours, at most a week).
     #[serde(default, deserialize_with = "crate::domain::whole_option")]
@@ -382,7 +407,7 @@ async fn close_workshop(
 #[serde(deny_unknown_fields)]
 struct ReissueFilter {
     /// Only this member's card (its old one is withdrawn, used or not).
-    #[param(pattern = "^[A-Z]{3}$")]
+    #[param(value_type = Option<Iso3>)]
     iso3: Option<String>,
 }
 

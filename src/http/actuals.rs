@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Writer;
@@ -20,6 +20,27 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_actuals, post_actuals))
 }
 
+/// The schema of `POST /actuals`' body: one report, or an array of 1 to [`MAX_BATCH`].
+struct Reports;
+
+impl utoipa::PartialSchema for Reports {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::one_or_many_schema::<ActualInput>(1, Some(MAX_BATCH))
+    }
+}
+
+impl ToSchema for Reports {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((ActualInput::name().into(), ActualInput::schema()));
+        ActualInput::schemas(schemas);
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 struct Posted {
     /// The revision this batch created.
@@ -33,7 +54,7 @@ struct Posted {
 /// Each report is appended; the latest by `reported_at` is the current value of its key result
 /// and year. A batch with any invalid row writes nothing and the error lists every bad row.
 #[utoipa::path(post, path = "/actuals", tag = "actuals",
-    request_body(content = Vec<ActualInput>, description = "One object or an array of objects"),
+    request_body(content = inline(Reports), description = "One report, or an array of 1–5000"),
     responses((status = 201, body = Posted),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
               (status = 403, description = "A viewer, or an editor of another member", body = ErrorBody),

@@ -21,6 +21,28 @@ struct BudgetFilter {
     year: Option<i64>,
 }
 
+/// The schema of `PUT /budgets`' body: one row, or an array of them.
+struct Rows;
+
+impl utoipa::PartialSchema for Rows {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::one_or_many_schema::<Budget>(0, None)
+    }
+}
+
+impl utoipa::ToSchema for Rows {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Budget::name().into(), Budget::schema()));
+        Budget::schemas(schemas);
+    }
+}
+
 /// Budget rows: APO-wide (no `iso3`) and per member.
 #[utoipa::path(get, path = "/budgets", tag = "budgets", params(BudgetFilter),
     responses((status = 200, body = Vec<Budget>)))]
@@ -33,7 +55,7 @@ async fn list_budgets(
 
 /// Sets one budget row or several, all-or-nothing.
 #[utoipa::path(put, path = "/budgets", tag = "budgets",
-    request_body(content = Vec<Budget>, description = "One object or an array of objects"),
+    request_body(content = inline(Rows), description = "One row, or an array of them"),
     responses((status = 200, body = WriteResult),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
               (status = 403, description = "Not the Secretariat", body = ErrorBody),

@@ -95,12 +95,17 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     declare_edge(&mut doc);
-    let doc = std::sync::Arc::new(doc);
+    let mut doc = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
+    let rules = [crate::model::schema_rules(), access::schema_rules()];
+    for (at, keywords) in rules.into_iter().flatten() {
+        add_keywords(&mut doc, at, keywords);
+    }
+    let doc = Bytes::from(serde_json::to_vec(&doc).expect("JSON serializes"));
     let api = api.route(
         "/openapi.json",
         axum::routing::get(move || {
             let doc = doc.clone();
-            async move { Json(doc.as_ref().clone()) }
+            async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
         }),
     );
     let api = api.merge(live::router());
@@ -196,6 +201,19 @@ fn declare_edge(doc: &mut utoipa::openapi::OpenApi) {
             add("503", "The database is unavailable");
         }
     }
+}
+
+/// Adds JSON Schema keywords to the schema at `at` (`Component/properties/field`, under
+/// `#/components/schemas`): what a derived schema cannot state, such as a rule across fields.
+fn add_keywords(doc: &mut serde_json::Value, at: &str, keywords: serde_json::Value) {
+    let schema = doc
+        .pointer_mut(&format!("/components/schemas/{at}"))
+        .and_then(serde_json::Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no schema {at} in the OpenAPI document"));
+    let serde_json::Value::Object(keywords) = keywords else {
+        panic!("the keywords for {at} are not an object");
+    };
+    schema.extend(keywords);
 }
 
 async fn api_not_found(uri: axum::http::Uri) -> Error {
@@ -391,6 +409,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OneOrMany<T> {
             })
         }
     }
+}
+
+/// The schema of a [`OneOrMany`] body of `T`s: one object, or an array of at least `min` and at
+/// most `max` (if any).
+pub fn one_or_many_schema<T: utoipa::ToSchema>(
+    min: usize,
+    max: Option<usize>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::{ArrayBuilder, OneOfBuilder, Ref};
+    let row = || Ref::from_schema_name(T::name());
+    OneOfBuilder::new()
+        .item(row())
+        .item(
+            ArrayBuilder::new()
+                .items(row())
+                .min_items(Some(min))
+                .max_items(max),
+        )
+        .into()
 }
 
 /// A problem with row `i` of a body that was a `batch` (named `[i].field`, with its row), or

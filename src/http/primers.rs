@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Writer;
 use super::{ApiJson, AppState, Path, Query, known_member};
-use crate::domain::PrimerStatus;
+use crate::domain::{Iso3, PrimerStatus};
 use crate::error::{Error, ErrorBody, Result};
 use crate::model::{Primer, PrimerInput};
 use crate::store::{KeyResultRow, PrimerSummary, Workflow};
@@ -30,7 +30,7 @@ async fn list_primers(State(app): State<AppState>) -> Result<Json<Vec<PrimerSumm
 
 /// A member's primer: status, national context, focus areas, key results with their targets.
 #[utoipa::path(get, path = "/primers/{iso3}", tag = "primers",
-    params(("iso3" = String, Path, description = "Member, e.g. VNM")),
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
     responses((status = 200, body = Primer),
               (status = 404, description = "Unknown member, or no primer yet", body = ErrorBody)))]
 async fn get_primer(State(app): State<AppState>, Path(iso3): Path<String>) -> Result<Json<Primer>> {
@@ -55,7 +55,7 @@ struct PutPrimerResult {
 /// be returned to `draft`. Content changes only while the primer is a draft (or in the edit
 /// that submits it). A key result that has reported actuals cannot be removed.
 #[utoipa::path(put, path = "/primers/{iso3}", tag = "primers",
-    params(("iso3" = String, Path, description = "Member, e.g. VNM")),
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
     request_body = PrimerInput,
     responses((status = 200, body = PutPrimerResult),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),

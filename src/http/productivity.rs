@@ -42,15 +42,43 @@ struct YearQuery {
 struct SeriesQuery {
     /// A member (e.g. JPN), or APO21 for the aggregate line (`lp_worker` and `lp_hour` only:
     /// ratios of sums over the members with data in each year).
-    #[param(required = true, value_type = String)]
+    #[param(required = true, value_type = Subject, inline)]
     iso3: Option<String>,
     /// One of lp_worker, lp_hour, lp_growth, lp_index, tfp_growth, cpi.
-    #[param(required = true, value_type = String)]
+    #[param(required = true, value_type = Measure, inline)]
     measure: Option<String>,
     /// Base year of `lp_index` (= 100), 1950–2100; default 2011.
     #[param(value_type = Option<i64>, minimum = 1950, maximum = 2100)]
     base_year: Option<String>,
 }
+
+/// The schema of a series' `iso3`: a member's code or APO21.
+struct Subject;
+
+impl utoipa::PartialSchema for Subject {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(crate::domain::member_pattern(&[APO21])))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Subject {}
+
+/// The schema of a series' `measure`: one of [`MEASURES`].
+struct Measure;
+
+impl utoipa::PartialSchema for Measure {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(MEASURES))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Measure {}
 
 /// Labour productivity, TFP growth, ranks and the composite productivity index of every
 /// member in one year, with the APO21 level (METRICS.md §3).

@@ -26,7 +26,7 @@ async fn list_projects(State(app): State<AppState>) -> Result<Json<Vec<Project>>
 /// Creates or replaces a project. The code's shape is checked, and its year and program are
 /// derived from it (`25-SN-03-GE-BCN-C`: 2025, BCN).
 #[utoipa::path(put, path = "/projects/{code}", tag = "projects",
-    params(("code" = String, Path, description = "Project code, e.g. 25-SN-03-GE-BCN-C")),
+    params(("code" = ProjectCode, Path, description = "Project code, e.g. 25-SN-03-GE-BCN-C; the body's `code` must be the same")),
     request_body = Project,
     responses((status = 200, body = WriteResult),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),

@@ -2,7 +2,7 @@
 //! generating requests from the document): the cases it found where the two differed. The
 //! refusals among them are in `bad_input.rs`, with every other kind of bad input.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{Backend, primer, spawn_app};
 
@@ -10,6 +10,7 @@ crate::on_both_backends!(
     a_whole_number_may_be_written_with_a_zero_fraction,
     a_body_that_is_not_an_object_is_refused_saying_so,
     a_primer_answer_has_the_fields_its_schema_lists,
+    the_document_states_the_members_and_the_rules_across_fields,
 );
 
 /// JSON Schema's `integer` is a number without a fraction, however it is written: `2026.0` is
@@ -107,5 +108,62 @@ async fn a_primer_answer_has_the_fields_its_schema_lists(b: Backend) {
     input.extend(["cycle", "iso3", "updated_at", "updated_rev"].map(String::from));
     input.sort();
     assert_eq!(input, fields);
+    app.stop().await;
+}
+
+async fn the_document_states_the_members_and_the_rules_across_fields(b: Backend) {
+    let app = spawn_app(b).await;
+    let doc = app.get("/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    let members: Vec<String> = app
+        .get("/members")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["iso3"].as_str().unwrap().to_owned())
+        .collect();
+    let pattern = schemas["Iso3"]["pattern"].as_str().unwrap();
+    let listed: Vec<&str> = pattern
+        .strip_prefix("^(")
+        .and_then(|p| p.strip_suffix(")$"))
+        .unwrap()
+        .split('|')
+        .collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut expected = members.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "Iso3 is a member's code");
+
+    // An editor's token names its member; no other role has one.
+    let token = &schemas["NewToken"];
+    assert_eq!(token["if"]["properties"]["role"]["const"], "editor");
+    assert_eq!(token["then"]["required"], json!(["member"]));
+    assert_eq!(token["else"]["properties"]["member"]["type"], "null");
+    // A baseline is a year and a value, or neither.
+    assert_eq!(
+        schemas["KeyResult"]["then"]["required"],
+        json!(["baseline_value"])
+    );
+    assert_eq!(
+        schemas["KeyResult"]["properties"]["targets"]["propertyNames"]["enum"],
+        json!(["2026", "2027", "2028"])
+    );
+    // Every parameter the server checks says its range.
+    let param = |path: &str, name: &str| -> Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has {name}"))["schema"]
+            .clone()
+    };
+    assert_eq!(param("/dashboard", "period")["minimum"], 2026);
+    assert_eq!(param("/dashboard", "period")["maximum"], 2028);
+    assert_eq!(param("/actuals", "limit")["maximum"], 10000);
+    assert_eq!(param("/audit", "to_rev")["minimum"], 0);
     app.stop().await;
 }

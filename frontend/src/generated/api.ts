@@ -481,8 +481,16 @@ export interface components {
         Budget: {
             iso3?: components["schemas"]["Iso3"] | null;
             pillar: components["schemas"]["Pillar"];
-            planned: components["schemas"]["Finite"];
-            spent: components["schemas"]["Finite"];
+            /**
+             * Format: double
+             * @description 0 to 10¹² (`MAX_BUDGET`).
+             */
+            planned: number;
+            /**
+             * Format: double
+             * @description 0 to 10¹² (`MAX_BUDGET`).
+             */
+            spent: number;
             year: components["schemas"]["Year"];
         };
         BudgetDoc: {
@@ -675,7 +683,7 @@ export interface components {
             viewers: number;
         };
         /**
-         * @description ISO 3166-1 alpha-3 code of a member economy (shape only: three ASCII capitals).
+         * @description A member economy's ISO 3166-1 alpha-3 code.
          * @example VNM
          */
         Iso3: string;
@@ -689,10 +697,14 @@ export interface components {
         /** @description A key result of a primer, with its targets per cycle year. */
         KeyResult: {
             baseline_value?: components["schemas"]["Finite"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 1950–2028; given with `baseline_value` or not at all.
+             */
             baseline_year?: number | null;
             code: components["schemas"]["KrCode"];
             direction: components["schemas"]["Direction"];
+            /** @description One of the primer's focus areas (compared trimmed, case-folded). */
             focus_area: string;
             pillar: components["schemas"]["Pillar"];
             /** @description Target per cycle year, keyed by year: `{"2026": 10, "2027": 12, "2028": 15}`. */
@@ -701,8 +713,11 @@ export interface components {
             };
             title: string;
             unit: string;
-            /** @description Relative weight within its member and pillar (default 1). */
-            weight?: components["schemas"]["Finite"];
+            /**
+             * Format: double
+             * @description Relative weight within its member and pillar (default 1), greater than 0.
+             */
+            weight?: number;
         };
         /** @description A key result as listed by `GET /key_results`: flat, with its member. */
         KeyResultRow: {
@@ -828,11 +843,17 @@ export interface components {
             tfp_growth?: number | null;
         };
         NewToken: {
-            /** @description How long it lasts: `30d`, `12h`, `90m`; without it, until revoked. */
+            /**
+             * @description How long it lasts, at most 10 years: `1`–`3650d`, `1`–`87600h` or `1`–`5256000m` (e.g.
+             *     `30d`, `12h`, `90m`); without it, until revoked.
+             */
             expires?: string | null;
+            /**
+             * @description 1–100 characters, none a control character; default: the role (or member) and the
+             *     token's id.
+             */
             label?: string | null;
-            /** @description The member an editor may edit (ISO3); only for editors. */
-            member?: string | null;
+            member?: components["schemas"]["Iso3"] | null;
             role: components["schemas"]["Role"];
         };
         NewWorkshop: {
@@ -841,6 +862,7 @@ export interface components {
              * @description How long it lasts (default 8 hours, at most a week).
              */
             hours?: number | null;
+            /** @description 1–100 characters, none a control character; default: "SPP workshop" and the date. */
             title?: string | null;
         };
         /**
@@ -924,10 +946,20 @@ export interface components {
              */
             rev: number;
         };
-        /** @description A stored primer: what `GET /primers/{iso3}` answers. */
-        Primer: components["schemas"]["PrimerInput"] & {
+        /**
+         * @description A stored primer: what `GET /primers/{iso3}` answers. The fields of [`PrimerInput`], listed
+         *     rather than flattened (whose schema is closed to other fields), with its member, its cycle
+         *     and its last change.
+         */
+        Primer: {
             cycle: string;
+            /** Format: date */
+            endorsed_on?: string | null;
+            focus_areas: string[];
             iso3: string;
+            key_results: components["schemas"]["KeyResult"][];
+            national_context: string;
+            status: components["schemas"]["PrimerStatus"];
             updated_at: string;
             /**
              * Format: int64
@@ -949,8 +981,9 @@ export interface components {
              */
             endorsed_on?: string | null;
             /**
-             * @description Strategic focus areas, in the primer's order. Key results name one of them; when this
-             *     list is omitted it is taken from the key results.
+             * @description Strategic focus areas, in the primer's order, each listed once (compared trimmed,
+             *     case-folded). Key results name one of them; when this list is omitted it is taken from
+             *     the key results.
              */
             focus_areas?: string[];
             key_results?: components["schemas"]["KeyResult"][];
@@ -991,7 +1024,10 @@ export interface components {
             end_date?: string | null;
             host_iso3: components["schemas"]["Iso3"];
             pillar: components["schemas"]["Pillar"];
-            /** @description Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted. */
+            /**
+             * @description Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted
+             *     or blank.
+             */
             program?: string;
             /** Format: date */
             start_date?: string | null;
@@ -1196,7 +1232,7 @@ export interface operations {
                 year?: number | null;
                 /** @description Only reports written after this revision. */
                 since_rev?: number | null;
-                /** @description At most this many rows (default 1000, at most 10000), newest first. */
+                /** @description At most this many rows (1–10000; default 1000), newest first. */
                 limit?: number | null;
             };
             header?: never;
@@ -1213,6 +1249,42 @@ export interface operations {
                     "application/json": components["schemas"]["Actual"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A limit outside 1–10000 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     post_actuals: {
@@ -1222,10 +1294,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description One object or an array of objects */
+        /** @description One report, or an array of 1–5000 */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ActualInput"][];
+                "application/json": components["schemas"]["ActualInput"] | components["schemas"]["ActualInput"][];
             };
         };
         responses: {
@@ -1235,6 +1307,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Posted"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No credential, or one that has ended */
@@ -1264,8 +1345,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid rows, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1288,7 +1396,7 @@ export interface operations {
                 to_rev?: number | null;
                 /** @description The next page: entries older than this entry id. */
                 before_id?: number | null;
-                /** @description At most this many entries (default 100). */
+                /** @description At most this many entries (1–10000; default 100). */
                 limit?: number | null;
             };
             header?: never;
@@ -1332,6 +1440,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_budgets: {
@@ -1353,6 +1470,42 @@ export interface operations {
                     "application/json": components["schemas"]["Budget"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     put_budgets: {
@@ -1362,10 +1515,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description One object or an array of objects */
+        /** @description One row, or an array of them */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Budget"][];
+                "application/json": components["schemas"]["Budget"] | components["schemas"]["Budget"][];
             };
         };
         responses: {
@@ -1375,6 +1528,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No credential, or one that has ended */
@@ -1395,8 +1557,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid rows, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1411,7 +1609,10 @@ export interface operations {
             query?: {
                 /** @description Cycle year (2026–2028); default: this year, clamped into the cycle. */
                 period?: number | null;
-                /** @description Revision to show the dashboard as of; default: now. */
+                /**
+                 * @description Revision to show the dashboard as of (0 or more; 404 for one not yet reached); default:
+                 *     now.
+                 */
                 rev?: number | null;
             };
             header?: never;
@@ -1428,8 +1629,44 @@ export interface operations {
                     "application/json": components["schemas"]["Dashboard"];
                 };
             };
-            /** @description Period outside the cycle, or a revision not yet reached */
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Period outside the cycle, or a negative revision */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1461,6 +1698,42 @@ export interface operations {
                     "application/json": components["schemas"]["KeyResultRow"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_members: {
@@ -1478,6 +1751,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1499,6 +1799,33 @@ export interface operations {
                     "application/json": components["schemas"]["PillarInfo"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_primers: {
@@ -1518,6 +1845,33 @@ export interface operations {
                     "application/json": components["schemas"]["PrimerSummary"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_primer: {
@@ -1526,7 +1880,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Member, e.g. VNM */
-                iso3: string;
+                iso3: components["schemas"]["Iso3"];
             };
             cookie?: never;
         };
@@ -1540,8 +1894,35 @@ export interface operations {
                     "application/json": components["schemas"]["Primer"];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unknown member, or no primer yet */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1557,7 +1938,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Member, e.g. VNM */
-                iso3: string;
+                iso3: components["schemas"]["Iso3"];
             };
             cookie?: never;
         };
@@ -1573,6 +1954,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PutPrimerResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No credential, or one that has ended */
@@ -1611,8 +2001,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid fields, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1647,8 +2073,35 @@ export interface operations {
                     "application/json": components["schemas"]["YearReport"];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A year that is not a whole number in 1950–2100 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1667,7 +2120,7 @@ export interface operations {
                  */
                 iso3: string;
                 /** @description One of lp_worker, lp_hour, lp_growth, lp_index, tfp_growth, cpi. */
-                measure: string;
+                measure: "lp_worker" | "lp_hour" | "lp_growth" | "lp_index" | "tfp_growth" | "cpi";
                 /** @description Base year of `lp_index` (= 100), 1950–2100; default 2011. */
                 base_year?: number | null;
             };
@@ -1685,8 +2138,35 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesReport"];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unknown member or measure, a measure APO21 lacks, or a bad base year */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1713,6 +2193,33 @@ export interface operations {
                     "application/json": components["schemas"]["Project"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     put_project: {
@@ -1720,8 +2227,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Project code, e.g. 25-SN-03-GE-BCN-C */
-                code: string;
+                /** @description Project code, e.g. 25-SN-03-GE-BCN-C; the body's `code` must be the same */
+                code: components["schemas"]["ProjectCode"];
             };
             cookie?: never;
         };
@@ -1737,6 +2244,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No credential, or one that has ended */
@@ -1757,8 +2273,53 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid fields, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1790,6 +2351,42 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesPoint"][];
                 };
             };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_session: {
@@ -1811,6 +2408,15 @@ export interface operations {
             };
             /** @description An unknown, revoked or expired bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1842,6 +2448,15 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"];
                 };
             };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unknown, revoked or expired token */
             401: {
                 headers: {
@@ -1851,8 +2466,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many attempts from this address */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1878,6 +2529,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     join: {
@@ -1902,6 +2571,15 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"];
                 };
             };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No open workshop has this code */
             401: {
                 headers: {
@@ -1920,8 +2598,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many attempts from this address */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1964,6 +2678,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_token: {
@@ -1987,6 +2710,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2003,8 +2735,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid fields, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2059,6 +2827,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_workshops: {
@@ -2094,6 +2880,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     open_workshop: {
@@ -2115,6 +2910,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenedWorkshop"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -2142,8 +2946,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid fields, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2157,7 +2997,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only this member's card (its old one is withdrawn, used or not). */
-                iso3?: string | null;
+                iso3?: components["schemas"]["Iso3"] | null;
             };
             header?: never;
             path: {
@@ -2216,6 +3056,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     close_workshop: {
@@ -2263,6 +3121,24 @@ export interface operations {
             };
             /** @description Already closed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
