@@ -179,6 +179,12 @@ fn declare_edge(doc: &mut utoipa::openapi::OpenApi) {
                     SecurityRequirement::new("bearer", Vec::<String>::new()),
                     SecurityRequirement::new("session", Vec::<String>::new()),
                 ]);
+            } else {
+                // These answer without a credential, but a bearer token sent is checked.
+                add("401", "A bearer token that is unknown, revoked or expired");
+                if unsafe_method {
+                    add("403", "A browser's request from another origin");
+                }
             }
             if unsafe_method {
                 add(

@@ -2466,6 +2466,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A browser's request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is over 1 MiB */
             413: {
                 headers: {
@@ -2529,6 +2538,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A bearer token that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A browser's request from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many writes with this credential; see Retry-After */
             429: {
                 headers: {
@@ -2582,6 +2609,15 @@ export interface operations {
             };
             /** @description No open workshop has this code */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A browser's request from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
