@@ -1017,20 +1017,22 @@ fn check_label(label: String) -> Result<String> {
     Ok(label)
 }
 
-/// A duration such as `30d`, `12h` or `90m`.
+/// A duration such as `30d`, `12h` or `90m`, at most 3650 days.
 pub fn parse_duration(s: &str) -> std::result::Result<time::Duration, String> {
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: i64 = n
         .parse()
         .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 30d, 12h, 90m"))?;
-    let d = match unit {
-        "d" => time::Duration::days(n),
-        "h" => time::Duration::hours(n),
-        "m" => time::Duration::minutes(n),
+    let minutes = match unit {
+        "d" => 24 * 60,
+        "h" => 60,
+        "m" => 1,
         _ => return Err(format!("{s:?}: the unit is d, h or m")),
     };
-    if n <= 0 || n > 3650 * 24 * 60 {
-        return Err(format!("{s:?}: out of range"));
+    // At most ten years, checked before the multiplication can overflow.
+    const MAX_MINUTES: i64 = 3650 * 24 * 60;
+    if n <= 0 || n > MAX_MINUTES / minutes {
+        return Err(format!("{s:?}: between 1 minute and 3650 days"));
     }
-    Ok(d)
+    Ok(time::Duration::minutes(n * minutes))
 }

@@ -186,4 +186,25 @@ mod tests {
         assert_eq!(parse_code("ACEF4"), None, "too short");
         assert_eq!(parse_token("apo_zzzzzzzz_00"), None);
     }
+
+    #[test]
+    fn durations_are_read_within_ten_years_and_never_overflow() {
+        use crate::access::parse_duration;
+        assert_eq!(parse_duration("30d"), Ok(time::Duration::days(30)));
+        assert_eq!(parse_duration("90m"), Ok(time::Duration::minutes(90)));
+        assert_eq!(parse_duration("3650d"), Ok(time::Duration::days(3650)));
+        for bad in [
+            "0d",
+            "3651d",
+            "87601h",
+            "5000000d",
+            "99999999999999999999d",
+            "d",
+            "12",
+            "1w",
+            "-1d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

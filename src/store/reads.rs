@@ -207,7 +207,10 @@ impl Store {
         )
         .bind(f.member.clone())
         .bind(f.entity.map(|e| e.as_str().to_owned()))
-        .bind(f.from_rev)
+        .bind(match (f.from_rev, f.since_rev) {
+            (Some(from), Some(after)) => Some(from.max(after + 1)),
+            (from, after) => from.or(after.map(|a| a + 1)),
+        })
         .bind(f.to_rev)
         .bind(f.before_id)
         .bind(f.limit.unwrap_or(100))
@@ -251,6 +254,10 @@ pub struct AuditFilter {
     /// Only revisions up to this one.
     #[param(minimum = 0)]
     pub to_rev: Option<i64>,
+    /// Only revisions after this one: the older name of `from_rev` minus one, kept working
+    /// for the scripts that use it.
+    #[param(minimum = 0)]
+    pub since_rev: Option<i64>,
     /// The next page: entries older than this entry id.
     #[param(minimum = 1)]
     pub before_id: Option<i64>,
@@ -271,6 +278,7 @@ impl AuditFilter {
         }
         out_of_range("from_rev", self.from_rev, 0..=i64::MAX, &mut problems);
         out_of_range("to_rev", self.to_rev, 0..=i64::MAX, &mut problems);
+        out_of_range("since_rev", self.since_rev, 0..=i64::MAX - 1, &mut problems);
         out_of_range("before_id", self.before_id, 1..=i64::MAX, &mut problems);
         out_of_range("limit", self.limit, 1..=10_000, &mut problems);
         problems

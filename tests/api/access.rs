@@ -741,6 +741,23 @@ async fn reads_need_a_credential_unless_public_read_and_metrics_is_not_public(b:
         app.send_as(&app.anon, "GET", "/audit", None).await.status,
         401
     );
+    // --metrics-addr: /metrics without a credential, and nothing else.
+    let metrics = format!("http://{}", app.metrics_addr.unwrap());
+    let resp = app
+        .anon
+        .get(format!("{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("apo_"));
+    let resp = app
+        .anon
+        .get(format!("{metrics}/api/v1/members"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
     app.stop().await;
 }
 
@@ -793,6 +810,14 @@ async fn the_audit_log_records_identities_and_filters_by_member_entity_and_revis
         .map(|e| e["rev"].as_i64().unwrap())
         .collect();
     assert_eq!(revs, [3, 2]);
+    let older_name = app.get("/audit?since_rev=1&to_rev=3").await.body;
+    let older: Vec<i64> = older_name
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rev"].as_i64().unwrap())
+        .collect();
+    assert_eq!(older, [3, 2], "since_rev, the older name, still works");
     // Pages, newest first, that join up.
     let first = app.get("/audit?limit=4").await.body;
     let last_id = first[3]["id"].as_i64().unwrap();

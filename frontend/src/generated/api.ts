@@ -1394,6 +1394,11 @@ export interface operations {
                 from_rev?: number | null;
                 /** @description Only revisions up to this one. */
                 to_rev?: number | null;
+                /**
+                 * @description Only revisions after this one: the older name of `from_rev` minus one, kept working
+                 *     for the scripts that use it.
+                 */
+                since_rev?: number | null;
                 /** @description The next page: entries older than this entry id. */
                 before_id?: number | null;
                 /** @description At most this many entries (1–10000; default 100). */
