@@ -208,8 +208,8 @@ impl Store {
         .bind(f.member.clone())
         .bind(f.entity.map(|e| e.as_str().to_owned()))
         .bind(match (f.from_rev, f.since_rev) {
-            (Some(from), Some(after)) => Some(from.max(after + 1)),
-            (from, after) => from.or(after.map(|a| a + 1)),
+            (Some(from), Some(after)) => Some(from.max(after.saturating_add(1))),
+            (from, after) => from.or(after.map(|a| a.saturating_add(1))),
         })
         .bind(f.to_rev)
         .bind(f.before_id)
@@ -278,7 +278,7 @@ impl AuditFilter {
         }
         out_of_range("from_rev", self.from_rev, 0..=i64::MAX, &mut problems);
         out_of_range("to_rev", self.to_rev, 0..=i64::MAX, &mut problems);
-        out_of_range("since_rev", self.since_rev, 0..=i64::MAX - 1, &mut problems);
+        out_of_range("since_rev", self.since_rev, 0..=i64::MAX, &mut problems);
         out_of_range("before_id", self.before_id, 1..=i64::MAX, &mut problems);
         out_of_range("limit", self.limit, 1..=10_000, &mut problems);
         problems
