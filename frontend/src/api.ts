@@ -24,6 +24,15 @@ export class ApiError extends Error {
 
 let leaving = false;
 
+/**
+ * While the person signs out, the end of their session also closes the live socket (1008),
+ * which would send them to sign in a second time, racing the sign-out's own navigation: held
+ * off until the sign-out is done or has failed.
+ */
+export function holdSignInRedirects(hold: boolean): void {
+  leaving = hold;
+}
+
 /** Sends the person to the sign-in page, to come back to this page (not from the sign-in page itself). */
 export function goSignIn(error?: string): void {
   if (leaving || location.pathname.replace(/\/+$/, '') === '/signin') return;

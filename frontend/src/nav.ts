@@ -2,7 +2,7 @@
 // in ("Signed in as Viet Nam delegation card, SPP workshop (editor of VNM) · Sign out").
 
 import { roleText } from './access';
-import { describeError, goSignIn } from './api';
+import { describeError, goSignIn, holdSignInRedirects } from './api';
 import { h } from './dom';
 import { session, signOut } from './session';
 
@@ -43,9 +43,11 @@ export function whoBox(): HTMLElement {
   const status = h('span', { class: 'form-status err', role: 'status' });
   out.addEventListener('click', () => {
     out.disabled = true;
+    holdSignInRedirects(true);
     signOut()
       .then(() => location.assign('/signin'))
       .catch((e) => {
+        holdSignInRedirects(false);
         out.disabled = false;
         status.textContent = describeError(e);
         if (e && typeof e === 'object' && 'status' in e && e.status === 401) goSignIn();

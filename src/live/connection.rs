@@ -161,7 +161,10 @@ impl State {
     /// no more.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         let client = &mut self.client;
-        client.ping_if_due();
+        // After the close frame nothing more may follow it, not even a ping.
+        if !self.ended {
+            client.ping_if_due();
+        }
         // On the stack: this runs for every socket on every patch. A longer queue (a replay of
         // missed patches) goes out over several writes.
         while !client.out.is_empty() {
@@ -376,6 +379,9 @@ fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<FanOutSlot> {
 /// whatever it still sends: a socket closed with unread input is reset, and the peer might
 /// then never read the code.
 async fn close(socket: &mut Socket, code: CloseCode, reason: &'static str) {
+    // The fan-out stops queuing for it first: a frame written after the close frame is a
+    // protocol error to the browser ("data frame received after close").
+    socket.get_ref().0.lock().ended = true;
     let frame = Message::Close(Some(CloseFrame {
         code,
         reason: reason.into(),
