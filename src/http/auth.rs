@@ -514,6 +514,20 @@ mod tests {
     }
 
     #[test]
+    fn the_cookie_is_http_only_strict_and_secure_over_https() {
+        let c = cookie(Some(("a.b", time::Duration::hours(1))), false);
+        let c = c.to_str().unwrap();
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Max-Age=3600")
+        );
+        assert!(!c.contains("Secure"));
+        let c = cookie(Some(("a.b", time::Duration::hours(1))), true);
+        assert!(c.to_str().unwrap().ends_with("; Secure"));
+        let gone = cookie(None, true);
+        assert!(gone.to_str().unwrap().contains("Max-Age=0"));
+    }
+
+    #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
         h.insert(

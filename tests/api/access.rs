@@ -70,6 +70,23 @@ async fn state(app: &TestApp) -> Value {
     })
 }
 
+/// Moves a workshop's end to the past in the database, as time would, and bumps the access
+/// revision as every change to the access tables does: the server's watcher finds it.
+async fn expire(app: &TestApp, workshop: &str) {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE workshops SET expires_at = '2020-01-01T00:00:00.000000Z' WHERE id = $1")
+        .bind(workshop.to_owned())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE access_revision SET rev = rev + 1 WHERE id = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
 async fn open_workshop(app: &TestApp) -> Value {
     let r = app
         .post("/workshops", &json!({ "title": "Test workshop" }))
@@ -120,6 +137,13 @@ async fn every_write_is_refused_to_whom_it_does_not_belong_and_a_refusal_changes
             .status,
         200
     );
+    // A card whose workshop has expired (its end moved to the past, as time would).
+    let second = open_workshop(&app).await;
+    let (cookie, status, _) = join(&app, card_of(&second, "VNM")).await;
+    assert_eq!(status, 200);
+    let expired_card = session_client(&app, &cookie.unwrap());
+    expire(&app, second["workshop"]["id"].as_str().unwrap()).await;
+    app.access.reload_if_changed().await.unwrap();
 
     let report = json!({ "iso3": "VNM", "kr_code": "VNM-KR1", "year": 2026, "value": 111.0 });
     let vnm_primer = primer("VNM", "draft", 3);
@@ -129,8 +153,8 @@ async fn every_write_is_refused_to_whom_it_does_not_belong_and_a_refusal_changes
         "status": "planned", "host_iso3": "VNM"
     });
     // (method, path, body, [anonymous, viewer, editor VNM, editor JPN, secretariat, revoked,
-    // ended card]) — the Secretariat's answer last among the allowed.
-    type Case = (&'static str, String, Value, [u16; 7]);
+    // closed workshop's card, expired workshop's card]).
+    type Case = (&'static str, String, Value, [u16; 8]);
     let (_, doomed) = app
         .access
         .create_token(
@@ -148,55 +172,55 @@ async fn every_write_is_refused_to_whom_it_does_not_belong_and_a_refusal_changes
             "POST",
             "/actuals".into(),
             report,
-            [401, 403, 201, 403, 201, 401, 401],
+            [401, 403, 201, 403, 201, 401, 401, 401],
         ),
         (
             "PUT",
             "/primers/VNM".into(),
             vnm_primer,
-            [401, 403, 200, 403, 200, 401, 401],
+            [401, 403, 200, 403, 200, 401, 401, 401],
         ),
         (
             "PUT",
             "/budgets".into(),
             budget,
-            [401, 403, 403, 403, 200, 401, 401],
+            [401, 403, 403, 403, 200, 401, 401, 401],
         ),
         (
             "PUT",
             "/projects/26-SN-01-GE-COE-A".into(),
             project,
-            [401, 403, 403, 403, 200, 401, 401],
+            [401, 403, 403, 403, 200, 401, 401, 401],
         ),
         (
             "POST",
             "/tokens".into(),
             json!({ "role": "viewer" }),
-            [401, 403, 403, 403, 201, 401, 401],
+            [401, 403, 403, 403, 201, 401, 401, 401],
         ),
         (
             "POST",
             "/workshops".into(),
             json!({}),
-            [401, 403, 403, 403, 201, 401, 401],
+            [401, 403, 403, 403, 201, 401, 401, 401],
         ),
         (
             "POST",
             "/workshops/{open}/cards?iso3=VNM".into(),
             json!({}),
-            [401, 403, 403, 403, 200, 401, 401],
+            [401, 403, 403, 403, 200, 401, 401, 401],
         ),
         (
             "POST",
             "/workshops/{open}/close".into(),
             json!({}),
-            [401, 403, 403, 403, 200, 401, 401],
+            [401, 403, 403, 403, 200, 401, 401, 401],
         ),
         (
             "DELETE",
             format!("/tokens/{some_token}"),
             json!({}),
-            [401, 403, 403, 403, 200, 401, 401],
+            [401, 403, 403, 403, 200, 401, 401, 401],
         ),
     ];
     let who = [
@@ -207,6 +231,7 @@ async fn every_write_is_refused_to_whom_it_does_not_belong_and_a_refusal_changes
         ("secretariat", &secretariat),
         ("revoked token", &revoked),
         ("card of a closed workshop", &ended_card),
+        ("card of an expired workshop", &expired_card),
     ];
     for (method, path, body, expected) in cases {
         let open = app
@@ -576,18 +601,7 @@ async fn revoked_tokens_closed_and_expired_workshops_close_their_sockets_within_
     req.headers_mut()
         .insert("cookie", cookie.unwrap().parse().unwrap());
     let (mut viewer, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE workshops SET expires_at = '2020-01-01T00:00:00.000000Z' WHERE id = $1")
-        .bind(opened["workshop"]["id"].as_str().unwrap().to_owned())
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE access_revision SET rev = rev + 1 WHERE id = 1")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    expire(&app, opened["workshop"]["id"].as_str().unwrap()).await;
     assert_eq!(closes_within_a_second(&mut viewer).await, Some(1008));
     assert_eq!(join(&app, &code).await.1, 410);
     busy.abort();
