@@ -289,7 +289,8 @@ pub struct ActualInput {
     pub kr_code: KrCode,
     pub year: Year,
     pub value: Finite,
-    /// When the value was reported (RFC 3339); defaults to now.
+    /// When the value was reported (RFC 3339); defaults to now. Not in the future: at most 5
+    /// minutes ahead of the server's clock (the latest report is the current value).
     #[serde(default, with = "crate::domain::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reported_at: Option<OffsetDateTime>,

@@ -21,6 +21,10 @@ const KR_LOOKUPS: usize = 64;
 const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
      old_value, new_value, role, scope, credential, request_id, member)";
 
+/// How far ahead of the server's clock a report may be dated (the clocks of phones and
+/// laptops differ by a little).
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 /// What to do with a report that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Duplicates {
@@ -75,7 +79,23 @@ impl Write {
         let members = self.member_codes().await?;
         let krs = self.key_results_among(rows).await?;
         let mut problems = Vec::new();
+        let latest = time::OffsetDateTime::now_utc() + CLOCK_SKEW;
         for (i, r) in rows.iter().enumerate() {
+            if let Some(t) = r.reported_at.filter(|t| *t > latest) {
+                // The latest report is the current value: one dated ahead would pin its key
+                // result until that date.
+                problems.push(
+                    Detail::field(
+                        "reported_at",
+                        format!(
+                            "{} is in the future: a report is dated when it is made (up to {} minutes ahead of the server's clock)",
+                            timestamp(t),
+                            CLOCK_SKEW.whole_minutes()
+                        ),
+                    )
+                    .at_row(i),
+                );
+            }
             let iso3 = r.iso3.as_str();
             if !members.contains(iso3) {
                 problems.push(Detail::field("iso3", format!("unknown member {iso3}")).at_row(i));

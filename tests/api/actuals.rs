@@ -8,6 +8,7 @@ crate::on_both_backends!(
     reports_are_appended_never_overwritten,
     a_key_result_with_reports_cannot_be_removed,
     a_batch_is_checked_against_its_key_results_small_or_large,
+    a_report_dated_in_the_future_is_refused_by_the_api_and_the_import,
 );
 
 async fn one_actual_is_appended_with_a_new_revision_and_an_audit_row(b: Backend) {
@@ -163,5 +164,70 @@ async fn a_batch_is_checked_against_its_key_results_small_or_large(b: Backend) {
     assert_eq!(r.body["accepted"], 70);
     let small = vec![report("VNM", "VNM-KR1"), report("LAO", "LAO-KR2")];
     assert_eq!(app.post("/actuals", &json!(small)).await.status, 201);
+    app.stop().await;
+}
+
+/// The latest report by `reported_at` is the current value, so a report dated ahead would pin
+/// its key result until that date: refused beyond a few minutes of clock skew, by the API and
+/// the import alike, and nothing is written.
+async fn a_report_dated_in_the_future_is_refused_by_the_api_and_the_import(b: Backend) {
+    use time::format_description::well_known::Rfc3339;
+    let app = spawn_app(b).await;
+    app.put("/primers/VNM", &primer("VNM", "draft", 2)).await;
+    let now = time::OffsetDateTime::now_utc();
+    let at = |d: time::Duration| (now + d).format(&Rfc3339).unwrap();
+    let before = app.everything().await;
+    let r = app
+        .post(
+            "/actuals",
+            &json!({"iso3": "VNM", "kr_code": "VNM-KR1", "year": 2026, "value": 1.0,
+                    "reported_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.error_fields(), ["reported_at"]);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("in the future"),
+        "{}",
+        r.body
+    );
+    let batch = json!([
+        {"iso3": "VNM", "kr_code": "VNM-KR1", "year": 2026, "value": 1.0},
+        {"iso3": "VNM", "kr_code": "VNM-KR2", "year": 2026, "value": 2.0,
+         "reported_at": at(time::Duration::hours(1))},
+    ]);
+    let r = app.post("/actuals", &batch).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.error_fields(), ["[1].reported_at"]);
+    let csv = format!(
+        "iso3,kr_code,year,value,reported_at\nVNM,VNM-KR1,2026,1,{}\n",
+        at(time::Duration::days(2))
+    );
+    let source = apo_dashboard::import::Source {
+        name: "actuals.csv".into(),
+        bytes: csv.into_bytes(),
+    };
+    let err = apo_dashboard::import::import(
+        &app.store,
+        &[source],
+        &apo_dashboard::records::Actor::service("import"),
+        apo_dashboard::import::Mode::Apply,
+    )
+    .await
+    .expect_err("refused");
+    assert!(err.to_string().contains("in the future"), "{err}");
+    assert_eq!(app.everything().await, before, "nothing written");
+    // A phone whose clock is a minute ahead is not refused.
+    let r = app
+        .post(
+            "/actuals",
+            &json!({"iso3": "VNM", "kr_code": "VNM-KR1", "year": 2026, "value": 3.0,
+                    "reported_at": at(time::Duration::minutes(1))}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     app.stop().await;
 }

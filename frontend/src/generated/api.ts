@@ -423,7 +423,8 @@ export interface components {
             kr_code: components["schemas"]["KrCode"];
             /**
              * Format: date-time
-             * @description When the value was reported (RFC 3339); defaults to now.
+             * @description When the value was reported (RFC 3339); defaults to now. Not in the future: at most 5
+             *     minutes ahead of the server's clock (the latest report is the current value).
              */
             reported_at?: string | null;
             value: components["schemas"]["Finite"];
