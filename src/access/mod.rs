@@ -39,6 +39,8 @@ use secrets::{CARD_CODE_LEN, CODE_ID_LEN, JOIN_CODE_LEN, LINK_CODE_LEN};
 
 /// How often the watcher looks for changes made elsewhere and for what has expired.
 pub const WATCH_EVERY: Duration = Duration::from_millis(250);
+/// Unknown credentials make this process look at the access revision at most this often.
+pub const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// A Secretariat's browser session lasts at most this long (a working day).
 pub const SECRETARIAT_SESSION: time::Duration = time::Duration::hours(12);
 /// Other sessions without an end of their own (a viewer's link) last at most this long.
@@ -197,6 +199,10 @@ struct Inner {
     state: RwLock<State>,
     /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
+    /// When (milliseconds since `started`) an unknown credential last made it look at the
+    /// access revision.
+    last_look: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -292,6 +298,8 @@ impl Access {
                 store,
                 state: RwLock::new(State::default()),
                 reloading: tokio::sync::Mutex::new(()),
+                last_look: std::sync::atomic::AtomicU64::new(0),
+                started: std::time::Instant::now(),
             }),
         };
         access.reload().await?;
@@ -322,6 +330,26 @@ impl Access {
         let rev = self.inner.store.access_rev().await?;
         if rev != self.read().rev {
             self.reload().await?;
+        }
+        Ok(())
+    }
+
+    /// For a credential this process does not know (perhaps made a moment ago by the command
+    /// line or another replica): a look at the access revision, at most once per
+    /// [`LOOK_EVERY`], so that a stream of made-up tokens costs the database no more than that.
+    async fn look_for_unknown(&self) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = self.inner.started.elapsed().as_millis() as u64;
+        let last = self.inner.last_look.load(Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= LOOK_EVERY.as_millis() as u64;
+        if due
+            && self
+                .inner
+                .last_look
+                .compare_exchange(last, now.max(1), Relaxed, Relaxed)
+                .is_ok()
+        {
+            self.reload_if_changed().await?;
         }
         Ok(())
     }
@@ -459,8 +487,7 @@ impl Access {
             ));
         };
         if !self.read().creds.contains_key(id) {
-            // Perhaps created a moment ago by the command line or another replica.
-            self.reload_if_changed().await?;
+            self.look_for_unknown().await?;
         }
         let state = self.read();
         let cred = state
@@ -478,7 +505,7 @@ impl Access {
     pub async fn session(&self, value: &str) -> Option<Arc<Principal>> {
         let (id, secret) = secrets::parse_session(value)?;
         if !self.read().sessions.contains_key(id) {
-            self.reload_if_changed().await.ok()?;
+            self.look_for_unknown().await.ok()?;
         }
         let state = self.read();
         let s = state.sessions.get(id)?;

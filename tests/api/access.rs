@@ -571,6 +571,29 @@ async fn revoked_tokens_closed_and_expired_workshops_close_their_sockets_within_
     let elsewhere = apo_dashboard::access::Access::start(cli, stop.clone())
         .await
         .unwrap();
+    // A token made by another process works at once here (an unknown id makes the server
+    // look at the access revision), and made-up ones are refused however many come.
+    let (made, _) = elsewhere
+        .create_token(
+            Role::Viewer,
+            None,
+            Some("made elsewhere".into()),
+            None,
+            "tests",
+        )
+        .await
+        .unwrap();
+    let r = app
+        .send_as(&bearer_client(&made), "GET", "/members", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for i in 0..50 {
+        let fake = format!("apo_{:08x}_{}", i, "0".repeat(64));
+        let r = app
+            .send_as(&bearer_client(&fake), "GET", "/members", None)
+            .await;
+        assert_eq!(r.status, 401);
+    }
     elsewhere.revoke_token(&t).await.unwrap();
     assert_eq!(closes_within_a_second(&mut ws).await, Some(1008));
     stop.cancel();
