@@ -172,8 +172,9 @@ impl Caller {
     }
 }
 
-/// Paths of the API that answer without a credential.
-fn open_path(path: &str) -> bool {
+/// Paths of the API that answer without a credential (the OpenAPI document declares the
+/// others' security from this too).
+pub(super) fn open_path(path: &str) -> bool {
     matches!(
         path,
         "/api/v1/openapi.json" | "/api/v1/session" | "/api/v1/session/join"

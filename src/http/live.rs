@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_util::sync::CancellationToken;
 
 use super::auth::Caller;
 use super::{AppState, Query};
@@ -77,8 +78,11 @@ async fn live(
         .write_buffer_size(0)
         .max_message_size(Some(MAX_CLIENT_MESSAGE))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE));
-    // The socket closes (1008) when the credential or session it was opened with ends.
-    let ended = caller.principal.map(|p| p.ended.clone());
+    // The socket closes (1008) when the credential or session it was opened with ends (a
+    // public read has none: its token is never cancelled).
+    let ended = caller
+        .principal
+        .map_or_else(CancellationToken::new, |p| p.ended.clone());
     Ok(upgrade.serve(move |raw| connection::serve(raw, config, hub, period, q.since, ended)))
 }
 

@@ -245,14 +245,15 @@ enum End {
 type Sent = Result<(), End>;
 
 /// Serves one socket until the peer leaves, stalls or falls silent, the server stops, or
-/// `ended` (the credential or session it was opened with) is cancelled.
+/// `ended` (the credential or session it was opened with; never, for a public read) is
+/// cancelled.
 pub async fn serve(
     raw: Raw,
     config: WebSocketConfig,
     hub: Hub,
     period: i64,
     since: Option<i64>,
-    ended: Option<CancellationToken>,
+    ended: CancellationToken,
 ) {
     let _viewer = hub.join();
     let stall = hub.stall();
@@ -271,8 +272,7 @@ pub async fn serve(
     }
     let mut result = conn.flush(stall).await;
     let mut closing = Cancelled::new(hub.closing());
-    let public = ended.is_none();
-    let mut ended = Cancelled::new(&ended.unwrap_or_default());
+    let mut ended = Cancelled::new(&ended);
     let mut reading = Gate::new();
     while result.is_ok() {
         // Held back: dropped unless it answers by then.
@@ -283,7 +283,7 @@ pub async fn serve(
                 close(&mut socket, CloseCode::Away, "server shutting down").await;
                 break;
             }
-            _ = &mut ended, if !public => {
+            _ = &mut ended => {
                 close(&mut socket, CloseCode::Policy, "access ended: sign in again").await;
                 break;
             }
