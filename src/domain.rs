@@ -60,11 +60,14 @@ macro_rules! serde_via {
     };
 }
 
-/// The members' ISO3 codes, in the order of `data/members.csv` (the file the store seeds the
-/// members from).
+/// The members (`iso3, iso_num, name, short_name`), embedded so that the binary needs no data
+/// folder at run time: the store seeds the members table from it.
+pub const MEMBERS_CSV: &str = include_str!("../data/members.csv");
+
+/// The members' ISO3 codes, in the order of [`MEMBERS_CSV`].
 pub fn member_codes() -> &'static [String] {
     static CODES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-        csv::Reader::from_reader(include_str!("../data/members.csv").as_bytes())
+        csv::Reader::from_reader(MEMBERS_CSV.as_bytes())
             .records()
             .map(|r| r.expect("data/members.csv is valid CSV")[0].to_owned())
             .collect()

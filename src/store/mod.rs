@@ -49,9 +49,6 @@ pub use writes::Duplicates;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// The members, embedded so that the binary needs no data folder at run time.
-const MEMBERS_CSV: &str = include_str!("../../data/members.csv");
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -218,7 +215,7 @@ impl Store {
     /// corrected name in `data/members.csv` reaches existing databases. Not a revisioned change.
     async fn seed_reference_data(&self) -> anyhow::Result<()> {
         let mut tx = self.inner.pool.begin().await?;
-        let mut members = csv::Reader::from_reader(MEMBERS_CSV.as_bytes());
+        let mut members = csv::Reader::from_reader(crate::domain::MEMBERS_CSV.as_bytes());
         for row in members.records() {
             let row = row.context("data/members.csv")?;
             sqlx::query(
