@@ -31,7 +31,7 @@ export function renderWall(root: HTMLElement): void {
   const header = h(
     'header',
     { class: 'wall-head' },
-    h('h1', {}, 'APO Productivity Dashboard', h('span', { class: 'wall-period' }, ` · SPP 2026–28 · ${period}`)),
+    h('h1', {}, 'APO Productivity Dashboard', h('span', { class: 'wall-period' }, h('span', { class: 'wall-sep' }, ' · '), `SPP 2026–28 · ${period}`)),
     h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Overall'), overall),
     h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Reported'), completeness),
     statusBadge(live),
