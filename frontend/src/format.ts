@@ -12,14 +12,23 @@ const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit
 
 export const DASH = '–';
 
+/**
+ * `f.format(v)`, except that a value that rounds to zero reads "0", never "-0" (Intl keeps the
+ * sign of -0.04 shown to one digit: a TFP growth of -0.04 % is not a fall a reader can see).
+ */
+function unsigned0(f: Intl.NumberFormat, v: number): string {
+  const s = f.format(v);
+  return v <= 0 && s === f.format(-0) ? f.format(0) : s;
+}
+
 /** A score or ratio in [0, 1] as a percentage; null as a dash. */
 export function pct(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : pct0.format(v);
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : unsigned0(pct0, v);
 }
 
 export function num(v: number | null | undefined, digits: 0 | 1 | 2 = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
-  return (digits === 0 ? int : digits === 1 ? num1 : num2).format(v);
+  return unsigned0(digits === 0 ? int : digits === 1 ? num1 : num2, v);
 }
 
 export function count(v: number | null | undefined): string {
@@ -27,11 +36,11 @@ export function count(v: number | null | undefined): string {
 }
 
 export function money(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : usd0.format(v);
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : unsigned0(usd0, v);
 }
 
 export function short(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : compact.format(v);
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : unsigned0(compact, v);
 }
 
 /** hh:mm:ss of a time in ms since the epoch (or an RFC 3339 string), local time. */
