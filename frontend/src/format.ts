@@ -58,3 +58,24 @@ export function when(t: string | null | undefined): string {
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? DASH : dateTime.format(d);
 }
+
+const usdCompact = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', notation: 'compact', maximumSignificantDigits: 3 });
+
+/** Money in few characters for a wall: "$1.2M", "$850K"; null as a dash. */
+export function moneyShort(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : usdCompact.format(v);
+}
+
+/** "1 key result", "3 key results": a count with its noun, singular for one. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+const hm = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+
+/** hh:mm of a time (ms since the epoch or RFC 3339), local time; nonsense as a dash. */
+export function clockShort(t: number | string | null | undefined): string {
+  if (t === null || t === undefined) return DASH;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? DASH : hm.format(d);
+}

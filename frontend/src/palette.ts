@@ -79,3 +79,36 @@ export function scoreColour(score: number | null | undefined): { bg: string; fg:
 export function rampGradient(): string {
   return `linear-gradient(to right, ${RAMP.join(', ')})`;
 }
+
+/**
+ * The score scale of the projector wall (dark page, #0b0d10): the same direction as `RAMP`
+ * (light yellow low → blue high, interpolated in OKLab) but every step light enough to stand
+ * out from the page (at least 5:1 against it) and to carry black text (at least 5.7:1), so
+ * that no score reads as an empty cell from the back of a room.
+ */
+export const WALL_RAMP = ['#fde737', '#d3df51', '#a6d561', '#80ca7a', '#58be90', '#3ab2a5', '#33a5b8', '#3699c9', '#4c8ed2', '#5b83dc'];
+/** The wall's "no score" cell: a neutral dark grey with light text. */
+export const WALL_NO_SCORE = { bg: '#343a44', fg: '#f0f0f0' } as const;
+
+export function wallScoreColour(score: number | null | undefined): { bg: string; fg: string } {
+  if (score === null || score === undefined || !Number.isFinite(score)) return { ...WALL_NO_SCORE };
+  const i = Math.min(WALL_RAMP.length - 1, Math.max(0, Math.floor(score * WALL_RAMP.length)));
+  return { bg: WALL_RAMP[i] as string, fg: '#000000' };
+}
+
+/** The wall's score scale as a CSS gradient, low to high. */
+export function wallRampGradient(): string {
+  return `linear-gradient(to right, ${WALL_RAMP.join(', ')})`;
+}
+
+/** WCAG 2 relative luminance of a #rrggbb colour. */
+export function luminance(hex: string): number {
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * (c[0] as number) + 0.7152 * (c[1] as number) + 0.0722 * (c[2] as number);
+}
+
+/** WCAG 2 contrast ratio of two #rrggbb colours (1 to 21). */
+export function contrast(a: string, b: string): number {
+  const [x, y] = [luminance(a), luminance(b)];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
