@@ -28,7 +28,7 @@ import type { Dashboard, KrDoc, Member } from '../protocol';
 import { CYCLE_YEARS, PILLARS, PRIMER_STATES } from '../protocol';
 import { each, watch } from '../reactive';
 import { session } from '../session';
-import { chartWithTable, liveTable, tableRow } from '../table';
+import { chartWithTable, liveTable, scrollBox, tableRow } from '../table';
 import { tokenPanel, workshopPanel } from './access-panels';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
@@ -63,6 +63,15 @@ function listsOf(model: DocModel): Lists {
   return { offTrack: computed(() => byMember(offTrack.value)), missing: computed(() => byMember(missing.value)) };
 }
 
+/**
+ * Members' ISO codes in the order of the names shown ("Bangladesh", "Cambodia", "Fiji", …, a
+ * code without a name last): the tables show names, so they are sorted by them.
+ */
+function byShownName(model: DocModel, iso3s: Iterable<string>): string[] {
+  const name = (iso3: string) => model.members.entry(iso3).value?.name ?? `\uffff${iso3}`;
+  return [...iso3s].map((c) => [c, name(c)] as const).sort((a, b) => naturalOrder(a[1], b[1]) || naturalOrder(a[0], b[0])).map(([c]) => c);
+}
+
 /** A table longer than this is laid out only when it comes near the view. */
 const LAZY_ROWS = 40;
 
@@ -77,7 +86,7 @@ export function renderSecretariat(root: HTMLElement): void {
   const banner = h('p', { class: 'form-status', role: 'status', 'data-testid': 'replay-banner' });
 
   const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Pillar score and share of budget spent' });
-  const pillarTable = h('div', { class: 'table-scroll' });
+  const pillarTable = scrollBox('Pillars: results and budget, as a table');
 
   // What the blocks show: the live document, or the one being replayed.
   const replayModel = new DocModel();
@@ -107,7 +116,7 @@ export function renderSecretariat(root: HTMLElement): void {
   );
 
   // ---- completeness by member: one row per member, each watching its member ----
-  const memberKeys = stableList(() => [...shown.value.members.keys.value].sort());
+  const memberKeys = stableList(() => byShownName(shown.value, shown.value.members.keys.value));
   const completenessColumns = { numericFrom: 2, narrow: [1, 2, 3] };
   const completeness = liveTable(
     ['Member', 'Primer', 'Reported', 'Expected', 'Completeness', 'Score'],
@@ -149,7 +158,7 @@ export function renderSecretariat(root: HTMLElement): void {
   // The member is in the caption. On a phone the pillar and the actual (progress says how far
   // it is) can go, so the progress stays in view.
   const offTrackColumns = { numericFrom: 3, narrow: [1, 4] };
-  each(offTrackBox, stableList(() => [...offTrack.value.keys()]), (iso3) => {
+  each(offTrackBox, stableList(() => byShownName(shown.value, offTrack.value.keys())), (iso3) => {
     const keys = stableList(() => offTrack.value.get(iso3) ?? []);
     const t = liveTable(
       ['Key result', 'Pillar', 'Title', 'Target', 'Actual', 'Progress'],
@@ -184,7 +193,7 @@ export function renderSecretariat(root: HTMLElement): void {
   });
 
   const missing = computed(() => listsShown.value.missing.value);
-  const missingMembers = stableList(() => [...missing.value.keys()]);
+  const missingMembers = stableList(() => byShownName(shown.value, missing.value.keys()));
   const missingTable = liveTable(
     ['Member', 'Key results', 'Not reported'],
     missingMembers,
@@ -239,11 +248,11 @@ export function renderSecretariat(root: HTMLElement): void {
       h('h2', {}, 'Primers'),
       primerBox,
       h('h2', {}, 'Completeness by member'),
-      h('div', { class: 'table-scroll' }, completeness.table),
+      scrollBox('Completeness by member', {}, completeness.table),
       h('h2', {}, 'Needs attention: off track, and not reported'),
       offTrackHead,
-      h('div', { class: 'table-scroll' }, offTrackBox),
-      h('div', { class: 'table-scroll' }, missingBox),
+      scrollBox('Key results off track', {}, offTrackBox),
+      scrollBox('Key results not reported', {}, missingBox),
     ),
   );
 
