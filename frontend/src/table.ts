@@ -26,6 +26,15 @@ export function dataTable(caption: string, head: string[], rows: Cell[][], opts:
   return h('table', { class: opts.className ?? 'data' }, h('caption', {}, caption), thead, tbody);
 }
 
+/**
+ * The box a wide table scrolls sideways in (on a phone): a named region that takes the
+ * keyboard's focus, so that someone without a mouse or touch screen can scroll it too (axe's
+ * scrollable-region-focusable).
+ */
+export function scrollBox(label: string, attrs: Record<string, string> = {}, ...children: Node[]): HTMLDivElement {
+  return h('div', { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-label': label, ...attrs }, ...children);
+}
+
 /** A chart with its data as a table behind a toggle ("Show as table"). */
 export function chartWithTable(chart: HTMLElement, table: HTMLElement): HTMLElement {
   const details = h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), table);

@@ -13,6 +13,7 @@ import { h } from '../dom';
 import { count, when } from '../format';
 import type { CreatedToken, Member, NewToken, OpenedWorkshop, PrintedCard, Role, SessionInfo, TokenInfo, WorkshopInfo } from '../protocol';
 import { ROLES } from '../protocol';
+import { scrollBox } from '../table';
 
 /** A button that asks again before it acts: the question and "Yes"/"Cancel" take its place. */
 function confirming(label: string, question: string, yes: string, act: () => Promise<void>, cls = 'secondary'): HTMLElement {
@@ -325,7 +326,7 @@ export function tokenPanel(members: Promise<Member[]>): HTMLElement {
     h('details', { class: 'token-create' }, h('summary', {}, 'Create a token'), form),
     shown,
     status,
-    h('div', { class: 'table-scroll' }, table),
+    scrollBox('Tokens', {}, table),
   );
 }
 
