@@ -1,5 +1,7 @@
 // /members/{iso3}: one member's key results with progress bars and actual-vs-target sparklines
-// per year, its pillar scores, and its primer's national context and focus areas.
+// per year, its pillar scores (each beside how many of its key results have data: a score of
+// 100 % over 3 of 8 key results is not the same as over 8 of 8), and its primer's national
+// context and focus areas. The heading is the member's name, as APO writes it.
 //
 // Each part watches what it shows (model.ts): the head and the chart the member's entry, each
 // key result its own entry; the primer and the reports come from REST and are loaded again
@@ -16,11 +18,22 @@ import { keysWithPrefix, stableList } from '../model';
 import { navBar } from '../nav';
 import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
 import { initialPeriod } from '../period';
-import type { Actual, Member, Primer } from '../protocol';
+import type { Actual, CellDoc, Member, Primer } from '../protocol';
 import { CYCLE_YEARS, PILLARS } from '../protocol';
 import { each, watch } from '../reactive';
 import { sparkline } from '../sparkline';
-import { chartWithTable, dataTable } from '../table';
+import { chartWithTable, dataTable, scrollBox } from '../table';
+
+/** How many of a member's key results in a pillar have data, of how many ("5/8"); null when it has none. */
+export function krsWithData(cell: Pick<CellDoc, 'krs' | 'coverage'> | undefined): { with: number; of: number } | null {
+  if (!cell || cell.krs <= 0) return null;
+  return { with: Math.round((cell.coverage ?? 0) * cell.krs), of: cell.krs };
+}
+
+function coverageLabel(cell: Pick<CellDoc, 'krs' | 'coverage'> | undefined): string {
+  const c = krsWithData(cell);
+  return c ? `${c.with}/${c.of}\nwith data` : 'no key\nresults';
+}
 
 export function renderMember(root: HTMLElement, iso3: string): void {
   document.title = `APO Dashboard · ${iso3}`;
@@ -28,20 +41,28 @@ export function renderMember(root: HTMLElement, iso3: string): void {
   const model = live.model;
   const picker = h('select', { id: 'member', 'aria-label': 'Member' });
   const head = h('section', { 'data-loading': '' });
-  const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': `Pillar scores of ${iso3}` });
-  const pillarTable = h('div', { class: 'table-scroll' });
+  const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': `Pillar scores of ${iso3}`, 'data-testid': 'pillar-chart' });
+  const pillarTable = scrollBox('Pillar scores as a table');
   const context = h('section');
   const krHeading = h('h2', {});
   const krList = h('ul', { class: 'kr-list' });
   const noKrs = h('p', { class: 'muted' }, 'No key results yet.');
+  const bar = navBar(statusBadge(live), iso3);
+  /** The page's h1: the member's name once known (the ISO code until then). */
+  const title = bar.querySelector('.page-title');
+  const named = (name: string) => {
+    if (title) setText(title as HTMLElement, name, false);
+    document.title = `APO Dashboard · ${name}`;
+  };
   root.append(
-    navBar(statusBadge(live), `Member: ${iso3}`),
+    bar,
     h(
       'main',
       { class: 'page' },
       h('div', { class: 'controls' }, h('label', { for: 'member' }, 'Member', picker)),
       head,
       h('h2', {}, 'Pillar scores'),
+      h('p', { class: 'muted' }, 'Each pillar’s score is over its key results with data: “5/8 with data” means 5 of its 8 key results have an actual for the period.'),
       chartWithTable(chartEl, pillarTable),
       context,
       h('section', {}, krHeading, krList, noKrs),
@@ -51,14 +72,24 @@ export function renderMember(root: HTMLElement, iso3: string): void {
   get<Member[]>('/members').then((ms) => {
     picker.replaceChildren(...ms.map((m) => h('option', { value: m.iso3 }, `${m.name} (${m.iso3})`)));
     picker.value = iso3;
+    const me = ms.find((m) => m.iso3 === iso3);
+    if (me) named(me.name);
   });
 
   const chart = makeChart(chartEl, {
     tooltip: { trigger: 'axis' },
-    grid: { left: 48, right: 16, top: 16, bottom: 40 },
-    xAxis: { type: 'category', data: PILLARS.map((p) => `Pillar ${p}`) },
+    grid: { left: 48, right: 8, top: 30, bottom: 72 },
+    xAxis: { type: 'category', data: PILLARS.map((p) => `Pillar ${p}`), axisLabel: { interval: 0, lineHeight: 18, fontSize: 14, color: '#222' } },
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value} %' } },
-    series: [{ name: 'Score', type: 'bar', itemStyle: { color: OKABE_ITO.blue }, data: [] }],
+    series: [
+      {
+        name: 'Score',
+        type: 'bar',
+        itemStyle: { color: OKABE_ITO.blue },
+        label: { show: true, position: 'top', color: '#000', fontSize: 15, fontWeight: 'bold', formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? `${p.value} %` : 'no score') },
+        data: [],
+      },
+    ],
   });
 
   // From REST: the primer (national context, focus areas, targets per year) and the reports
@@ -100,8 +131,8 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       head.replaceChildren(h('p', { class: 'form-status err' }, `${iso3} is not an APO member.`));
       return;
     }
+    named(m.name);
     head.replaceChildren(
-      h('h2', {}, m.name),
       h(
         'p',
         {},
@@ -115,12 +146,19 @@ export function renderMember(root: HTMLElement, iso3: string): void {
   watch(() => {
     const m = member.value;
     if (!m) return;
-    chart.setOption({ series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s == null ? null : Math.round(s * 1000) / 10; }) }] });
+    chartEl.setAttribute('aria-label', `Pillar scores of ${m.name}, ${PILLARS.map((p) => `pillar ${p}: ${pct(m.pillars[p]?.score)}, ${coverageLabel(m.pillars[p]).replace('\n', ' ')}`).join('; ')}`);
+    chart.setOption({
+      xAxis: { data: PILLARS.map((p) => `Pillar ${p}\n${coverageLabel(m.pillars[p])}`) },
+      series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s == null ? '-' : Math.round(s * 1000) / 10; }) }],
+    });
     pillarTable.replaceChildren(
       dataTable(
         `Pillar scores of ${m.name}, ${period.value}`,
-        ['Pillar', 'Score', 'Coverage'],
-        PILLARS.map((p, i) => [`${p} ${pillarNames.value[i] ?? ''}`, pct(m.pillars[p]?.score), pct(m.pillars[p]?.coverage)]),
+        ['Pillar', 'Score', 'Key results with data'],
+        PILLARS.map((p, i) => {
+          const c = krsWithData(m.pillars[p]);
+          return [`${p} ${pillarNames.value[i] ?? ''}`, pct(m.pillars[p]?.score), c ? `${c.with} of ${c.of}` : 'no key results'];
+        }),
       ),
     );
   });
