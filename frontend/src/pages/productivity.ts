@@ -1,6 +1,11 @@
 // /productivity: output per worker and per hour over time for chosen members with the APO21
 // line, the rank table, the composite productivity index with its components, and a map of the
 // 21 members. Data: Penn World Table 9.1 (attribution on the page, as its licence asks).
+//
+// The rank table, the composite index and the map are of one year, and the index column of one
+// base year (= 100): both are chosen above the rank table (default: the latest year with data
+// and 2011, the server's), kept in the address (`?year=2015&base_year=2005`) so that a reload
+// or a shared link shows the same.
 
 import { get } from '../api';
 import { statusBadge } from '../badge';
@@ -14,7 +19,7 @@ import { navBar } from '../nav';
 import { OKABE_ITO, SERIES, scoreColour } from '../palette';
 import { initialPeriod } from '../period';
 import type { Member, SeriesReport, YearReport } from '../protocol';
-import { chartWithTable, dataTable } from '../table';
+import { chartWithTable, dataTable, scrollBox } from '../table';
 
 const MEASURES: [string, string][] = [
   ['lp_worker', 'Output per worker (2011 US$ at PPP)'],
@@ -23,18 +28,42 @@ const MEASURES: [string, string][] = [
 const DEFAULT_MEMBERS = ['JPN', 'KOR', 'SGP', 'VNM', 'IND'];
 const FIRST_YEAR = 1990;
 
+/** A year given in the address (`?year=`, `?base_year=`): a whole number the API takes, else null. */
+export function yearParam(search: string, name: 'year' | 'base_year'): number | null {
+  const raw = new URLSearchParams(search).get(name);
+  if (raw === null || !/^\d{4}$/.test(raw.trim())) return null;
+  const y = Number(raw);
+  return y >= 1950 && y <= 2100 ? y : null;
+}
+
+/** The address with the chosen year and base year (the others of its query kept). */
+export function withYears(href: string, year: number | null, baseYear: number | null): string {
+  const u = new URL(href);
+  for (const [k, v] of [['year', year], ['base_year', baseYear]] as const) {
+    if (v === null) u.searchParams.delete(k);
+    else u.searchParams.set(k, String(v));
+  }
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
 export function renderProductivity(root: HTMLElement): void {
   document.title = 'APO Dashboard · Productivity';
   const live = connectLive(initialPeriod());
   const measureSel = h('select', { id: 'measure' }, ...MEASURES.map(([v, t]) => h('option', { value: v }, t)));
   const memberBox = h('fieldset', { class: 'member-choice' }, h('legend', {}, 'Members'));
   const lineEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Labour productivity over time' });
-  const lineTable = h('div', { class: 'table-scroll' });
-  const rankBox = h('div', { class: 'table-scroll' });
+  const lineTable = scrollBox('Labour productivity over time as a table');
+  const yearSel = h('select', { id: 'year', 'data-testid': 'year' });
+  const baseSel = h('select', { id: 'base-year', 'data-testid': 'base-year' });
+  const yearStatus = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  const rankHeading = h('h2', { id: 'ranks' }, 'Rank table');
+  const cpiHeading = h('h2', {}, 'Composite productivity index and its components');
+  const mapHeading = h('h2', {}, 'Map of the 21 members');
+  const rankBox = scrollBox('Rank table', { 'data-testid': 'ranks' });
   const cpiEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Composite productivity index by member' });
-  const cpiTable = h('div', { class: 'table-scroll' });
+  const cpiTable = scrollBox('Composite productivity index as a table');
   const mapBox = h('div', { class: 'map' });
-  const mapTable = h('div', { class: 'table-scroll' });
+  const mapTable = scrollBox('Map as a table');
   const main = h(
     'main',
     { class: 'page', 'data-loading': '' },
@@ -42,11 +71,19 @@ export function renderProductivity(root: HTMLElement): void {
     h('div', { class: 'controls' }, h('label', { for: 'measure' }, 'Measure', measureSel)),
     memberBox,
     chartWithTable(lineEl, lineTable),
-    h('h2', { id: 'ranks' }, 'Rank table'),
+    h(
+      'fieldset',
+      { class: 'controls year-choice' },
+      h('legend', {}, 'Year of the rank table, composite index and map'),
+      h('label', { for: 'year' }, 'Year shown', yearSel),
+      h('label', { for: 'base-year' }, 'Index base year (= 100)', baseSel),
+      yearStatus,
+    ),
+    rankHeading,
     rankBox,
-    h('h2', {}, 'Composite productivity index and its components'),
+    cpiHeading,
     chartWithTable(cpiEl, cpiTable),
-    h('h2', {}, 'Map of the 21 members'),
+    mapHeading,
     h('figure', { class: 'chart-figure' }, mapBox, scaleLegend('index 0', '100', 'no index'), h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
     h(
       'p',
@@ -77,10 +114,34 @@ export function renderProductivity(root: HTMLElement): void {
 
   const chosen = new Set(DEFAULT_MEMBERS);
   let names = new Map<string, string>();
+  let memberList: Member[] = [];
+  /** The year report's query: what the address asks for (the server's defaults otherwise). */
+  const reportQuery = (year: number | null, base: number | null) => {
+    const q = new URLSearchParams();
+    if (year !== null) q.set('year', String(year));
+    if (base !== null) q.set('base_year', String(base));
+    const s = q.toString();
+    return `/productivity${s ? `?${s}` : ''}`;
+  };
+  const asked = { year: yearParam(location.search, 'year'), base: yearParam(location.search, 'base_year') };
 
-  Promise.all([get<Member[]>('/members'), get<YearReport>('/productivity')])
-    .then(([members, report]) => {
+  Promise.all([
+    get<Member[]>('/members'),
+    get<YearReport>(reportQuery(asked.year, asked.base)),
+    get<SeriesReport>('/productivity/series?iso3=APO21&measure=lp_worker').catch(() => null),
+  ])
+    .then(([members, report, apo21]) => {
+      memberList = members;
       names = new Map(members.map((m) => [m.iso3, m.name]));
+      // The years offered: those with an APO21 level, from the line chart's first; and the ones shown.
+      const years = new Set((apo21?.points ?? []).filter((p) => p.value != null && p.year >= FIRST_YEAR).map((p) => p.year));
+      years.add(report.year);
+      years.add(report.base_year);
+      const list = [...years].sort((a, b) => b - a);
+      yearSel.replaceChildren(...list.map((y) => h('option', { value: String(y) }, String(y))));
+      baseSel.replaceChildren(...list.map((y) => h('option', { value: String(y) }, String(y))));
+      yearSel.value = String(report.year);
+      baseSel.value = String(report.base_year);
       for (const m of members) {
         const cb = h('input', { type: 'checkbox', value: m.iso3, checked: chosen.has(m.iso3) });
         cb.addEventListener('change', () => {
@@ -96,6 +157,30 @@ export function renderProductivity(root: HTMLElement): void {
     .catch((e) => main.prepend(h('p', { class: 'form-status err' }, `Could not load productivity data: ${String(e)}`)))
     .finally(() => main.removeAttribute('data-loading'));
   measureSel.addEventListener('change', () => void drawLines());
+
+  // A new year or base year: into the address (a reload shows the same), then the year's report.
+  let yearSeq = 0;
+  const chooseYears = () => {
+    const year = Number(yearSel.value);
+    const base = Number(baseSel.value);
+    history.replaceState(history.state, '', withYears(location.href, year, base));
+    const seq = ++yearSeq;
+    yearStatus.className = 'form-status';
+    yearStatus.textContent = `Loading ${year}…`;
+    get<YearReport>(reportQuery(year, base))
+      .then((r) => {
+        if (seq !== yearSeq) return;
+        yearStatus.textContent = '';
+        drawYear(r, memberList);
+      })
+      .catch((e) => {
+        if (seq !== yearSeq) return;
+        yearStatus.className = 'form-status err';
+        yearStatus.textContent = `Could not load ${year}: ${String(e)}`;
+      });
+  };
+  yearSel.addEventListener('change', chooseYears);
+  baseSel.addEventListener('change', chooseYears);
 
   let drawSeq = 0;
   async function drawLines(): Promise<void> {
@@ -132,6 +217,11 @@ export function renderProductivity(root: HTMLElement): void {
   }
 
   function drawYear(r: YearReport, members: Member[]): void {
+    rankHeading.textContent = `Rank table, ${r.year}`;
+    cpiHeading.textContent = `Composite productivity index and its components, ${r.year}`;
+    mapHeading.textContent = `Map of the 21 members, ${r.year}`;
+    rankBox.dataset.year = String(r.year);
+    rankBox.dataset.baseYear = String(r.base_year);
     const rows = Object.entries(r.members).sort((a, b) => (a[1].rank_lp_worker ?? 99) - (b[1].rank_lp_worker ?? 99));
     rankBox.replaceChildren(
       dataTable(
