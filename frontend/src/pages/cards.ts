@@ -39,15 +39,20 @@ export function renderCards(root: HTMLElement): void {
   }
   const print = h('button', { type: 'button' }, 'Print');
   print.addEventListener('click', () => window.print());
+  // One main landmark holds the toolbar and the sheet (nothing outside a landmark).
   root.append(
     h(
-      'div',
-      { class: 'cards-toolbar no-print' },
-      h('h1', {}, `Delegation cards · ${stored.title}`),
-      h('p', {}, `${count(stored.cards.length)} ${stored.cards.length === 1 ? 'card' : 'cards'}, ${stored.what}, ${when(stored.issuedAt)}. Print on A4, six to a sheet, and cut along the dashed lines. Each card works once, on one phone.`),
-      h('p', { class: 'actions' }, print, back),
+      'main',
+      {},
+      h(
+        'div',
+        { class: 'cards-toolbar no-print' },
+        h('h1', {}, `Delegation cards · ${stored.title}`),
+        h('p', {}, `${count(stored.cards.length)} ${stored.cards.length === 1 ? 'card' : 'cards'}, ${stored.what}, ${when(stored.issuedAt)}. Print on A4, six to a sheet, and cut along the dashed lines. Each card works once, on one phone.`),
+        h('p', { class: 'actions' }, print, back),
+      ),
+      h('div', { class: 'sheet', 'data-testid': 'cards' }, ...stored.cards.map((c) => card(stored, c))),
     ),
-    h('main', { class: 'sheet', 'data-testid': 'cards' }, ...stored.cards.map((c) => card(stored, c))),
   );
 }
 
