@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
 import { decodeQr, expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
+import { axeViolations, describeViolations } from './axe.mjs';
 
 const PERIOD = 2026;
 const started = Date.now();
@@ -338,6 +339,183 @@ async function suite(server, backend) {
       }
     });
   }
+
+  await pageTests(server, backend);
+}
+
+// ---- every page: axe-core at 1280×720 and 360×740, screenshots at 1920×1080 and 360×740; the
+// small fixes of issue 18 (member names, coverage, productivity's year and base year) ----
+
+async function pageTests(server, backend) {
+  const t = (name, fn) => runner.test(`${backend}: ${name}`, fn);
+  // Every page route of src/main.ts (the wall, /signin and /cards too).
+  const pages = [
+    ['/', 'home'],
+    ['/wall', 'wall'],
+    ['/delegate', 'delegate'],
+    ['/secretariat', 'secretariat'],
+    [`/members/VNM?period=${PERIOD}`, 'member-VNM'],
+    ['/productivity', 'productivity'],
+    ['/signin', 'signin'],
+    ['/cards', 'cards'],
+  ];
+  // The views this issue's page fixes touch get screenshots at projector and phone size.
+  const shots = new Set(['home', 'secretariat', 'member-VNM', 'productivity', 'signin', 'cards']);
+  const sizes = [
+    { width: 1280, height: 720, axe: true },
+    { width: 360, height: 740, axe: true },
+    { width: 1920, height: 1080, axe: false },
+  ];
+  /** Waits until a page has drawn what it loads. */
+  const ready = async (page, path) => {
+    await page.waitForSelector('main', { timeout: 10_000 }).catch(async (e) => {
+      await page.screenshot({ path: join(OUT, `not-ready-${path.replace(/\W+/g, '_')}-${backend}.png`) }).catch(() => {});
+      const seen = await page.evaluate(() => `${document.documentElement.className} ${document.body.innerHTML.slice(0, 400)}`).catch((x) => String(x));
+      throw new Error(`${page.url()} shows no main landmark after 10 s: ${seen}\n${e.message.split('\n')[0]}`);
+    });
+    if (path !== '/signin' && path !== '/cards') await waitLive(page);
+    await page.waitForLoadState('networkidle');
+    await page.waitForFunction(() => !document.querySelector('[data-loading]'), null, { timeout: 5000 });
+    if (path === '/wall') await page.waitForFunction(() => document.querySelectorAll('[data-testid=heatmap] tbody tr').length === 21);
+    if (path === '/productivity') await page.waitForSelector('.map svg [data-member]');
+    await sleep(400); // ECharts' entry animation (300 ms), so that what axe and the screenshot see is settled
+  };
+  const axeRun = async (path, name, ctx, who) => {
+    const page = await ctx.newPage();
+    const errors = watchErrors(page);
+    try {
+      const problems = [];
+      for (const size of sizes) {
+        await page.setViewportSize({ width: size.width, height: size.height });
+        await page.goto(`${server.base}${path}`);
+        await ready(page, path);
+        if (shots.has(name) && (size.width !== 1280)) await page.screenshot({ path: join(OUT, `${name}${who}-${size.width}x${size.height}-${backend}.png`), fullPage: true });
+        if (!size.axe) continue;
+        const v = await axeViolations(page);
+        if (v.length) problems.push(`at ${size.width}×${size.height}: ${describeViolations(v)}`);
+        if (size.width === 360) {
+          const over = await scrollOverflow(page);
+          if (over.width > 0) problems.push(`at 360×740 the page scrolls sideways by ${over.width} px`);
+        }
+      }
+      assert(problems.length === 0, `${path}:\n       ${problems.join('\n       ')}`);
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  };
+
+  for (const [path, name] of pages) {
+    await t(`axe-core: ${path.replace(/\?.*/, '')} has no serious or critical violation and one main landmark, at 1280×720 and 360×740`, () => axeRun(path, name, context, ''));
+  }
+  await t('axe-core: /signin and /cards as a browser that is not signed in', async () => {
+    const ctx = await newContext();
+    try {
+      await axeRun('/signin', 'signin', ctx, '-signed-out');
+      await axeRun('/cards', 'cards', ctx, '-signed-out');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  await t('the Secretariat’s completeness table is in the order of the member names it shows', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.base}/secretariat`);
+      await waitLive(page);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=completeness] tbody tr').length === 21);
+      const { shown, sorted } = await page.evaluate(() => {
+        const shown = [...document.querySelectorAll('[data-testid=completeness] tbody th')].map((e) => e.textContent ?? '');
+        return { shown, sorted: [...shown].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) };
+      });
+      assert(JSON.stringify(shown) === JSON.stringify(sorted), `rows in name order: ${shown.join(', ')}`);
+      assert(/^Bangladesh/.test(shown[0] ?? '') && /^Viet ?Nam/i.test(shown[20] ?? ''), `Bangladesh first, Viet Nam last: ${shown[0]} … ${shown[20]}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await t('the member page is headed by the member’s name, and each pillar score shows how many key results have data', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      const name = (await server.json('/members')).find((m) => m.iso3 === 'VNM')?.name;
+      await page.goto(`${server.base}/members/VNM?period=${PERIOD}`);
+      await waitLive(page);
+      await page.waitForFunction(() => !document.querySelector('[data-loading]'), null, { timeout: 5000 });
+      const h1 = ((await page.locator('h1').textContent()) ?? '').trim();
+      assert(h1 === name, `the heading is "${name}", not "${h1}"`);
+      assert((await page.title()).includes(name), `the title names ${name}: ${await page.title()}`);
+      const m = (await server.json(`/dashboard?period=${PERIOD}`)).members.VNM;
+      const want = ['1', '2', '3', '4'].map((p) => {
+        const c = m.pillars[p];
+        return c && c.krs > 0 ? [`${Math.round((c.coverage ?? 0) * c.krs)}/${c.krs} with data`, `${Math.round((c.coverage ?? 0) * c.krs)} of ${c.krs}`] : ['no key results', 'no key results'];
+      });
+      // Drawn under each bar ("5/8" over "with data"), and said in the chart's label.
+      await page.waitForFunction(
+        (w) => {
+          const chart = document.querySelector('[data-testid=pillar-chart]');
+          const drawn = (chart?.querySelector('svg')?.textContent ?? '').replace(/\s+/g, '');
+          return w.every((x, i) => drawn.includes(x.replace(/\s+/g, '')) && (chart?.getAttribute('aria-label') ?? '').includes(`pillar ${i + 1}: `) && (chart?.getAttribute('aria-label') ?? '').includes(x));
+        },
+        want.map((w) => w[0]),
+        { timeout: 5000 },
+      );
+      const cells = await page.locator('.chart-figure table tbody tr td:last-child').allTextContents();
+      assert(JSON.stringify(cells.slice(0, 4)) === JSON.stringify(want.map((w) => w[1])), `the table's key results with data: ${cells.join(', ')}, expected ${want.map((w) => w[1]).join(', ')}`);
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await t('productivity: a year and a base year chosen on the page redraw the rank table, index and map, and survive a reload', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const rankYear = () => page.locator('[data-testid=ranks]').getAttribute('data-year');
+    try {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.goto(`${server.base}/productivity`);
+      await ready(page, '/productivity');
+      const latest = await server.json('/productivity');
+      assert((await page.locator('#year').inputValue()) === String(latest.year), `the year shown is the latest with data (${latest.year})`);
+      assert((await page.locator('#base-year').inputValue()) === String(latest.base_year), `the base year is the server's (${latest.base_year})`);
+      assert((await page.getByLabel('Year shown').count()) === 1 && (await page.getByLabel('Index base year (= 100)').count()) === 1, 'both selects are labelled');
+      const year = latest.year - 7;
+      await page.selectOption('#year', String(year));
+      await page.waitForFunction((y) => document.querySelector('[data-testid=ranks]')?.getAttribute('data-year') === String(y), year, { timeout: 5000 });
+      assert(new URL(page.url()).searchParams.get('year') === String(year), `the year is in the address: ${page.url()}`);
+      // The base year = the year shown: every index is 100 (or missing).
+      await page.selectOption('#base-year', String(year));
+      await page.waitForFunction((y) => document.querySelector('[data-testid=ranks]')?.getAttribute('data-base-year') === String(y), year, { timeout: 5000 });
+      const check = async () => {
+        const heads = await page.locator('[data-testid=ranks] thead th').allTextContents();
+        const col = heads.findIndex((x) => /^Index \(/.test(x));
+        assert(heads[col] === `Index (${year} = 100)`, `the index column says its base: ${heads[col]}`);
+        const index = await page.locator(`[data-testid=ranks] tbody tr > :nth-child(${col + 1})`).allTextContents();
+        assert(index.length === 21 && index.every((x) => x === '100' || x === '–'), `every index is 100 in its base year: ${index.join(' ')}`);
+        const want = await server.json(`/productivity?year=${year}&base_year=${year}`);
+        const first = Object.entries(want.members).find(([, m]) => m.rank_lp_worker === 1);
+        const firstShown = (await page.locator('[data-testid=ranks] tbody tr:first-child > :nth-child(2)').textContent()) ?? '';
+        assert(first && firstShown.includes(first[0]), `rank 1 in ${year} is ${first?.[0]}: shown ${firstShown}`);
+        assert(((await page.locator('[data-testid=ranks] caption').textContent()) ?? '').includes(String(year)), 'the caption names the year');
+        assert(((await page.locator('.map svg').getAttribute('aria-label')) ?? '').includes(String(year)), 'the map is of the year');
+        const minusZero = await page.evaluate(() => [...document.querySelectorAll('td')].map((e) => e.textContent?.trim() ?? '').filter((x) => /^[-−]0([.,]0+)?%?$/.test(x)));
+        assert(minusZero.length === 0, `no value reads "-0": ${minusZero.join(' ')}`);
+      };
+      await check();
+      assert(new URL(page.url()).searchParams.get('base_year') === String(year), `the base year is in the address: ${page.url()}`);
+      await page.reload();
+      await ready(page, '/productivity');
+      assert((await page.locator('#year').inputValue()) === String(year) && (await page.locator('#base-year').inputValue()) === String(year), 'the choice survives a reload');
+      assert((await rankYear()) === String(year), 'the reloaded rank table is of the chosen year');
+      await check();
+      await page.screenshot({ path: join(OUT, `productivity-year-${year}-1366x900-${backend}.png`), fullPage: true });
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
 }
 
 // ---- access: workshops, delegation cards, the join code, the Secretariat's panels ----
