@@ -14,17 +14,23 @@ export function expectedWall(d) {
   for (const p of ['1', '2', '3', '4']) {
     const x = d.pillars[p];
     out[`pillar-${p}`] = fmt(x.score);
-    out[`pillar-${p}-scored`] = `${int.format(x.members_scored)} of ${int.format(total)} members scored`;
+    out[`pillar-${p}-scored`] = `${int.format(x.members_scored)}/${int.format(total)} members`;
     out[`pillar-${p}-chips`] = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => int.format(x.status_counts[s])).join(',');
   }
-  // Without a score (while primers are drafted), a cell shows how many key results it holds,
-  // as the document counts them (`members.X.pillars.N.krs`, `members.X.krs`).
-  const cell = (score, krs) => (score === null || score === undefined ? (krs ? `${int.format(krs)} KR` : '') : pct.format(score));
+  // A cell: its score ("–" without one) and its coverage, key results with data of key results
+  // ("3/8"), both empty where the member has no key result in the pillar.
+  const withData = (c) => (c?.krs ? Math.round((c.coverage ?? 0) * c.krs) : 0);
+  const cell = (score, krs, w) => (krs ? `${fmt(score)}|${int.format(w)}/${int.format(krs)}` : '|');
   for (const [iso3, m] of Object.entries(d.members)) {
-    for (const p of ['1', '2', '3', '4']) out[`${iso3}-${p}`] = cell(m.pillars[p]?.score, m.pillars[p]?.krs);
-    out[`${iso3}-all`] = cell(m.score, m.krs);
+    let all = 0;
+    for (const p of ['1', '2', '3', '4']) {
+      const c = m.pillars[p];
+      out[`${iso3}-${p}`] = cell(c?.score, c?.krs, withData(c));
+      all += withData(c);
+    }
+    out[`${iso3}-all`] = cell(m.score, m.krs, all);
   }
-  for (const s of ['none', 'draft', 'submitted', 'endorsed']) out[`primers-${s}`] = `${int.format(d.primers[s])} / ${int.format(total)}`;
+  for (const s of ['none', 'draft', 'submitted', 'endorsed']) out[`primers-${s}`] = int.format(d.primers[s]);
   return out;
 }
 
@@ -34,15 +40,64 @@ export async function readWall(page) {
     const values = {};
     values.overall = text('[data-testid=overall-score]');
     for (const p of ['1', '2', '3', '4']) {
-      const tile = document.querySelector(`.tile[data-pillar="${p}"]`);
+      const tile = document.querySelector(`[data-panel=main] .tile[data-pillar="${p}"]`);
       values[`pillar-${p}`] = text(`[data-testid=pillar-${p}-score]`);
       values[`pillar-${p}-scored`] = tile?.querySelectorAll('.tile-sub')[0]?.textContent ?? null;
       values[`pillar-${p}-chips`] = [...(tile?.querySelectorAll('.chip') ?? [])].map((c) => c.textContent).join(',');
     }
-    for (const td of document.querySelectorAll('[data-cell]')) values[td.getAttribute('data-cell')] = td.textContent;
+    for (const td of document.querySelectorAll('[data-cell]')) {
+      values[td.getAttribute('data-cell')] = `${td.querySelector('.cell-score')?.textContent ?? ''}|${td.querySelector('.cell-cov')?.textContent ?? ''}`;
+    }
     for (const s of ['none', 'draft', 'submitted', 'endorsed']) values[`primers-${s}`] = text(`[data-testid=primers-${s}]`);
     return { values, joinUrl: text('[data-testid=join-url]') ?? '' };
   });
+}
+
+/**
+ * The WCAG contrast of each visible score cell's text against its rendered background (the
+ * heat map's cells, the focus panel's scores), from the computed colours; the cells under
+ * `min`, and how many were measured.
+ */
+export async function cellContrast(page, min = 3) {
+  return page.evaluate((least) => {
+    const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    /** The colour behind an element: its own background, else its nearest painted ancestor's. */
+    const behind = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    let measured = 0;
+    for (const cell of document.querySelectorAll('[data-cell], .focus-score')) {
+      if (!cell.textContent.trim() || cell.closest('[hidden]') || cell.getClientRects().length === 0) continue;
+      for (const t of [cell, ...cell.querySelectorAll('*')]) {
+        if (![...t.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+        const fg = rgb(getComputedStyle(t).color).slice(0, 3);
+        const bg = behind(t);
+        const [a, b] = [lum(fg), lum(bg)];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        measured++;
+        if (ratio < least) bad.push({ cell: cell.getAttribute('data-cell') ?? cell.textContent, fg, bg, ratio: Math.round(ratio * 100) / 100 });
+      }
+    }
+    return { bad, measured };
+  }, min);
+}
+
+/** Visible score cells whose text is cut off (wider than the cell). */
+export async function clippedCells(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-cell], .heatmap tbody th')]
+      .filter((c) => c.getClientRects().length && !c.closest('[hidden]') && c.scrollWidth > c.clientWidth + 1)
+      .map((c) => `${c.getAttribute('data-cell') ?? c.textContent}: ${c.scrollWidth} > ${c.clientWidth}`),
+  );
 }
 
 /**

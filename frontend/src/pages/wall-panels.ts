@@ -1,17 +1,19 @@
 // The wall's other panels for ?rotate=N: productivity (labour productivity per worker, ranked,
 // with the APO21 level; from GET /productivity, drawn once) and focus areas (chosen by how
-// many members, with their scores; live, each row watching its area).
+// many members, with their scores; live, each row watching its area). Members by name.
 
+import type { ReadonlySignal } from '@preact/signals-core';
 import { computed } from '@preact/signals-core';
 import { h, setStyle, setText } from '../dom';
-import { count, money, pct } from '../format';
+import { count, money, pct, plural } from '../format';
 import type { DocModel } from '../model';
 import { stableList } from '../model';
-import { OKABE_ITO, scoreColour } from '../palette';
+import { OKABE_ITO, wallScoreColour } from '../palette';
 import type { YearReport } from '../protocol';
 import { each, watch } from '../reactive';
+import type { NameOf } from './wall-data';
 
-export function productivityPanel(report: YearReport | null): HTMLElement {
+export function productivityPanel(report: YearReport | null, names: ReadonlySignal<NameOf>): HTMLElement {
   const el = h('section', { class: 'panel-prod', 'aria-label': 'Labour productivity' });
   if (!report) {
     el.append(h('h2', {}, 'Labour productivity'), h('p', {}, 'Productivity data unavailable.'));
@@ -32,7 +34,7 @@ export function productivityPanel(report: YearReport | null): HTMLElement {
           'li',
           {},
           h('span', { class: 'bar-rank' }, count(m.rank_lp_worker)),
-          h('span', { class: 'bar-label' }, iso3),
+          nameOf(iso3, names),
           h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${(100 * (m.lp_worker ?? 0)) / max}%;background:${(m.lp_worker ?? 0) >= (apo ?? 0) ? OKABE_ITO.blue : OKABE_ITO.orange}` })),
           h('span', { class: 'bar-value' }, money(m.lp_worker)),
         ),
@@ -48,7 +50,7 @@ export function productivityPanel(report: YearReport | null): HTMLElement {
 }
 
 /** Focus areas shown: the most chosen (what fits the panel at 1280×720). */
-const FOCUS_SHOWN = 14;
+const FOCUS_SHOWN = 13;
 
 export function focusPanel(model: DocModel): HTMLElement {
   const list = h('ol', { class: 'bars focus-bars' });
@@ -74,7 +76,7 @@ export function focusPanel(model: DocModel): HTMLElement {
         if (!f) return;
         setStyle(bar, 'width', `${(100 * f.chosen_by) / total.value}%`);
         setText(counts, `${plural(f.chosen_by, 'member')} · ${plural(f.krs, 'KR')}`);
-        const c = scoreColour(f.score);
+        const c = wallScoreColour(f.score);
         setStyle(score, 'background', c.bg);
         setStyle(score, 'color', c.fg);
         setText(score, pct(f.score));
@@ -86,6 +88,8 @@ export function focusPanel(model: DocModel): HTMLElement {
   return el;
 }
 
-function plural(n: number, word: string): string {
-  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+function nameOf(iso3: string, names: ReadonlySignal<NameOf>): HTMLElement {
+  const el = h('span', { class: 'bar-label', title: iso3 });
+  watch(() => setText(el, names.value(iso3), false));
+  return el;
 }

@@ -1,22 +1,26 @@
-// The wall's right column: the ticker of latest changes (an aria-live region) and the join box
-// with the open workshop's join code and QR code (or the delegate page's), and the viewer count.
+// The wall's right column, the same beside every panel and every rotation: the ticker of
+// latest changes (an aria-live region) and the join box with the open workshop's join code and
+// QR code (or the delegate page's), and the viewer count.
 //
 // The ticker shows the document's `recent` as the server wrote it: each line's words are made
-// on the server (src/analytics/ticker.rs), so every screen, and a wall reloaded later, reads
-// the same. Nothing is added or reworded here; the member's name that starts a line is only
-// set in bold.
+// on the server (src/analytics/ticker.rs: "Viet Nam · SMEs trained: 395 companies in 2026, 79 %
+// of target"), so every screen, and a wall reloaded later, reads the same. The wall adds only
+// the key result's status after the newest report on it for the period shown (from the
+// document's key result, so it is the status that report gave), and sets the member's name that
+// starts a line in bold.
 
-import type { ReadonlySignal } from '@preact/signals-core';
 import { computed } from '@preact/signals-core';
 import { codeHalves, shortUrl, wallJoin } from '../access';
 import { get } from '../api';
 import { h, setText } from '../dom';
-import { clock, count } from '../format';
+import { clockShort, count } from '../format';
 import type { Live } from '../live';
+import type { DocModel } from '../model';
 import { stableList } from '../model';
-import type { Recent, SessionInfo } from '../protocol';
+import { STATUS_COLOUR, STATUS_LABEL } from '../palette';
+import type { KrStatus, Recent, SessionInfo } from '../protocol';
 import { qrSvg } from '../qr';
-import { each, onDispose } from '../reactive';
+import { each, onDispose, watch } from '../reactive';
 
 /** Lines drawn at most; those that do not fit the column whole are hidden (see `wholeLines`). */
 export const SHOWN = 8;
@@ -38,13 +42,40 @@ export function lineParts(r: Recent): [string, string] {
   return who && r.summary.startsWith(who) ? [who, r.summary.slice(who.length)] : ['', r.summary];
 }
 
-export function ticker(recent: ReadonlySignal<readonly Recent[]>): HTMLElement {
+/**
+ * The key result ("VNM/VNM-KR1") a report line is about when it is the newest line on that key
+ * result for `period`, else null: the document's status is that of the newest report only.
+ */
+export function newestReports(recent: readonly Recent[], period: number | null): Map<number, string> {
+  const out = new Map<number, string>();
+  const seen = new Set<string>();
+  recent.forEach((r, i) => {
+    if (r.entity !== 'actual') return;
+    const parts = r.key.split('/');
+    if (parts.length !== 3) return;
+    const kr = `${parts[0]}/${parts[1]}`;
+    if (seen.has(kr)) return;
+    seen.add(kr);
+    if (period !== null && Number(parts[2]) === period) out.set(i, kr);
+  });
+  return out;
+}
+
+export function ticker(model: DocModel): HTMLElement {
+  const recent = model.recent;
   const list = h('ol', { class: 'ticker-list', 'aria-live': 'polite', 'aria-relevant': 'additions', 'data-testid': 'ticker' });
   const el = h('section', { class: 'ticker', 'aria-label': 'Latest changes' }, h('h2', {}, 'Latest changes'), list);
   const shown = computed(() => {
     const items = recent.value.slice(0, SHOWN);
     const keys = recentKeys(items);
     return new Map(keys.map((k, i) => [k, items[i] as Recent]));
+  });
+  // Which shown line carries which key result's status (the newest report on each).
+  const statusOf = computed(() => {
+    const items = recent.value.slice(0, SHOWN);
+    const keys = recentKeys(items);
+    const newest = newestReports(items, model.period.value);
+    return new Map([...newest].map(([i, kr]) => [keys[i] as string, kr]));
   });
   const keys = stableList(() => [...shown.value.keys()]);
   const fit = wholeLines(list);
@@ -55,11 +86,21 @@ export function ticker(recent: ReadonlySignal<readonly Recent[]>): HTMLElement {
     (key, added) => {
       const r = shown.peek().get(key) as Recent;
       const [who, rest] = lineParts(r);
+      const status = h('span', { class: 'tk-status', hidden: true });
+      watch(() => {
+        const kr = statusOf.value.get(key);
+        const s: KrStatus | undefined = kr ? model.key_results.entry(kr).value?.status : undefined;
+        const shownStatus = s && s !== 'no_data' ? s : null;
+        status.hidden = !shownStatus;
+        if (!shownStatus) return;
+        status.textContent = STATUS_LABEL[shownStatus];
+        status.dataset.status = shownStatus;
+        status.style.setProperty('--c', STATUS_COLOUR[shownStatus]);
+      });
       const li = h(
         'li',
         { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
-        h('span', { class: 'tk-time' }, clock(r.at)),
-        h('span', { class: 'tk-what' }, who ? h('strong', { class: 'tk-who' }, who) : null, rest),
+        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', who ? h('strong', { class: 'tk-who' }, who) : null, rest, ' ', status),
       );
       fit?.observe(li);
       onDispose(() => fit?.unobserve(li));
@@ -117,10 +158,10 @@ export function joinBox(live: Live, first: SessionInfo | null): HTMLElement {
         h('div', { class: 'join-lead' }, 'Join code'),
         h('div', { class: 'join-code', 'data-testid': 'join-code', 'aria-label': `Join code ${[...j.code].join(' ')}` }, h('span', {}, a), h('span', {}, b)),
       );
-      how.replaceChildren('Scan the QR code, or type the code at ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, shortUrl(j.typeAt)));
+      how.replaceChildren('Scan the QR code, or type the code at ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, ...breakable(shortUrl(j.typeAt))));
     } else {
       text.replaceChildren(h('div', { class: 'join-lead' }, 'Follow on your phone'));
-      how.replaceChildren('Scan, or open ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, shortUrl(j.qr)));
+      how.replaceChildren('Scan, or open ', h('strong', { class: 'join-url', 'data-testid': 'join-url' }, ...breakable(shortUrl(j.qr))));
     }
   };
   if (first) draw(first);
@@ -133,4 +174,10 @@ export function joinBox(live: Live, first: SessionInfo | null): HTMLElement {
   }, SESSION_EVERY_MS);
   onDispose(() => clearInterval(timer));
   return box;
+}
+
+/** A short URL that may break only before its path ("10.0.0.5:8080" "/delegate"), never inside a word. */
+function breakable(url: string): (string | HTMLElement)[] {
+  const i = url.indexOf('/');
+  return i > 0 ? [url.slice(0, i), h('wbr'), url.slice(i)] : [url];
 }

@@ -1,11 +1,16 @@
-// /wall: the meeting-room projector. No controls, no scrolling; ?rotate=N switches every N
-// seconds between the main panel, the productivity panel and the focus-area panel.
+// /wall: the meeting-room projector. No controls, no scrolling, no mouse cursor. The panel on
+// the left follows the phase (wall-data.ts, `wallPhase`): while primers are drafted, what is
+// being written (wall-drafting.ts); once actuals arrive, the scores (wall-main.ts). ?rotate=N
+// switches every N seconds between that panel, the productivity panel and (while monitoring)
+// the focus-area panel; the right column, the latest changes and the join code with its QR
+// code, stays beside every one of them.
 //
 // Every element watches the part of the document it shows (model.ts): a report on one key
 // result redraws that member's heat-map row, its pillar's tile, the totals, the focus area and
 // the ticker's new line, and nothing else.
 
 import '../styles/wall.css';
+import { computed } from '@preact/signals-core';
 import { get } from '../api';
 import { statusBadge } from '../badge';
 import { h, setText } from '../dom';
@@ -14,10 +19,13 @@ import { connectLive } from '../live';
 import { initialPeriod } from '../period';
 import type { YearReport } from '../protocol';
 import { watch } from '../reactive';
+import { session } from '../session';
+import { draftPrimers, memberNames, wallPhase } from './wall-data';
+import type { Phase } from './wall-data';
+import { draftingPanel } from './wall-drafting';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
 import { joinBox, ticker } from './wall-side';
-import { session } from '../session';
 
 export function renderWall(root: HTMLElement): void {
   document.documentElement.classList.add('wall-mode');
@@ -25,49 +33,85 @@ export function renderWall(root: HTMLElement): void {
   const period = initialPeriod();
   const live = connectLive(period);
   const model = live.model;
+  const names = memberNames(model);
+  const phase = computed<Phase>(() => (model.loaded.value ? wallPhase(model.completeness.value?.reported) : 'monitoring'));
 
-  const overall = h('span', { class: 'kpi-value', 'data-testid': 'overall-score' });
-  const completeness = h('span', { class: 'kpi-value', 'data-testid': 'completeness' });
+  // The header's two numbers: the score and what is reported while monitoring; while
+  // drafting, primers in (submitted or endorsed) and key results written.
+  const kpi = (label: string, testid: string) => {
+    const value = h('span', { class: 'kpi-value', 'data-testid': testid });
+    return { value, el: h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, label), value) };
+  };
+  const overall = kpi('Overall', 'overall-score');
+  const reported = kpi('Reported', 'completeness');
+  const primersIn = kpi('Primers in', 'kpi-primers');
+  const krsWritten = kpi('Key results', 'kpi-krs');
   const header = h(
     'header',
     { class: 'wall-head' },
     h('h1', {}, 'APO Productivity Dashboard', h('span', { class: 'wall-period' }, h('span', { class: 'wall-sep' }, ' · '), `SPP 2026–28 · ${period}`)),
-    h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Overall'), overall),
-    h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, 'Reported'), completeness),
+    overall.el,
+    reported.el,
+    primersIn.el,
+    krsWritten.el,
     statusBadge(live),
   );
   watch(() => {
-    if (model.loaded.value) setText(overall, pct(model.overall.value?.score));
+    const drafting = phase.value === 'drafting';
+    overall.el.hidden = drafting;
+    reported.el.hidden = drafting;
+    primersIn.el.hidden = !drafting;
+    krsWritten.el.hidden = !drafting;
+  });
+  watch(() => {
+    if (model.loaded.value) setText(overall.value, pct(model.overall.value?.score));
   });
   watch(() => {
     const c = model.completeness.value;
-    if (!c) return;
-    // While primers are drafted nothing is expected yet: how many key results there are.
-    setText(completeness, c.expected ? `${count(c.reported)} / ${count(c.expected)}` : `${count(model.key_results.keys.value.length)} KRs`);
+    if (c) setText(reported.value, `${count(c.reported)} / ${count(c.expected)}`);
+  });
+  watch(() => {
+    const p = model.primers.value;
+    if (p) setText(primersIn.value, `${count(p.submitted + p.endorsed)} / ${count(model.members.keys.value.length)}`);
+  });
+  watch(() => {
+    if (model.loaded.value) setText(krsWritten.value, count(model.key_results.keys.value.length));
   });
 
-  const main = mainPanel(model);
   const prodHolder = h('div', { class: 'wall-panel', 'data-panel': 'productivity', hidden: true });
-  const panels = [
-    h('div', { class: 'wall-panel wall-main', 'data-panel': 'main' }, main.tiles, main.heat, h('div', { class: 'wall-side' }, main.primers, ticker(model.recent), joinBox(live, session()))),
-    prodHolder,
-    h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model)),
-  ];
-  const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, ...panels));
+  const monitor = h('div', { class: 'wall-panel', 'data-panel': 'main' }, mainPanel(model, names));
+  const drafting = h('div', { class: 'wall-panel', 'data-panel': 'drafting', hidden: true }, draftingPanel(model, names, draftPrimers(model)));
+  const focus = h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model));
+  const side = h('div', { class: 'wall-side' }, ticker(model), joinBox(live, session()));
+  const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus);
+  const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, panels, side));
   root.append(wall);
   // While the data may be old, the room sees it dimmed (the badge says since when).
   live.onState((l) => (wall.dataset.live = l.state.kind));
 
   get<YearReport>('/productivity')
-    .then((r) => prodHolder.append(productivityPanel(r)))
-    .catch(() => prodHolder.append(productivityPanel(null)));
+    .then((r) => prodHolder.append(productivityPanel(r, names)))
+    .catch(() => prodHolder.append(productivityPanel(null, names)));
+
+  // What rotates: the phase's own panel first, then the others.
+  const slots = computed(() => (phase.value === 'drafting' ? [drafting, prodHolder] : [monitor, prodHolder, focus]));
+  let shown = 0;
+  const show = () => {
+    const list = slots.peek();
+    const current = list[shown % list.length];
+    for (const p of [monitor, drafting, prodHolder, focus]) p.hidden = p !== current;
+    wall.dataset.phase = phase.peek();
+    wall.dataset.showing = current?.dataset.panel ?? '';
+  };
+  watch(() => {
+    void slots.value;
+    show();
+  });
   const rotate = Number(new URLSearchParams(location.search).get('rotate'));
   if (Number.isFinite(rotate) && rotate > 0) {
-    let shown = 0;
     setInterval(() => {
-      panels[shown]?.setAttribute('hidden', '');
-      shown = (shown + 1) % panels.length;
-      panels[shown]?.removeAttribute('hidden');
+      shown = (shown + 1) % slots.peek().length;
+      show();
     }, Math.max(5, rotate) * 1000);
   }
 }
