@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
-import { decodeQr, expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
+import { cellContrast, clippedCells, decodeQr, expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
 import { axeViolations, describeViolations } from './axe.mjs';
 
 const PERIOD = 2026;
@@ -101,16 +101,16 @@ async function suite(server, backend) {
     assert((await decodeQr(wall)) === `${session.public_url}/delegate`, 'the QR code decodes to the public delegate page');
   });
 
-  await t('no scrollbars and no text under 18 px on the wall at 1920×1080', async () => {
+  await t('no scrollbars and no text under 18 px on the wall at 1920×1080; score cells show their coverage and contrast 3:1 with their text; the QR code and no cursor beside every panel', async () => {
     await wall.waitForFunction(() => /watching/.test(document.querySelector('[data-testid=viewers]')?.textContent ?? ''), null, { timeout: 5000 });
-    await checkFits(wall, `wall-1920x1080-${backend}`);
-    const small = await fontsUnder(wall, 18);
-    assert(small.length === 0, `text under 18 px: ${JSON.stringify(small.slice(0, 5))}`);
+    await checkWallView(wall, `wall-1920x1080-${backend}`);
+    await checkCells(wall);
+    assert((await wall.locator('main').count()) === 1, 'the wall has one main landmark');
+    assert((await wall.evaluate(() => getComputedStyle(document.querySelector('.wall-body')).cursor)) === 'none', 'the mouse cursor is hidden on the wall');
     for (const panel of ['productivity', 'focus']) {
       await showPanel(wall, panel);
-      await checkFits(wall, `wall-${panel}-1920x1080-${backend}`);
-      const smallP = await fontsUnder(wall, 18);
-      assert(smallP.length === 0, `${panel} panel: text under 18 px: ${JSON.stringify(smallP.slice(0, 5))}`);
+      await checkWallView(wall, `wall-${panel}-1920x1080-${backend}`);
+      if (panel === 'focus') await checkCells(wall);
     }
     await showPanel(wall, 'main');
   });
@@ -122,21 +122,107 @@ async function suite(server, backend) {
       await waitLive(page);
       await page.waitForSelector('[data-panel=productivity]:not([hidden]) .bars li', { timeout: 7000 });
       assert(await page.locator('[data-panel=main]').isHidden(), 'the main panel is hidden while another shows');
+      // The join box stays beside the rotated panel: its QR code is on screen and decodes.
+      assert(await page.locator('[data-testid=join-qr] svg').isVisible(), 'the QR code is shown beside the rotated panel');
+      const session = await server.json('/session');
+      assert((await decodeQr(page)) === `${session.public_url}/delegate`, 'the QR code on the rotated panel decodes to the delegate page');
+      await page.screenshot({ path: join(OUT, `wall-rotated-productivity-1920x1080-${backend}.png`) });
+      await page.waitForSelector('[data-panel=focus]:not([hidden]) .bars li', { timeout: 7000 });
+      assert((await decodeQr(page)) === `${session.public_url}/delegate`, 'the QR code on the second rotated panel decodes too');
+      await page.screenshot({ path: join(OUT, `wall-rotated-focus-1920x1080-${backend}.png`) });
     } finally {
       await page.close();
     }
   });
 
-  await t('no scrollbars on the wall at 1280×720', async () => {
+  await t('no scrollbars and no text under 18 px on the wall at 1280×720; score cells show their coverage and contrast 3:1', async () => {
     await wall.setViewportSize({ width: 1280, height: 720 });
     await sleep(100);
-    await checkFits(wall, `wall-1280x720-${backend}`);
+    await checkWallView(wall, `wall-1280x720-${backend}`);
+    await checkCells(wall);
     for (const panel of ['productivity', 'focus']) {
       await showPanel(wall, panel);
-      await checkFits(wall, `wall-${panel}-1280x720-${backend}`);
+      await checkWallView(wall, `wall-${panel}-1280x720-${backend}`);
     }
     await showPanel(wall, 'main');
     await wall.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  await t('the wall in the drafting phase: primers by status, key results per pillar, focus areas the primers chose, the latest drafted key results, at 1920×1080 and 1280×720', async () => {
+    // 2028 has no reports: the wall is in the drafting phase by itself.
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/wall?period=2028`);
+      await waitLive(page);
+      await page.waitForSelector('[data-panel=drafting]:not([hidden]) [data-testid=draft-latest] .lk-item', { timeout: 5000 });
+      await page.waitForSelector('[data-testid=draft-focus] li[data-focus="Electronics and ICT"]', { timeout: 5000 });
+      const d = await server.json('/dashboard?period=2028');
+      assert(d.completeness.reported === 0, 'nothing is reported for 2028');
+      const read = () =>
+        page.evaluate(() => {
+          const t = (s) => document.querySelector(s)?.textContent ?? null;
+          return {
+            primersIn: t('[data-testid=kpi-primers]'),
+            krs: t('[data-testid=kpi-krs]'),
+            pillars: ['1', '2', '3', '4'].map((p) => t(`[data-testid=draft-pillar-${p}-krs]`)),
+            primers: ['endorsed', 'submitted', 'draft', 'none'].map((s) => t(`[data-testid=draft-primers-${s}]`)),
+            chips: document.querySelectorAll('[data-testid=draft-members] .ps-chip').length,
+            areas: Object.fromEntries([...document.querySelectorAll('[data-testid=draft-focus] li[data-focus]')].map((li) => [li.getAttribute('data-focus'), li.querySelector('.fa-count')?.textContent])),
+            headline: [...document.querySelectorAll('.wall-head .kpi:not([hidden]) .kpi-value, [data-panel=drafting] .tile-score, [data-panel=drafting] .ps-count')].map((e) => e.textContent),
+            body: document.body.innerText,
+          };
+        });
+      const shown = await read();
+      const total = Object.keys(d.members).length;
+      assert(shown.primersIn === `${d.primers.submitted + d.primers.endorsed} / ${total}`, `primers in: ${shown.primersIn}`);
+      assert(shown.krs === String(Object.keys(d.key_results).length), `key results: ${shown.krs}`);
+      assert(JSON.stringify(shown.pillars) === JSON.stringify(['1', '2', '3', '4'].map((p) => String(d.pillars[p].krs))), `key results per pillar: ${shown.pillars}`);
+      assert(JSON.stringify(shown.primers) === JSON.stringify(['endorsed', 'submitted', 'draft', 'none'].map((s) => String(d.primers[s]))), `primers by status: ${shown.primers}`);
+      assert(shown.chips === total, `${shown.chips} members shown by primer status`);
+      assert(shown.areas['Electronics and ICT'] === '1', `Viet Nam's Electronics and ICT is chosen by 1: ${JSON.stringify(shown.areas)}`);
+      assert(shown.headline.length >= 10 && shown.headline.every((v) => /^\d/.test(v ?? '')), `no headline number is empty: ${JSON.stringify(shown.headline)}`);
+      assert(!/\b1 (key results|members|KRs)\b/.test(shown.body), 'no "1 key results"');
+      await checkWallView(page, `wall-drafting-1920x1080-${backend}`);
+      assert((await decodeQr(page)) === `${(await server.json('/session')).public_url}/delegate`, 'the QR code is beside the drafting panel');
+
+      // A primer chooses a new focus area and a key result: the panel shows both within seconds.
+      const iso3 = Object.keys(d.members).find((m) => d.members[m].primer_status === 'draft');
+      const { iso3: _i, cycle: _c, updated_rev: _r, updated_at: _a, ...primer } = await server.json(`/primers/${iso3}`);
+      const area = `Wall e2e area ${backend}`;
+      const title = `Wall drafting e2e (${backend})`;
+      primer.focus_areas.push(area);
+      primer.key_results.push({ code: `${iso3}-KR98`, pillar: 3, focus_area: area, title, unit: 'items', direction: 'increase', baseline_year: null, baseline_value: null, weight: 1, targets: { 2028: 3 } });
+      await server.put(`/primers/${iso3}`, primer);
+      await page.waitForFunction((a) => document.querySelector(`[data-testid=draft-focus] li[data-focus="${a}"] .fa-count`)?.textContent === '1', area, { timeout: 5000 });
+      await page.waitForFunction((s) => (document.querySelector('[data-testid=draft-latest]')?.textContent ?? '').includes(s), title, { timeout: 5000 });
+
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await sleep(100);
+      await checkWallView(page, `wall-drafting-1280x720-${backend}`);
+      assert((await decodeQr(page)) !== null, 'the QR code decodes at 1280×720 beside the drafting panel');
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await t('the wall in the drafting phase asked for with ?phase=drafting, and rotated', async () => {
+    const page = await context.newPage();
+    try {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.goto(`${server.base}/wall?phase=drafting&rotate=5`);
+      await waitLive(page);
+      await page.waitForSelector('[data-panel=drafting]:not([hidden]) [data-testid=draft-latest] .lk-item', { timeout: 5000 });
+      await checkWallView(page, `wall-drafting-phase-1280x720-${backend}`);
+      await page.waitForSelector('[data-panel=productivity]:not([hidden]) .bars li', { timeout: 7000 });
+      assert(await page.locator('[data-testid=join-qr] svg').isVisible(), 'the QR code is beside the rotated panel');
+      await checkWallView(page, `wall-drafting-rotated-1280x720-${backend}`);
+    } finally {
+      await page.close();
+    }
   });
 
   const kr = pickKr(await doc(), 'VNM');
@@ -771,6 +857,28 @@ async function checkFits(page, shot) {
   await page.screenshot({ path: join(OUT, `${shot}.png`) });
   const over = await scrollOverflow(page);
   assert(over.width <= 0 && over.height <= 0, `${shot}: the page scrolls (${over.width} px wider, ${over.height} px taller than the window)`);
+}
+
+/** A view of the wall: shot, no scrolling, no text under 18 px, no cut-off score or name. */
+async function checkWallView(page, shot) {
+  await checkFits(page, shot);
+  const small = await fontsUnder(page, 18);
+  assert(small.length === 0, `${shot}: text under 18 px: ${JSON.stringify(small.slice(0, 5))}`);
+  const clipped = await clippedCells(page);
+  assert(clipped.length === 0, `${shot}: cut off: ${clipped.slice(0, 5).join('; ')}`);
+}
+
+/** Every score cell shown has its coverage ("5/8"), and its text contrasts 3:1 with its rendered background. */
+async function checkCells(page) {
+  const { bad, measured } = await cellContrast(page, 3);
+  assert(measured > 0, 'score cells were measured');
+  assert(bad.length === 0, `score cells under 3:1: ${JSON.stringify(bad.slice(0, 5))}`);
+  const missing = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-panel]:not([hidden]) [data-cell]')]
+      .filter((td) => (td.querySelector('.cell-score')?.textContent ?? '') !== '' && !/^\d+\/\d+$/.test(td.querySelector('.cell-cov')?.textContent ?? ''))
+      .map((td) => td.getAttribute('data-cell')),
+  );
+  assert(missing.length === 0, `score cells without coverage: ${missing.slice(0, 5).join(', ')}`);
 }
 
 async function showPanel(page, name) {
