@@ -40,8 +40,8 @@ export function goSignIn(error?: string): void {
   location.assign(signinUrl(location.pathname + location.search, error));
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) init.body = JSON.stringify(body);
@@ -67,6 +67,24 @@ export const get = <T>(path: string) => call<T>('GET', path);
 export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, body);
 export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body);
 export const del = <T>(path: string) => call<T>('DELETE', path);
+
+/**
+ * A change sent with its idempotency key (the `Idempotency-Key` header): a retry with the same
+ * key is answered with the first result and writes nothing again (a server that does not know
+ * the header yet ignores it). The key is made once, when the person made the change, and sent
+ * unchanged on every retry (offline-queue.ts).
+ */
+export const sendWithKey = <T>(method: 'POST' | 'PUT', path: string, body: unknown, key: string) => call<T>(method, path, body, { 'Idempotency-Key': key });
+
+/**
+ * Whether a failed call is worth trying again later, unchanged: the network failed (no answer),
+ * the server failed (5xx), or asked to wait (408, 429). Any other refusal (4xx) answers the
+ * change itself: sending it again would be refused again.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true;
+  return err.status >= 500 || err.status === 408 || err.status === 429;
+}
 
 /**
  * What to tell the person about a failed call, in a sentence: the server's message, with what
