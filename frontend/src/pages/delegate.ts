@@ -1,29 +1,42 @@
-// /delegate: phone first. The delegate sees their member's primer status, focus areas and key
-// results with targets and progress, reports an actual, and drafts or edits the primer.
+// /delegate: the phone home of a delegation. A delegation card lands here as its member's editor:
+// the member's own standing comes first (primer status, score, what is reported and what is
+// still due this period), then its key results, each with a "Report" button that opens a sheet
+// (value, year, Send: two taps and the typing), then the primer. While the primer is being
+// drafted (none yet, or a draft) the primer form comes before the key results.
 //
-// Who may edit what comes from the session (GET /session): an editor (a delegation card)
-// opens on their member ("You are editing Viet Nam") and may read the others; the Secretariat
-// may edit any member; a viewer reads. The forms are drawn only for a member the session may
-// edit, and the primer's status offers only the moves the server allows the role.
+// Who may edit what comes from the session (GET /session): an editor (a delegation card) opens
+// on their member ("You are editing Viet Nam") and may look at the others, read-only, further
+// down; the Secretariat may edit any member; a viewer reads and chooses a member at the top.
+// The forms are drawn only for a member the session may edit, and the primer's status offers
+// only the moves the server allows the role (access.ts `statusesFor`: never "Endorsed" to an
+// editor).
+//
+// Every report and primer edit goes through the member's outbox (offline-queue.ts): kept on the
+// phone until the server answers, shown as "queued" while the network is down, and sent with
+// its idempotency key when it returns. A refusal is shown next to the field it names.
 //
 // The overview watches the chosen member's entry and its key results (model.ts); the forms are
 // built from the primer (REST) and never redrawn by a patch.
 
+import '../styles/delegate.css';
 import { batch, computed, signal } from '@preact/signals-core';
 import type { ReadonlySignal } from '@preact/signals-core';
 import { mayEdit, statusesFor } from '../access';
-import { ApiError, describeError, get, post } from '../api';
+import { ApiError, describeError, get } from '../api';
 import { statusBadge } from '../badge';
-import { clear, h, setText } from '../dom';
-import { clearErrors, field, input, numberOrText, select, showErrors } from '../forms';
+import { readValue } from '../delegate-value';
+import { h, setText } from '../dom';
+import { clearErrors, field, select, showErrors } from '../forms';
 import { count, num, pct } from '../format';
 import { connectLive } from '../live';
 import type { DocModel } from '../model';
-import { keysWithPrefix } from '../model';
+import { keysWithPrefix, stableList } from '../model';
 import { navBar } from '../nav';
+import type { Edit } from '../offline-queue';
+import { Outbox, membersWithOutbox, outboxKey, refusalOf, refusalText } from '../offline-queue';
 import { PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
 import { initialPeriod } from '../period';
-import type { Member, Posted, Primer } from '../protocol';
+import type { ActualInput, Member, Posted, Primer, PrimerInput } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 import { each, watch } from '../reactive';
 import { session } from '../session';
@@ -31,37 +44,123 @@ import { primerEditor } from './primer-form';
 
 const MEMBER_KEY = 'apo.delegate.member';
 
+/** What the page last said about a key result's report: sent, or refused and put aside. */
+interface Note {
+  kind: 'ok' | 'err';
+  text: string;
+}
+
 export function renderDelegate(root: HTMLElement): void {
   document.title = 'APO Dashboard · Delegate';
+  document.body.classList.add('delegate-page');
   const period = initialPeriod();
   const live = connectLive(period);
   const model = live.model;
-  const picker = select([['', 'Choose your member…']]);
-  const reportSlot = h('section', { 'aria-label': 'Report an actual' });
-  const editorSlot = h('section', { 'aria-label': 'Primer' });
-  /** The member chosen, and its primer as GET /primers/{iso3} gave it (null: none yet, or not loaded). */
-  const iso3 = signal('');
-  const primer = signal<Primer | null>(null);
-  const overview = memberOverview(model, iso3, primer, period);
   const me = session();
   const ownMember = me?.role === 'editor' ? (me.member ?? null) : null;
-  const banner = h('p', { class: 'delegate-who', 'data-testid': 'delegate-who', role: 'status' });
-  // On a phone the report form comes right after the member's standing, before the list.
-  root.append(
-    navBar(statusBadge(live), 'Delegate'),
-    h('main', { class: 'page delegate' }, banner, h('div', { class: 'field' }, h('label', { for: 'member-picker' }, ownMember ? 'Member (others read-only)' : 'Member'), picker), overview.head, reportSlot, overview.body, editorSlot),
-  );
+
+  /** The member shown, and its primer as GET /primers/{iso3} gave it (null: none yet, or not loaded). */
+  const iso3 = signal('');
+  const primer = signal<Primer | null>(null);
+  const names = signal<ReadonlyMap<string, string>>(new Map());
+  /** The outbox of the member shown, when this session may edit it. */
+  const outbox = signal<Outbox | null>(null);
+  const notes = signal<ReadonlyMap<string, Note>>(new Map());
+  const offline = signal(typeof navigator !== 'undefined' && navigator.onLine === false);
+  window.addEventListener('online', () => (offline.value = false));
+  window.addEventListener('offline', () => (offline.value = true));
+  const editable = computed(() => !!iso3.value && mayEdit(me, iso3.value));
+
+  const picker = select([['', 'Choose a member…']]);
   picker.id = 'member-picker';
   picker.dataset.testid = 'member-picker';
+  const pickerField = h('div', { class: 'field' }, h('label', { for: 'member-picker' }, ownMember ? 'Another member (read-only)' : 'Member'), picker);
+  const backHome = h('button', { type: 'button', class: 'secondary', 'data-testid': 'back-home', hidden: true }, 'Back to my member');
+  const banner = h('p', { class: 'delegate-who', 'data-testid': 'delegate-who', role: 'status' });
+  const editorSlot = h('section', { 'aria-label': 'Primer', class: 'delegate-primer' });
+  const home = memberHome(model, iso3, primer, period, {
+    own: ownMember,
+    editable,
+    outbox,
+    notes,
+    report: (key) => openSheet(key),
+  });
+  const queue = outboxView(outbox, offline, {
+    fix: (e) => fixEdit(e),
+  });
+  const main = h('main', { class: 'page delegate', id: 'main' }, queue.bar, banner);
+  if (!ownMember) main.append(pickerField);
+  main.append(home.status, queue.section, home.krs, editorSlot);
+  if (ownMember) main.append(h('section', { class: 'delegate-others', 'aria-label': 'Other members' }, h('h2', {}, 'Other members'), pickerField, backHome));
+  root.append(navBar(statusBadge(live), 'Delegate'), main);
+
+  backHome.addEventListener('click', () => {
+    if (!ownMember) return;
+    picker.value = ownMember;
+    choose(ownMember);
+    window.scrollTo(0, 0);
+  });
 
   /** The editor's last save message, shown again in the editor rebuilt after the reload. */
   let notice = '';
-  let names = new Map<string, string>();
+  /** A failed primer edit being fixed in the editor: discarded once the fixed one is sent or queued. */
+  let fixingPrimer: string | null = null;
+
+  // ---- outboxes: one per member this session may edit, kept sending while the page is open ----
+  const outboxes = new Map<string, Outbox>();
+  function outboxFor(code: string): Outbox {
+    let o = outboxes.get(code);
+    if (!o) {
+      o = new Outbox(outboxKey(code), { onSent: (e, answer) => sentLater(code, e, answer) });
+      outboxes.set(code, o);
+      o.start();
+    }
+    return o;
+  }
+  // Edits left on this phone by an earlier visit are sent now, whichever member is shown.
+  let stored: Storage | null = null;
+  try {
+    stored = localStorage;
+  } catch {
+    stored = null;
+  }
+  for (const code of membersWithOutbox(stored)) if (mayEdit(me, code)) outboxFor(code);
+  if (ownMember) outboxFor(ownMember);
+
+  /** An edit queued earlier has been answered. */
+  function sentLater(code: string, e: Edit, answer: unknown): void {
+    if (e.kind === 'report' && e.ref) {
+      const rev = (answer as Posted | null)?.rev;
+      setNote(e.ref, { kind: 'ok', text: `Sent from this phone: ${e.label}${rev ? ` (revision ${rev})` : ''}.` });
+    } else if (e.kind === 'primer' && code === iso3.peek()) {
+      const rev = (answer as { rev?: number } | null)?.rev;
+      const message = `The primer kept on this phone is saved${rev ? ` (revision ${rev})` : ''}.`;
+      const form = editorSlot.querySelector<HTMLElement>('[data-testid=primer-form]');
+      if (form?.dataset.dirty) {
+        const status = form.querySelector<HTMLElement>('.form-status');
+        if (status) {
+          status.textContent = `${message} Your later changes are not saved yet.`;
+          status.className = 'form-status ok';
+        }
+      } else {
+        notice = message;
+        loadPrimer();
+      }
+    }
+  }
+
+  function setNote(key: string, note: Note | null): void {
+    const next = new Map(notes.peek());
+    if (note) next.set(key, note);
+    else next.delete(key);
+    notes.value = next;
+  }
 
   /** What this session may do with the member chosen, said at the top. */
   function sayWho(code: string): void {
-    const name = (c: string) => names.get(c) ?? c;
+    const name = (c: string) => names.peek().get(c) ?? c;
     banner.className = 'delegate-who';
+    backHome.hidden = !ownMember || !code || code === ownMember;
     if (ownMember) {
       banner.textContent = code && code !== ownMember ? `You are editing ${name(ownMember)}. ${name(code)} is shown read-only.` : `You are editing ${name(ownMember)}.`;
       banner.classList.add('editing');
@@ -77,7 +176,7 @@ export function renderDelegate(root: HTMLElement): void {
   get<Member[]>('/members')
     .then((members) => {
       for (const m of members) picker.append(h('option', { value: m.iso3 }, `${m.name} (${m.iso3})`));
-      names = new Map(members.map((m) => [m.iso3, m.name]));
+      names.value = new Map(members.map((m) => [m.iso3, m.name]));
       // An editor opens on their member; else the one the address names (?member=), else the one remembered.
       const asked = new URLSearchParams(location.search).get('member')?.toUpperCase() ?? null;
       const first = [ownMember, asked, safeGet(MEMBER_KEY)].find((c) => c && members.some((m) => m.iso3 === c));
@@ -93,13 +192,15 @@ export function renderDelegate(root: HTMLElement): void {
   picker.addEventListener('change', () => choose(picker.value));
 
   function choose(code: string): void {
+    closeSheet();
     batch(() => {
       iso3.value = code;
       primer.value = null;
+      outbox.value = code && mayEdit(me, code) ? outboxFor(code) : null;
     });
     notice = '';
-    clear(reportSlot);
-    clear(editorSlot);
+    fixingPrimer = null;
+    editorSlot.replaceChildren();
     sayWho(code);
     if (!code) return;
     safeSet(MEMBER_KEY, code);
@@ -117,20 +218,32 @@ export function renderDelegate(root: HTMLElement): void {
       .then((p) => {
         if (code !== iso3.peek()) return;
         primer.value = p;
-        drawForms(code, p);
+        drawEditor(code, p);
       })
-      .catch((e) => reportSlot.replaceChildren(h('p', { class: 'form-status err' }, `Could not load the primer: ${describeError(e)}`)));
+      .catch((e) => {
+        if (code !== iso3.peek()) return;
+        editorSlot.replaceChildren(h('h2', {}, 'Primer'), h('p', { class: 'form-status err' }, `Could not load the primer: ${describeError(e)}`));
+      });
   }
 
-  /** The forms are built from the primer (REST), not from the live document: a patch never rebuilds them under the delegate's fingers. */
-  function drawForms(code: string, p: Primer | null): void {
+  /** Drafting (no primer yet, or a draft): the primer form comes before the key results. */
+  function placeEditor(drafting: boolean): void {
+    if (drafting) main.insertBefore(editorSlot, home.krs);
+    else home.krs.after(editorSlot);
+  }
+
+  /**
+   * The primer editor, built from the primer (REST), not from the live document: a patch never
+   * rebuilds it under the delegate's fingers. `fixing`: a failed queued edit loaded into it.
+   */
+  function drawEditor(code: string, p: Primer | null, fixing: { edit: Edit; errors: ApiError | null } | null = null): void {
+    placeEditor(!p || p.status === 'draft');
     if (!mayEdit(me, code)) {
-      reportSlot.replaceChildren();
       editorSlot.replaceChildren();
       return;
     }
-    reportSlot.replaceChildren(reportForm(code, p, period));
-    const statuses = statusesFor(me?.role, p?.status ?? null);
+    const statuses = statusesFor(me?.role, fixing ? null : (p?.status ?? null));
+    const box = outboxFor(code);
     editorSlot.replaceChildren(
       statuses.length
         ? primerEditor(
@@ -142,107 +255,446 @@ export function renderDelegate(root: HTMLElement): void {
               loadPrimer();
             },
             notice,
+            {
+              send: async (body: PrimerInput) => {
+                const outcome = await box.submit<{ rev: number; changed: boolean }>({ kind: 'primer', method: 'PUT', path: `/primers/${code}`, body, label: `The primer of ${names.peek().get(code) ?? code}` });
+                if (fixingPrimer && outcome.state !== 'failed') box.discard(fixingPrimer);
+                if (outcome.state === 'failed') box.discard(outcome.edit.key);
+                else fixingPrimer = null;
+                return outcome;
+              },
+              errors: fixing?.errors ?? null,
+              open: !p || p.status === 'draft',
+            },
           )
         : primerLocked(p),
     );
+    const review = returnComment(p);
+    if (review) editorSlot.prepend(h('p', { class: 'delegate-review', 'data-testid': 'review-comment' }, h('strong', {}, 'Returned by the Secretariat: '), review));
     notice = '';
+  }
+
+  // ---- the report sheet ----
+
+  let sheet: HTMLDialogElement | null = null;
+
+  function closeSheet(): void {
+    if (!sheet) return;
+    if (sheet.open) sheet.close();
+    sheet.remove();
+    sheet = null;
+  }
+
+  /**
+   * Opens the report sheet for a key result ("VNM/VNM-KR1"): the year (this period first) and
+   * the value, focused so that the keyboard is up. `from`: a failed queued report being fixed,
+   * its value typed in and the server's message next to its field.
+   */
+  function openSheet(key: string, from: Edit | null = null): void {
+    closeSheet();
+    const code = key.slice(0, key.indexOf('/'));
+    const krCode = key.slice(key.indexOf('/') + 1);
+    const k = model.key_results.peek(key);
+    const box = outbox.peek();
+    if (!box || code !== iso3.peek()) return;
+    const body = (from?.body ?? null) as Partial<ActualInput> | null;
+    const current = model.period.peek() ?? period;
+    const year = select(
+      CYCLE_YEARS.map((y) => [String(y), String(y)]),
+      String(body?.year ?? current),
+    );
+    const unit = k?.unit ? ` (${k.unit})` : '';
+    const value = h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', enterkeyhint: 'send', 'data-testid': 'report-value' });
+    if (body?.value !== undefined && body.value !== null) value.value = String(body.value);
+    const status = h('div', { class: 'form-status', role: 'status' });
+    const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
+    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const targets = primer.peek()?.key_results.find((x) => x.code === krCode)?.targets ?? {};
+    const hint = h('p', { class: 'sheet-hint' });
+    const sayHint = () => {
+      const t = targets[year.value];
+      const shown = year.value === String(current) && k?.actual != null ? ` · now ${num(k.actual, 2)}` : '';
+      hint.textContent = `Target ${year.value}: ${t == null ? 'none' : `${num(t, 2)}${k?.unit ? ` ${k.unit}` : ''}`}${shown}`;
+    };
+    sayHint();
+    year.addEventListener('change', sayHint);
+    const form = h(
+      'form',
+      { class: 'stack sheet-form', 'data-testid': 'actual-form', novalidate: true },
+      h('h2', { id: 'sheet-title' }, `Report ${krCode}`),
+      h('p', { class: 'sheet-kr' }, k?.title ?? ''),
+      hint,
+      h('div', { class: 'field-error', 'data-error-for': 'kr_code' }),
+      field(`Value${unit}`, value, 'value'),
+      field('Year', year, 'year'),
+      h('div', { class: 'sheet-actions' }, send, cancel),
+      status,
+    );
+    const dialog = h('dialog', { class: 'sheet', 'data-testid': 'report-sheet', 'aria-labelledby': 'sheet-title' }, form);
+    sheet = dialog;
+    main.append(dialog);
+    cancel.addEventListener('click', () => closeSheet());
+    dialog.addEventListener('close', () => {
+      if (sheet === dialog) {
+        dialog.remove();
+        sheet = null;
+      }
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      const read = readValue(value.value);
+      if (!read.ok) {
+        const slot = form.querySelector<HTMLElement>('[data-error-for=value]');
+        if (slot) slot.textContent = read.message;
+        value.setAttribute('aria-invalid', 'true');
+        status.textContent = '';
+        status.className = 'form-status';
+        value.focus();
+        return;
+      }
+      const y = Number(year.value);
+      const report: ActualInput = { iso3: code, kr_code: krCode, year: y, value: read.value };
+      const label = `${krCode} · ${y}: ${num(read.value, 2)}${k?.unit ? ` ${k.unit}` : ''}`;
+      status.textContent = 'Sending…';
+      status.className = 'form-status';
+      send.disabled = true;
+      box
+        .submit<Posted>({ kind: 'report', method: 'POST', path: '/actuals', body: report, label, ref: key })
+        .then((o) => {
+          if (o.state === 'failed') {
+            // The sheet holds what was typed: the refused edit is not kept twice.
+            box.discard(o.edit.key);
+            showErrors(form, o.error, status);
+            value.focus();
+            return;
+          }
+          if (from) box.discard(from.key);
+          setNote(key, o.state === 'sent' ? { kind: 'ok', text: `Sent: ${label} (revision ${o.answer.rev}).` } : null);
+          closeSheet();
+          document.querySelector<HTMLElement>(`[data-report="${CSS.escape(key)}"]`)?.focus();
+        })
+        .catch((e) => showErrors(form, e, status))
+        .finally(() => {
+          send.disabled = false;
+        });
+    });
+    dialog.showModal();
+    if (from) {
+      const refusal = refusalOf(from);
+      if (refusal) showErrors(form, refusal, status);
+    }
+    value.focus();
+  }
+
+  /** A failed queued edit, back in its form with the server's message next to the field. */
+  function fixEdit(e: Edit): void {
+    if (e.kind === 'report' && e.ref) {
+      openSheet(e.ref, e);
+      return;
+    }
+    if (e.kind === 'primer') {
+      const code = iso3.peek();
+      const body = e.body as PrimerInput;
+      const p: Primer = {
+        iso3: code,
+        cycle: primer.peek()?.cycle ?? '',
+        updated_at: '',
+        updated_rev: 0,
+        status: body.status,
+        national_context: body.national_context ?? '',
+        focus_areas: body.focus_areas ?? [],
+        key_results: body.key_results ?? [],
+        endorsed_on: body.endorsed_on ?? null,
+      };
+      fixingPrimer = e.key;
+      drawEditor(code, p, { edit: e, errors: refusalOf(e) });
+      editorSlot.scrollIntoView({ block: 'start' });
+    }
   }
 }
 
+const dayFormat = new Intl.DateTimeFormat(navigator.language || 'en', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** A date ("2026-01-30") for people: "30 Jan 2026". */
+function day(iso: string): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? iso : dayFormat.format(d);
+}
+
+/** The Secretariat's comment on a returned primer, when the server sends one (`review`). */
+function returnComment(p: Primer | null): string | null {
+  if (!p || p.status !== 'draft') return null;
+  const review = (p as unknown as Record<string, unknown>)['review'];
+  if (!review || typeof review !== 'object') return null;
+  const o = review as Record<string, unknown>;
+  const c = [o.comment, o.message, o.reason].find((x) => typeof x === 'string' && x.trim() !== '');
+  return typeof c === 'string' ? c : null;
+}
+
+interface HomeHooks {
+  /** The member this session edits (an editor's), whose name the banner already says. */
+  own: string | null;
+  editable: ReadonlySignal<boolean>;
+  outbox: ReadonlySignal<Outbox | null>;
+  notes: ReadonlySignal<ReadonlyMap<string, Note>>;
+  report: (key: string) => void;
+}
+
 /**
- * The chosen member: name, primer status, score and reporting, focus areas, and its key
- * results. Each part watches what it shows: the member's entry, the primer, and one watcher
- * per key result of the member, so a report on another member's key result draws nothing here.
+ * The chosen member: its standing (name, primer status, score, reported and still due this
+ * period), and its key results, each with a Report button when the session may edit it. Each
+ * part watches what it shows: the member's entry, the primer, and one watcher per key result of
+ * the member, so a report on another member's key result draws nothing here.
  */
-function memberOverview(model: DocModel, iso3: ReadonlySignal<string>, primer: ReadonlySignal<Primer | null>, period: number): { head: HTMLElement; body: HTMLElement } {
-  const name = h('h2', {});
+function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer: ReadonlySignal<Primer | null>, period: number, hooks: HomeHooks): { status: HTMLElement; krs: HTMLElement } {
+  const name = h('h2', { class: 'home-name' });
   const pill = h('span', { class: 'pill', 'data-testid': 'primer-status' });
-  const line = h('span', {});
-  const focus = h('div', {});
+  const signed = h('span', { class: 'home-sub' });
+  const score = h('strong', { class: 'home-num', 'data-testid': 'home-score' });
+  const reported = h('strong', { class: 'home-num', 'data-testid': 'home-reported' });
+  const reportedSub = h('span', { class: 'home-sub' });
+  const dueText = h('p', { class: 'home-due-text' });
+  const dueChips = h('div', { class: 'due-chips', hidden: true });
+  const due = h('div', { class: 'home-due', 'data-testid': 'home-due' }, dueText, dueChips);
+  const focus = h('p', { class: 'home-focus', 'data-testid': 'home-focus' });
+  const status = h(
+    'section',
+    { class: 'home-status', 'aria-label': 'Your member', 'data-testid': 'delegate-status', hidden: true },
+    name,
+    h(
+      'dl',
+      { class: 'home-facts' },
+      h('dt', {}, 'Primer'),
+      h('dd', {}, pill, signed),
+      h('dt', {}, 'Score'),
+      h('dd', {}, score),
+      h('dt', {}, 'Reported'),
+      h('dd', {}, reported, reportedSub),
+    ),
+    due,
+  );
   const list = h('ul', { class: 'kr-list', 'data-testid': 'delegate-krs' });
-  const none = h('p', { class: 'muted' }, 'No key results yet: draft them in the primer below.');
-  const head = h('section', { 'aria-label': 'Your member', hidden: true }, name, h('p', {}, 'Primer: ', pill, line));
-  const body = h('section', { 'aria-label': 'Focus areas and key results', hidden: true }, h('h3', {}, 'Focus areas'), focus, h('h3', {}, `Key results (${period})`), list, none);
+  const none = h('p', { class: 'muted' }, 'No key results yet: draft them in the primer.');
+  const krHeading = h('h2', {});
+  const krs = h('section', { class: 'home-krs', 'aria-label': 'Key results', hidden: true }, krHeading, focus, list, none);
+  const keys = keysWithPrefix(model.key_results, () => (iso3.value ? `${iso3.value}/` : ''));
+  const year = computed(() => model.period.value ?? period);
+  /** The member's key results with a target this period and no report yet. */
+  const dueKeys = stableList(() =>
+    keys.value.filter((k) => {
+      const d = model.key_results.entry(k).value;
+      return !!d && d.target != null && d.actual == null;
+    }),
+  );
+
   watch(() => {
     const code = iso3.value;
-    head.hidden = body.hidden = !code;
+    status.hidden = krs.hidden = !code;
     if (!code) return;
     const m = model.members.entry(code).value;
-    const status = m?.primer_status ?? 'none';
+    const state = m?.primer_status ?? 'none';
     setText(name, m?.name ?? code, false);
-    pill.style.background = PRIMER_COLOUR[status];
-    pill.style.color = PRIMER_TEXT[status];
-    setText(pill, PRIMER_LABEL[status]);
-    setText(line, ` · score ${pct(m?.score)} · reported ${count(m?.reported)} of ${count(m?.expected)} for ${model.period.value ?? period}`);
+    // The banner above already names the delegate's own member.
+    name.classList.toggle('sr-only', code === hooks.own);
+    pill.style.background = PRIMER_COLOUR[state];
+    pill.style.color = PRIMER_TEXT[state];
+    // Not flashed: the flash paints its own background under the pill's text colour.
+    setText(pill, PRIMER_LABEL[state], false);
+    const p = primer.value;
+    setText(signed, p?.endorsed_on && state === 'endorsed' ? ` signed ${day(p.endorsed_on)}` : '', false);
+    setText(score, pct(m?.score));
+    setText(reported, m && m.expected > 0 ? `${count(m.reported)} of ${count(m.expected)}` : '–');
+    setText(reportedSub, m && m.expected > 0 ? ` for ${year.value} (${pct(m.completeness)})` : ` nothing expected for ${year.value}`, false);
+    setText(krHeading, `Key results (${year.value})`, false);
+  });
+  watch(() => {
+    const code = iso3.value;
+    if (!code) return;
+    const m = model.members.entry(code).value;
+    const state = m?.primer_status ?? 'none';
+    const open = dueKeys.value.map((k) => k.slice(k.indexOf('/') + 1));
+    let text: string;
+    if (state === 'none' || state === 'draft') text = m?.krs ? `Drafting: finish the primer and submit it to the Secretariat. ${open.length ? `${open.length} key result${open.length === 1 ? '' : 's'} could already report for ${year.value}.` : ''}` : 'Drafting: write the primer’s focus areas and key results, then submit it to the Secretariat.';
+    else if (!m || m.expected === 0) text = `Nothing is due for ${year.value}: no key result has a target this year.`;
+    else if (open.length === 0) text = `Everything due for ${year.value} is reported.`;
+    else text = `Due for ${year.value}: ${open.length} key result${open.length === 1 ? '' : 's'} to report${hooks.editable.value ? ':' : ` (${open.join(', ')}).`}`;
+    setText(dueText, text.trim(), false);
+    due.classList.toggle('done', state !== 'none' && state !== 'draft' && !!m && m.expected > 0 && open.length === 0);
+  });
+  // The key results still due, each a button that opens its report sheet: one tap from the first screen.
+  watch(() => {
+    const keysDue = dueKeys.value;
+    const can = hooks.editable.value;
+    const m = iso3.value ? model.members.entry(iso3.value).peek() : undefined;
+    const drafting = !m || m.primer_status === 'none' || m.primer_status === 'draft';
+    dueChips.hidden = !can || drafting || keysDue.length === 0;
+    dueChips.replaceChildren(
+      ...(dueChips.hidden
+        ? []
+        : keysDue.map((k) => {
+            const code = k.slice(k.indexOf('/') + 1);
+            const b = h('button', { type: 'button', class: 'due-chip', 'data-due': k, 'aria-label': `Report a value for ${code}` }, code);
+            b.addEventListener('click', () => hooks.report(k));
+            return b;
+          })),
+    );
   });
   watch(() => {
     const areas = primer.value?.focus_areas ?? [];
-    focus.replaceChildren(areas.length ? h('ul', {}, ...areas.map((f) => h('li', {}, f))) : h('p', { class: 'muted' }, 'None yet.'));
+    focus.textContent = areas.length ? `Focus areas: ${areas.join(' · ')}` : '';
+    focus.hidden = !areas.length;
   });
   const targets = computed(() => new Map((primer.value?.key_results ?? []).map((k) => [k.code, k.targets ?? {}])));
-  const keys = keysWithPrefix(model.key_results, () => (iso3.value ? `${iso3.value}/` : ''));
   watch(() => {
     none.hidden = keys.value.length > 0;
   });
   each(list, keys, (key) => {
     const code = h('strong', {});
-    const where = h('span', {});
-    const title = h('div', {});
+    const where = h('span', { class: 'kr-where' });
+    const title = h('div', { class: 'kr-title' });
     const actual = h('strong', { 'data-kr': key });
     const rest = h('span', {});
-    const status = h('span', { class: 'pill' });
+    const state = h('span', { class: 'pill' });
     const bar = h('span', {});
     const progress = h('div', { class: 'progress', role: 'img' }, bar);
-    const years = h('div', { class: 'muted' });
+    const years = h('div', { class: 'muted kr-years' });
+    const dueTag = h('span', { class: 'due-tag', hidden: true }, 'Due');
+    const note = h('p', { class: 'kr-note', 'data-testid': 'kr-note', role: 'status', hidden: true });
+    const krCode = key.slice(key.indexOf('/') + 1);
+    const button = h('button', { type: 'button', class: 'report-btn', 'data-report': key, 'aria-label': `Report a value for ${krCode}`, hidden: true }, 'Report');
+    button.addEventListener('click', () => hooks.report(key));
     watch(() => {
       const k = model.key_results.entry(key).value;
       if (!k) return;
       setText(code, k.code, false);
-      setText(where, ` · P${k.pillar} · ${k.focus_area}`, false);
+      setText(where, ` · Pillar ${k.pillar} · ${k.focus_area}`, false);
       setText(title, k.title, false);
       setText(actual, k.actual == null ? 'not reported' : `${num(k.actual, 2)} ${k.unit}`);
-      setText(rest, ` · target ${num(k.target, 2)} · progress ${pct(k.progress)} `, false);
+      setText(rest, ` · target ${num(k.target, 2)} · ${pct(k.progress)} `, false);
       const colour = STATUS_COLOUR[k.status];
-      setText(status, STATUS_LABEL[k.status], false);
-      status.style.background = colour;
-      status.style.color = k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000';
+      setText(state, STATUS_LABEL[k.status], false);
+      state.style.background = colour;
+      state.style.color = k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000';
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
+      dueTag.hidden = !(k.target != null && k.actual == null);
     });
     watch(() => {
-      const t = targets.value.get(key.slice(key.indexOf('/') + 1)) ?? {};
+      const t = targets.value.get(krCode) ?? {};
       setText(years, `Targets: ${CYCLE_YEARS.map((y) => `${y}: ${num(t[String(y)], 2)}`).join(' · ')}`, false);
     });
-    return h('li', {}, h('div', {}, code, where), title, h('div', {}, 'Actual ', actual, rest, status), progress, years);
+    watch(() => {
+      button.hidden = !hooks.editable.value;
+    });
+    // What happened to this key result's reports: queued on the phone, refused, or sent.
+    watch(() => {
+      const box = hooks.outbox.value;
+      const mine = (box?.items.value ?? []).filter((e) => e.ref === key);
+      const sending = box?.sending.value ?? null;
+      const last = mine[mine.length - 1];
+      let text = '';
+      let kind = '';
+      if (last?.failed) {
+        text = `Not accepted: ${last.label}. ${refusalText(last)}`;
+        kind = 'err';
+      } else if (last) {
+        text = last.key === sending ? `Sending ${last.label}…` : `Queued on this phone: ${last.label}. It will be sent when the network is back.`;
+        kind = 'queued';
+      } else {
+        const n = hooks.notes.value.get(key);
+        if (n) {
+          text = n.text;
+          kind = n.kind;
+        }
+      }
+      note.hidden = !text;
+      note.className = `kr-note ${kind}`;
+      setText(note, text, false);
+    });
+    return h(
+      'li',
+      { class: 'kr-item' },
+      h('div', { class: 'kr-head' }, code, where, dueTag),
+      title,
+      h('div', { class: 'kr-now' }, 'Actual ', actual, rest, state),
+      progress,
+      years,
+      note,
+      button,
+    );
   });
-  return { head, body };
+  return { status, krs };
 }
 
-function reportForm(iso3: string, primer: Primer | null, period: number): HTMLElement {
-  const krs = primer?.key_results ?? [];
-  const form = h('form', { class: 'stack', 'data-testid': 'actual-form', novalidate: true });
-  if (!krs.length) return h('div', {}, h('h2', {}, 'Report an actual'), h('p', { class: 'muted' }, 'The primer has no key results to report on yet.'));
-  const kr = select(krs.map((k) => [k.code, `${k.code} · ${k.title}`]));
-  const year = select(CYCLE_YEARS.map((y) => [String(y), String(y)]), String(period));
-  const value = input({ inputmode: 'decimal', autocomplete: 'off' });
-  const status = h('div', { class: 'form-status', role: 'status' });
-  form.append(field('Key result', kr, 'kr_code'), field('Year', year, 'year'), field('Value', value, 'value'), h('button', { type: 'submit' }, 'Report'), status);
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    status.textContent = 'Sending…';
-    status.className = 'form-status';
-    const body = { iso3, kr_code: kr.value, year: Number(year.value), value: numberOrText(value.value) };
-    post<Posted>('/actuals', body)
-      .then((r) => {
-        status.textContent = `Reported ${kr.value} ${year.value}: ${value.value} (revision ${r.rev})`;
-        status.className = 'form-status ok';
-        value.value = '';
-      })
-      .catch((e) => showErrors(form, e, status));
+interface OutboxHooks {
+  fix: (e: Edit) => void;
+}
+
+/**
+ * What is kept on this phone and not yet accepted by the server: each edit, queued (waiting
+ * for the network), being sent, or refused (with the server's words, and Fix, Send again and
+ * Discard). Hidden while there is nothing; "Offline" said while the browser is offline.
+ */
+function outboxView(outbox: ReadonlySignal<Outbox | null>, offline: ReadonlySignal<boolean>, hooks: OutboxHooks): { bar: HTMLElement; section: HTMLElement } {
+  // A bar that stays at the top of the screen while the phone is offline or holds edits.
+  const bar = h('p', { class: 'offline-bar', 'data-testid': 'offline', role: 'status', hidden: true });
+  const heading = h('h2', {});
+  const list = h('ul', { class: 'outbox-list' });
+  const section = h('section', { class: 'outbox', 'data-testid': 'outbox', 'aria-label': 'Kept on this phone', hidden: true }, heading, list);
+  const keys = stableList(() => (outbox.value?.items.value ?? []).map((e) => e.key));
+  watch(() => {
+    const items = outbox.value?.items.value ?? [];
+    const off = offline.value;
+    const waiting = items.filter((e) => !e.failed).length;
+    const failed = items.length - waiting;
+    section.hidden = !items.length;
+    bar.hidden = !off && !waiting;
+    bar.classList.toggle('off', off);
+    const kept = waiting ? `${waiting} ${waiting === 1 ? 'edit' : 'edits'} kept on this phone` : '';
+    bar.textContent = off ? `Offline. ${kept ? `${kept}, sent` : 'What you report is kept on this phone and sent'} when the network is back.` : waiting ? `Sending: ${kept}…` : '';
+    heading.textContent = failed ? `Not sent (${items.length}): ${failed} need${failed === 1 ? 's' : ''} a fix` : `Waiting to send (${items.length})`;
   });
-  return h('div', {}, h('h2', {}, 'Report an actual'), form);
+  each(list, keys, (key) => {
+    const label = h('strong', {});
+    const state = h('span', { class: 'outbox-state', 'data-testid': 'outbox-state' });
+    const why = h('p', { class: 'outbox-why', hidden: true });
+    const fix = h('button', { type: 'button', class: 'secondary' }, 'Fix');
+    const again = h('button', { type: 'button', class: 'secondary' }, 'Send again');
+    const drop = h('button', { type: 'button', class: 'secondary danger-outline' }, 'Discard');
+    const sure = h('button', { type: 'button', class: 'danger', hidden: true }, 'Yes, discard it');
+    const actions = h('div', { class: 'outbox-actions' }, fix, again, drop, sure);
+    const item = h('li', { 'data-edit': key }, label, state, why, actions);
+    const find = () => outbox.peek()?.items.peek().find((e) => e.key === key) ?? null;
+    fix.addEventListener('click', () => {
+      const e = find();
+      if (e) hooks.fix(e);
+    });
+    again.addEventListener('click', () => void outbox.peek()?.retry(key));
+    drop.addEventListener('click', () => {
+      drop.hidden = true;
+      sure.hidden = false;
+      sure.focus();
+    });
+    sure.addEventListener('click', () => outbox.peek()?.discard(key));
+    watch(() => {
+      const box = outbox.value;
+      const e = (box?.items.value ?? []).find((x) => x.key === key);
+      if (!e) return;
+      const sending = box?.sending.value === key;
+      const kind = e.failed ? 'failed' : sending ? 'sending' : 'queued';
+      item.dataset.state = kind;
+      setText(label, e.label, false);
+      setText(state, kind === 'failed' ? 'Not accepted' : kind === 'sending' ? 'Sending…' : e.tries ? `Queued (tried ${e.tries} time${e.tries === 1 ? '' : 's'})` : 'Queued', false);
+      why.hidden = !e.failed;
+      setText(why, e.failed ? refusalText(e) : '', false);
+      fix.hidden = !e.failed;
+      again.hidden = !e.failed;
+    });
+    return item;
+  });
+  return { bar, section };
 }
 
 /** An editor's view of a primer it may no longer change: submitted or endorsed. */

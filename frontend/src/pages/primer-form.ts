@@ -1,21 +1,34 @@
 // The primer editor: status, national context, focus areas, key results and their targets,
 // written as one document with PUT /primers/{iso3}. The server's validation is shown next to
-// the field it names ("key_results[2].targets.2027").
+// the field it names ("key_results[2].targets.2027"), in words.
+//
+// Where the primer allows only a closed list, the form offers the list, never free text: a key
+// result's pillar is one of the four, its direction one of two, and its focus area one of the
+// focus areas written above it (the list follows the focus areas as they are typed, renamed or
+// removed).
 
-import { put } from '../api';
+import { ApiError, put } from '../api';
 import { h } from '../dom';
 import { clearErrors, field, input, numberOrText, select, showErrors } from '../forms';
+import type { Outcome } from '../offline-queue';
 import type { KeyResultInput, Primer, PrimerInput, PrimerStatus } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 
-const STATUS_NAME: Record<PrimerStatus, string> = { draft: 'Draft', submitted: 'Submitted', endorsed: 'Endorsed' };
+const STATUS_NAME: Record<PrimerStatus, string> = { draft: 'Draft (still being written)', submitted: 'Submitted to the Secretariat', endorsed: 'Endorsed' };
 
-/**
- * `statuses` are those the session may save it with (access.ts `statusesFor`: an editor never
- * endorses). `saved` is called with what to tell the person after a save; the page reloads the primer and
- * builds a new editor, passing that message back as `notice` so it stays on screen.
- */
-export function primerEditor(iso3: string, primer: Primer | null, statuses: readonly PrimerStatus[], saved: (notice: string) => void, notice = ''): HTMLElement {
+export interface PrimerEditorOptions {
+  /**
+   * Sends the primer (default: PUT now). The delegate page passes its outbox's, which keeps the
+   * primer on the phone when the network is down and says so ("queued").
+   */
+  send?: (body: PrimerInput) => Promise<Outcome<{ rev: number; changed: boolean }>>;
+  /** A refusal to show next to the fields as soon as the form is drawn (a failed queued edit being fixed). */
+  errors?: ApiError | null;
+  /** Drawn open (the phone home while the primer is being drafted). */
+  open?: boolean;
+}
+
+export function primerEditor(iso3: string, primer: Primer | null, statuses: readonly PrimerStatus[], saved: (notice: string) => void, notice = '', opts: PrimerEditorOptions = {}): HTMLElement {
   const form = h('form', { class: 'stack', 'data-testid': 'primer-form', novalidate: true });
   const status = select(
     statuses.map((s) => [s, STATUS_NAME[s]]),
@@ -27,21 +40,44 @@ export function primerEditor(iso3: string, primer: Primer | null, statuses: read
   const krList = h('div', { class: 'stack' });
   const result = h('div', { class: notice ? 'form-status ok' : 'form-status', role: 'status' }, notice);
 
+  /** The focus areas as typed now: what a key result's focus area may be. */
+  const focusAreas = () => [...focusList.querySelectorAll<HTMLInputElement>('input')].map((i) => i.value.trim()).filter((v) => v !== '');
+  /** Every key result's focus-area list redrawn from the focus areas; `renamed` moves the choices of a renamed one. */
+  const refreshFocus = (renamed?: [string, string]) => {
+    for (const sel of krList.querySelectorAll<HTMLSelectElement>('select[data-name="focus_area"]')) {
+      const was = renamed && same(sel.value, renamed[0]) ? renamed[1] : sel.value;
+      fillFocus(sel, focusAreas(), was);
+    }
+  };
+
   const addFocus = (value = '') => {
     const row = h('div', { class: 'focus-row' });
-    const inp = input({ value });
+    const inp = input({ value, autocomplete: 'off' });
+    inp.dataset.prev = value.trim();
+    inp.addEventListener('input', () => {
+      const prev = inp.dataset.prev ?? '';
+      inp.dataset.prev = inp.value.trim();
+      refreshFocus(prev ? [prev, inp.value.trim()] : undefined);
+    });
     const remove = h('button', { type: 'button', class: 'secondary' }, 'Remove');
     remove.addEventListener('click', () => {
       row.remove();
       renumber();
+      refreshFocus();
     });
     row.append(field('Focus area', inp, ''), remove);
     focusList.append(row);
     renumber();
+    refreshFocus();
+    return inp;
   };
   const addKr = (kr?: KeyResultInput) => {
-    krList.append(krFieldset(kr, renumber));
+    const fs = krFieldset(kr, renumber);
+    krList.append(fs);
     renumber();
+    const sel = fs.querySelector<HTMLSelectElement>('select[data-name="focus_area"]');
+    if (sel) fillFocus(sel, focusAreas(), kr?.focus_area ?? '');
+    return fs;
   };
 
   /** Field paths follow the position: focus_areas[i], key_results[i].title, … */
@@ -61,12 +97,14 @@ export function primerEditor(iso3: string, primer: Primer | null, statuses: read
   }
 
   for (const f of primer?.focus_areas ?? []) addFocus(f);
+  // A primer begun on the phone starts with a focus area to type, not an empty list.
+  if (!primer) addFocus();
   for (const k of primer?.key_results ?? []) addKr(k);
 
   const addFocusBtn = h('button', { type: 'button', class: 'secondary' }, 'Add focus area');
-  addFocusBtn.addEventListener('click', () => addFocus());
+  addFocusBtn.addEventListener('click', () => addFocus().focus());
   const addKrBtn = h('button', { type: 'button', class: 'secondary' }, 'Add key result');
-  addKrBtn.addEventListener('click', () => addKr());
+  addKrBtn.addEventListener('click', () => addKr().querySelector<HTMLInputElement>('input')?.focus());
 
   form.append(
     field('Status', status, 'status'),
@@ -80,9 +118,16 @@ export function primerEditor(iso3: string, primer: Primer | null, statuses: read
     result,
   );
 
+  const send = opts.send ?? ((body: PrimerInput) => put<{ rev: number; changed: boolean }>(`/primers/${iso3}`, body).then((answer) => ({ state: 'sent' as const, answer })));
+  const submitBtn = form.querySelector<HTMLButtonElement>('button[type=submit]');
+  form.addEventListener('input', () => {
+    form.dataset.dirty = '1';
+  });
+
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearErrors(form);
+    delete form.dataset.dirty;
     result.textContent = 'Saving…';
     result.className = 'form-status';
     const body: PrimerInput = {
@@ -92,18 +137,52 @@ export function primerEditor(iso3: string, primer: Primer | null, statuses: read
       key_results: [...krList.children].map((fs) => readKr(fs as HTMLElement)),
     };
     if (primer?.endorsed_on && body.status === 'endorsed') body.endorsed_on = primer.endorsed_on;
-    put<{ rev: number; changed: boolean }>(`/primers/${iso3}`, body)
-      .then((r) => {
-        const message = r.changed ? `Saved (revision ${r.rev})` : 'No changes to save';
-        result.textContent = message;
-        result.className = 'form-status ok';
-        saved(message);
+    if (submitBtn) submitBtn.disabled = true;
+    send(body)
+      .then((o) => {
+        if (o.state === 'sent') {
+          const message = o.answer.changed ? `Saved (revision ${o.answer.rev})` : 'No changes to save';
+          result.textContent = message;
+          result.className = 'form-status ok';
+          saved(message);
+        } else if (o.state === 'queued') {
+          result.textContent = 'Queued on this phone: no network. The primer will be saved as soon as the network is back; keep this page open or come back to it.';
+          result.className = 'form-status queued';
+        } else {
+          showErrors(form, o.error, result);
+        }
       })
-      .catch((e) => showErrors(form, e, result));
+      .catch((e) => showErrors(form, e, result))
+      .finally(() => {
+        if (submitBtn) submitBtn.disabled = false;
+      });
   });
+  if (opts.errors) showErrors(form, opts.errors, result);
 
-  const details = h('details', { class: 'primer-editor', open: primer === null || notice ? true : null }, h('summary', {}, primer ? 'Edit the primer' : 'Draft the primer'), form);
+  const details = h('details', { class: 'primer-editor', open: primer === null || notice || opts.errors || opts.open ? true : null }, h('summary', {}, primer ? 'Edit the primer' : 'Draft the primer'), form);
   return h('div', {}, h('h2', {}, 'Primer'), details);
+}
+
+/** Focus areas compare as the server compares them: trimmed, case-folded. */
+function same(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * A key result's focus-area list: the primer's focus areas, with `value` chosen. A value that is
+ * none of them (an old primer, or a focus area just removed) stays chosen, marked, so that the
+ * delegate sees it and picks another, and the server's message says why.
+ */
+function fillFocus(sel: HTMLSelectElement, areas: readonly string[], value: string): void {
+  const v = value.trim();
+  const known = areas.find((a) => same(a, v));
+  const options: [string, string][] = [['', areas.length ? 'Choose one of the focus areas…' : 'Write a focus area above first']];
+  for (const a of areas) options.push([a, a]);
+  if (v && !known) options.push([v, `${v} (not one of the focus areas)`]);
+  const want = known ?? v;
+  const now = [...sel.options].map((o) => [o.value, o.textContent ?? '']);
+  if (JSON.stringify(now) !== JSON.stringify(options)) sel.replaceChildren(...options.map(([val, text]) => h('option', { value: val }, text)));
+  sel.value = want;
 }
 
 function named(control: HTMLElement, name: string): HTMLElement {
@@ -140,7 +219,7 @@ function krFieldset(kr: KeyResultInput | undefined, changed: () => void): HTMLEl
   fs.append(
     h('div', { class: 'row2' }, labelled('Code', input({ value: kr?.code ?? '' }), 'code'), labelled('Pillar', pillar, 'pillar')),
     labelled('Title', input({ value: kr?.title ?? '' }), 'title'),
-    labelled('Focus area', input({ value: kr?.focus_area ?? '' }), 'focus_area'),
+    labelled('Focus area', select([]), 'focus_area'),
     h('div', { class: 'row2' }, labelled('Unit', input({ value: kr?.unit ?? '' }), 'unit'), labelled('Direction', dir, 'direction')),
     h(
       'div',
