@@ -5,7 +5,7 @@
 // The ticker shows the document's `recent` as the server wrote it: each line's words are made
 // on the server (src/analytics/ticker.rs: "Viet Nam · SMEs trained: 395 companies in 2026, 79 %
 // of target"), so every screen, and a wall reloaded later, reads the same. The wall adds only
-// the key result's status after the newest report on it for the period shown (from the
+// the key result's status, at the start of the newest report line on it for the period shown (from the
 // document's key result, so it is the status that report gave), and sets the member's name that
 // starts a line in bold.
 
@@ -100,7 +100,7 @@ export function ticker(model: DocModel): HTMLElement {
       const li = h(
         'li',
         { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
-        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', who ? h('strong', { class: 'tk-who' }, who) : null, rest, ' ', status),
+        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', status, who ? h('strong', { class: 'tk-who' }, who) : null, rest),
       );
       fit?.observe(li);
       onDispose(() => fit?.unobserve(li));
