@@ -147,9 +147,13 @@ export function renderMember(root: HTMLElement, iso3: string): void {
     const m = member.value;
     if (!m) return;
     chartEl.setAttribute('aria-label', `Pillar scores of ${m.name}, ${PILLARS.map((p) => `pillar ${p}: ${pct(m.pillars[p]?.score)}, ${coverageLabel(m.pillars[p]).replace('\n', ' ')}`).join('; ')}`);
+    // Larger type where the chart is wide (a projector, a desk screen), so that "1/3 with data" is read.
+    const size = Math.round(Math.min(20, Math.max(14, chartEl.clientWidth / 60)));
     chart.setOption({
-      xAxis: { data: PILLARS.map((p) => `Pillar ${p}\n${coverageLabel(m.pillars[p])}`) },
-      series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s == null ? '-' : Math.round(s * 1000) / 10; }) }],
+      grid: { bottom: Math.round(size * 5) },
+      xAxis: { data: PILLARS.map((p) => `Pillar ${p}\n${coverageLabel(m.pillars[p])}`), axisLabel: { fontSize: size, lineHeight: Math.round(size * 1.25) } },
+      yAxis: { axisLabel: { fontSize: size - 2 } },
+      series: [{ data: PILLARS.map((p) => { const s = m.pillars[p]?.score; return s == null ? '-' : Math.round(s * 1000) / 10; }), label: { fontSize: size + 1 } }],
     });
     pillarTable.replaceChildren(
       dataTable(
