@@ -63,7 +63,7 @@ const usdCompact = new Intl.NumberFormat(locale, { style: 'currency', currency: 
 
 /** Money in few characters for a wall: "$1.2M", "$850K"; null as a dash. */
 export function moneyShort(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : usdCompact.format(v);
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : unsigned0(usdCompact, v);
 }
 
 /** "1 key result", "3 key results": a count with its noun, singular for one. */

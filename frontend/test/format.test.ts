@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, count, money, num, pct, short } from '../src/format';
+import { DASH, count, money, moneyShort, num, pct, short } from '../src/format';
 
 describe('format', () => {
   it('shows a value that rounds to zero as "0", never "-0" (TFP growth of -0.04 %)', () => {
@@ -11,6 +11,7 @@ describe('format', () => {
     expect(pct(-0.001)).toBe(pct(0));
     expect(money(-0.2)).toBe(money(0));
     expect(short(-0.01)).toBe(short(0));
+    expect(moneyShort(-0.001)).toBe(moneyShort(0));
     expect(num(-0.04, 1)).not.toMatch(/[-−]/);
   });
 
