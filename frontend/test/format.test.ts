@@ -11,7 +11,7 @@ describe('format', () => {
     expect(pct(-0.001)).toBe(pct(0));
     expect(money(-0.2)).toBe(money(0));
     expect(short(-0.01)).toBe(short(0));
-    expect(moneyShort(-0.001)).toBe(moneyShort(0));
+    expect(moneyShort(-0)).toBe(moneyShort(0));
     expect(num(-0.04, 1)).not.toMatch(/[-−]/);
   });
 
