@@ -440,6 +440,7 @@ async function pageTests(server, backend) {
     ['/wall', 'wall'],
     ['/delegate', 'delegate'],
     ['/secretariat', 'secretariat'],
+    ['/secretariat/review', 'review'],
     [`/members/VNM?period=${PERIOD}`, 'member-VNM'],
     ['/productivity', 'productivity'],
     ['/signin', 'signin'],
