@@ -460,7 +460,8 @@ async function pageTests(server, backend) {
       const seen = await page.evaluate(() => `${document.documentElement.className} ${document.body.innerHTML.slice(0, 400)}`).catch((x) => String(x));
       throw new Error(`${page.url()} shows no main landmark after 10 s: ${seen}\n${e.message.split('\n')[0]}`);
     });
-    if (path !== '/signin' && path !== '/cards') await waitLive(page);
+    // A page with the connection badge (all but /signin and /cards) is read once live.
+    if (await page.locator('[data-testid=live-badge]').count()) await waitLive(page);
     await page.waitForLoadState('networkidle');
     await page.waitForFunction(() => !document.querySelector('[data-loading]'), null, { timeout: 5000 });
     if (path === '/wall') await page.waitForFunction(() => document.querySelectorAll('[data-testid=heatmap] tbody tr').length === 21);
