@@ -79,9 +79,11 @@ const LABELS: Record<string, string> = {
   baseline_year: 'Baseline year',
   baseline_value: 'Baseline',
   weight: 'Weight',
+  min_value: 'Least value',
+  max_value: 'Greatest value',
 };
 /** The order fields are listed in; others follow, by name. */
-const ORDER = ['title', 'pillar', 'focus_area', 'unit', 'direction', 'baseline_value', 'baseline_year', 'targets', 'weight'];
+const ORDER = ['title', 'pillar', 'focus_area', 'unit', 'direction', 'baseline_value', 'baseline_year', 'targets', 'min_value', 'max_value', 'weight'];
 
 /** A field's name in words: "baseline_value" → "Baseline", "value_range" → "Value range". */
 export function fieldLabel(field: string): string {

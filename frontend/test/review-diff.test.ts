@@ -161,3 +161,13 @@ describe('labels and values', () => {
     expect(valueText(true)).toBe('yes');
   });
 });
+
+describe('the range a key result declares', () => {
+  it('names a changed least or greatest value in words, after the targets', () => {
+    const fields = krFieldChanges({ ...kr1, min_value: 0 }, { ...kr1, min_value: 0, max_value: 100, targets: { '2026': 55, '2027': 60, '2028': 70 } });
+    expect(fields).toEqual([
+      { field: 'targets.2026', label: 'Target 2026', before: '50', after: '55' },
+      { field: 'max_value', label: 'Greatest value', before: 'none', after: '100' },
+    ]);
+  });
+});

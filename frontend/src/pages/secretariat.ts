@@ -233,6 +233,7 @@ export function renderSecretariat(root: HTMLElement): void {
     h(
       'main',
       { class: 'page' },
+      h('p', {}, h('a', { href: '/secretariat/review', class: 'button', 'data-testid': 'review-desk-link' }, 'Review desk: submitted primers to endorse or return')),
       admin,
       h(
         'div',
