@@ -83,6 +83,8 @@ export const sendWithKey = <T>(method: 'POST' | 'PUT', path: string, body: unkno
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof ApiError)) return true;
+  // 409 for a key whose first request is still being served (the answer to it was lost, not the request).
+  if (err.status === 409 && /idempotency-key/i.test(err.message)) return true;
   return err.status >= 500 || err.status === 408 || err.status === 429;
 }
 

@@ -269,3 +269,13 @@ describe('idempotency keys', () => {
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
+
+describe('what is worth trying again', () => {
+  it('is no answer, a server failure, a wait, or the same key still being served', async () => {
+    const { isRetryable } = await import('../src/api');
+    expect(isRetryable(new TypeError('Failed to fetch'))).toBe(true);
+    for (const s of [500, 502, 503, 408, 429]) expect(isRetryable(new ApiError(s, 'x', 'm', []))).toBe(true);
+    expect(isRetryable(new ApiError(409, 'conflict', 'a request with this Idempotency-Key is being served: retry in a moment', []))).toBe(true);
+    for (const s of [400, 401, 403, 404, 409, 410, 422]) expect(isRetryable(new ApiError(s, 'x', 'refused', []))).toBe(false);
+  });
+});

@@ -422,13 +422,17 @@ function day(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : dayFormat.format(d);
 }
 
-/** The Secretariat's comment on a returned primer, when the server sends one (`review`). */
+/**
+ * The Secretariat's comment on a returned primer, when the server sends one: the primer's
+ * latest `review` (action `return`, with its `note`), shown while the primer is a draft again.
+ */
 function returnComment(p: Primer | null): string | null {
   if (!p || p.status !== 'draft') return null;
   const review = (p as unknown as Record<string, unknown>)['review'];
   if (!review || typeof review !== 'object') return null;
   const o = review as Record<string, unknown>;
-  const c = [o.comment, o.message, o.reason].find((x) => typeof x === 'string' && x.trim() !== '');
+  if (o.action !== undefined && o.action !== 'return') return null;
+  const c = [o.note, o.comment].find((x) => typeof x === 'string' && x.trim() !== '');
   return typeof c === 'string' ? c : null;
 }
 
@@ -575,7 +579,8 @@ function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer: Reado
       const colour = STATUS_COLOUR[k.status];
       setText(state, STATUS_LABEL[k.status], false);
       state.style.background = colour;
-      state.style.color = k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000';
+      // White reads on the blue of achieved (5:1); black on the vermillion of off track (white: 3.9:1).
+      state.style.color = k.status === 'achieved' ? '#fff' : '#000';
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
