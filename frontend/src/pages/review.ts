@@ -184,7 +184,7 @@ export function renderReview(root: HTMLElement): void {
 
   // ---- the lists ----
   function item(s: Summary, meta: string, extra: Node | null = null): HTMLElement {
-    const current = place.iso3 === s.iso3 && !place.rev && !place.endorsed;
+    const current = place.iso3 === s.iso3;
     return h(
       'li',
       { 'data-iso3': s.iso3 },
@@ -368,6 +368,12 @@ export function renderReview(root: HTMLElement): void {
     if (active instanceof HTMLElement && decision?.el.contains(active) && document.activeElement !== active) active.focus({ preventScroll: true });
   }
 
+  /** Added or deleted words, marked; the spaces around them are not (an underlined space reads as a stray mark). */
+  function marked(tag: 'ins' | 'del', text: string): (string | HTMLElement)[] {
+    const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(text)!;
+    return [m[1] ?? '', m[2] ? h(tag, {}, m[2]) : '', m[3] ?? ''].filter((x) => x !== '');
+  }
+
   /** The changes of a diff, in words; new and changed key results are also marked in the primer below. */
   function changesView(d: PrimerDiff): HTMLElement {
     if (d.count === 0) return h('p', { class: 'no-changes', 'data-testid': 'no-changes' }, 'Nothing changed: the primer is exactly as it was.');
@@ -378,7 +384,7 @@ export function renderReview(root: HTMLElement): void {
           'li',
           { 'data-change': 'context' },
           h('strong', {}, 'National context'),
-          h('p', { class: 'context-diff' }, ...d.context.parts.map((p) => (p.op === 'same' ? p.text : h(p.op === 'add' ? 'ins' : 'del', {}, p.text)))),
+          h('p', { class: 'context-diff' }, ...d.context.parts.flatMap((p) => (p.op === 'same' ? [p.text] : marked(p.op === 'add' ? 'ins' : 'del', p.text)))),
         ),
       );
     }
