@@ -65,6 +65,13 @@ pub struct KeyResult {
     #[serde(default)]
     #[schema(value_type = BTreeMap<String, f64>)]
     pub targets: BTreeMap<Year, Finite>,
+    /// The least value a report may give (0 for a count); none: no lower bound. The baseline
+    /// and the targets lie in the range too.
+    #[serde(default)]
+    pub min_value: Option<Finite>,
+    /// The greatest value a report may give (100 for a percentage); none: no upper bound.
+    #[serde(default)]
+    pub max_value: Option<Finite>,
 }
 
 fn default_weight() -> Finite {
@@ -116,6 +123,75 @@ pub struct Primer {
     /// Revision of the last change to this primer.
     pub updated_rev: i64,
     pub updated_at: String,
+    /// 1, and one more for each amendment of an endorsed primer.
+    pub version: i64,
+    /// The latest return, endorsement or amendment, with its comment: what the delegation
+    /// sees on its phone after a return.
+    pub review: Option<LastReview>,
+}
+
+/// A review of a primer, or its amendment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastReview {
+    /// `return`, `endorse` or `amend`.
+    pub action: crate::records::Action,
+    /// The reviewer's comment, or the reason for the amendment.
+    pub note: Option<String>,
+    pub by: String,
+    pub at: String,
+    pub rev: i64,
+}
+
+/// The body of `POST /primers/{iso3}/review`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub decision: ReviewDecision,
+    /// What the delegation should change (required to return a primer), or a note on the
+    /// endorsement: 1–2000 characters.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+    /// The date the primer is endorsed on; default: today. Only with `endorse`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub endorsed_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewDecision {
+    /// Back to the delegation as a draft, with a comment.
+    Return,
+    Endorse,
+}
+
+/// The body of `POST /primers/{iso3}/amend`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendInput {
+    /// Why the endorsed primer is reopened (1–500 characters), kept in the log.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
+    pub reason: String,
+}
+
+/// The longest review comment.
+pub const MAX_COMMENT: usize = 2_000;
+
+/// One step of a primer's history: `GET /primers/{iso3}/history`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PrimerStep {
+    pub rev: i64,
+    pub at: String,
+    pub actor: String,
+    /// `create`, `update`, `submit`, `return`, `endorse` or `amend`.
+    pub action: crate::records::Action,
+    /// The comment of a return or endorsement, the reason for an amendment.
+    pub note: Option<String>,
+    /// The version this step belongs to (an amendment starts the next).
+    pub version: i64,
+    /// The primer as it was after this step.
+    pub primer: PrimerInput,
 }
 
 impl Primer {
@@ -277,8 +353,62 @@ impl KeyResult {
         if self.weight.get() <= 0.0 {
             problems.push(("weight".into(), "weight must be greater than 0".into()));
         }
+        if let (Some(lo), Some(hi)) = (self.min_value, self.max_value)
+            && lo.get() > hi.get()
+        {
+            problems.push((
+                "max_value".into(),
+                format!(
+                    "the greatest value ({}) is less than the least value ({})",
+                    hi.get(),
+                    lo.get()
+                ),
+            ));
+        } else {
+            if let Some(v) = self.baseline_value
+                && let Some(why) = self.out_of_range(v.get())
+            {
+                problems.push(("baseline_value".into(), format!("the baseline {why}")));
+            }
+            for (year, t) in &self.targets {
+                if let Some(why) = self.out_of_range(t.get()) {
+                    problems.push((
+                        format!("targets.{}", year.get()),
+                        format!("the {} target {why}", year.get()),
+                    ));
+                }
+            }
+        }
         problems
     }
+
+    /// Why `value` lies outside the key result's range, in words ("is below the least value
+    /// this key result takes, 0"); none when it lies inside.
+    pub fn out_of_range(&self, value: f64) -> Option<String> {
+        range_problem(
+            value,
+            self.min_value.map(Finite::get),
+            self.max_value.map(Finite::get),
+        )
+    }
+}
+
+/// Why `value` lies outside `[min, max]`, in words; none when it lies inside.
+pub fn range_problem(value: f64, min: Option<f64>, max: Option<f64>) -> Option<String> {
+    let range = match (min, max) {
+        (Some(lo), Some(hi)) => format!("from {lo} to {hi}"),
+        (Some(lo), None) => format!("{lo} or more"),
+        (None, Some(hi)) => format!("{hi} or less"),
+        (None, None) => return None,
+    };
+    let below = min.is_some_and(|lo| value < lo);
+    let above = max.is_some_and(|hi| value > hi);
+    (below || above).then(|| {
+        format!(
+            "{value} is {} the range of this key result ({range})",
+            if below { "below" } else { "above" }
+        )
+    })
 }
 
 /// One reported value: a row of `POST /actuals` and of `actuals.csv`.
@@ -299,6 +429,8 @@ pub struct ActualInput {
 /// A stored report, as history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Actual {
+    /// What `POST /actuals/{id}/withdraw` and `…/correct` name.
+    pub id: i64,
     pub iso3: String,
     pub kr_code: String,
     pub year: i64,
@@ -306,7 +438,40 @@ pub struct Actual {
     pub reported_at: String,
     pub reported_by: String,
     pub rev: i64,
+    /// Set when the report was withdrawn or corrected: it no longer counts.
+    pub withdrawn: Option<Withdrawn>,
 }
+
+/// When, why and by whom a report was taken back.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Withdrawn {
+    /// The revision that withdrew it (a replay of an earlier one still counts it).
+    pub rev: i64,
+    pub reason: String,
+    pub by: String,
+}
+
+/// The body of `POST /actuals/{id}/withdraw`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    /// Why it is taken back, in a few words (1–500 characters), kept in the audit log.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
+    pub reason: String,
+}
+
+/// The body of `POST /actuals/{id}/correct`: the value the report should have given.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectInput {
+    pub value: Finite,
+    /// Why it is corrected (1–500 characters), kept in the audit log.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
+    pub reason: String,
+}
+
+/// The longest reason or comment.
+pub const MAX_REASON: usize = 500;
 
 /// Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

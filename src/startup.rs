@@ -131,6 +131,7 @@ impl Application {
                 access,
                 edge: Arc::new(edge),
                 limits,
+                in_flight: Default::default(),
             },
             tasks,
             static_dir: config.static_dir.clone(),

@@ -495,13 +495,17 @@ def main() -> None:
                 "" if base is None else BASELINE_YEAR,
                 "" if base is None else fmt(base, unit),
                 fmt_weight(weight),
+                # The range reports may take: every demo measure is a count, a share, a time or
+                # an intensity, so none is negative; a share is at most 100.
+                0,
+                100 if unit == "%" else "",
             ])
             for year, t in zip(YEARS, targets):
                 target_rows.append([m, code, year, fmt(t, unit)])
     write(
         "key_results.csv",
         ["iso3", "kr_code", "pillar", "focus_area", "title", "unit", "direction",
-         "baseline_year", "baseline_value", "weight"],
+         "baseline_year", "baseline_value", "weight", "min_value", "max_value"],
         kr_rows,
     )
     write("targets.csv", ["iso3", "kr_code", "year", "target"], target_rows)

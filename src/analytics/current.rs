@@ -429,6 +429,7 @@ mod tests {
             action,
             primer: Arc::new(primer(krs, target)),
             added: Vec::new(),
+            note: None,
         })
     }
 

@@ -47,7 +47,12 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
                 }
                 (Action::Submit, _) => format!("{who} submitted its primer: {krs}"),
                 (Action::Endorse, _) => format!("{who}'s primer was endorsed"),
-                (Action::Return, _) => format!("{who}'s primer was returned to draft"),
+                (Action::Return, _) => {
+                    format!("{who}'s primer was returned to its delegation for changes")
+                }
+                (Action::Amend, _) => {
+                    format!("{who}'s endorsed primer was reopened for an amendment")
+                }
                 _ => match p.added.as_slice() {
                     [] => format!("{who} updated its primer: {krs}"),
                     [code] => {
@@ -65,6 +70,25 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
                         codes.join(", ")
                     ),
                 },
+            }
+        }
+        Edit::Withdraw(w) => {
+            let a = &w.report;
+            match facts.key_result_of(a) {
+                Some(k) => format!(
+                    "{who} · {}: the report of {} in {} was withdrawn ({})",
+                    k.title,
+                    with_unit(a.value, &k.unit),
+                    a.year,
+                    w.reason
+                ),
+                None => format!(
+                    "{who} · {} {}: the report of {} was withdrawn ({})",
+                    a.code,
+                    a.year,
+                    number(a.value),
+                    w.reason
+                ),
             }
         }
         Edit::Budget(b) => format!(

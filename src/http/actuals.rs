@@ -8,16 +8,19 @@ use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Writer;
-use super::{AppState, OneOrMany, Query};
+use super::{ApiJson, AppState, OneOrMany, Path, Query};
 use crate::error::{Detail, Error, ErrorBody, Result};
-use crate::model::{Actual, ActualInput};
+use crate::model::{Actual, ActualInput, CorrectInput, MAX_REASON, WithdrawInput};
 use crate::store::{ActualFilter, Duplicates};
 
 /// A batch larger than this is refused: split it, or use the import.
 pub const MAX_BATCH: usize = 5_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_actuals, post_actuals))
+    OpenApiRouter::new()
+        .routes(routes!(list_actuals, post_actuals))
+        .routes(routes!(withdraw_actual))
+        .routes(routes!(correct_actual))
 }
 
 /// The schema of `POST /actuals`' body: one report, or an array of 1 to [`MAX_BATCH`].
@@ -101,6 +104,84 @@ async fn post_actuals(
         .ok_or_else(|| anyhow::anyhow!("a non-empty batch appended nothing"))?
         .rev;
     Ok((StatusCode::CREATED, Json(Posted { rev, accepted })))
+}
+
+/// Withdraws a report, with the reason: it stops counting (the report before it is current
+/// again), and stays in the history and the log, so a replay of an earlier revision still
+/// counts it. The Secretariat or the member's editor.
+#[utoipa::path(post, path = "/actuals/{id}/withdraw", tag = "actuals",
+    params(("id" = i64, Path, description = "The report, as `GET /actuals` names it")),
+    request_body = WithdrawInput,
+    responses((status = 200, body = Posted),
+              (status = 403, description = "A viewer, or an editor of another member", body = ErrorBody),
+              (status = 404, description = "No such report", body = ErrorBody),
+              (status = 409, description = "Already withdrawn", body = ErrorBody),
+              (status = 422, description = "No reason, or one too long", body = ErrorBody)))]
+async fn withdraw_actual(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    writer: Writer,
+    ApiJson(input): ApiJson<WithdrawInput>,
+) -> Result<Json<Posted>> {
+    let reason = crate::domain::text(&input.reason, MAX_REASON)
+        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    let rev = take_back(&app, &writer, id, &reason, None).await?;
+    Ok(Json(Posted { rev, accepted: 0 }))
+}
+
+/// Corrects a report: withdraws it, with the reason, and reports the corrected value in its
+/// place (same key result and year, dated as the withdrawn report) in the same revision.
+#[utoipa::path(post, path = "/actuals/{id}/correct", tag = "actuals",
+    params(("id" = i64, Path, description = "The report, as `GET /actuals` names it")),
+    request_body = CorrectInput,
+    responses((status = 201, body = Posted),
+              (status = 403, description = "A viewer, or an editor of another member", body = ErrorBody),
+              (status = 404, description = "No such report", body = ErrorBody),
+              (status = 409, description = "Already withdrawn", body = ErrorBody),
+              (status = 422, description = "No reason, or a value outside the key result's range", body = ErrorBody)))]
+async fn correct_actual(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    writer: Writer,
+    ApiJson(input): ApiJson<CorrectInput>,
+) -> Result<(StatusCode, Json<Posted>)> {
+    let reason = crate::domain::text(&input.reason, MAX_REASON)
+        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    let rev = take_back(&app, &writer, id, &reason, Some(input.value)).await?;
+    Ok((StatusCode::CREATED, Json(Posted { rev, accepted: 1 })))
+}
+
+async fn take_back(
+    app: &AppState,
+    writer: &Writer,
+    id: i64,
+    reason: &str,
+    corrected: Option<crate::domain::Finite>,
+) -> Result<i64> {
+    let (_, change) = app
+        .feed
+        .write(&writer.actor, async |w| {
+            w.withdraw_report(id, reason, corrected, |iso3| writer.may_edit(iso3))
+                .await
+        })
+        .await
+        .map_err(|e| match e {
+            // The corrected value is the body's `value`, not a row of a batch.
+            Error::Invalid(m, details) => Error::Invalid(
+                m,
+                details
+                    .into_iter()
+                    .map(|mut d| {
+                        d.row = None;
+                        d
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    Ok(change
+        .ok_or_else(|| anyhow::anyhow!("a withdrawal wrote nothing"))?
+        .rev)
 }
 
 /// Reported actuals, newest first: the history behind each current value.

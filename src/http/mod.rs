@@ -14,6 +14,7 @@ pub mod auth;
 mod budgets;
 mod dashboard;
 mod health;
+mod idempotency;
 pub mod live;
 pub mod metrics;
 mod primers;
@@ -21,6 +22,7 @@ mod productivity;
 mod projects;
 mod reference;
 mod series;
+mod shape;
 pub mod site;
 
 use std::time::Instant;
@@ -61,6 +63,8 @@ pub struct AppState {
     /// Where the service is reached and who may reach it.
     pub edge: std::sync::Arc<auth::Edge>,
     pub limits: std::sync::Arc<auth::Limits>,
+    /// Idempotency keys whose first request is being served.
+    pub in_flight: idempotency::InFlight,
 }
 
 #[derive(OpenApi)]
@@ -100,6 +104,7 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
     for (at, keywords) in rules.into_iter().flatten() {
         add_keywords(&mut doc, at, keywords);
     }
+    shape::install(&doc);
     let doc = Bytes::from(serde_json::to_vec(&doc).expect("JSON serializes"));
     let api = api.route(
         "/openapi.json",
@@ -115,6 +120,10 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .merge(metrics::router())
         .merge(access::pages())
         .merge(site::router(static_dir))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::edge))
         .layer(middleware::from_fn_with_state(state.clone(), log_requests))
         .with_state(state)
@@ -267,7 +276,7 @@ async fn log_requests(
 /// shape, or with invalid values.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + utoipa::ToSchema> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
@@ -279,7 +288,38 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "the body must be a JSON object",
             )]));
         }
-        parse_json::<JsonObject<T>>(&body).map(|o| ApiJson(o.0))
+        parse_json::<JsonObject<T>>(&body)
+            .map(|o| ApiJson(o.0))
+            .map_err(|e| every_problem::<T>(&body, e))
+    }
+}
+
+/// Instead of serde's first problem (`first`), every problem the body's schema finds, when it
+/// finds any ([`shape`]).
+fn every_problem<T: utoipa::ToSchema>(body: &Bytes, first: Error) -> Error {
+    if !matches!(first, Error::Invalid(..)) {
+        return first;
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return first;
+    };
+    let name = T::name();
+    let problems = match &value {
+        serde_json::Value::Array(rows) => rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| {
+                shape::problems(&name, row, &format!("[{i}]."))
+                    .into_iter()
+                    .map(move |d| d.at_row(i))
+            })
+            .collect(),
+        one => shape::problems(&name, one, ""),
+    };
+    if problems.is_empty() {
+        first
+    } else {
+        Error::invalid(problems)
     }
 }
 
@@ -378,7 +418,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     };
     use serde_json::error::Category;
     match inner.classify() {
-        Category::Data => Err(Error::invalid(vec![detail(message)])),
+        Category::Data => Err(Error::invalid(vec![detail(shape::plain_serde(&message))])),
         // JSON has no NaN or infinity; a literal too large for a double is as close as it gets.
         _ if message.starts_with("number out of range") => Err(Error::invalid(vec![detail(
             "number out of range: values must be finite".into(),
@@ -398,21 +438,25 @@ pub struct OneOrMany<T> {
     pub batch: bool,
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OneOrMany<T> {
+impl<S: Send + Sync, T: DeserializeOwned + utoipa::ToSchema> FromRequest<S> for OneOrMany<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
         let body = json_body(req).await?;
         if body.trim_ascii_start().starts_with(b"[") {
-            parse_json::<Vec<JsonObject<T>>>(&body).map(|rows| OneOrMany {
-                rows: rows.into_iter().map(|r| r.0).collect(),
-                batch: true,
-            })
+            parse_json::<Vec<JsonObject<T>>>(&body)
+                .map(|rows| OneOrMany {
+                    rows: rows.into_iter().map(|r| r.0).collect(),
+                    batch: true,
+                })
+                .map_err(|e| every_problem::<T>(&body, e))
         } else {
-            parse_json::<JsonObject<T>>(&body).map(|one| OneOrMany {
-                rows: vec![one.0],
-                batch: false,
-            })
+            parse_json::<JsonObject<T>>(&body)
+                .map(|one| OneOrMany {
+                    rows: vec![one.0],
+                    batch: false,
+                })
+                .map_err(|e| every_problem::<T>(&body, e))
         }
     }
 }

@@ -10,14 +10,21 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::Writer;
 use super::{ApiJson, AppState, Path, Query, known_member};
 use crate::domain::{Iso3, PrimerStatus};
+use crate::error::Detail;
 use crate::error::{Error, ErrorBody, Result};
-use crate::model::{Primer, PrimerInput};
-use crate::store::{KeyResultRow, PrimerSummary, Workflow};
+use crate::model::{
+    AmendInput, MAX_COMMENT, MAX_REASON, Primer, PrimerInput, PrimerStep, ReviewDecision,
+    ReviewInput,
+};
+use crate::store::{KeyResultRow, PrimerSummary, Review, Workflow};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_primers))
         .routes(routes!(get_primer, put_primer))
+        .routes(routes!(review_primer))
+        .routes(routes!(amend_primer))
+        .routes(routes!(primer_history))
         .routes(routes!(list_key_results))
 }
 
@@ -101,6 +108,126 @@ async fn put_primer(
         changed,
         primer,
     }))
+}
+
+/// The Secretariat's review of a submitted primer: return it to its delegation with a comment
+/// (it becomes a draft again; the delegation sees the comment on its phone), or endorse it.
+#[utoipa::path(post, path = "/primers/{iso3}/review", tag = "primers",
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
+    request_body = ReviewInput,
+    responses((status = 200, body = PutPrimerResult),
+              (status = 403, description = "Not the Secretariat", body = ErrorBody),
+              (status = 404, description = "Unknown member, or no primer yet", body = ErrorBody),
+              (status = 409, description = "The primer is not submitted", body = ErrorBody),
+              (status = 422, description = "A return without a comment, or a comment too long", body = ErrorBody)))]
+async fn review_primer(
+    State(app): State<AppState>,
+    Path(iso3): Path<String>,
+    writer: Writer,
+    ApiJson(input): ApiJson<ReviewInput>,
+) -> Result<Json<PutPrimerResult>> {
+    let iso3 = known_member(&app.store, &iso3).await?;
+    writer.secretariat("review a primer")?;
+    let comment = match input.comment.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) if c.chars().count() > MAX_COMMENT => {
+            return Err(Error::invalid(vec![Detail::field(
+                "comment",
+                format!("is longer than {MAX_COMMENT} characters"),
+            )]));
+        }
+        Some(c) => Some(c.to_owned()),
+    };
+    let review = match input.decision {
+        ReviewDecision::Return => {
+            let mut problems = Vec::new();
+            if input.endorsed_on.is_some() {
+                problems.push(Detail::field(
+                    "endorsed_on",
+                    "only an endorsement has a date",
+                ));
+            }
+            if comment.is_none() {
+                problems.push(Detail::field(
+                    "comment",
+                    "say what the delegation should change: a return needs a comment",
+                ));
+            }
+            let (Some(comment), true) = (comment, problems.is_empty()) else {
+                return Err(Error::invalid(problems));
+            };
+            Review::Return { comment }
+        }
+        ReviewDecision::Endorse => Review::Endorse {
+            on: input
+                .endorsed_on
+                .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+            comment,
+        },
+    };
+    reviewed(&app, &iso3, &writer, review).await
+}
+
+/// Reopens an endorsed primer as an amendment: a draft of its next version, which the
+/// delegation edits and submits again. The endorsed version stays readable in the primer's
+/// history. The Secretariat or the member's editor.
+#[utoipa::path(post, path = "/primers/{iso3}/amend", tag = "primers",
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
+    request_body = AmendInput,
+    responses((status = 200, body = PutPrimerResult),
+              (status = 403, description = "A viewer, or an editor of another member", body = ErrorBody),
+              (status = 404, description = "Unknown member, or no primer yet", body = ErrorBody),
+              (status = 409, description = "The primer is not endorsed", body = ErrorBody),
+              (status = 422, description = "No reason, or one too long", body = ErrorBody)))]
+async fn amend_primer(
+    State(app): State<AppState>,
+    Path(iso3): Path<String>,
+    writer: Writer,
+    ApiJson(input): ApiJson<AmendInput>,
+) -> Result<Json<PutPrimerResult>> {
+    let iso3 = known_member(&app.store, &iso3).await?;
+    writer.may_edit(&iso3)?;
+    let reason = crate::domain::text(&input.reason, MAX_REASON)
+        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    reviewed(&app, &iso3, &writer, Review::Amend { reason }).await
+}
+
+async fn reviewed(
+    app: &AppState,
+    iso3: &str,
+    writer: &Writer,
+    review: Review,
+) -> Result<Json<PutPrimerResult>> {
+    let ((), change) = app
+        .feed
+        .write(&writer.actor, async |w| w.review_primer(iso3, review).await)
+        .await?;
+    let written = super::WriteResult::new(&app.store, change.as_deref()).await?;
+    let primer = app
+        .store
+        .primer(iso3)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("primer {iso3} vanished after its review"))?;
+    Ok(Json(PutPrimerResult {
+        rev: written.rev,
+        changed: written.changed,
+        primer,
+    }))
+}
+
+/// Every change to a member's primer, oldest first, each with the primer as it was after it:
+/// what the review desk compares with the last return, and where an endorsed version stays
+/// readable after an amendment.
+#[utoipa::path(get, path = "/primers/{iso3}/history", tag = "primers",
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
+    responses((status = 200, body = Vec<PrimerStep>),
+              (status = 404, description = "Unknown member", body = ErrorBody)))]
+async fn primer_history(
+    State(app): State<AppState>,
+    Path(iso3): Path<String>,
+) -> Result<Json<Vec<PrimerStep>>> {
+    let iso3 = known_member(&app.store, &iso3).await?;
+    Ok(Json(app.store.primer_history(&iso3).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

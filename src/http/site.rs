@@ -1,7 +1,7 @@
 //! The browser dashboard: the files Vite built into `--static-dir`, served at the root.
 //!
 //! The dashboard is one page application: every page address (`/wall`, `/delegate`,
-//! `/secretariat`, `/productivity`, `/signin`, `/cards`, `/members/{iso3}`) answers with `index.html`, which routes on
+//! `/secretariat`, `/secretariat/review`, `/productivity`, `/signin`, `/cards`, `/members/{iso3}`) answers with `index.html`, which routes on
 //! the path; everything else is a file of the build. Vite names the files under `assets/` by their
 //! content's hash, so they can be cached for good; `index.html` is revalidated on every load so a
 //! new build reaches the projector at its next reload.
@@ -16,11 +16,12 @@ use axum::routing::get;
 use tower_http::services::ServeDir;
 
 /// The addresses the page application answers, besides `/members/{iso3}`.
-pub const PAGES: [&str; 7] = [
+pub const PAGES: [&str; 8] = [
     "/",
     "/wall",
     "/delegate",
     "/secretariat",
+    "/secretariat/review",
     "/productivity",
     "/signin",
     "/cards",

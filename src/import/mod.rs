@@ -325,6 +325,8 @@ async fn merge_primer(
                 .weight
                 .unwrap_or(crate::domain::Finite::new(1.0).expect("finite")),
             targets: BTreeMap::new(),
+            min_value: k.min_value,
+            max_value: k.max_value,
         };
         origin.insert(k.kr_code.as_str().to_owned(), r);
         match primer.key_results.iter_mut().find(|e| e.code == kr.code) {

@@ -114,6 +114,10 @@ pub struct KeyResultRow {
     pub baseline_value: Option<Finite>,
     #[serde(default)]
     pub weight: Option<Finite>,
+    #[serde(default)]
+    pub min_value: Option<Finite>,
+    #[serde(default)]
+    pub max_value: Option<Finite>,
 }
 
 /// A row of `targets`.
@@ -155,7 +159,13 @@ const TABLES: [(&str, &[&str], &[&str]); 6] = [
             "unit",
             "direction",
         ],
-        &["baseline_year", "baseline_value", "weight"],
+        &[
+            "baseline_year",
+            "baseline_value",
+            "weight",
+            "min_value",
+            "max_value",
+        ],
     ),
     ("targets", &["iso3", "kr_code", "year", "target"], &[]),
     (

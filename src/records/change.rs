@@ -79,6 +79,9 @@ pub struct Logged {
 pub enum Edit {
     /// A report appended (its `rev` is the change's; `kr` is not linked).
     Report(ActualFact),
+    /// A report withdrawn, with the reason: it no longer counts from this change on (a
+    /// correction is a withdrawal and the corrected report, in one change).
+    Withdraw(Withdrawal),
     /// A member's primer written whole (focus areas, key results, targets).
     Primer(PrimerEdit),
     /// The budget of a pillar and year set (APO-wide, or a member's).
@@ -100,6 +103,16 @@ pub struct PrimerEdit {
     pub primer: Arc<PrimerInput>,
     /// Codes of the key results this edit added (none for a new primer: it adds them all).
     pub added: Vec<Text>,
+    /// The reviewer's comment on a return or an endorsement, the reason for an amendment.
+    pub note: Option<Text>,
+}
+
+/// A report taken back: which one (the report as it was appended, its `rev` the revision that
+/// appended it), and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Withdrawal {
+    pub report: ActualFact,
+    pub reason: Text,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,8 +146,12 @@ pub enum Action {
     Submit,
     Endorse,
     Return,
+    /// An endorsed primer reopened as a draft of its next version.
+    Amend,
     /// A budget or series value set.
     Set,
+    /// A report taken back.
+    Withdraw,
 }
 
 impl Entity {
@@ -162,14 +179,16 @@ impl Entity {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 9] = [
         Action::Report,
         Action::Create,
         Action::Update,
         Action::Submit,
         Action::Endorse,
         Action::Return,
+        Action::Amend,
         Action::Set,
+        Action::Withdraw,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -180,7 +199,9 @@ impl Action {
             Self::Submit => "submit",
             Self::Endorse => "endorse",
             Self::Return => "return",
+            Self::Amend => "amend",
             Self::Set => "set",
+            Self::Withdraw => "withdraw",
         }
     }
 
@@ -192,7 +213,7 @@ impl Action {
 impl Edit {
     pub fn entity(&self) -> Entity {
         match self {
-            Self::Report(_) => Entity::Actual,
+            Self::Report(_) | Self::Withdraw(_) => Entity::Actual,
             Self::Primer(_) => Entity::Primer,
             Self::Budget(_) => Entity::Budget,
             Self::Project { .. } => Entity::Project,
@@ -203,6 +224,7 @@ impl Edit {
     pub fn action(&self) -> Action {
         match self {
             Self::Report(_) => Action::Report,
+            Self::Withdraw(_) => Action::Withdraw,
             Self::Primer(p) => p.action,
             Self::Budget(_) | Self::Series(_) => Action::Set,
             Self::Project { created: true, .. } => Action::Create,
@@ -215,7 +237,9 @@ impl Edit {
     /// project, `ISO3/SERIES` for a series.
     pub fn key(&self) -> String {
         match self {
-            Self::Report(a) => format!("{}/{}/{}", a.iso3, a.code, a.year),
+            Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => {
+                format!("{}/{}/{}", a.iso3, a.code, a.year)
+            }
             Self::Primer(p) => p.iso3.to_string(),
             Self::Budget(b) => format!(
                 "{}/{}/{}",
@@ -231,7 +255,7 @@ impl Edit {
     /// The member it concerns, if one.
     pub fn iso3(&self) -> Option<&str> {
         match self {
-            Self::Report(a) => Some(&a.iso3),
+            Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => Some(&a.iso3),
             Self::Primer(p) => Some(&p.iso3),
             Self::Budget(b) => b.iso3.as_ref().map(|m| m.as_str()),
             Self::Project { project, .. } => Some(project.host_iso3.as_str()),
@@ -240,10 +264,20 @@ impl Edit {
     }
 
     /// Whether the dashboard document is computed from what it changed beyond its ticker
-    /// line: a primer (key results, targets, focus areas, status) or a budget. Reports change
-    /// it too, through the incremental path; projects and series only add ticker lines.
+    /// line: a primer (key results, targets, focus areas, status), a budget, or a withdrawn
+    /// report (the one before it becomes current again). Reports change it too, through the
+    /// incremental path; projects and series only add ticker lines.
     pub fn restructures(&self) -> bool {
-        matches!(self, Self::Primer(_) | Self::Budget(_))
+        matches!(self, Self::Primer(_) | Self::Budget(_) | Self::Withdraw(_))
+    }
+
+    /// The comment, reason or note that went with it (the audit log's `note`).
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Self::Primer(p) => p.note.as_deref(),
+            Self::Withdraw(w) => Some(&w.reason),
+            _ => None,
+        }
     }
 
     /// Whether the room's ticker shows it. Productivity series are left out: one Penn World

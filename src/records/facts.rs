@@ -191,7 +191,8 @@ impl Facts {
     /// their links are dropped: [`Facts::settle`] them before computing from them, and they
     /// are then as the store would read them at the last change's revision.
     pub fn apply(&mut self, change: &Change) {
-        let first = self.actuals.len();
+        // Where this change's reports start (a withdrawal before them moves them up).
+        let mut first = self.actuals.len();
         for edit in &change.edits {
             match edit {
                 Edit::Report(a) => {
@@ -220,6 +221,24 @@ impl Facts {
                     match self.budgets.binary_search_by(|o| o.order().cmp(&b.order())) {
                         Ok(i) => self.budgets[i] = b,
                         Err(i) => self.budgets.insert(i, b),
+                    }
+                }
+                Edit::Withdraw(w) => {
+                    // The report itself: the last stored one equal to it (identical reports
+                    // are interchangeable).
+                    let r = &w.report;
+                    if let Some(i) = self.actuals.iter().rposition(|a| {
+                        a.rev == r.rev
+                            && a.iso3 == r.iso3
+                            && a.code == r.code
+                            && a.year == r.year
+                            && a.reported_at == r.reported_at
+                            && a.value.to_bits() == r.value.to_bits()
+                    }) {
+                        self.actuals.remove(i);
+                        if i < first {
+                            first -= 1;
+                        }
                     }
                 }
                 Edit::Project { .. } | Edit::Series(_) => {}

@@ -241,3 +241,66 @@ fn conflict_as_retry(e: sqlx::Error) -> Error {
         _ => Error::Database(e),
     }
 }
+
+/// An answer kept for an `Idempotency-Key` (`crate::http` idempotency).
+#[derive(Debug, sqlx::FromRow)]
+pub struct KeptAnswer {
+    /// The fingerprint of the request it answered.
+    pub request: String,
+    pub status: i64,
+    pub body: String,
+}
+
+impl Store {
+    /// The answer kept for `key` of `credential` in the last `keep`, if one is.
+    pub async fn kept_answer(
+        &self,
+        credential: &str,
+        key: &str,
+        keep: time::Duration,
+    ) -> Result<Option<KeptAnswer>> {
+        let oldest = timestamp(OffsetDateTime::now_utc() - keep);
+        Ok(sqlx::query_as(
+            "SELECT request, status, body FROM idempotency
+             WHERE credential = $1 AND key = $2 AND created_at >= $3",
+        )
+        .bind(credential.to_owned())
+        .bind(key.to_owned())
+        .bind(oldest)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Keeps the answer to `key` of `credential` for `keep` (and forgets answers older than
+    /// that). A key kept already (by a request on another replica) keeps its first answer.
+    pub async fn keep_answer(
+        &self,
+        credential: &str,
+        key: &str,
+        request: &str,
+        status: u16,
+        body: &str,
+        keep: time::Duration,
+    ) -> Result<()> {
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(timestamp(now - keep))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO idempotency (credential, key, request, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (credential, key) DO NOTHING",
+        )
+        .bind(credential.to_owned())
+        .bind(key.to_owned())
+        .bind(request.to_owned())
+        .bind(i64::from(status))
+        .bind(body.to_owned())
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

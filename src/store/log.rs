@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::model::{Budget, PrimerInput};
 use crate::records::{
     Action, ActualFact, BudgetFact, Change, Edit, Entity, Facts, KrFact, Logged, MemberFact,
-    PrimerEdit, PrimerFact, RECENT, SeriesEdit, UNLINKED,
+    PrimerEdit, PrimerFact, RECENT, SeriesEdit, UNLINKED, Withdrawal,
 };
 
 /// A row of the audit log, as the log is read back from it (`GET /audit` reads more columns).
@@ -35,11 +35,12 @@ pub(super) struct LogRow {
     pub(super) entity_key: String,
     pub(super) old_value: Option<String>,
     pub(super) new_value: Option<String>,
+    pub(super) note: Option<String>,
 }
 
 /// The columns of a [`LogRow`].
 pub(super) const LOG_COLUMNS: &str =
-    "rev, at, actor, action, entity, entity_key, old_value, new_value";
+    "rev, at, actor, action, entity, entity_key, old_value, new_value, note";
 
 /// A report's new value in the audit log.
 #[derive(Serialize, Deserialize)]
@@ -48,12 +49,28 @@ struct LoggedReport<'a> {
     reported_at: &'a str,
 }
 
+/// A withdrawal's new value in the audit log: the report withdrawn, with the revision that
+/// appended it (the reason is the row's note).
+#[derive(Serialize, Deserialize)]
+struct LoggedWithdrawal<'a> {
+    value: f64,
+    reported_at: &'a str,
+    reported_rev: i64,
+    withdrawn: bool,
+}
+
 /// The audit log's `new_value` of an edit: the value as stored after it.
 pub(super) fn logged_value(edit: &Edit) -> String {
     let json = match edit {
         Edit::Report(a) => serde_json::to_string(&LoggedReport {
             value: a.value,
             reported_at: &a.reported_at,
+        }),
+        Edit::Withdraw(w) => serde_json::to_string(&LoggedWithdrawal {
+            value: w.report.value,
+            reported_at: &w.report.reported_at,
+            reported_rev: w.report.rev,
+            withdrawn: true,
         }),
         Edit::Primer(p) => serde_json::to_string(&*p.primer),
         Edit::Budget(b) => serde_json::to_string(b),
@@ -85,22 +102,32 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
     let key = row.entity_key.as_str();
     Ok(match entity {
         Entity::Actual => {
-            let r: LoggedReport =
-                serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?;
             let mut parts = key.splitn(3, '/');
             let (Some(iso3), Some(code), Some(year)) = (parts.next(), parts.next(), parts.next())
             else {
                 return Err(bad(&"key is not ISO3/KR/YEAR"));
             };
-            Edit::Report(ActualFact {
+            let year = year.parse().map_err(|e| bad(&e))?;
+            let report = |value, reported_at: &str, rev| ActualFact {
                 iso3: iso3.to_owned(),
                 code: code.to_owned(),
-                year: year.parse().map_err(|e| bad(&e))?,
-                value: r.value,
-                reported_at: r.reported_at.into(),
-                rev: row.rev,
+                year,
+                value,
+                reported_at: reported_at.into(),
+                rev,
                 kr: UNLINKED,
-            })
+            };
+            let text = json(&row.new_value, bad)?;
+            if action == Action::Withdraw {
+                let w: LoggedWithdrawal = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Edit::Withdraw(Withdrawal {
+                    report: report(w.value, w.reported_at, w.reported_rev),
+                    reason: row.note.as_deref().unwrap_or_default().into(),
+                })
+            } else {
+                let r: LoggedReport = serde_json::from_str(text).map_err(|e| bad(&e))?;
+                Edit::Report(report(r.value, r.reported_at, row.rev))
+            }
         }
         Entity::Primer => {
             let primer: PrimerInput =
@@ -116,6 +143,7 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
                 action,
                 added: added_key_results(old.as_ref(), &primer),
                 primer: Arc::new(primer),
+                note: row.note.as_deref().map(Into::into),
             })
         }
         Entity::Budget => {
@@ -196,6 +224,38 @@ impl Store {
         Ok(facts)
     }
 
+    /// Every change to `iso3`'s primer, oldest first, each with the primer as it was after it
+    /// and the version it belongs to (an amendment starts the next).
+    pub async fn primer_history(&self, iso3: &str) -> Result<Vec<crate::model::PrimerStep>> {
+        let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {LOG_COLUMNS} FROM audit_log WHERE entity = 'primer' AND entity_key = $1
+             ORDER BY id"
+        )))
+        .bind(iso3.to_owned())
+        .fetch_all(self.pool())
+        .await?;
+        let mut version = 1;
+        let mut steps = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Edit::Primer(p) = edit_of(&row)? else {
+                continue;
+            };
+            if p.action == Action::Amend {
+                version += 1;
+            }
+            steps.push(crate::model::PrimerStep {
+                rev: row.rev,
+                at: row.at,
+                actor: row.actor,
+                action: p.action,
+                note: row.note,
+                version,
+                primer: Arc::unwrap_or_clone(p.primer),
+            });
+        }
+        Ok(steps)
+    }
+
     /// The changes committed after revision `after`, oldest first, as they were committed.
     pub async fn changes_since(&self, after: i64) -> Result<Vec<Change>> {
         let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -236,7 +296,8 @@ struct ReportRow {
 async fn reports(conn: &mut AnyConnection, upto: i64) -> Result<Vec<ActualFact>> {
     Ok(sqlx::query_as::<_, ReportRow>(
         "SELECT iso3, kr_code, year, value, reported_at, rev FROM actuals
-         WHERE rev <= $1 ORDER BY reported_at, rev, id",
+         WHERE rev <= $1 AND (withdrawn_rev IS NULL OR withdrawn_rev > $1)
+         ORDER BY reported_at, rev, id",
     )
     .bind(upto)
     .fetch_all(conn)
@@ -325,7 +386,7 @@ async fn current_primers(conn: &mut AnyConnection, facts: &mut Facts) -> Result<
     }
     let krs: Vec<KeyResultRow> = sqlx::query_as(
         "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
-                baseline_value, weight
+                baseline_value, weight, min_value, max_value
          FROM key_results ORDER BY iso3, position",
     )
     .fetch_all(&mut *conn)
@@ -452,8 +513,34 @@ mod tests {
                 Edit::Primer(PrimerEdit {
                     iso3: "VNM".into(),
                     action: Action::Create,
+                    primer: Arc::new(primer.clone()),
+                    added: Vec::new(),
+                    note: None,
+                }),
+            ),
+            (
+                Action::Return,
+                Edit::Primer(PrimerEdit {
+                    iso3: "VNM".into(),
+                    action: Action::Return,
                     primer: Arc::new(primer),
                     added: Vec::new(),
+                    note: Some("Targets for 2027 are missing".into()),
+                }),
+            ),
+            (
+                Action::Withdraw,
+                Edit::Withdraw(Withdrawal {
+                    report: ActualFact {
+                        iso3: "VNM".into(),
+                        code: "VNM-KR1".into(),
+                        year: 2026,
+                        value: 395.0,
+                        reported_at: "2026-03-01T08:00:00.000000Z".into(),
+                        rev: 5,
+                        kr: UNLINKED,
+                    },
+                    reason: "typed in the wrong row".into(),
                 }),
             ),
             (Action::Set, Edit::Budget(budget)),
@@ -484,6 +571,7 @@ mod tests {
                 entity_key: edit.key(),
                 old_value: None,
                 new_value: Some(logged_value(&edit)),
+                note: edit.note().map(str::to_owned),
             };
             assert_eq!(edit_of(&row).unwrap(), edit, "{row:?}");
         }

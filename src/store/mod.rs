@@ -42,7 +42,7 @@ use crate::error::Result;
 use crate::records::{Actor, Change, Edit, Text};
 
 pub use notify::{Heard, REVISION_CHANNEL};
-pub use primers::{PrimerSummary, Workflow};
+pub use primers::{PrimerSummary, Review, Workflow};
 pub use reads::{ActualFilter, AuditFilter, KeyResultRow};
 pub use writes::Duplicates;
 

@@ -22,6 +22,21 @@ pub enum Workflow {
     Bypass,
 }
 
+/// A move of the Secretariat's review desk, or a delegation's amendment.
+#[derive(Debug, Clone)]
+pub enum Review {
+    Return {
+        comment: String,
+    },
+    Endorse {
+        on: time::Date,
+        comment: Option<String>,
+    },
+    Amend {
+        reason: String,
+    },
+}
+
 /// A primer summary for listings.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, FromRow)]
 pub struct PrimerSummary {
@@ -29,6 +44,8 @@ pub struct PrimerSummary {
     pub status: String,
     pub endorsed_on: Option<String>,
     pub key_results: i64,
+    /// 1, and one more for each amendment of an endorsed primer.
+    pub version: i64,
     pub updated_rev: i64,
     pub updated_at: String,
 }
@@ -43,7 +60,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT p.iso3, p.status, p.endorsed_on,
                     (SELECT COUNT(*) FROM key_results k WHERE k.iso3 = p.iso3) AS key_results,
-                    p.updated_rev, p.updated_at
+                    p.version, p.updated_rev, p.updated_at
              FROM primers p ORDER BY p.iso3",
         )
         .fetch_all(self.pool())
@@ -60,11 +77,18 @@ struct PrimerRow {
     endorsed_on: Option<String>,
     updated_rev: i64,
     updated_at: String,
+    version: i64,
+    review_action: Option<String>,
+    review_note: Option<String>,
+    review_by: Option<String>,
+    review_at: Option<String>,
+    review_rev: Option<i64>,
 }
 
 pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<Option<Primer>> {
     let head: Option<PrimerRow> = sqlx::query_as(
-        "SELECT cycle, status, national_context, endorsed_on, updated_rev, updated_at
+        "SELECT cycle, status, national_context, endorsed_on, updated_rev, updated_at, version,
+                review_action, review_note, review_by, review_at, review_rev
          FROM primers WHERE iso3 = $1",
     )
     .bind(iso3.to_owned())
@@ -80,7 +104,7 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .await?;
     let krs: Vec<KeyResultRow> = sqlx::query_as(
         "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
-                baseline_value, weight
+                baseline_value, weight, min_value, max_value
          FROM key_results WHERE iso3 = $1 ORDER BY position",
     )
     .bind(iso3.to_owned())
@@ -98,27 +122,35 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .or_default()
             .insert(decoded(Year::new(year))?, decoded(Finite::new(target))?);
     }
-    let key_results = krs
-        .into_iter()
-        .map(|k| {
-            Ok(KeyResult {
-                targets: by_kr.remove(&k.code).unwrap_or_default(),
-                code: decoded(KrCode::parse(&k.code))?,
-                pillar: decoded(Pillar::new(k.pillar))?,
-                focus_area: k.focus_area,
-                title: k.title,
-                unit: k.unit,
-                direction: decoded(Direction::parse(&k.direction))?,
-                baseline_year: k.baseline_year,
-                baseline_value: k
-                    .baseline_value
-                    .map(Finite::new)
-                    .transpose()
-                    .map_err(|e| Error::Internal(anyhow::anyhow!("stored baseline: {e}")))?,
-                weight: decoded(Finite::new(k.weight))?,
+    let key_results =
+        krs.into_iter()
+            .map(|k| {
+                Ok(KeyResult {
+                    targets: by_kr.remove(&k.code).unwrap_or_default(),
+                    code: decoded(KrCode::parse(&k.code))?,
+                    pillar: decoded(Pillar::new(k.pillar))?,
+                    focus_area: k.focus_area,
+                    title: k.title,
+                    unit: k.unit,
+                    direction: decoded(Direction::parse(&k.direction))?,
+                    baseline_year: k.baseline_year,
+                    baseline_value: k
+                        .baseline_value
+                        .map(Finite::new)
+                        .transpose()
+                        .map_err(|e| Error::Internal(anyhow::anyhow!("stored baseline: {e}")))?,
+                    weight: decoded(Finite::new(k.weight))?,
+                    min_value: k
+                        .min_value
+                        .map(Finite::new)
+                        .transpose()
+                        .map_err(|e| Error::Internal(anyhow::anyhow!("stored least value: {e}")))?,
+                    max_value: k.max_value.map(Finite::new).transpose().map_err(|e| {
+                        Error::Internal(anyhow::anyhow!("stored greatest value: {e}"))
+                    })?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
     Ok(Some(Primer {
         iso3: iso3.to_owned(),
         cycle: head.cycle,
@@ -129,6 +161,18 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
         key_results,
         updated_rev: head.updated_rev,
         updated_at: head.updated_at,
+        version: head.version,
+        review: match (head.review_action, head.review_at, head.review_rev) {
+            (Some(action), Some(at), Some(rev)) => Some(crate::model::LastReview {
+                action: Action::parse(&action)
+                    .ok_or_else(|| anyhow::anyhow!("stored review action {action:?}"))?,
+                note: head.review_note,
+                by: head.review_by.unwrap_or_default(),
+                at,
+                rev,
+            }),
+            _ => None,
+        },
     }))
 }
 
@@ -148,6 +192,62 @@ impl Write {
         iso3: &str,
         new: &PrimerInput,
         workflow: Workflow,
+    ) -> Result<bool> {
+        self.write_primer(iso3, new, workflow, None).await
+    }
+
+    /// A review of a submitted primer (return it to its delegation with a comment, or endorse
+    /// it), or the amendment of an endorsed one (reopened as a draft of its next version; the
+    /// endorsed version stays in the log, `GET /primers/{iso3}/history`). Refuses (409) a move
+    /// from the wrong status.
+    pub async fn review_primer(&mut self, iso3: &str, review: Review) -> Result<()> {
+        let Some(current) = load_primer(&mut self.tx, iso3).await? else {
+            return Err(Error::NotFound(format!("{iso3} has no primer yet")));
+        };
+        let mut new = current.input();
+        let (needs, action, note) = match review {
+            Review::Return { comment } => {
+                new.status = PrimerStatus::Draft;
+                (PrimerStatus::Submitted, Action::Return, Some(comment))
+            }
+            Review::Endorse { on, comment } => {
+                new.status = PrimerStatus::Endorsed;
+                new.endorsed_on = Some(on);
+                (PrimerStatus::Submitted, Action::Endorse, comment)
+            }
+            Review::Amend { reason } => {
+                new.status = PrimerStatus::Draft;
+                new.endorsed_on = None;
+                (PrimerStatus::Endorsed, Action::Amend, Some(reason))
+            }
+        };
+        if current.status != needs {
+            let what = match action {
+                Action::Return => "returned",
+                Action::Endorse => "endorsed",
+                _ => "amended",
+            };
+            let message = format!(
+                "{iso3}'s primer is {}: only a {} primer can be {what}",
+                current.status.as_str(),
+                needs.as_str()
+            );
+            return Err(Error::Conflict(
+                message.clone(),
+                vec![Detail::field("status", message)],
+            ));
+        }
+        self.write_primer(iso3, &new, Workflow::Bypass, Some((action, note)))
+            .await?;
+        Ok(())
+    }
+
+    async fn write_primer(
+        &mut self,
+        iso3: &str,
+        new: &PrimerInput,
+        workflow: Workflow,
+        review: Option<(Action, Option<String>)>,
     ) -> Result<bool> {
         if !super::reads::member_exists(&mut self.tx, iso3).await? {
             return Err(Error::NotFound(format!("unknown member {iso3}")));
@@ -245,12 +345,14 @@ impl Write {
         insert_rows(
             conn,
             "INSERT INTO key_results (iso3, code, position, pillar, focus_area, title, unit,
-                                      direction, baseline_year, baseline_value, weight)",
+                                      direction, baseline_year, baseline_value, weight,
+                                      min_value, max_value)",
             "ON CONFLICT (iso3, code) DO UPDATE SET position = excluded.position,
                  pillar = excluded.pillar, focus_area = excluded.focus_area,
                  title = excluded.title, unit = excluded.unit, direction = excluded.direction,
                  baseline_year = excluded.baseline_year,
-                 baseline_value = excluded.baseline_value, weight = excluded.weight",
+                 baseline_value = excluded.baseline_value, weight = excluded.weight,
+                 min_value = excluded.min_value, max_value = excluded.max_value",
             new.key_results
                 .iter()
                 .enumerate()
@@ -267,6 +369,8 @@ impl Write {
                         Val::Int(k.baseline_year),
                         Val::Real(k.baseline_value.map(Finite::get)),
                         Val::Real(Some(k.weight.get())),
+                        Val::Real(k.min_value.map(Finite::get)),
+                        Val::Real(k.max_value.map(Finite::get)),
                     ]
                 })
                 .collect(),
@@ -291,20 +395,44 @@ impl Write {
                 .collect(),
         )
         .await?;
-        let action = match (&old, new.status) {
-            (None, _) => Action::Create,
-            (Some(o), s) if o.status != s => match s {
-                PrimerStatus::Draft => Action::Return,
-                PrimerStatus::Submitted => Action::Submit,
-                PrimerStatus::Endorsed => Action::Endorse,
-            },
-            _ => Action::Update,
+        let (action, note) = match review {
+            Some(r) => r,
+            None => (
+                match (&old, new.status) {
+                    (None, _) => Action::Create,
+                    (Some(o), s) if o.status != s => match (o.status, s) {
+                        (PrimerStatus::Endorsed, PrimerStatus::Draft) => Action::Amend,
+                        (_, PrimerStatus::Draft) => Action::Return,
+                        (_, PrimerStatus::Submitted) => Action::Submit,
+                        (_, PrimerStatus::Endorsed) => Action::Endorse,
+                    },
+                    _ => Action::Update,
+                },
+                None,
+            ),
         };
+        if matches!(action, Action::Return | Action::Endorse | Action::Amend) {
+            sqlx::query(
+                "UPDATE primers SET review_action = $1, review_note = $2, review_by = $3,
+                     review_at = $4, review_rev = $5,
+                     version = version + (CASE WHEN $1 = 'amend' THEN 1 ELSE 0 END)
+                 WHERE iso3 = $6",
+            )
+            .bind(action.as_str())
+            .bind(note.clone())
+            .bind(self.actor.to_string())
+            .bind(self.at.to_string())
+            .bind(self.rev)
+            .bind(iso3.to_owned())
+            .execute(&mut *self.tx)
+            .await?;
+        }
         let edit = Edit::Primer(PrimerEdit {
             iso3: iso3.into(),
             action,
             added: super::log::added_key_results(old.as_ref(), new),
             primer: Arc::new(new.clone()),
+            note: note.map(Into::into),
         });
         self.audit(edit, old.as_ref()).await?;
         Ok(true)

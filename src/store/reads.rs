@@ -22,6 +22,25 @@ pub struct KeyResultRow {
     pub baseline_year: Option<i64>,
     pub baseline_value: Option<f64>,
     pub weight: f64,
+    /// The range reports may take; none: unbounded on that side.
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+}
+
+/// A stored report, as `GET /actuals` reads it.
+#[derive(FromRow)]
+struct ActualRow {
+    id: i64,
+    iso3: String,
+    kr_code: String,
+    year: i64,
+    value: f64,
+    reported_at: String,
+    reported_by: String,
+    rev: i64,
+    withdrawn_rev: Option<i64>,
+    withdrawn_reason: Option<String>,
+    withdrawn_by: Option<String>,
 }
 
 /// Filters of `GET /actuals`.
@@ -108,7 +127,7 @@ impl Store {
     ) -> Result<Vec<KeyResultRow>> {
         Ok(sqlx::query_as(
             "SELECT iso3, code, pillar, focus_area, title, unit, direction, baseline_year,
-                    baseline_value, weight
+                    baseline_value, weight, min_value, max_value
              FROM key_results
              WHERE ($1 IS NULL OR iso3 = $1) AND ($2 IS NULL OR pillar = $2)
              ORDER BY iso3, position",
@@ -120,8 +139,10 @@ impl Store {
     }
 
     pub async fn actuals(&self, f: &ActualFilter) -> Result<Vec<Actual>> {
-        let rows: Vec<(String, String, i64, f64, String, String, i64)> = sqlx::query_as(
-            "SELECT iso3, kr_code, year, value, reported_at, reported_by, rev FROM actuals
+        let rows: Vec<ActualRow> = sqlx::query_as(
+            "SELECT id, iso3, kr_code, year, value, reported_at, reported_by, rev,
+                    withdrawn_rev, withdrawn_reason, withdrawn_by
+             FROM actuals
              WHERE ($1 IS NULL OR iso3 = $1) AND ($2 IS NULL OR kr_code = $2)
                AND ($3 IS NULL OR year = $3) AND ($4 IS NULL OR rev > $4)
              ORDER BY reported_at DESC, rev DESC, id DESC LIMIT $5",
@@ -135,17 +156,21 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(iso3, kr_code, year, value, reported_at, reported_by, rev)| Actual {
-                    iso3,
-                    kr_code,
-                    year,
-                    value,
-                    reported_at,
-                    reported_by,
+            .map(|r| Actual {
+                id: r.id,
+                iso3: r.iso3,
+                kr_code: r.kr_code,
+                year: r.year,
+                value: r.value,
+                reported_at: r.reported_at,
+                reported_by: r.reported_by,
+                rev: r.rev,
+                withdrawn: r.withdrawn_rev.map(|rev| crate::model::Withdrawn {
                     rev,
-                },
-            )
+                    reason: r.withdrawn_reason.unwrap_or_default(),
+                    by: r.withdrawn_by.unwrap_or_default(),
+                }),
+            })
             .collect())
     }
 

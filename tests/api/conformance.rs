@@ -105,7 +105,17 @@ async fn a_primer_answer_has_the_fields_its_schema_lists(b: Backend) {
     // The request body stays closed to fields it does not know.
     assert_eq!(schemas["PrimerInput"]["additionalProperties"], false);
     let mut input = listed("PrimerInput");
-    input.extend(["cycle", "iso3", "updated_at", "updated_rev"].map(String::from));
+    input.extend(
+        [
+            "cycle",
+            "iso3",
+            "review",
+            "updated_at",
+            "updated_rev",
+            "version",
+        ]
+        .map(String::from),
+    );
     input.sort();
     assert_eq!(input, fields);
     app.stop().await;

@@ -20,4 +20,5 @@ mod productivity;
 mod reference;
 mod replay;
 mod revisions;
+mod room;
 mod site;

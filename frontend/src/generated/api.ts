@@ -25,6 +25,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/actuals/{id}/correct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Corrects a report: withdraws it, with the reason, and reports the corrected value in its
+         *     place (same key result and year, dated as the withdrawn report) in the same revision.
+         */
+        post: operations["correct_actual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actuals/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraws a report, with the reason: it stops counting (the report before it is current
+         *     again), and stays in the history and the log, so a replay of an earlier revision still
+         *     counts it. The Secretariat or the member's editor.
+         */
+        post: operations["withdraw_actual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit": {
         parameters: {
             query?: never;
@@ -166,6 +207,68 @@ export interface paths {
          */
         put: operations["put_primer"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/primers/{iso3}/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopens an endorsed primer as an amendment: a draft of its next version, which the
+         *     delegation edits and submits again. The endorsed version stays readable in the primer's
+         *     history. The Secretariat or the member's editor.
+         */
+        post: operations["amend_primer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/primers/{iso3}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change to a member's primer, oldest first, each with the primer as it was after it:
+         *     what the review desk compares with the last return, and where an endorsed version stays
+         *     readable after an amendment.
+         */
+        get: operations["primer_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/primers/{iso3}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The Secretariat's review of a submitted primer: return it to its delegation with a comment
+         *     (it becomes a draft again; the delegation sees the comment on its phone), or endorse it.
+         */
+        post: operations["review_primer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -403,9 +506,14 @@ export interface components {
          * @description What was done to it. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "set";
+        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "amend" | "set" | "withdraw";
         /** @description A stored report, as history. */
         Actual: {
+            /**
+             * Format: int64
+             * @description What `POST /actuals/{id}/withdraw` and `…/correct` name.
+             */
+            id: number;
             iso3: string;
             kr_code: string;
             reported_at: string;
@@ -414,6 +522,7 @@ export interface components {
             rev: number;
             /** Format: double */
             value: number;
+            withdrawn?: components["schemas"]["Withdrawn"] | null;
             /** Format: int64 */
             year: number;
         };
@@ -429,6 +538,11 @@ export interface components {
             reported_at?: string | null;
             value: components["schemas"]["Finite"];
             year: components["schemas"]["Year"];
+        };
+        /** @description The body of `POST /primers/{iso3}/amend`. */
+        AmendInput: {
+            /** @description Why the endorsed primer is reopened (1–500 characters), kept in the log. */
+            reason: string;
         };
         /** @description The APO21 levels in one year: ratios of sums over the members that have every input. */
         Apo21Year: {
@@ -541,6 +655,12 @@ export interface components {
              */
             ratio: number | null;
             reported: number;
+        };
+        /** @description The body of `POST /actuals/{id}/correct`: the value the report should have given. */
+        CorrectInput: {
+            /** @description Why it is corrected (1–500 characters), kept in the audit log. */
+            reason: string;
+            value: components["schemas"]["Finite"];
         };
         /** @description The composite productivity index, beside the components it rests on. */
         Cpi: {
@@ -707,6 +827,8 @@ export interface components {
             direction: components["schemas"]["Direction"];
             /** @description One of the primer's focus areas (compared trimmed, case-folded). */
             focus_area: string;
+            max_value?: components["schemas"]["Finite"] | null;
+            min_value?: components["schemas"]["Finite"] | null;
             pillar: components["schemas"]["Pillar"];
             /** @description Target per cycle year, keyed by year: `{"2026": 10, "2027": 12, "2028": 15}`. */
             targets?: {
@@ -730,6 +852,13 @@ export interface components {
             direction: string;
             focus_area: string;
             iso3: string;
+            /** Format: double */
+            max_value?: number | null;
+            /**
+             * Format: double
+             * @description The range reports may take; none: unbounded on that side.
+             */
+            min_value?: number | null;
             /** Format: int64 */
             pillar: number;
             title: string;
@@ -777,6 +906,17 @@ export interface components {
             unit: string;
             /** Format: double */
             weight: number;
+        };
+        /** @description A review of a primer, or its amendment. */
+        LastReview: {
+            /** @description `return`, `endorse` or `amend`. */
+            action: components["schemas"]["Action"];
+            at: string;
+            by: string;
+            /** @description The reviewer's comment, or the reason for the amendment. */
+            note?: string | null;
+            /** Format: int64 */
+            rev: number;
         };
         /** @description A member economy. */
         Member: {
@@ -960,6 +1100,7 @@ export interface components {
             iso3: string;
             key_results: components["schemas"]["KeyResult"][];
             national_context: string;
+            review?: components["schemas"]["LastReview"] | null;
             status: components["schemas"]["PrimerStatus"];
             updated_at: string;
             /**
@@ -967,6 +1108,11 @@ export interface components {
              * @description Revision of the last change to this primer.
              */
             updated_rev: number;
+            /**
+             * Format: int64
+             * @description 1, and one more for each amendment of an endorsed primer.
+             */
+            version: number;
         };
         PrimerCounts: {
             draft: number;
@@ -1002,6 +1148,24 @@ export interface components {
          * @enum {string}
          */
         PrimerStatus: "draft" | "submitted" | "endorsed";
+        /** @description One step of a primer's history: `GET /primers/{iso3}/history`. */
+        PrimerStep: {
+            /** @description `create`, `update`, `submit`, `return`, `endorse` or `amend`. */
+            action: components["schemas"]["Action"];
+            actor: string;
+            at: string;
+            /** @description The comment of a return or endorsement, the reason for an amendment. */
+            note?: string | null;
+            /** @description The primer as it was after this step. */
+            primer: components["schemas"]["PrimerInput"];
+            /** Format: int64 */
+            rev: number;
+            /**
+             * Format: int64
+             * @description The version this step belongs to (an amendment starts the next).
+             */
+            version: number;
+        };
         /** @description A primer summary for listings. */
         PrimerSummary: {
             endorsed_on?: string | null;
@@ -1012,6 +1176,11 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             updated_rev: number;
+            /**
+             * Format: int64
+             * @description 1, and one more for each amendment of an endorsed primer.
+             */
+            version: number;
         };
         /** @description A delegation card, printable: its code and the address its QR code holds. */
         PrintedCard: components["schemas"]["Card"] & {
@@ -1076,6 +1245,22 @@ export interface components {
             rev: number;
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
+        };
+        /** @enum {string} */
+        ReviewDecision: "return" | "endorse";
+        /** @description The body of `POST /primers/{iso3}/review`. */
+        ReviewInput: {
+            /**
+             * @description What the delegation should change (required to return a primer), or a note on the
+             *     endorsement: 1–2000 characters.
+             */
+            comment?: string | null;
+            decision: components["schemas"]["ReviewDecision"];
+            /**
+             * Format: date
+             * @description The date the primer is endorsed on; default: today. Only with `endorse`.
+             */
+            endorsed_on?: string | null;
         };
         /** @enum {string} */
         Role: "secretariat" | "editor" | "viewer" | "metrics";
@@ -1165,6 +1350,21 @@ export interface components {
             member?: string | null;
             revoked_at?: string | null;
             role: components["schemas"]["Role"];
+        };
+        /** @description The body of `POST /actuals/{id}/withdraw`. */
+        WithdrawInput: {
+            /** @description Why it is taken back, in a few words (1–500 characters), kept in the audit log. */
+            reason: string;
+        };
+        /** @description When, why and by whom a report was taken back. */
+        Withdrawn: {
+            by: string;
+            reason: string;
+            /**
+             * Format: int64
+             * @description The revision that withdrew it (a replay of an earlier one still counts it).
+             */
+            rev: number;
         };
         /** @description A workshop as listed. */
         WorkshopInfo: {
@@ -1356,6 +1556,238 @@ export interface operations {
                 };
             };
             /** @description Invalid rows, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    correct_actual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report, as `GET /actuals` names it */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Posted"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A viewer, or an editor of another member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already withdrawn */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No reason, or a value outside the key result's range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_actual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report, as `GET /actuals` names it */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Posted"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A viewer, or an editor of another member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already withdrawn */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No reason, or one too long */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2026,6 +2458,296 @@ export interface operations {
                 };
             };
             /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    amend_primer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member, e.g. VNM */
+                iso3: components["schemas"]["Iso3"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutPrimerResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A viewer, or an editor of another member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown member, or no primer yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The primer is not endorsed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No reason, or one too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    primer_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member, e.g. VNM */
+                iso3: components["schemas"]["Iso3"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimerStep"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_primer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member, e.g. VNM */
+                iso3: components["schemas"]["Iso3"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutPrimerResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown member, or no primer yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The primer is not submitted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A return without a comment, or a comment too long */
             422: {
                 headers: {
                     [name: string]: unknown;
