@@ -31,6 +31,7 @@ async function route(): Promise<void> {
   if (path === '/wall') (await import('./pages/wall')).renderWall(root);
   else if (path === '/delegate') (await import('./pages/delegate')).renderDelegate(root);
   else if (path === '/secretariat') (await import('./pages/secretariat')).renderSecretariat(root);
+  else if (path === '/secretariat/review') (await import('./pages/review')).renderReview(root);
   else if (path === '/productivity') (await import('./pages/productivity')).renderProductivity(root);
   else if (member) (await import('./pages/member')).renderMember(root, (member[1] as string).toUpperCase());
   else (await import('./pages/home')).renderHome(root);
