@@ -20,6 +20,7 @@
 // filled in is kept through such a reload while the primer stays at the same status and version.
 
 import { ApiError, describeError, get, post } from '../api';
+import type { components } from '../generated/api';
 import { statusBadge } from '../badge';
 import { h } from '../dom';
 import { clearErrors, field, showErrors } from '../forms';
@@ -33,38 +34,18 @@ import { CYCLE_YEARS } from '../protocol';
 import { diffLines, diffPrimers, krMarks, markOf } from '../review-diff';
 import type { KrLike, PrimerDiff, PrimerLike } from '../review-diff';
 import { actionText, amendmentsOf, amendProblem, compareBase, endorsedOf, endorseProblem, endorsements, lastReturn, queueOf, returnProblem, todayIso, versionText } from '../review-steps';
-import type { StepLike, SummaryLike } from '../review-steps';
 import { session } from '../session';
 import '../styles/review.css';
 
-// ---- what the server answers (src/model.rs, src/store) ----
+// ---- what the server answers (src/model.rs: Primer, PrimerStep, PrimerSummary, ReviewInput, AmendInput) ----
 
-interface Review {
-  action: string;
-  note?: string | null;
-  by: string;
-  at: string;
-  rev: number;
-}
-interface Primer extends PrimerLike {
-  iso3: string;
-  status: string;
-  national_context: string;
-  focus_areas: string[];
-  key_results: KrLike[];
-  endorsed_on?: string | null;
-  updated_at: string;
-  updated_rev: number;
-  version?: number;
-  review?: Review | null;
-}
-type Step = StepLike<PrimerLike & { status?: string; endorsed_on?: string | null }>;
-type Summary = SummaryLike;
-interface Answer {
-  rev: number;
-  changed: boolean;
-  primer: Primer;
-}
+type Schemas = components['schemas'];
+type Primer = Schemas['Primer'];
+type Step = Schemas['PrimerStep'];
+type Summary = Schemas['PrimerSummary'];
+type Answer = Schemas['PutPrimerResult'];
+type ReviewBody = Schemas['ReviewInput'];
+type AmendBody = Schemas['AmendInput'];
 
 const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 /** "30 Jan 2026" from `2026-01-30`. */
@@ -136,7 +117,7 @@ export function renderReview(root: HTMLElement): void {
     mayReview ? null : h('p', { class: 'form-status err' }, 'Only the Secretariat endorses or returns primers: you can read them here.'),
     h(
       'div',
-      { class: 'review-layout' },
+      { class: 'review-layout', 'data-testid': 'review-layout' },
       h(
         'div',
         { class: 'review-lists' },
@@ -159,6 +140,7 @@ export function renderReview(root: HTMLElement): void {
     place = p;
     if (!same) history.pushState(null, '', hrefOf(p));
     deskStatus.textContent = '';
+    statusFor = null;
     drawLists();
     return openPrimer(focus);
   };
@@ -183,7 +165,7 @@ export function renderReview(root: HTMLElement): void {
   const placeLink = (p: Place, text: string | Node, attrs: Record<string, string> = {}) => h('a', { href: hrefOf(p), 'data-place': '', ...attrs }, text);
 
   // ---- the lists ----
-  function item(s: Summary, meta: string, extra: Node | null = null): HTMLElement {
+  function item(s: Summary, meta: string[], extra: Node | null = null): HTMLElement {
     const current = place.iso3 === s.iso3;
     return h(
       'li',
@@ -193,7 +175,8 @@ export function renderReview(root: HTMLElement): void {
         'aria-current': current ? 'true' : 'false',
         'data-testid': `open-${s.iso3}`,
       }),
-      h('span', { class: 'item-meta' }, meta),
+      // Each fact unbroken, so a line breaks between them ("· 6 key results", never "· 6 key" / "results").
+      h('span', { class: 'item-meta' }, ...meta.filter(Boolean).flatMap((m, i, all) => [i ? ' ' : '', h('span', { class: 'fact' }, i < all.length - 1 ? `${m} ·` : m)])),
       extra,
     );
   }
@@ -202,7 +185,7 @@ export function renderReview(root: HTMLElement): void {
     queueHead.textContent = `Waiting for review (${count(queue.length)})`;
     queueList.replaceChildren(
       ...(queue.length
-        ? queue.map((s) => item(s, [`submitted ${when(s.updated_at)}`, versionText(s.version), plural(s.key_results, 'key result')].filter(Boolean).join(' · ')))
+        ? queue.map((s) => item(s, [`submitted ${when(s.updated_at)}`, versionText(s.version), plural(s.key_results, 'key result')]))
         : [h('li', { class: 'muted empty' }, 'No primer is waiting for review.')]),
     );
     const endorsed = endorsedOf(summaries, name);
@@ -212,7 +195,7 @@ export function renderReview(root: HTMLElement): void {
         ? endorsed.map((s) =>
             item(
               s,
-              [`endorsed ${dateText(s.endorsed_on)}`, versionText(s.version)].filter(Boolean).join(' · '),
+              [`endorsed ${dateText(s.endorsed_on)}`, versionText(s.version)],
               mayReview ? placeLink({ iso3: s.iso3, rev: null, endorsed: null }, 'Amend…', { class: 'item-action', 'data-amend': s.iso3, 'aria-label': `Amend the primer of ${name(s.iso3)}` }) : null,
             ),
           )
@@ -226,7 +209,7 @@ export function renderReview(root: HTMLElement): void {
         const v = (s.version ?? 2) - 1;
         return item(
           s,
-          `${versionText(s.version)} · edited ${when(s.updated_at)}`,
+          [versionText(s.version), `edited ${when(s.updated_at)}`],
           placeLink({ iso3: s.iso3, rev: null, endorsed: v }, `Read version ${v} as endorsed`, { class: 'item-action', 'data-read-endorsed': s.iso3 }),
         );
       }),
@@ -252,10 +235,17 @@ export function renderReview(root: HTMLElement): void {
   /** The decision form kept through reloads of the same primer at the same status and version. */
   let decision: { key: string; el: HTMLElement } | null = null;
   let openSeq = 0;
+  /** Whether the heading takes the focus when the primer is drawn (a reload that overtakes an opening keeps it). */
+  let focusNext = false;
+  /** The primer (member/status/version) the desk's message is about; a change of it clears the message. */
+  let statusFor: string | null = null;
 
   async function openPrimer(focus: boolean): Promise<void> {
     const seq = ++openSeq;
+    focusNext ||= focus;
     const at = place;
+    // On a phone the opened primer comes before the lists (review.css).
+    main.querySelector('.review-layout')?.classList.toggle('has-open', !!at.iso3);
     if (!at.iso3) {
       decision = null;
       pane.replaceChildren(h('p', { class: 'review-empty' }, 'Choose a primer from the queue to read it and decide.'));
@@ -266,7 +256,8 @@ export function renderReview(root: HTMLElement): void {
       const [primer, steps] = await Promise.all([get<Primer>(`/primers/${at.iso3}`), get<Step[]>(`/primers/${at.iso3}/history`)]);
       if (seq !== openSeq) return;
       drawPrimer(at, primer, steps);
-      if (focus) {
+      if (focusNext) {
+        focusNext = false;
         const head = pane.querySelector<HTMLElement>('h2');
         head?.focus({ preventScroll: true });
         head?.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
@@ -288,6 +279,12 @@ export function renderReview(root: HTMLElement): void {
     else if (at.endorsed) step = endorsements(steps).find((s) => s.version === at.endorsed) ?? null;
     const reading = at.rev !== null || at.endorsed !== null;
     const version = primer.version ?? 1;
+    const key = `${iso3}/${primer.status}/${version}`;
+    if (statusFor === '') statusFor = key;
+    else if (statusFor !== null && statusFor !== key) {
+      deskStatus.textContent = '';
+      statusFor = null;
+    }
 
     const head = h('h2', { tabindex: '-1', class: 'primer-head' }, name(iso3), ' ', pill(reading && step ? (step.primer?.status ?? step.action) : primer.status));
     const facts: string[] = [];
@@ -298,7 +295,7 @@ export function renderReview(root: HTMLElement): void {
       else facts.push(`last edited ${when(primer.updated_at)}`);
       facts.push(plural(primer.key_results.length, 'key result'));
     }
-    const parts: (Node | null)[] = [head];
+    const parts: (Node | null)[] = [h('a', { href: '#queue-head', class: 'to-lists' }, 'All primers: the queue and the lists'), head];
     if (!reading) parts.push(h('p', { class: 'primer-facts' }, facts.filter(Boolean).join(' · '), primer.status === 'submitted' && mayReview ? h('a', { href: '#decision', class: 'jump' }, 'Go to the decision') : null));
 
     if (reading) {
@@ -354,7 +351,6 @@ export function renderReview(root: HTMLElement): void {
 
     parts.push(primerBody(primer, diff));
 
-    const key = `${iso3}/${primer.status}/${version}`;
     if (mayReview && (primer.status === 'submitted' || primer.status === 'endorsed')) {
       if (decision?.key !== key) decision = { key, el: primer.status === 'submitted' ? decisionForms(iso3, version) : amendForm(iso3, version) };
       parts.push(decision.el);
@@ -500,6 +496,7 @@ export function renderReview(root: HTMLElement): void {
       decision = null;
       deskStatus.textContent = done(a);
       deskStatus.className = 'form-status ok';
+      statusFor = ''; // taken by the next drawing: the primer as the decision left it
       await Promise.all([loadLists(), openPrimer(false)]);
       deskStatus.scrollIntoView({ block: 'nearest' });
     } catch (e) {
@@ -555,13 +552,13 @@ export function renderReview(root: HTMLElement): void {
       e.preventDefault();
       const problem = endorseProblem(date.value);
       if (problem) return localError(endorse, 'endorsed_on', problem, endorseStatus);
-      void send(endorse, endorseStatus, buttons, `/primers/${iso3}/review`, { decision: 'endorse', endorsed_on: date.value }, () => `${name(iso3)}’s primer, ${versionText(version)}, is endorsed (signed ${dateText(date.value)}).`);
+      void send(endorse, endorseStatus, buttons, `/primers/${iso3}/review`, { decision: 'endorse', endorsed_on: date.value } satisfies ReviewBody, () => `${name(iso3)}’s primer, ${versionText(version)}, is endorsed (signed ${dateText(date.value)}).`);
     });
     ret.addEventListener('submit', (e) => {
       e.preventDefault();
       const problem = returnProblem(comment.value);
       if (problem) return localError(ret, 'comment', problem, returnStatus);
-      void send(ret, returnStatus, buttons, `/primers/${iso3}/review`, { decision: 'return', comment: comment.value.trim() }, () => `${name(iso3)}’s primer is returned to its delegation with your comment; it is a draft again.`);
+      void send(ret, returnStatus, buttons, `/primers/${iso3}/review`, { decision: 'return', comment: comment.value.trim() } satisfies ReviewBody, () => `${name(iso3)}’s primer is returned to its delegation with your comment; it is a draft again.`);
     });
     return h('section', { id: 'decision', class: 'decision', 'aria-labelledby': 'decision-head', 'data-testid': 'review-decision' }, h('h3', { id: 'decision-head' }, 'Decision'), h('div', { class: 'decision-forms' }, endorse, ret));
   }
@@ -583,7 +580,7 @@ export function renderReview(root: HTMLElement): void {
       e.preventDefault();
       const problem = amendProblem(reason.value);
       if (problem) return localError(form, 'reason', problem, status);
-      void send(form, status, [btn], `/primers/${iso3}/amend`, { reason: reason.value.trim() }, (a) => `${name(iso3)}’s primer is reopened as ${versionText(a.primer.version ?? version + 1)}, a draft for the delegation; version ${version} stays in the history.`);
+      void send(form, status, [btn], `/primers/${iso3}/amend`, { reason: reason.value.trim() } satisfies AmendBody, (a) => `${name(iso3)}’s primer is reopened as ${versionText(a.primer.version ?? version + 1)}, a draft for the delegation; version ${version} stays in the history.`);
     });
     return h('section', { id: 'decision', class: 'decision', 'data-testid': 'review-amend' }, form);
   }
