@@ -60,6 +60,9 @@ function pill(status: string): HTMLElement {
   return h('span', { class: 'pill', style: `background:${PRIMER_COLOUR[s]};color:${PRIMER_TEXT[s]}` }, PRIMER_LABEL[s] ?? status);
 }
 
+/** What takes the focus once an opened primer is drawn: its heading, the amendment's reason, or nothing (a reload). */
+type Focus = 'head' | 'amend' | null;
+
 /** Where the desk is: the primer opened, and a past step of it being read (or none). */
 interface Place {
   iso3: string | null;
@@ -135,7 +138,7 @@ export function renderReview(root: HTMLElement): void {
   let summaries: Summary[] = [];
 
   // ---- navigation inside the page: links carry ?open=…, followed without a reload ----
-  const go = (p: Place, focus = true): Promise<void> => {
+  const go = (p: Place, focus: Focus = 'head'): Promise<void> => {
     const same = p.iso3 === place.iso3 && p.rev === place.rev && p.endorsed === place.endorsed;
     place = p;
     if (!same) history.pushState(null, '', hrefOf(p));
@@ -149,18 +152,13 @@ export function renderReview(root: HTMLElement): void {
     if (!a || !(a instanceof HTMLAnchorElement) || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     const to = placeOf(new URL(a.href).search);
-    void go(to).then(() => {
-      // "Amend…" in the endorsed list: the cursor goes to the reason.
-      if (!a.hasAttribute('data-amend') || place.iso3 !== to.iso3) return;
-      const reason = pane.querySelector<HTMLTextAreaElement>('[data-testid=amend-form] textarea');
-      reason?.focus({ preventScroll: true });
-      reason?.scrollIntoView({ block: 'center' });
-    });
+    // "Amend…" in the endorsed list: the cursor goes to the amendment's reason.
+    void go(to, a.hasAttribute('data-amend') ? 'amend' : 'head');
   });
   window.addEventListener('popstate', () => {
     place = placeOf(location.search);
     drawLists();
-    void openPrimer(false);
+    void openPrimer(null);
   });
   const placeLink = (p: Place, text: string | Node, attrs: Record<string, string> = {}) => h('a', { href: hrefOf(p), 'data-place': '', ...attrs }, text);
 
@@ -235,14 +233,14 @@ export function renderReview(root: HTMLElement): void {
   /** The decision form kept through reloads of the same primer at the same status and version. */
   let decision: { key: string; el: HTMLElement } | null = null;
   let openSeq = 0;
-  /** Whether the heading takes the focus when the primer is drawn (a reload that overtakes an opening keeps it). */
-  let focusNext = false;
+  /** What takes the focus when the primer is next drawn (a live reload that overtakes an opening keeps it). */
+  let focusNext: Focus = null;
   /** The primer (member/status/version) the desk's message is about; a change of it clears the message. */
   let statusFor: string | null = null;
 
-  async function openPrimer(focus: boolean): Promise<void> {
+  async function openPrimer(focus: Focus): Promise<void> {
     const seq = ++openSeq;
-    focusNext ||= focus;
+    focusNext = focus ?? focusNext;
     const at = place;
     // On a phone the opened primer comes before the lists (review.css).
     main.querySelector('.review-layout')?.classList.toggle('has-open', !!at.iso3);
@@ -256,12 +254,10 @@ export function renderReview(root: HTMLElement): void {
       const [primer, steps] = await Promise.all([get<Primer>(`/primers/${at.iso3}`), get<Step[]>(`/primers/${at.iso3}/history`)]);
       if (seq !== openSeq) return;
       drawPrimer(at, primer, steps);
-      if (focusNext) {
-        focusNext = false;
-        const head = pane.querySelector<HTMLElement>('h2');
-        head?.focus({ preventScroll: true });
-        head?.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
-      }
+      const target = focusNext === 'amend' ? pane.querySelector<HTMLElement>('[data-testid=amend-form] textarea') : focusNext === 'head' ? pane.querySelector<HTMLElement>('h2') : null;
+      focusNext = null;
+      target?.focus({ preventScroll: true });
+      target?.scrollIntoView({ block: target.tagName === 'H2' ? 'start' : 'center', behavior: 'instant' as ScrollBehavior });
     } catch (e) {
       if (seq !== openSeq) return;
       const why = e instanceof ApiError && e.status === 404 ? `${name(at.iso3)} has no primer yet.` : `The primer could not be loaded: ${describeError(e)}`;
@@ -497,7 +493,7 @@ export function renderReview(root: HTMLElement): void {
       deskStatus.textContent = done(a);
       deskStatus.className = 'form-status ok';
       statusFor = ''; // taken by the next drawing: the primer as the decision left it
-      await Promise.all([loadLists(), openPrimer(false)]);
+      await Promise.all([loadLists(), openPrimer(null)]);
       deskStatus.scrollIntoView({ block: 'nearest' });
     } catch (e) {
       showErrors(form, e, status);
@@ -505,7 +501,7 @@ export function renderReview(root: HTMLElement): void {
         status.textContent = `${describeError(e)} The primer is shown as it is now.`;
         decision = null;
         void loadLists();
-        void openPrimer(false);
+        void openPrimer(null);
       }
     } finally {
       for (const b of buttons) b.disabled = false;
@@ -593,7 +589,7 @@ export function renderReview(root: HTMLElement): void {
     listStatus.textContent = `Member names could not be loaded: ${describeError(e)}`;
     listStatus.className = 'form-status err';
   });
-  void reference.then(() => Promise.all([loadLists(), openPrimer(false)])).finally(() => main.removeAttribute('data-loading'));
+  void reference.then(() => Promise.all([loadLists(), openPrimer(null)])).finally(() => main.removeAttribute('data-loading'));
 
   let pending: ReturnType<typeof setTimeout> | null = null;
   let reopen = false;
@@ -608,7 +604,7 @@ export function renderReview(root: HTMLElement): void {
       void loadLists();
       if (reopen) {
         reopen = false;
-        void openPrimer(false);
+        void openPrimer(null);
       }
     }, 120);
   });
