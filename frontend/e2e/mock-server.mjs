@@ -80,7 +80,7 @@ setInterval(() => {
   const value = Math.round(seeded(rev) * 1000) / 10;
   const name = doc.members[iso3].name;
   // As the server writes it (src/analytics/ticker.rs); `recent` changes by insert and trim.
-  const line = { rev, at: new Date().toISOString(), actor: `delegate ${iso3}`, action: 'report', entity: 'actual', key: `${iso3}/${iso3}-KR1/2026`, iso3, member: name, summary: `${name} · Number of NPO consultants certified in digital tools (1): ${value} persons in 2026` };
+  const line = { rev, at: new Date().toISOString(), actor: `delegate ${iso3}`, action: 'report', entity: 'actual', key: `${iso3}/${iso3}-KR1/2026`, iso3, member: name, summary: `${name} · Number of NPO consultants certified in digital tools (1): ${value} persons in 2026`, status: null };
   const trim = doc.recent.length >= 10;
   doc.recent = [line, ...doc.recent].slice(0, 10);
   doc.members[iso3].pillars['1'].score = seeded(rev);

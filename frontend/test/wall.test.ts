@@ -3,7 +3,7 @@ import { WALL_NO_SCORE, WALL_RAMP, contrast, wallScoreColour } from '../src/pale
 import { areaKey, chosenAreas, latestDrafted, wallPhase } from '../src/pages/wall-data';
 import type { DraftPrimer } from '../src/pages/wall-data';
 import { budgetText, cellText, withData } from '../src/pages/wall-main';
-import { lineParts, newestReports, recentKeys } from '../src/pages/wall-side';
+import { lineParts, lineStatus, recentKeys } from '../src/pages/wall-side';
 import type { Recent } from '../src/protocol';
 
 describe('wall', () => {
@@ -74,6 +74,7 @@ describe('wall', () => {
     iso3: member ? 'VNM' : null,
     member,
     summary,
+    status: null,
   });
 
   it('shows the server’s line as it is, with the member’s name that starts it set apart', () => {
@@ -87,12 +88,11 @@ describe('wall', () => {
     ]);
   });
 
-  it('gives the status only to the newest report on a key result for the period shown', () => {
-    const lines = [line(9, 'VNM/VNM-KR1/2026', 'a'), line(8, 'VNM/VNM-KR1/2026', 'b'), line(7, 'VNM/VNM-KR2/2027', 'c'), line(6, 'VNM/VNM-KR3/2026', 'd')];
-    expect([...newestReports(lines, 2026)]).toEqual([
-      [0, 'VNM/VNM-KR1'],
-      [3, 'VNM/VNM-KR3'],
-    ]);
+  it('labels a report line with the status the server gave it, and no other line', () => {
+    const report = { ...line(9, 'VNM/VNM-KR1/2026', 'a'), status: 'at_risk' as const };
+    expect(lineStatus(report)).toBe('at_risk');
+    expect(lineStatus({ ...report, status: 'no_data' as const })).toBeNull();
+    expect(lineStatus({ ...line(8, 'VNM', 'b'), status: null })).toBeNull();
   });
 
   it('keys each line by revision, entity and key, also when one revision carries several edits', () => {

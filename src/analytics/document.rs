@@ -188,6 +188,10 @@ pub struct Recent {
     pub member: Option<String>,
     /// The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target".
     pub summary: String,
+    /// For a report: the status it gives its key result for the report's year (METRICS.md §1),
+    /// so that a line keeps the status it announced after later reports.
+    #[schema(required = true)]
+    pub status: Option<super::formulas::Status>,
 }
 
 /// Where a member's primer stands: its status, or `none` without a primer.

@@ -9,7 +9,7 @@
 //! agree.
 
 use super::document::Recent;
-use super::formulas::progress;
+use super::formulas::{Status, progress};
 use crate::domain::PrimerStatus;
 use crate::records::{Action, Edit, Facts, Logged};
 
@@ -18,16 +18,18 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
     let iso3 = l.edit.iso3();
     let member = iso3.and_then(|m| facts.member_name(m));
     let who = member.or(iso3).unwrap_or("APO");
+    let mut status = None;
     let summary = match &l.edit {
         Edit::Report(a) => match facts.key_result_of(a) {
             Some(k) => {
-                let share = progress(
+                let p = progress(
                     k.increase,
                     k.baseline,
                     k.targets.get(&a.year).copied(),
                     Some(a.value),
-                )
-                .map_or(String::new(), |p| format!(", {}", how_far(p)));
+                );
+                status = Some(Status::of(p));
+                let share = p.map_or(String::new(), |p| format!(", {}", how_far(p)));
                 format!(
                     "{who} · {}: {} in {}{share}",
                     k.title,
@@ -122,6 +124,7 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
         iso3: iso3.map(str::to_owned),
         member: member.map(str::to_owned),
         summary,
+        status,
     }
 }
 

@@ -1243,6 +1243,7 @@ export interface components {
              * @description Revision of the change.
              */
             rev: number;
+            status: components["schemas"]["Status"] | null;
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
         };

@@ -4,10 +4,10 @@
 //
 // The ticker shows the document's `recent` as the server wrote it: each line's words are made
 // on the server (src/analytics/ticker.rs: "Viet Nam · SMEs trained: 395 companies in 2026, 79 %
-// of target"), so every screen, and a wall reloaded later, reads the same. The wall adds only
-// the key result's status, at the start of the newest report line on it for the period shown (from the
-// document's key result, so it is the status that report gave), and sets the member's name that
-// starts a line in bold.
+// of target"), so every screen, and a wall reloaded later, reads the same. A report's line
+// carries the status that report gave its key result (`status`, also made on the server), which
+// the wall shows as a coloured label at the start of the line, and the member's name that starts
+// a line is set in bold.
 
 import { computed } from '@preact/signals-core';
 import { codeHalves, shortUrl, wallJoin } from '../access';
@@ -20,7 +20,7 @@ import { stableList } from '../model';
 import { STATUS_COLOUR, STATUS_LABEL } from '../palette';
 import type { KrStatus, Recent, SessionInfo } from '../protocol';
 import { qrSvg } from '../qr';
-import { each, onDispose, watch } from '../reactive';
+import { each, onDispose } from '../reactive';
 
 /** Lines drawn at most; those that do not fit the column whole are hidden (see `wholeLines`). */
 export const SHOWN = 8;
@@ -42,23 +42,9 @@ export function lineParts(r: Recent): [string, string] {
   return who && r.summary.startsWith(who) ? [who, r.summary.slice(who.length)] : ['', r.summary];
 }
 
-/**
- * The key result ("VNM/VNM-KR1") a report line is about when it is the newest line on that key
- * result for `period`, else null: the document's status is that of the newest report only.
- */
-export function newestReports(recent: readonly Recent[], period: number | null): Map<number, string> {
-  const out = new Map<number, string>();
-  const seen = new Set<string>();
-  recent.forEach((r, i) => {
-    if (r.entity !== 'actual') return;
-    const parts = r.key.split('/');
-    if (parts.length !== 3) return;
-    const kr = `${parts[0]}/${parts[1]}`;
-    if (seen.has(kr)) return;
-    seen.add(kr);
-    if (period !== null && Number(parts[2]) === period) out.set(i, kr);
-  });
-  return out;
+/** The status label a line starts with: a report's, except "no data" (a report without a target). */
+export function lineStatus(r: Recent): KrStatus | null {
+  return r.status && r.status !== 'no_data' ? r.status : null;
 }
 
 export function ticker(model: DocModel): HTMLElement {
@@ -70,13 +56,6 @@ export function ticker(model: DocModel): HTMLElement {
     const keys = recentKeys(items);
     return new Map(keys.map((k, i) => [k, items[i] as Recent]));
   });
-  // Which shown line carries which key result's status (the newest report on each).
-  const statusOf = computed(() => {
-    const items = recent.value.slice(0, SHOWN);
-    const keys = recentKeys(items);
-    const newest = newestReports(items, model.period.value);
-    return new Map([...newest].map(([i, kr]) => [keys[i] as string, kr]));
-  });
   const keys = stableList(() => [...shown.value.keys()]);
   const fit = wholeLines(list);
   // Lines that arrive after the first drawing flash; the first ones are simply there.
@@ -86,17 +65,9 @@ export function ticker(model: DocModel): HTMLElement {
     (key, added) => {
       const r = shown.peek().get(key) as Recent;
       const [who, rest] = lineParts(r);
-      const status = h('span', { class: 'tk-status', hidden: true });
-      watch(() => {
-        const kr = statusOf.value.get(key);
-        const s: KrStatus | undefined = kr ? model.key_results.entry(kr).value?.status : undefined;
-        const shownStatus = s && s !== 'no_data' ? s : null;
-        status.hidden = !shownStatus;
-        if (!shownStatus) return;
-        status.textContent = STATUS_LABEL[shownStatus];
-        status.dataset.status = shownStatus;
-        status.style.setProperty('--c', STATUS_COLOUR[shownStatus]);
-      });
+      const shownStatus = lineStatus(r);
+      const status = shownStatus ? h('span', { class: 'tk-status', 'data-status': shownStatus }, STATUS_LABEL[shownStatus]) : null;
+      status?.style.setProperty('--c', STATUS_COLOUR[shownStatus as KrStatus]);
       const li = h(
         'li',
         { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
