@@ -243,6 +243,19 @@ pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
             "PrimerInput/properties/focus_areas",
             json!({"uniqueItems": true}),
         ),
+        (
+            "ReviewInput",
+            json!({
+                "if": {"properties": {"decision": {"const": "return"}}},
+                "then": {
+                    "required": ["comment"],
+                    "properties": {
+                        "comment": {"type": "string", "pattern": r"\S"},
+                        "endorsed_on": {"type": "null"},
+                    },
+                },
+            }),
+        ),
     ]
 }
 
@@ -395,17 +408,26 @@ impl KeyResult {
 
 /// Why `value` lies outside `[min, max]`, in words; none when it lies inside.
 pub fn range_problem(value: f64, min: Option<f64>, max: Option<f64>) -> Option<String> {
+    // Huge or tiny values in scientific notation, not a hundred and fifty digits.
+    let shown = |v: f64| {
+        if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+            format!("{v:e}")
+        } else {
+            format!("{v}")
+        }
+    };
     let range = match (min, max) {
-        (Some(lo), Some(hi)) => format!("from {lo} to {hi}"),
-        (Some(lo), None) => format!("{lo} or more"),
-        (None, Some(hi)) => format!("{hi} or less"),
+        (Some(lo), Some(hi)) => format!("from {} to {}", shown(lo), shown(hi)),
+        (Some(lo), None) => format!("{} or more", shown(lo)),
+        (None, Some(hi)) => format!("{} or less", shown(hi)),
         (None, None) => return None,
     };
     let below = min.is_some_and(|lo| value < lo);
     let above = max.is_some_and(|hi| value > hi);
     (below || above).then(|| {
         format!(
-            "{value} is {} the range of this key result ({range})",
+            "{} is {} the range of this key result ({range})",
+            shown(value),
             if below { "below" } else { "above" }
         )
     })

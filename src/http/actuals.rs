@@ -88,8 +88,8 @@ async fn post_actuals(
         .await
         .map_err(|e| match e {
             // Name the row as a JSON path, as shape errors do; a single object has no rows.
-            Error::Invalid(m, details) => Error::Invalid(
-                m,
+            // (The message is made again from the details: a single object has no row 0.)
+            Error::Invalid(_, details) => Error::invalid(
                 details
                     .into_iter()
                     .map(|d| match (d.row, &d.field) {
@@ -167,8 +167,7 @@ async fn take_back(
         .await
         .map_err(|e| match e {
             // The corrected value is the body's `value`, not a row of a batch.
-            Error::Invalid(m, details) => Error::Invalid(
-                m,
+            Error::Invalid(_, details) => Error::invalid(
                 details
                     .into_iter()
                     .map(|mut d| {
