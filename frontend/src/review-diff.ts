@@ -317,3 +317,30 @@ export function diffLines(d: PrimerDiff): string[] {
   for (const k of d.krChanged) lines.push(`Key result ${k.code}: ${k.fields.map((f) => `${f.label.toLowerCase()} ${f.before} → ${f.after}`).join('; ')}.`);
   return lines;
 }
+
+/**
+ * A word diff with the long unchanged stretches cut to their ends ("…"), so that a changed
+ * sentence in a long national context is seen at once: the first stretch keeps its last `keep`
+ * characters, the last its first `keep`, one between changes both ends. Cuts fall between words.
+ */
+export function elide(parts: readonly TextPart[], keep = 90): TextPart[] {
+  const head = (t: string) => {
+    const cut = t.slice(0, keep);
+    const at = cut.lastIndexOf(' ');
+    return `${at > keep / 2 ? cut.slice(0, at) : cut}…`;
+  };
+  const tail = (t: string) => {
+    const cut = t.slice(t.length - keep);
+    const at = cut.indexOf(' ');
+    return `…${at >= 0 && at < keep / 2 ? cut.slice(at) : cut}`;
+  };
+  return parts.map((p, i) => {
+    if (p.op !== 'same') return p;
+    const first = i === 0;
+    const last = i === parts.length - 1;
+    if (first && last) return p;
+    if (first) return p.text.length > keep + 20 ? { op: 'same', text: tail(p.text) } : p;
+    if (last) return p.text.length > keep + 20 ? { op: 'same', text: head(p.text) } : p;
+    return p.text.length > 2 * keep + 20 ? { op: 'same', text: `${head(p.text).slice(0, -1)} … ${tail(p.text).slice(1)}` } : p;
+  });
+}

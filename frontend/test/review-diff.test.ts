@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLines, diffPrimers, fieldLabel, krFieldChanges, krMarks, markOf, valueText, wordDiff } from '../src/review-diff';
+import { diffLines, diffPrimers, elide, fieldLabel, krFieldChanges, krMarks, markOf, valueText, wordDiff } from '../src/review-diff';
 import type { KrLike, PrimerLike } from '../src/review-diff';
 
 const kr1: KrLike = {
@@ -169,5 +169,35 @@ describe('the range a key result declares', () => {
       { field: 'targets.2026', label: 'Target 2026', before: '50', after: '55' },
       { field: 'max_value', label: 'Greatest value', before: 'none', after: '100' },
     ]);
+  });
+});
+
+
+describe('elide', () => {
+  it('cuts long unchanged stretches to the words near a change', () => {
+    const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const parts = wordDiff(`${long} old ${long}`, `${long} new ${long}`);
+    const short = elide(parts, 40);
+    expect(short.map((p) => p.op)).toEqual(['same', 'del', 'add', 'same']);
+    expect(short[0]!.text.startsWith('…')).toBe(true);
+    expect(short[0]!.text.length).toBeLessThanOrEqual(42);
+    expect(short[0]!.text.endsWith('word59 ')).toBe(true);
+    expect(short[3]!.text.startsWith(' word0')).toBe(true);
+    expect(short[3]!.text.endsWith('…')).toBe(true);
+    expect(short[1]!.text).toBe('old');
+  });
+
+  it('keeps short stretches and a text that is all one stretch whole', () => {
+    const parts = wordDiff('a b c', 'a x c');
+    expect(elide(parts)).toEqual(parts);
+    expect(elide([{ op: 'same', text: 'x'.repeat(500) }])).toEqual([{ op: 'same', text: 'x'.repeat(500) }]);
+  });
+
+  it('cuts the middle of a long stretch between two changes', () => {
+    const long = Array.from({ length: 80 }, (_, i) => `w${i}`).join(' ');
+    const parts = elide(wordDiff(`A ${long} B`, `Z ${long} Y`), 30);
+    const middle = parts.find((p, i) => p.op === 'same' && i > 0 && i < parts.length - 1)!;
+    expect(middle.text).toContain(' … ');
+    expect(middle.text.length).toBeLessThan(80);
   });
 });

@@ -31,7 +31,7 @@ import { PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT } from '../palette';
 import { initialPeriod } from '../period';
 import type { PrimerState } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
-import { diffLines, diffPrimers, krMarks, markOf } from '../review-diff';
+import { diffLines, diffPrimers, elide, krMarks, markOf } from '../review-diff';
 import type { KrLike, PrimerDiff, PrimerLike } from '../review-diff';
 import { actionText, amendmentsOf, amendProblem, compareBase, endorsedOf, endorseProblem, endorsements, lastReturn, queueOf, returnProblem, todayIso, versionText } from '../review-steps';
 import { session } from '../session';
@@ -292,7 +292,7 @@ export function renderReview(root: HTMLElement): void {
       facts.push(plural(primer.key_results.length, 'key result'));
     }
     const parts: (Node | null)[] = [h('a', { href: '#queue-head', class: 'to-lists' }, 'All primers: the queue and the lists'), head];
-    if (!reading) parts.push(h('p', { class: 'primer-facts' }, facts.filter(Boolean).join(' · '), primer.status === 'submitted' && mayReview ? h('a', { href: '#decision', class: 'jump' }, 'Go to the decision') : null));
+    if (!reading) parts.push(h('p', { class: 'primer-facts' }, facts.filter(Boolean).join(' · '), mayReview && primer.status !== 'draft' ? h('a', { href: '#decision', class: 'jump' }, primer.status === 'submitted' ? 'Go to the decision' : 'Amend this primer…') : null));
 
     if (reading) {
       if (!step || !step.primer) {
@@ -376,7 +376,7 @@ export function renderReview(root: HTMLElement): void {
           'li',
           { 'data-change': 'context' },
           h('strong', {}, 'National context'),
-          h('p', { class: 'context-diff' }, ...d.context.parts.flatMap((p) => (p.op === 'same' ? [p.text] : marked(p.op === 'add' ? 'ins' : 'del', p.text)))),
+          h('p', { class: 'context-diff' }, ...elide(d.context.parts).flatMap((p) => (p.op === 'same' ? [p.text] : marked(p.op === 'add' ? 'ins' : 'del', p.text)))),
         ),
       );
     }
