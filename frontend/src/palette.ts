@@ -34,6 +34,18 @@ export const STATUS_COLOUR: Record<KrStatus, string> = {
   no_data: OKABE_ITO.grey,
 };
 
+/**
+ * Text on a status colour: white on the dark blue of achieved (5.2:1), black on the others
+ * (white on the vermillion of off track is 3.9:1, black 5.4:1; black on sky blue 9.1:1).
+ */
+export const STATUS_TEXT: Record<KrStatus, string> = {
+  achieved: '#ffffff',
+  on_track: '#000000',
+  at_risk: '#000000',
+  off_track: '#000000',
+  no_data: '#000000',
+};
+
 export const STATUS_LABEL: Record<KrStatus, string> = {
   achieved: 'Achieved',
   on_track: 'On track',

@@ -16,7 +16,7 @@ import { num, pct } from '../format';
 import { connectLive } from '../live';
 import { keysWithPrefix, stableList } from '../model';
 import { navBar } from '../nav';
-import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
+import { OKABE_ITO, PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL, STATUS_TEXT } from '../palette';
 import { initialPeriod } from '../period';
 import type { Actual, CellDoc, Member, Primer } from '../protocol';
 import { CYCLE_YEARS, PILLARS } from '../protocol';
@@ -211,7 +211,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       headLine.replaceChildren(
         h('strong', {}, k.code),
         ` · Pillar ${k.pillar} · ${k.focus_area} · `,
-        h('span', { class: 'pill', style: `background:${colour};color:${k.status === 'achieved' || k.status === 'off_track' ? '#fff' : '#000'}` }, STATUS_LABEL[k.status]),
+        h('span', { class: 'pill', style: `background:${colour};color:${STATUS_TEXT[k.status]}` }, STATUS_LABEL[k.status]),
       );
       setText(title, `${k.title} (${k.unit}, ${k.direction})`, false);
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
