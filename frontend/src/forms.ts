@@ -84,8 +84,14 @@ export function plainMessage(message: string): string {
   if ((r = /^unknown variant `([^`]*)`, expected (.*)$/i.exec(m))) return `“${r[1]}” is not one of the choices: ${(r[2] ?? '').replace(/`/g, '').replace(/ or /g, ', ')}.`;
   if ((r = /^missing field `([^`]*)`/i.exec(m))) return `${fieldName(r[1] ?? '')} is missing.`;
   if ((r = /^invalid value: integer `(-?\d+)`, expected (.*)$/i.exec(m))) return `${r[1]} is not allowed here: ${r[2]}.`;
-  return m.replace(/ at line \d+ column \d+$/, '');
+  // A date and time the server wrote for machines ("2026-12-06T19:29:47.507000Z") as people read one.
+  return m.replace(/ at line \d+ column \d+$/, '').replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)/g, (iso) => {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? iso : `${utcFormat.format(d)} UTC`;
+  });
 }
+
+const utcFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
 const FIELD_WORDS: Record<string, string> = {
   kr_code: 'key result',
@@ -106,6 +112,11 @@ const FIELD_WORDS: Record<string, string> = {
   weight: 'weight',
   targets: 'targets',
   endorsed_on: 'endorsement date',
+  min_value: 'least value',
+  max_value: 'greatest value',
+  reason: 'reason',
+  reported_at: 'date of the report',
+  id: 'report',
   iso3: 'member',
 };
 

@@ -15,34 +15,50 @@
 // phone until the server answers, shown as "queued" while the network is down, and sent with
 // its idempotency key when it returns. A refusal is shown next to the field it names.
 //
+// Each key result lists its latest reports for the period (GET /actuals: value, when, by whom),
+// a withdrawn one marked with its reason; the member's editor (and the Secretariat) may correct
+// or withdraw a report, with a reason, from a sheet like the report's. An endorsed primer
+// offers its editor "Amend": it becomes a draft of its next version and the form opens.
+//
 // The overview watches the chosen member's entry and its key results (model.ts); the forms are
-// built from the primer (REST) and never redrawn by a patch.
+// built from the primer (REST) and never redrawn by a patch. The reports are loaded again when
+// a patch carries a report of the member.
 
 import '../styles/delegate.css';
 import { batch, computed, signal } from '@preact/signals-core';
 import type { ReadonlySignal } from '@preact/signals-core';
 import { mayEdit, statusesFor } from '../access';
-import { ApiError, describeError, get } from '../api';
+import { ApiError, describeError, get, sendWithKey } from '../api';
 import { statusBadge } from '../badge';
+import type { FixMode } from '../delegate-reports';
+import { REPORTS_SHOWN, counting, countsAfter, fixOf, reasonProblem, reportsByKr } from '../delegate-reports';
 import { readValue } from '../delegate-value';
 import { h, setText } from '../dom';
-import { clearErrors, field, select, showErrors } from '../forms';
+import { clearErrors, field, input, select, showErrors } from '../forms';
 import { count, num, pct } from '../format';
 import { connectLive } from '../live';
 import type { DocModel } from '../model';
 import { keysWithPrefix, stableList } from '../model';
 import { navBar } from '../nav';
 import type { Edit } from '../offline-queue';
-import { Outbox, membersWithOutbox, outboxKey, refusalOf, refusalText } from '../offline-queue';
-import { PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL } from '../palette';
+import { Outbox, membersWithOutbox, newUuid, outboxKey, refusalOf, refusalText } from '../offline-queue';
+import { PRIMER_COLOUR, PRIMER_LABEL, PRIMER_TEXT, STATUS_COLOUR, STATUS_LABEL, STATUS_TEXT } from '../palette';
 import { initialPeriod } from '../period';
-import type { ActualInput, Member, Posted, Primer, PrimerInput } from '../protocol';
+import type { Actual, ActualInput, Member, Posted, Primer, PrimerInput, PutPrimerResult } from '../protocol';
 import { CYCLE_YEARS } from '../protocol';
 import { each, watch } from '../reactive';
 import { session } from '../session';
 import { primerEditor } from './primer-form';
 
 const MEMBER_KEY = 'apo.delegate.member';
+
+/** A report a withdrawal or correction names: what the sheet says about it. */
+interface ReportRef {
+  id: number;
+  value: number | null;
+  reported_at: string | null;
+  year: number | null;
+}
 
 /** What the page last said about a key result's report: sent, or refused and put aside. */
 interface Note {
@@ -66,6 +82,8 @@ export function renderDelegate(root: HTMLElement): void {
   /** The outbox of the member shown, when this session may edit it. */
   const outbox = signal<Outbox | null>(null);
   const notes = signal<ReadonlyMap<string, Note>>(new Map());
+  /** The reports of the member shown for the period, by key-result code, newest first. */
+  const reports = signal<ReadonlyMap<string, readonly Actual[]>>(new Map());
   const offline = signal(typeof navigator !== 'undefined' && navigator.onLine === false);
   window.addEventListener('online', () => (offline.value = false));
   window.addEventListener('offline', () => (offline.value = true));
@@ -84,6 +102,8 @@ export function renderDelegate(root: HTMLElement): void {
     outbox,
     notes,
     report: (key) => openSheet(key),
+    reports,
+    fix: (key, a, mode) => openFix(key, a, mode),
   });
   const queue = outboxView(outbox, offline, {
     fix: (e) => fixEdit(e),
@@ -196,6 +216,7 @@ export function renderDelegate(root: HTMLElement): void {
     batch(() => {
       iso3.value = code;
       primer.value = null;
+      reports.value = new Map();
       outbox.value = code && mayEdit(me, code) ? outboxFor(code) : null;
     });
     notice = '';
@@ -205,7 +226,29 @@ export function renderDelegate(root: HTMLElement): void {
     if (!code) return;
     safeSet(MEMBER_KEY, code);
     loadPrimer();
+    loadReports();
   }
+
+  // ---- the reports of the member shown, loaded again when a patch carries one of its reports ----
+  let reportsSeq = 0;
+  function loadReports(): void {
+    const code = iso3.peek();
+    const seq = ++reportsSeq;
+    if (!code) return;
+    const y = model.period.peek() ?? period;
+    get<Actual[]>(`/actuals?iso3=${encodeURIComponent(code)}&year=${y}&limit=10000`)
+      .then((list) => {
+        if (seq === reportsSeq && code === iso3.peek()) reports.value = reportsByKr(list);
+      })
+      .catch(() => {
+        // The list stays as it was; the key results' numbers come from the live document.
+      });
+  }
+  live.subscribe((_doc, change) => {
+    const code = iso3.peek();
+    if (!code) return;
+    if (change.kind === 'snapshot' || change.events.some((e) => e.entity === 'actual' && e.key.startsWith(`${code}/`))) loadReports();
+  });
 
   function loadPrimer(): void {
     const code = iso3.peek();
@@ -267,12 +310,26 @@ export function renderDelegate(root: HTMLElement): void {
               open: !p || p.status === 'draft',
             },
           )
-        : primerLocked(p),
+        : p?.status === 'endorsed'
+          ? amendBox(code, p, (message) => {
+              notice = message;
+              scrollToEditor = true;
+              loadPrimer();
+            })
+          : primerLocked(p),
     );
     const review = returnComment(p);
     if (review) editorSlot.prepend(h('p', { class: 'delegate-review', 'data-testid': 'review-comment' }, h('strong', {}, 'Returned by the Secretariat: '), review));
+    const amending = amendNote(p);
+    if (amending) editorSlot.prepend(h('p', { class: 'delegate-amending', 'data-testid': 'amend-note' }, h('strong', {}, amending.head), amending.reason));
     notice = '';
+    if (scrollToEditor) {
+      scrollToEditor = false;
+      editorSlot.scrollIntoView({ block: 'start' });
+    }
   }
+  /** After an amendment: the form it opened is brought into view. */
+  let scrollToEditor = false;
 
   // ---- the report sheet ----
 
@@ -321,7 +378,7 @@ export function renderDelegate(root: HTMLElement): void {
     const form = h(
       'form',
       { class: 'stack sheet-form', 'data-testid': 'actual-form', novalidate: true },
-      h('h2', { id: 'sheet-title' }, `Report ${krCode}`),
+      h('h2', { id: 'sheet-title' }, 'Report ', h('span', { class: 'nowrap' }, krCode)),
       h('p', { class: 'sheet-kr' }, k?.title ?? ''),
       hint,
       h('div', { class: 'field-error', 'data-error-for': 'kr_code' }),
@@ -387,8 +444,123 @@ export function renderDelegate(root: HTMLElement): void {
     value.focus();
   }
 
+  /**
+   * The sheet that withdraws or corrects a report of a key result ("VNM/VNM-KR1"), with its
+   * reason (required: it is kept in the log). A withdrawal says which report counts again; a
+   * correction takes the corrected value. Sent through the outbox like a report; a refusal is
+   * shown next to its field. `from`: a failed queued one being fixed.
+   */
+  function openFix(key: string, a: ReportRef, mode: FixMode, from: Edit | null = null): void {
+    closeSheet();
+    const code = key.slice(0, key.indexOf('/'));
+    const krCode = key.slice(key.indexOf('/') + 1);
+    const box = outbox.peek();
+    if (!box || code !== iso3.peek()) return;
+    const k = model.key_results.peek(key);
+    const unit = k?.unit ? ` ${k.unit}` : '';
+    const body = (from?.body ?? null) as { value?: unknown; reason?: unknown } | null;
+    const withdraw = mode === 'withdraw';
+    const reason = h('textarea', { rows: 3, maxlength: '500', autocomplete: 'off', 'data-testid': 'fix-reason' });
+    if (typeof body?.reason === 'string') reason.value = body.reason;
+    const value = withdraw ? null : input({ inputmode: 'decimal', autocomplete: 'off', 'data-testid': 'fix-value', value: String(body?.value ?? a.value ?? '') });
+    const was = a.value == null ? 'this report' : `${num(a.value, 2)}${unit}`;
+    const dated = a.reported_at ? ` · reported ${when(a.reported_at)}` : '';
+    const after = countsAfter(reports.peek().get(krCode) ?? [], a.id);
+    const what = withdraw
+      ? after
+        ? `It stops counting: ${num(after.value, 2)}${unit}, reported ${when(after.reported_at)}, counts again.`
+        : 'It stops counting: the key result then has no value for this year.'
+      : 'The corrected value takes its place, dated as the report it corrects.';
+    const status = h('div', { class: 'form-status', role: 'status' });
+    const send = h('button', { type: 'submit', class: withdraw ? 'danger' : 'primary', 'data-testid': 'fix-send' }, withdraw ? 'Withdraw it' : 'Send correction');
+    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const title = `${withdraw ? 'Withdraw' : 'Correct'} a report of `;
+    const form = h(
+      'form',
+      { class: 'stack sheet-form', 'data-testid': 'fix-form', 'data-mode': mode, novalidate: true },
+      h('h2', { id: 'sheet-title' }, title, h('span', { class: 'nowrap' }, krCode)),
+      h('p', { class: 'sheet-kr' }, `${was}${a.year ? ` for ${a.year}` : ''}${dated}`),
+      h('p', { class: 'sheet-hint' }, what),
+      ...(value ? [field(`Corrected value${k?.unit ? ` (${k.unit})` : ''}`, value, 'value')] : []),
+      field(withdraw ? 'Why is it withdrawn?' : 'Why is it corrected?', reason, 'reason'),
+      h('div', { class: 'sheet-actions' }, send, cancel),
+      status,
+    );
+    const dialog = h('dialog', { class: 'sheet', 'data-testid': 'fix-sheet', 'aria-labelledby': 'sheet-title' }, form);
+    sheet = dialog;
+    main.append(dialog);
+    cancel.addEventListener('click', () => closeSheet());
+    dialog.addEventListener('close', () => {
+      if (sheet === dialog) {
+        dialog.remove();
+        sheet = null;
+      }
+    });
+    const problem = (slot: string, message: string, control: HTMLElement) => {
+      const el = form.querySelector<HTMLElement>(`[data-error-for=${slot}]`);
+      if (el) el.textContent = message;
+      control.setAttribute('aria-invalid', 'true');
+    };
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      status.textContent = '';
+      status.className = 'form-status';
+      const read = value ? readValue(value.value) : null;
+      const why = reasonProblem(reason.value, withdraw ? 'it is withdrawn' : 'it is corrected');
+      if (read && !read.ok) problem('value', read.message, value as HTMLElement);
+      if (why) problem('reason', why, reason);
+      if ((read && !read.ok) || why) {
+        ((read && !read.ok ? value : reason) as HTMLElement).focus();
+        return;
+      }
+      const corrected = read && read.ok ? read.value : null;
+      const sent: Record<string, unknown> = { reason: reason.value.trim() };
+      if (corrected !== null) sent.value = corrected;
+      const year = a.year ?? model.period.peek() ?? period;
+      const label = withdraw ? `Withdrawal of ${krCode} · ${year}: ${was}` : `Correction of ${krCode} · ${year}: ${a.value == null ? '' : `${num(a.value, 2)} → `}${num(corrected, 2)}${unit}`;
+      status.textContent = 'Sending…';
+      send.disabled = true;
+      box
+        .submit<Posted>({ kind: 'report', method: 'POST', path: `/actuals/${a.id}/${mode}`, body: sent, label, ref: key })
+        .then((o) => {
+          if (o.state === 'failed') {
+            // The sheet holds what was typed: the refused edit is not kept twice.
+            box.discard(o.edit.key);
+            showErrors(form, o.error, status);
+            (o.error.details.some((d) => d.field === 'value') && value ? value : reason).focus();
+            loadReports();
+            return;
+          }
+          if (from) box.discard(from.key);
+          const done = withdraw ? `Withdrawn: ${krCode} · ${year}: ${was}` : `Corrected: ${label.slice('Correction of '.length)}`;
+          setNote(key, o.state === 'sent' ? { kind: 'ok', text: `${done} (revision ${o.answer.rev}).` } : null);
+          closeSheet();
+          loadReports();
+          document.querySelector<HTMLElement>(`[data-report="${CSS.escape(key)}"]`)?.focus();
+        })
+        .catch((e) => showErrors(form, e, status))
+        .finally(() => {
+          send.disabled = false;
+        });
+    });
+    dialog.showModal();
+    if (from) {
+      const refusal = refusalOf(from);
+      if (refusal) showErrors(form, refusal, status);
+    }
+    (value ?? reason).focus();
+  }
+
   /** A failed queued edit, back in its form with the server's message next to the field. */
   function fixEdit(e: Edit): void {
+    const fix = fixOf(e);
+    if (fix && e.ref) {
+      const krCode = e.ref.slice(e.ref.indexOf('/') + 1);
+      const known = reports.peek().get(krCode)?.find((a) => a.id === fix.id);
+      openFix(e.ref, known ?? { id: fix.id, value: null, reported_at: null, year: null }, fix.mode, e);
+      return;
+    }
     if (e.kind === 'report' && e.ref) {
       openSheet(e.ref, e);
       return;
@@ -406,6 +578,7 @@ export function renderDelegate(root: HTMLElement): void {
         focus_areas: body.focus_areas ?? [],
         key_results: body.key_results ?? [],
         endorsed_on: body.endorsed_on ?? null,
+        version: primer.peek()?.version ?? 1,
       };
       fixingPrimer = e.key;
       drawEditor(code, p, { edit: e, errors: refusalOf(e) });
@@ -420,6 +593,92 @@ const dayFormat = new Intl.DateTimeFormat(navigator.language || 'en', { day: 'nu
 function day(iso: string): string {
   const d = new Date(`${iso}T00:00:00Z`);
   return Number.isNaN(d.getTime()) ? iso : dayFormat.format(d);
+}
+
+const whenFormat = new Intl.DateTimeFormat(navigator.language || 'en', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** When a report was made, on this phone's clock: "6 Dec 2026, 14:03". */
+function when(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : whenFormat.format(d);
+}
+
+/** A primer being amended: the version it amends, and the reason given (null: not an amendment). */
+function amendNote(p: Primer | null): { head: string; reason: string } | null {
+  if (!p || p.status !== 'draft' || p.review?.action !== 'amend') return null;
+  const note = p.review.note?.trim() ?? '';
+  return { head: `Amending version ${Math.max(1, p.version - 1)} as version ${p.version}${note ? ': ' : '.'}`, reason: note };
+}
+
+/**
+ * An endorsed primer, to its editor: what amending it means, and "Amend" with the reason
+ * (required). The primer becomes a draft of its next version; `done` reloads it, and the form
+ * opens on the draft.
+ */
+function amendBox(code: string, p: Primer, done: (message: string) => void): HTMLElement {
+  const next = p.version + 1;
+  const reason = h('textarea', { rows: 3, maxlength: '500', autocomplete: 'off', 'data-testid': 'amend-reason' });
+  const status = h('div', { class: 'form-status', role: 'status' });
+  const send = h('button', { type: 'submit', 'data-testid': 'amend-send' }, `Reopen as version ${next}`);
+  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const form = h(
+    'form',
+    { class: 'stack amend-form', 'data-testid': 'amend-form', novalidate: true, hidden: true },
+    field('Why is the primer amended?', reason, 'reason'),
+    h('div', { class: 'sheet-actions' }, send, cancel),
+    status,
+  );
+  const open = h('button', { type: 'button', class: 'secondary amend-open', 'data-testid': 'amend' }, 'Amend the primer');
+  open.addEventListener('click', () => {
+    open.hidden = true;
+    form.hidden = false;
+    reason.focus();
+  });
+  cancel.addEventListener('click', () => {
+    form.hidden = true;
+    open.hidden = false;
+    clearErrors(form);
+    status.textContent = '';
+    open.focus();
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    status.textContent = '';
+    status.className = 'form-status';
+    const why = reasonProblem(reason.value, 'the primer is amended');
+    if (why) {
+      const slot = form.querySelector<HTMLElement>('[data-error-for=reason]');
+      if (slot) slot.textContent = why;
+      reason.setAttribute('aria-invalid', 'true');
+      reason.focus();
+      return;
+    }
+    send.disabled = true;
+    status.textContent = 'Sending…';
+    sendWithKey<PutPrimerResult>('POST', `/primers/${code}/amend`, { reason: reason.value.trim() }, newUuid())
+      .then((r) => done(`Reopened as a draft of version ${r.primer?.version ?? next} (revision ${r.rev}): change it here, then submit it to the Secretariat again.`))
+      .catch((e) => {
+        if (e instanceof ApiError) showErrors(form, e, status);
+        else {
+          status.textContent = 'No network: the primer was not reopened. Try again when the network is back.';
+          status.className = 'form-status err';
+        }
+      })
+      .finally(() => {
+        send.disabled = false;
+      });
+  });
+  const signed = p.endorsed_on ? `, signed ${day(p.endorsed_on)}` : '';
+  return h(
+    'div',
+    { 'data-testid': 'primer-locked', class: 'amend-box' },
+    h('h2', {}, 'Primer'),
+    h('p', {}, `Version ${p.version} is endorsed${signed}. To change it, amend it: it becomes a draft of version ${next}, which you change here and submit to the Secretariat again. Version ${p.version} stays readable as it was endorsed.`),
+    open,
+    form,
+  );
 }
 
 /**
@@ -443,6 +702,10 @@ interface HomeHooks {
   outbox: ReadonlySignal<Outbox | null>;
   notes: ReadonlySignal<ReadonlyMap<string, Note>>;
   report: (key: string) => void;
+  /** The member's reports for the period, by key-result code, newest first. */
+  reports: ReadonlySignal<ReadonlyMap<string, readonly Actual[]>>;
+  /** Opens the sheet that withdraws or corrects a report. */
+  fix: (key: string, report: Actual, mode: FixMode) => void;
 }
 
 /**
@@ -580,7 +843,7 @@ function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer: Reado
       setText(state, STATUS_LABEL[k.status], false);
       state.style.background = colour;
       // White reads on the blue of achieved (5:1); black on the vermillion of off track (white: 3.9:1).
-      state.style.color = k.status === 'achieved' ? '#fff' : '#000';
+      state.style.color = STATUS_TEXT[k.status];
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
@@ -592,6 +855,21 @@ function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer: Reado
     });
     watch(() => {
       button.hidden = !hooks.editable.value;
+    });
+    // Its latest reports for the period; the one that counts with Correct and Withdraw for who may edit.
+    const history = h('ul', { class: 'kr-reports', 'data-testid': 'kr-reports', 'aria-label': `Reports of ${krCode}`, hidden: true });
+    const earlier = h('p', { class: 'muted kr-earlier', hidden: true });
+    watch(() => {
+      const list = hooks.reports.value.get(krCode) ?? [];
+      const can = hooks.editable.value;
+      const unit = model.key_results.entry(key).value?.unit ?? '';
+      const now = counting(list);
+      history.hidden = list.length === 0;
+      // Only the report that counts is corrected or withdrawn here: an older one counts for nothing.
+      history.replaceChildren(...list.slice(0, REPORTS_SHOWN).map((a) => reportItem(a, a === now, unit, can && a === now ? (mode) => hooks.fix(key, a, mode) : null)));
+      const more = list.length - REPORTS_SHOWN;
+      earlier.hidden = more <= 0;
+      setText(earlier, more > 0 ? `and ${more} earlier report${more === 1 ? '' : 's'}` : '', false);
     });
     // What happened to this key result's reports: queued on the phone, refused, or sent.
     watch(() => {
@@ -626,11 +904,38 @@ function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer: Reado
       h('div', { class: 'kr-now' }, 'Actual ', actual, rest, state),
       progress,
       years,
+      history,
+      earlier,
       note,
       button,
     );
   });
   return { status, krs };
+}
+
+/**
+ * One report in a key result's list: value, when and by whom; "counts now" on the current one;
+ * a withdrawn one struck through with its reason. `fix`: Correct and Withdraw (null: none).
+ */
+function reportItem(a: Actual, now: boolean, unit: string, fix: ((mode: FixMode) => void) | null): HTMLElement {
+  const value = `${num(a.value, 2)}${unit ? ` ${unit}` : ''}`;
+  const li = h(
+    'li',
+    { 'data-actual': String(a.id), class: a.withdrawn ? 'withdrawn' : now ? 'current' : null },
+    h('div', { class: 'rep-line' }, h('strong', { class: 'rep-value' }, value), now ? h('span', { class: 'rep-now' }, 'counts now') : null),
+    h('div', { class: 'rep-when' }, `${when(a.reported_at)} · by ${a.reported_by}`),
+  );
+  if (a.withdrawn) {
+    const by = a.withdrawn.by === a.reported_by ? '' : `by ${a.withdrawn.by}, `;
+    li.append(h('p', { class: 'rep-withdrawn', 'data-testid': 'withdrawn' }, h('strong', {}, 'Withdrawn: '), a.withdrawn.reason, ` (${by}revision ${a.withdrawn.rev})`));
+  } else if (fix) {
+    const correct = h('button', { type: 'button', class: 'secondary', 'data-correct': String(a.id), 'aria-label': `Correct the report of ${value}, ${when(a.reported_at)}` }, 'Correct');
+    const withdraw = h('button', { type: 'button', class: 'secondary danger-outline', 'data-withdraw': String(a.id), 'aria-label': `Withdraw the report of ${value}, ${when(a.reported_at)}` }, 'Withdraw');
+    correct.addEventListener('click', () => fix('correct'));
+    withdraw.addEventListener('click', () => fix('withdraw'));
+    li.append(h('div', { class: 'rep-actions' }, correct, withdraw));
+  }
+  return li;
 }
 
 interface OutboxHooks {

@@ -229,6 +229,15 @@ function krFieldset(kr: KeyResultInput | undefined, changed: () => void): HTMLEl
       labelled('Weight', input({ value: String(kr?.weight ?? 1), inputmode: 'decimal' }), 'weight'),
     ),
     h('div', { class: 'row3' }, ...CYCLE_YEARS.map((y) => labelled(`Target ${y}`, input({ value: kr?.targets?.[String(y)]?.toString() ?? '', inputmode: 'decimal' }), `targets.${y}`))),
+    // The range a report may take (blank: no limit on that side). A new key result starts at
+    // 0 or more: a count cannot be negative; a percentage also takes 100 as its greatest value.
+    h(
+      'div',
+      { class: 'row2 kr-range' },
+      labelled('Least value', input({ value: rangeText(kr ? kr.min_value : 0), inputmode: 'decimal', autocomplete: 'off' }), 'min_value'),
+      labelled('Greatest value', input({ value: rangeText(kr?.max_value), inputmode: 'decimal', autocomplete: 'off' }), 'max_value'),
+    ),
+    h('p', { class: 'muted kr-range-hint' }, 'Reports outside the least and greatest value are refused. Leave one blank for no limit on that side.'),
   );
   const remove = h('button', { type: 'button', class: 'secondary' }, 'Remove key result');
   remove.addEventListener('click', () => {
@@ -257,5 +266,12 @@ function readKr(fs: HTMLElement): KeyResultInput {
     baseline_value: numberOrText(v('baseline_value')) as number | null,
     weight: (numberOrText(v('weight')) ?? 1) as number,
     targets,
+    min_value: numberOrText(v('min_value')) as number | null,
+    max_value: numberOrText(v('max_value')) as number | null,
   };
+}
+
+/** A range bound as typed in its field: blank for none. */
+function rangeText(v: number | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
 }
