@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::Writer;
 use super::{ApiJson, AppState, OneOrMany, Path, Query};
 use crate::error::{Detail, Error, ErrorBody, Result};
-use crate::model::{Actual, ActualInput, CorrectInput, MAX_REASON, WithdrawInput};
+use crate::model::{Actual, ActualInput, CorrectInput, WithdrawInput};
 use crate::store::{ActualFilter, Duplicates};
 
 /// A batch larger than this is refused: split it, or use the import.
@@ -123,8 +123,7 @@ async fn withdraw_actual(
     writer: Writer,
     ApiJson(input): ApiJson<WithdrawInput>,
 ) -> Result<Json<Posted>> {
-    let reason = crate::domain::text(&input.reason, MAX_REASON)
-        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    let reason = super::reason(&input.reason)?;
     let rev = take_back(&app, &writer, id, &reason, None).await?;
     Ok(Json(Posted { rev, accepted: 0 }))
 }
@@ -145,8 +144,7 @@ async fn correct_actual(
     writer: Writer,
     ApiJson(input): ApiJson<CorrectInput>,
 ) -> Result<(StatusCode, Json<Posted>)> {
-    let reason = crate::domain::text(&input.reason, MAX_REASON)
-        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    let reason = super::reason(&input.reason)?;
     let rev = take_back(&app, &writer, id, &reason, Some(input.value)).await?;
     Ok((StatusCode::CREATED, Json(Posted { rev, accepted: 1 })))
 }

@@ -430,6 +430,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     }
 }
 
+/// The `reason` of a withdrawal, a correction or an amendment: 1 to
+/// [`crate::model::MAX_REASON`] characters once trimmed, kept in the audit log.
+pub fn reason(raw: &str) -> Result<String, Error> {
+    crate::domain::text(raw, crate::model::MAX_REASON)
+        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))
+}
+
 /// Either one object or an array of them: `POST /actuals` takes both (and nothing else: a row
 /// that is not an object is refused, naming it). `batch` says which it was, so that errors can
 /// name a row only where there are rows.

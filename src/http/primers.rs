@@ -13,8 +13,7 @@ use crate::domain::{Iso3, PrimerStatus};
 use crate::error::Detail;
 use crate::error::{Error, ErrorBody, Result};
 use crate::model::{
-    AmendInput, MAX_COMMENT, MAX_REASON, Primer, PrimerInput, PrimerStep, ReviewDecision,
-    ReviewInput,
+    AmendInput, MAX_COMMENT, Primer, PrimerInput, PrimerStep, ReviewDecision, ReviewInput,
 };
 use crate::store::{KeyResultRow, PrimerSummary, Review, Workflow};
 
@@ -187,8 +186,7 @@ async fn amend_primer(
 ) -> Result<Json<PutPrimerResult>> {
     let iso3 = known_member(&app.store, &iso3).await?;
     writer.may_edit(&iso3)?;
-    let reason = crate::domain::text(&input.reason, MAX_REASON)
-        .map_err(|e| Error::invalid(vec![Detail::field("reason", e.0)]))?;
+    let reason = super::reason(&input.reason)?;
     reviewed(&app, &iso3, &writer, Review::Amend { reason }).await
 }
 
