@@ -60,25 +60,35 @@ pub fn problems(schema: &str, body: &Value, prefix: &str) -> Vec<Detail> {
     };
     let mut out = Vec::new();
     for e in v.iter_errors(body) {
-        let at = field_path(prefix, e.instance_path());
-        describe(&at, e.kind(), e.instance(), &mut out);
+        let at = field_path(prefix, e.instance_path(), body);
+        describe(&at, e.kind(), e.instance(), (prefix, body), &mut out);
     }
     out.dedup();
     out
 }
 
-/// `/key_results/2/pillar` as `key_results[2].pillar`.
-fn field_path(prefix: &str, at: &jsonschema::paths::Location) -> String {
+/// `/key_results/2/pillar` as `key_results[2].pillar`, read along `body`: a segment is an index
+/// only where the body has an array (a target's year, `targets/2027`, is a name: `targets.2027`).
+fn field_path(prefix: &str, at: &jsonschema::paths::Location, body: &Value) -> String {
     let mut path = prefix.trim_end_matches('.').to_owned();
+    let mut here = Some(body);
     for seg in at {
-        match seg {
-            LocationSegment::Property(p) => {
+        let name = match seg {
+            LocationSegment::Property(p) => p.into_owned(),
+            LocationSegment::Index(i) => i.to_string(),
+        };
+        match here {
+            Some(Value::Array(items)) => {
+                path.push_str(&format!("[{name}]"));
+                here = name.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(&p);
+                path.push_str(&name);
+                here = other.and_then(|v| v.get(&name));
             }
-            LocationSegment::Index(i) => path.push_str(&format!("[{i}]")),
         }
     }
     path
@@ -129,7 +139,14 @@ fn pattern_words(pattern: &str) -> String {
     }
 }
 
-fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value, out: &mut Vec<Detail>) {
+fn describe(
+    at: &str,
+    kind: &ValidationErrorKind,
+    instance: &Value,
+    // The row's prefix and the row, for the paths of errors nested in a `oneOf`.
+    (prefix, body): (&str, &Value),
+    out: &mut Vec<Detail>,
+) {
     use ValidationErrorKind as K;
     let mut say = |field: String, message: String| {
         out.push(if field.is_empty() {
@@ -190,7 +207,13 @@ fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value, out: &mut Ve
             let name = shown(error.instance());
             let field = join(at, error.instance().as_str().unwrap_or_default());
             let mut inner = Vec::new();
-            describe(&field, error.kind(), error.instance(), &mut inner);
+            describe(
+                &field,
+                error.kind(),
+                error.instance(),
+                (prefix, body),
+                &mut inner,
+            );
             match inner.into_iter().next() {
                 Some(d) => say(field, d.message.replace(&format!(", not {name}"), "")),
                 None => say(field, "is not a name allowed here".into()),
@@ -215,8 +238,8 @@ fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value, out: &mut Ve
             match branch {
                 Some(errors) if !errors.is_empty() => {
                     for e in errors {
-                        let field = field_path("", e.instance_path());
-                        describe(&field, e.kind(), e.instance(), out);
+                        let field = field_path(prefix, e.instance_path(), body);
+                        describe(&field, e.kind(), e.instance(), (prefix, body), out);
                     }
                 }
                 _ => say(

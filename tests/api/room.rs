@@ -430,6 +430,30 @@ async fn every_problem_of_a_primer_is_named_at_once_in_plain_words(b: Backend) {
     assert!(message("key_results[0].direction").contains("\"increase\""));
     assert!(message("key_results[1].weight").contains("greater than 0"));
 
+    // A target typed as text: its year is a name, not an index.
+    let mut p = primer("VNM", "draft", 2);
+    p["key_results"][1]["targets"]["2027"] = json!("abc");
+    let r = app.put("/primers/VNM", &p).await;
+    assert_eq!(
+        r.error_fields(),
+        ["key_results[1].targets.2027"],
+        "{}",
+        r.body
+    );
+
+    // A nullable field (a budget's member) is named where it is, in a batch with its row.
+    let r = app
+        .put(
+            "/budgets",
+            &json!([{"pillar": 1, "year": 2026, "planned": 1, "spent": 1},
+                    {"pillar": 9, "year": 2026, "planned": 1, "spent": 1, "iso3": "vn"}]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let mut fields = r.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["[1].iso3", "[1].pillar"], "{}", r.body);
+
     // A value typed as text on a phone.
     app.put("/primers/VNM", &primer("VNM", "draft", 2)).await;
     let r = app
