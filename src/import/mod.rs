@@ -406,8 +406,8 @@ fn first_row_of(w: &Workbook, iso3: &str, field: &str, message: String) -> Detai
 /// Maps the row indices of a store error (index into the slice it was given) to file rows.
 fn locate<T>(e: Error, rows: &[Row<T>]) -> Error {
     match e {
-        Error::Invalid(m, details) => Error::Invalid(
-            m,
+        // The message is made again from the located details (it named the batch's row 0).
+        Error::Invalid(_, details) => Error::invalid(
             details
                 .into_iter()
                 .map(|d| match d.row.and_then(|i| rows.get(i)) {

@@ -380,6 +380,45 @@ async fn a_key_result_declares_its_range_and_reports_outside_it_are_refused(b: B
         ["key_results[0].max_value", "key_results[1].targets.2028"]
     );
     assert_eq!(app.everything().await, before);
+    // The import keeps the same rules: a range declared in key_results.csv, and a report
+    // outside it refused with its file, row and column, writing nothing.
+    let files = |krs: &str, actuals: &str| {
+        [
+            ("key_results.csv", krs.to_owned()),
+            ("actuals.csv", actuals.to_owned()),
+        ]
+        .map(|(name, text)| apo_dashboard::import::Source {
+            name: name.into(),
+            bytes: text.into_bytes(),
+        })
+    };
+    let krs = "iso3,kr_code,pillar,focus_area,title,unit,direction,min_value,max_value\n\
+               VNM,VNM-KR3,2,SMEs,Share of SMEs certified,%,increase,0,100\n";
+    let err = apo_dashboard::import::import(
+        &app.store,
+        &files(krs, "iso3,kr_code,year,value\nVNM,VNM-KR3,2026,140\n"),
+        &apo_dashboard::records::Actor::service("import"),
+        apo_dashboard::import::Mode::Apply,
+    )
+    .await
+    .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("actuals.csv row 2: value: 140 is above the range"),
+        "{text}"
+    );
+    assert_eq!(app.everything().await, before, "nothing written");
+    apo_dashboard::import::import(
+        &app.store,
+        &files(krs, "iso3,kr_code,year,value\nVNM,VNM-KR3,2026,40\n"),
+        &apo_dashboard::records::Actor::service("import"),
+        apo_dashboard::import::Mode::Apply,
+    )
+    .await
+    .expect("imported");
+    let imported = app.get("/primers/VNM").await.body;
+    assert_eq!(imported["key_results"][2]["max_value"], 100.0);
+
     // On the edge is inside.
     let r = app
         .post(
