@@ -280,6 +280,11 @@ impl Access {
                     _ = tick.tick() => {}
                 }
                 if let Err(e) = watcher.reload_if_changed().await {
+                    // The database closed as the server stops (before this task hears of the
+                    // shutdown): nothing to warn about.
+                    if watcher.inner.store.pool().is_closed() {
+                        return;
+                    }
                     tracing::warn!(error = %e, "reading the access tables failed");
                 }
                 watcher.sweep();
