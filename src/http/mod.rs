@@ -497,14 +497,60 @@ pub fn row_detail(batch: bool, i: usize, field: &str, message: impl Into<String>
     }
 }
 
-/// Query strings and paths with our error body instead of axum's plain-text rejection.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(Error))]
+/// A query string, with every parameter the server cannot read named at once, in plain words
+/// (`limit: must be a whole number, not "abc"`), instead of the parser's first complaint
+/// ("Failed to deserialize query string: limit: invalid digit found in string").
 pub struct Query<T>(pub T);
 
-impl From<axum::extract::rejection::QueryRejection> for Error {
-    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
-        Error::invalid(vec![Detail::field("query", e.body_text())])
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or_default();
+        let first = match serde_urlencoded::from_str::<T>(query) {
+            Ok(v) => return Ok(Query(v)),
+            Err(e) => e.to_string(),
+        };
+        // Each parameter on its own: what it alone breaks (a parameter missing is said once,
+        // by the whole query).
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let mut problems = Vec::new();
+        for (name, value) in &pairs {
+            let one = serde_urlencoded::to_string([(name, value)]).unwrap_or_default();
+            if let Err(e) = serde_urlencoded::from_str::<T>(&one) {
+                let message = e.to_string();
+                if !message.starts_with("missing field") {
+                    problems.push(Detail::field(name.clone(), query_words(&message, value)));
+                }
+            }
+        }
+        if problems.is_empty() {
+            let field = first
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+                .unwrap_or("query")
+                .to_owned();
+            problems.push(Detail::field(field, shape::plain_serde(&first)));
+        }
+        Err(Error::invalid(problems))
+    }
+}
+
+/// The parser's complaint about one query parameter whose text is `value`, in plain words.
+fn query_words(message: &str, value: &str) -> String {
+    if message.contains("invalid digit") || message.contains("number too large") {
+        format!("must be a whole number, not {value:?}")
+    } else if message.contains("invalid float") {
+        format!("must be a number, not {value:?}")
+    } else if message.contains("provided string was not `true` or `false`") {
+        format!("must be true or false, not {value:?}")
+    } else if message.starts_with("unknown field") {
+        "is not a parameter of this request".into()
+    } else {
+        shape::plain_serde(message)
     }
 }
 

@@ -142,7 +142,7 @@ fn cases() -> Vec<Case> {
              422, "invalid", Some("host_iso3")),
         case("negative budget", "PUT", "/budgets",
              json!({"pillar": 1, "year": 2026, "planned": -5, "spent": 0}).to_string(), 422, "invalid", Some("planned")),
-        case("query parameter of the wrong type", "GET", "/actuals?year=soon", "", 422, "invalid", Some("query")),
+        case("query parameter of the wrong type", "GET", "/actuals?year=soon", "", 422, "invalid", Some("year")),
         // Out-of-range query values are refused, naming the parameter (a limit was once clamped).
         case("limit of 0", "GET", "/actuals?limit=0", "", 422, "invalid", Some("limit")),
         case("limit above 10000", "GET", "/actuals?limit=10001", "", 422, "invalid", Some("limit")),

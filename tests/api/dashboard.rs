@@ -386,7 +386,7 @@ async fn period_and_revision_are_validated(b: Backend) {
     for (q, field) in [
         ("period=2025", "period"),
         ("period=2029", "period"),
-        ("period=x", "query"),
+        ("period=x", "period"),
         ("rev=-1", "rev"),
     ] {
         let r = app.get(&format!("/dashboard?{q}")).await;

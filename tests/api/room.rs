@@ -493,6 +493,22 @@ async fn every_problem_of_a_primer_is_named_at_once_in_plain_words(b: Backend) {
     fields.sort();
     assert_eq!(fields, ["[1].iso3", "[1].pillar"], "{}", r.body);
 
+    // A query's parameters too: each named, in words, all at once.
+    let r = app.get("/actuals?limit=abc&year=soon&colour=red").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let mut fields = r.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["colour", "limit", "year"], "{}", r.body);
+    let text = r.body.to_string();
+    assert!(
+        text.contains(r#"must be a whole number, not \"abc\""#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("deserialize") && !text.contains("digit"),
+        "{text}"
+    );
+
     // A value typed as text on a phone.
     app.put("/primers/VNM", &primer("VNM", "draft", 2)).await;
     let r = app
