@@ -67,6 +67,25 @@ const failed = runner.summary();
 console.log(`e2e took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);
 
+/**
+ * The phone rules of the delegate's pages, on what `page` shows now (`where` names it in a
+ * failure): no text under 16 px, every control of the page's main area and of an open sheet at
+ * least 44 px tall, no sideways scroll.
+ */
+async function phoneSized(page, where) {
+  const small = await fontsUnder(page, 16);
+  assert(small.length === 0, `${where}: text under 16 px: ${JSON.stringify(small.slice(0, 5))}`);
+  const low = await page.evaluate(() =>
+    [...document.querySelectorAll('main button, main a, main input, main select, main textarea, main summary, dialog button, dialog input, dialog select, dialog textarea')]
+      .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' && e.type !== 'hidden')
+      .map((e) => ({ what: `${e.tagName.toLowerCase()} ${(e.textContent || e.getAttribute('data-field') || '').trim().slice(0, 30)}`, height: e.getBoundingClientRect().height }))
+      .filter((e) => e.height < 43.5),
+  );
+  assert(low.length === 0, `${where}: controls under 44 px: ${JSON.stringify(low.slice(0, 6))}`);
+  const over = await scrollOverflow(page);
+  assert(over.width <= 0, `${where}: scrolls sideways by ${over.width} px`);
+}
+
 /** What PUT /primers/{iso3} takes of what GET gave: the primer without the server's own fields. */
 function primerInput({ iso3: _i, cycle: _c, updated_rev: _r, updated_at: _a, version: _v, review: _w, ...input }) {
   return input;
@@ -1001,19 +1020,7 @@ async function delegateTests(server, backend, doc) {
 
     await t('phone home: no text under 16 px, every control at least 44 px tall, no sideways scroll at 360 px; screenshots at 360×740 and 1920×1080', async () => {
       assert(phone, 'the phone is signed in');
-      const check = async (where) => {
-        const small = await fontsUnder(phone, 16);
-        assert(small.length === 0, `${where}: text under 16 px: ${JSON.stringify(small.slice(0, 5))}`);
-        const low = await phone.evaluate(() =>
-          [...document.querySelectorAll('main button, main a, main input, main select, main textarea, main summary, dialog button, dialog input, dialog select')]
-            .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' && e.type !== 'hidden')
-            .map((e) => ({ what: `${e.tagName.toLowerCase()} ${(e.textContent || e.getAttribute('data-field') || '').trim().slice(0, 30)}`, height: e.getBoundingClientRect().height }))
-            .filter((e) => e.height < 43.5),
-        );
-        assert(low.length === 0, `${where}: controls under 44 px: ${JSON.stringify(low.slice(0, 6))}`);
-        const over = await scrollOverflow(phone);
-        assert(over.width <= 0, `${where}: scrolls sideways by ${over.width} px`);
-      };
+      const check = (where) => phoneSized(phone, where);
       await check('the phone home');
       const nav = await phone.evaluate(() => [...document.querySelectorAll('header a, header button')].filter((e) => e.getClientRects().length).map((e) => e.getBoundingClientRect().height));
       assert(nav.every((hgt) => hgt >= 43.5), `nav links and buttons under 44 px: ${JSON.stringify(nav)}`);
@@ -1145,16 +1152,7 @@ async function delegateTests(server, backend, doc) {
       assert(follow === chose, `${chose} key results chose "${old}"; ${follow} follow its new name`);
       await area.fill(old);
       await page.screenshot({ path: join(OUT, `delegate-drafting-360x740-${backend}.png`) });
-      const small = await fontsUnder(page, 16);
-      assert(small.length === 0, `text under 16 px: ${JSON.stringify(small.slice(0, 5))}`);
-      const low = await page.evaluate(() =>
-        [...document.querySelectorAll('main button, main a, main input, main select, main textarea, main summary')]
-          .filter((e) => e.getClientRects().length > 0)
-          .map((e) => ({ what: `${e.tagName.toLowerCase()} ${(e.textContent || e.getAttribute('data-field') || '').trim().slice(0, 30)}`, height: e.getBoundingClientRect().height }))
-          .filter((e) => e.height < 43.5),
-      );
-      assert(low.length === 0, `controls under 44 px: ${JSON.stringify(low.slice(0, 6))}`);
-      assert((await scrollOverflow(page)).width <= 0, 'the drafting form does not scroll sideways');
+      await phoneSized(page, 'the drafting form');
       // An edit made offline: queued, then saved.
       const context = form.locator('[data-field=national_context]');
       const text = `${await context.inputValue()} Edited on a phone offline (${backend}).`;
@@ -1451,18 +1449,7 @@ async function correctionTests(server, backend, doc) {
 
     await t('phone home: the reports and their sheets keep 44 px targets, 16 px text and no sideways scroll at 360 px; screenshots at 360×740 and 1920×1080', async () => {
       assert(phone, 'the phone is signed in');
-      const check = async (where) => {
-        const small = await fontsUnder(phone, 16);
-        assert(small.length === 0, `${where}: text under 16 px: ${JSON.stringify(small.slice(0, 5))}`);
-        const low = await phone.evaluate(() =>
-          [...document.querySelectorAll('main button, main a, main input, main select, main textarea, main summary, dialog button, dialog input, dialog textarea')]
-            .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
-            .map((e) => ({ what: `${e.tagName.toLowerCase()} ${(e.textContent || e.getAttribute('data-field') || '').trim().slice(0, 30)}`, height: e.getBoundingClientRect().height }))
-            .filter((e) => e.height < 43.5),
-        );
-        assert(low.length === 0, `${where}: controls under 44 px: ${JSON.stringify(low.slice(0, 6))}`);
-        assert((await scrollOverflow(phone)).width <= 0, `${where}: scrolls sideways`);
-      };
+      const check = (where) => phoneSized(phone, where);
       await check('the reports');
       await phone.locator(`li:has([data-report="${key}"]) [data-withdraw]`).first().tap();
       await phone.locator('[data-testid=fix-sheet]').waitFor({ timeout: 2000 });
