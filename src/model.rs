@@ -668,4 +668,7 @@ pub struct AuditEntry {
     pub old_value: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
     pub new_value: Option<serde_json::Value>,
+    /// The comment of a review, the reason for an amendment, a withdrawal or a correction.
+    #[schema(required = true)]
+    pub note: Option<String>,
 }

@@ -223,7 +223,7 @@ impl Store {
     pub async fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, rev, at, actor, action, entity, entity_key, old_value, new_value,
-                    role, scope, credential, request_id, member
+                    role, scope, credential, request_id, member, note
              FROM audit_log
              WHERE ($1 IS NULL OR member = $1) AND ($2 IS NULL OR entity = $2)
                AND ($3 IS NULL OR rev >= $3) AND ($4 IS NULL OR rev <= $4)
@@ -259,6 +259,7 @@ impl Store {
                 entity_key: r.entity_key,
                 old_value: json(r.old_value),
                 new_value: json(r.new_value),
+                note: r.note,
             })
             .collect())
     }
@@ -326,6 +327,7 @@ struct AuditRow {
     credential: Option<String>,
     request_id: Option<String>,
     member: Option<String>,
+    note: Option<String>,
 }
 
 /// A stored project.

@@ -123,17 +123,20 @@ async fn a_primer_is_returned_with_a_comment_resubmitted_endorsed_and_amended(b:
     );
     // The audit log keeps the comment and the reason.
     let audit = app.get("/audit?entity=primer").await.body;
-    let notes: Vec<&str> = audit
+    let notes: Vec<(&str, &str)> = audit
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|e| {
-            e["action"]
-                .as_str()
-                .filter(|a| *a == "return" || *a == "amend")
-        })
+        .filter_map(|e| Some((e["action"].as_str()?, e["note"].as_str()?)))
         .collect();
-    assert_eq!(notes.len(), 2, "{audit}");
+    assert_eq!(
+        notes,
+        [
+            ("amend", "A new focus area after the mid-term review"),
+            ("return", comment)
+        ],
+        "{audit}"
+    );
     app.stop().await;
 }
 
@@ -288,6 +291,7 @@ async fn a_withdrawn_report_stops_counting_and_a_replay_before_it_still_counts_i
         .body;
     assert_eq!(audit[0]["action"], "withdraw");
     assert_eq!(audit[0]["entity_key"], "VNM/VNM-KR1/2026");
+    assert_eq!(audit[0]["note"], "typed 1000 for 100");
     // A server started afresh over the same database computes the same.
     let doc = app.get("/dashboard?period=2026").await.body;
     assert!(

@@ -582,6 +582,8 @@ export interface components {
             /** @description The member whose data changed (none for APO-wide rows). */
             member?: string | null;
             new_value?: Record<string, never> | null;
+            /** @description The comment of a review, the reason for an amendment, a withdrawal or a correction. */
+            note: string | null;
             old_value?: Record<string, never> | null;
             /** @description The request it came in (its `x-request-id`). */
             request_id?: string | null;
