@@ -16,6 +16,12 @@ use crate::domain::{
 };
 use crate::error::Detail;
 
+mod room;
+pub use room::{
+    AmendInput, CorrectInput, LastReview, MAX_COMMENT, MAX_REASON, PrimerStep, ReviewDecision,
+    ReviewInput, WithdrawInput, Withdrawn,
+};
+
 /// A member economy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Member {
@@ -128,70 +134,6 @@ pub struct Primer {
     /// The latest return, endorsement or amendment, with its comment: what the delegation
     /// sees on its phone after a return.
     pub review: Option<LastReview>,
-}
-
-/// A review of a primer, or its amendment.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LastReview {
-    /// `return`, `endorse` or `amend`.
-    pub action: crate::records::Action,
-    /// The reviewer's comment, or the reason for the amendment.
-    pub note: Option<String>,
-    pub by: String,
-    pub at: String,
-    pub rev: i64,
-}
-
-/// The body of `POST /primers/{iso3}/review`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewInput {
-    pub decision: ReviewDecision,
-    /// What the delegation should change (required to return a primer), or a note on the
-    /// endorsement: 1–2000 characters.
-    #[serde(default)]
-    #[schema(max_length = 2000)]
-    pub comment: Option<String>,
-    /// The date the primer is endorsed on; default: today. Only with `endorse`.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub endorsed_on: Option<Date>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReviewDecision {
-    /// Back to the delegation as a draft, with a comment.
-    Return,
-    Endorse,
-}
-
-/// The body of `POST /primers/{iso3}/amend`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AmendInput {
-    /// Why the endorsed primer is reopened (1–500 characters), kept in the log.
-    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
-    pub reason: String,
-}
-
-/// The longest review comment.
-pub const MAX_COMMENT: usize = 2_000;
-
-/// One step of a primer's history: `GET /primers/{iso3}/history`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PrimerStep {
-    pub rev: i64,
-    pub at: String,
-    pub actor: String,
-    /// `create`, `update`, `submit`, `return`, `endorse` or `amend`.
-    pub action: crate::records::Action,
-    /// The comment of a return or endorsement, the reason for an amendment.
-    pub note: Option<String>,
-    /// The version this step belongs to (an amendment starts the next).
-    pub version: i64,
-    /// The primer as it was after this step.
-    pub primer: PrimerInput,
 }
 
 impl Primer {
@@ -463,37 +405,6 @@ pub struct Actual {
     /// Set when the report was withdrawn or corrected: it no longer counts.
     pub withdrawn: Option<Withdrawn>,
 }
-
-/// When, why and by whom a report was taken back.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Withdrawn {
-    /// The revision that withdrew it (a replay of an earlier one still counts it).
-    pub rev: i64,
-    pub reason: String,
-    pub by: String,
-}
-
-/// The body of `POST /actuals/{id}/withdraw`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WithdrawInput {
-    /// Why it is taken back, in a few words (1–500 characters), kept in the audit log.
-    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
-    pub reason: String,
-}
-
-/// The body of `POST /actuals/{id}/correct`: the value the report should have given.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CorrectInput {
-    pub value: Finite,
-    /// Why it is corrected (1–500 characters), kept in the audit log.
-    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
-    pub reason: String,
-}
-
-/// The longest reason or comment.
-pub const MAX_REASON: usize = 500;
 
 /// Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
