@@ -17,6 +17,9 @@ pub mod defaults {
     pub const STATIC_DIR: &str = "frontend/dist";
     pub const WRITES_PER_SECOND: u32 = 20;
     pub const ATTEMPTS_PER_MINUTE: u32 = 10;
+    pub const HEADER_TIMEOUT_SECS: u64 = 10;
+    pub const IDLE_TIMEOUT_SECS: u64 = 60;
+    pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 }
 
 /// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://…`.
@@ -112,6 +115,23 @@ pub struct ServeConfig {
     /// The built browser dashboard (`npm --prefix frontend run build` writes it).
     #[arg(long, env = "APO_STATIC_DIR", default_value = defaults::STATIC_DIR)]
     pub static_dir: std::path::PathBuf,
+    /// Seconds a client has to send a request's headers: from connecting, or from the first
+    /// byte of a later request on a kept-alive connection. Slower clients are disconnected.
+    #[arg(long, env = "APO_HEADER_TIMEOUT_SECS", default_value_t = defaults::HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit idle between requests before it is closed.
+    #[arg(long, env = "APO_IDLE_TIMEOUT_SECS", default_value_t = defaults::IDLE_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout_secs: u64,
+    /// Seconds a request may take until its answer starts; a slower one is stopped and answered
+    /// 503 (a live socket's life after its upgrade is not counted).
+    #[arg(long, env = "APO_REQUEST_TIMEOUT_SECS", default_value_t = defaults::REQUEST_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub request_timeout_secs: u64,
+    /// Most connections open at once on the main address, live sockets included. Default:
+    /// derived from the descriptor limit (raised to its hard limit at start), leaving room for
+    /// the database pool and files. When it is reached, the longest-idle connection with no
+    /// request in progress is closed to make room.
+    #[arg(long, env = "APO_MAX_HTTP_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_http_connections: Option<u64>,
 }
 
 impl ServeConfig {
@@ -136,6 +156,10 @@ impl ServeConfig {
             writes_per_second: defaults::WRITES_PER_SECOND,
             attempts_per_minute: defaults::ATTEMPTS_PER_MINUTE,
             static_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(defaults::STATIC_DIR),
+            header_timeout_secs: defaults::HEADER_TIMEOUT_SECS,
+            idle_timeout_secs: defaults::IDLE_TIMEOUT_SECS,
+            request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,
+            max_http_connections: None,
         }
     }
 }

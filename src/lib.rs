@@ -71,6 +71,7 @@ pub mod import;
 pub mod live;
 pub mod model;
 pub mod records;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

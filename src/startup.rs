@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +19,7 @@ use crate::http::auth::{Edge, Limits};
 use crate::http::live::LiveConfig;
 use crate::http::{self, AppState};
 use crate::live::Hub;
+use crate::serve::{Edge as Connections, EdgeSettings};
 use crate::store::{Store, redact};
 
 /// Pending connections the kernel may queue. The default (128 on many systems) left clients
@@ -37,6 +37,8 @@ pub struct Application {
     metrics: Option<TcpListener>,
     /// The demo's links: a viewer's for the wall, a one-time sign-in for the Secretariat.
     demo_links: Option<(String, String)>,
+    /// The main listener's connections: their timeouts, cap and counters.
+    connections: Arc<Connections>,
 }
 
 impl Application {
@@ -69,9 +71,57 @@ impl Application {
             },
             tasks.clone(),
         );
+        let descriptors = match crate::serve::raise_descriptor_limit() {
+            Ok(limit) => {
+                tracing::info!(
+                    soft = limit.soft,
+                    hard = limit.hard,
+                    "descriptor limit (RLIMIT_NOFILE)"
+                );
+                Some(limit)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the descriptor limit could not be read");
+                None
+            }
+        };
+        let max_http_connections = match config.max_http_connections {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => descriptors.map_or(1024, |l| crate::serve::default_cap(l.soft)),
+        };
+        // Live sockets count against the connection cap too (each holds a descriptor); a tenth
+        // of it stays for plain requests.
+        let live_max = config
+            .max_connections
+            .min(crate::serve::live_share(max_http_connections));
+        if live_max < config.max_connections {
+            tracing::info!(
+                asked = config.max_connections,
+                allowed = live_max,
+                "live sockets limited to nine tenths of the connection cap"
+            );
+        }
         let live_config = Arc::new(LiveConfig {
-            max_connections: config.max_connections,
+            max_connections: live_max,
         });
+        let http_metrics: Arc<crate::http::metrics::HttpMetrics> = Default::default();
+        let connections = Connections::new(
+            EdgeSettings {
+                header_timeout: Duration::from_secs(config.header_timeout_secs),
+                idle_timeout: Duration::from_secs(config.idle_timeout_secs),
+                request_timeout: Duration::from_secs(config.request_timeout_secs),
+                max_connections: max_http_connections,
+            },
+            descriptors,
+            Some(http_metrics.clone()),
+        );
+        tracing::info!(
+            max = max_http_connections,
+            header_timeout_secs = config.header_timeout_secs,
+            idle_timeout_secs = config.idle_timeout_secs,
+            request_timeout_secs = config.request_timeout_secs,
+            "HTTP connections"
+        );
         let listener = bind(config.addr)?;
         let edge = edge(config, listener.local_addr()?);
         tracing::info!(public_url = %edge.public_url, hosts = ?edge.hosts, public_read = edge.public_read, "edge");
@@ -127,7 +177,7 @@ impl Application {
                 aggregator,
                 hub,
                 live_config,
-                http_metrics: Default::default(),
+                http_metrics,
                 access,
                 edge: Arc::new(edge),
                 limits,
@@ -137,6 +187,7 @@ impl Application {
             static_dir: config.static_dir.clone(),
             metrics,
             demo_links,
+            connections,
         })
     }
 
@@ -200,8 +251,11 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let hub = self.state.hub.clone();
+        let stats = self.connections.stats();
         if let Some(listener) = self.metrics {
-            let metrics = http::metrics::router().with_state(self.state.clone());
+            let metrics = http::metrics::router()
+                .with_state(self.state.clone())
+                .layer(axum::Extension(stats.clone()));
             let stop = self.tasks.clone();
             tokio::spawn(async move {
                 let served = axum::serve(listener, metrics)
@@ -212,23 +266,18 @@ impl Application {
                 }
             });
         }
-        let app = http::router(self.state, &self.static_dir)
-            .into_make_service_with_connect_info::<SocketAddr>();
-        // Nagle's algorithm would hold small responses back for the peer's delayed ACK.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
+        let app = http::router(self.state, &self.static_dir);
         // On shutdown the background tasks stop first: live sockets close with 1001 (going
         // away), so that the graceful shutdown does not wait for them.
         let tasks = self.tasks.clone();
-        let stopping = async move {
+        let stopping = CancellationToken::new();
+        let stop = stopping.clone();
+        tokio::spawn(async move {
             shutdown.cancelled().await;
             tasks.cancel();
-        };
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(stopping)
+            stop.cancel();
+        });
+        let served = crate::serve::serve(self.listener, app, self.connections, stopping)
             .await
             .context("serving HTTP");
         self.tasks.cancel();

@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Extension, Router};
 
 use super::AppState;
 
@@ -51,13 +51,16 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+async fn metrics(
+    State(app): State<AppState>,
+    edge: Option<Extension<std::sync::Arc<crate::serve::EdgeStats>>>,
+) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        render(&app),
+        render(&app, edge.as_ref().map(|e| &*e.0)),
     )
 }
 
@@ -70,7 +73,7 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
     }
 }
 
-fn render(app: &AppState) -> String {
+fn render(app: &AppState, edge: Option<&crate::serve::EdgeStats>) -> String {
     let mut out = String::with_capacity(4096);
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, f64)]| {
         family(&mut out, name, kind, help, samples);
@@ -199,6 +202,9 @@ fn render(app: &AppState) -> String {
             (r#"{sent="alone"}"#.into(), app.hub.beats_alone() as f64),
         ],
     );
+    if let Some(edge) = edge {
+        render_edge(&mut metric, edge);
+    }
     if let Some(rss) = resident_bytes() {
         metric(
             "process_resident_memory_bytes",
@@ -216,6 +222,67 @@ fn render(app: &AppState) -> String {
         );
     }
     out
+}
+
+/// The HTTP edge's connections (`crate::serve`): the descriptor limit, the connections open
+/// and their cap, those the edge closed, and the requests it stopped.
+fn render_edge(
+    metric: &mut impl FnMut(&str, &str, &str, &[(String, f64)]),
+    edge: &crate::serve::EdgeStats,
+) {
+    if let Some(limit) = edge.descriptors {
+        metric(
+            "process_max_fds",
+            "gauge",
+            "Most open file descriptors allowed (the soft limit, raised to the hard one at start).",
+            &[(String::new(), limit.soft as f64)],
+        );
+        metric(
+            "apo_descriptor_limit",
+            "gauge",
+            "RLIMIT_NOFILE as it stands after start: the soft limit and the hard one.",
+            &[
+                (r#"{kind="soft"}"#.into(), limit.soft as f64),
+                (r#"{kind="hard"}"#.into(), limit.hard as f64),
+            ],
+        );
+    }
+    metric(
+        "apo_http_connections_open",
+        "gauge",
+        "Connections open on the main address, live sockets included.",
+        &[(String::new(), edge.open() as f64)],
+    );
+    metric(
+        "apo_http_connections_max",
+        "gauge",
+        "The cap on connections open on the main address (--max-http-connections).",
+        &[(String::new(), edge.max_connections as f64)],
+    );
+    metric(
+        "apo_http_connections_closed_total",
+        "counter",
+        "Connections the server closed, by why: evicted (the longest idle, to make room under \
+         the cap), refused (the cap was reached with every connection busy), header_timeout, \
+         idle_timeout.",
+        &edge
+            .closed()
+            .iter()
+            .map(|(why, n)| (format!(r#"{{reason="{why}"}}"#), *n as f64))
+            .collect::<Vec<_>>(),
+    );
+    metric(
+        "apo_http_requests_timed_out_total",
+        "counter",
+        "Requests stopped by the request timeout (answered 503).",
+        &[(String::new(), edge.requests_timed_out() as f64)],
+    );
+    metric(
+        "apo_http_accept_errors_total",
+        "counter",
+        "Connections the server could not accept for want of a resource (descriptors, memory).",
+        &[(String::new(), edge.accept_errors() as f64)],
+    );
 }
 
 fn resident_bytes() -> Option<u64> {

@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod dashboard;
+mod flood;
 mod generated;
 mod import;
 mod live;
