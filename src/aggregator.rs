@@ -107,9 +107,15 @@ impl Aggregator {
     /// The current document of `period`, serialized once per revision, with its revision.
     pub fn document(&self, period: i64) -> Option<(i64, RawDocument)> {
         let doc = self.state.documents.get(&period)?;
-        let doc = doc.read().expect("lock poisoned only by a panic");
+        let doc = doc
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let rev = doc.document().rev;
-        let mut cache = self.state.serialized.lock().expect("not poisoned");
+        let mut cache = self
+            .state
+            .serialized
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((r, raw)) = cache.get(&period)
             && *r == rev
         {
@@ -122,11 +128,12 @@ impl Aggregator {
 
     /// The revision the documents are at.
     pub fn rev(&self) -> i64 {
-        self.state
-            .documents
-            .values()
-            .next()
-            .map_or(0, |d| d.read().expect("not poisoned").document().rev)
+        self.state.documents.values().next().map_or(0, |d| {
+            d.read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .document()
+                .rev
+        })
     }
 
     /// (full recomputations, incremental updates) since start, for metrics and tests.
@@ -199,7 +206,9 @@ impl Aggregator {
             let steps = steps(base, &changes, restructures);
             let mut out = Vec::new();
             for (&period, doc) in &state.documents {
-                let mut doc = doc.write().expect("not poisoned");
+                let mut doc = doc
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 for step in &steps {
                     let ops = doc.apply(&step.changes, now())?;
                     out.push(Update {
@@ -215,7 +224,23 @@ impl Aggregator {
             }
             Ok(out)
         })
-        .await??;
+        .await;
+        let updates = match updates {
+            Ok(Ok(updates)) => updates,
+            // An update that failed or panicked may have left a document half changed: each is
+            // computed again from the store. Sockets see a gap in the next patch's base and
+            // resume (with a snapshot).
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                tracing::error!(error = %why, base, "a dashboard update failed: computing the documents again");
+                self.rebuild(feed).await?;
+                return Ok(true);
+            }
+        };
         let rev = updates.iter().map(|u| u.patch.rev).max().unwrap_or(base);
         for u in updates {
             // No subscriber is fine: nobody is watching yet.
@@ -229,6 +254,26 @@ impl Aggregator {
             "dashboard updated"
         );
         Ok(true)
+    }
+}
+
+impl Aggregator {
+    /// Computes every period's document again from the store's facts (after an update that
+    /// failed), and counts it as a full recomputation.
+    async fn rebuild(&self, feed: &Feed) -> anyhow::Result<()> {
+        let facts = feed.store().facts(None).await?;
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            state.full_recomputations.fetch_add(1, Ordering::Relaxed);
+            for (&period, doc) in &state.documents {
+                let fresh = CurrentDashboard::new(facts.clone(), period, now())?;
+                *doc.write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+            }
+            Ok(())
+        })
+        .await??;
+        Ok(())
     }
 }
 

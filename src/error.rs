@@ -199,6 +199,37 @@ impl IntoResponse for Error {
         let body = ErrorBody {
             error: ErrorPayload {
                 code: self.code().to_owned(),
+    /// The request's id, as in its `x-request-id` header and the server's log: what to quote
+    /// when asking why a request failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+tokio::task_local! {
+    static REQUEST_ID: std::sync::Arc<str>;
+}
+
+/// Runs `f` (a request's handling) with `id` as the request id that error bodies carry.
+pub async fn with_request_id<F: std::future::Future>(id: std::sync::Arc<str>, f: F) -> F::Output {
+    REQUEST_ID.scope(id, f).await
+}
+
+/// The id of the request being handled, if any.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.to_string()).ok()
+}
+
+/// An error answer made outside [`Error`] (by the router, or for a panic): the same body.
+pub fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+    let body = ErrorBody {
+        error: ErrorPayload {
+            code: code.to_owned(),
+            message,
+            details: Vec::new(),
+            request_id: request_id(),
+        },
+    };
+    (status, Json(body)).into_response()
                 message,
                 details: self.details().to_vec(),
             },
@@ -223,6 +254,7 @@ impl IntoResponse for Error {
             response
                 .extensions_mut()
                 .insert(LoggedCause(std::sync::Arc::new(format!("{self:?}"))));
+                request_id: request_id(),
         }
         response
     }

@@ -86,6 +86,11 @@ impl Feed {
         Ok((value, change.map(|c| self.publish(c))))
     }
 
+    /// The store it reads.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
     /// Publishes a change this process committed (so that subscribers apply it from memory).
     pub fn publish(&self, change: Change) -> Arc<Change> {
         let change = Arc::new(change);

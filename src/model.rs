@@ -220,6 +220,9 @@ impl PrimerInput {
                 format!("is longer than {MAX_CONTEXT} characters"),
             );
         }
+        if let Some(why) = self.endorsed_on.and_then(crate::domain::date_problem) {
+            bad("endorsed_on".into(), why);
+        }
         match (self.status, self.endorsed_on) {
             (PrimerStatus::Endorsed, _) | (_, None) => {}
             (_, Some(_)) => bad(
@@ -307,6 +310,27 @@ impl KeyResult {
         }
         if self.weight.get() <= 0.0 {
             problems.push(("weight".into(), "weight must be greater than 0".into()));
+        } else if self.weight.get() > crate::domain::MAX_WEIGHT {
+            problems.push((
+                "weight".into(),
+                format!("weight must be at most {:e}", crate::domain::MAX_WEIGHT),
+            ));
+        }
+        let values = [
+            ("baseline_value".to_owned(), self.baseline_value),
+            ("min_value".to_owned(), self.min_value),
+            ("max_value".to_owned(), self.max_value),
+        ]
+        .into_iter()
+        .chain(
+            self.targets
+                .iter()
+                .map(|(y, t)| (format!("targets.{}", y.get()), Some(*t))),
+        );
+        for (field, v) in values {
+            if let Some(why) = v.and_then(|v| crate::domain::magnitude_problem(v.get())) {
+                problems.push((field, why));
+            }
         }
         if let (Some(lo), Some(hi)) = (self.min_value, self.max_value)
             && lo.get() > hi.get()
@@ -505,6 +529,11 @@ impl Project {
                     self.code.as_str()
                 ),
             ));
+        }
+        for (field, d) in [("start_date", self.start_date), ("end_date", self.end_date)] {
+            if let Some(why) = d.and_then(crate::domain::date_problem) {
+                problems.push((field.into(), why));
+            }
         }
         if let (Some(s), Some(e)) = (self.start_date, self.end_date)
             && e < s

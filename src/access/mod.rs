@@ -152,6 +152,7 @@ impl Principal {
             scope: self.member.clone(),
             credential: Some(self.credential.clone()),
             request_id: Some(request_id.into()),
+            idempotency: None,
         }
     }
 }
@@ -294,7 +295,10 @@ impl Access {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.inner.state.read().expect("not poisoned")
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Reloads if the access revision moved (another process or the command line wrote).
@@ -418,7 +422,11 @@ impl Access {
                 )
                 .collect();
         }
-        *self.inner.state.write().expect("not poisoned") = next;
+        *self
+            .inner
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
         for token in vanished {
             token.cancel();
         }

@@ -83,7 +83,10 @@ async fn post_actuals(
     let (accepted, change) = app
         .feed
         .write(&writer.actor, async |w| {
-            w.append_actuals(&rows, Duplicates::Append).await
+            let accepted = w.append_actuals(&rows, Duplicates::Append).await?;
+            let rev = w.rev();
+            w.answer(201, &Posted { rev, accepted });
+            Ok(accepted)
         })
         .await
         .map_err(|e| match e {
@@ -160,7 +163,11 @@ async fn take_back(
         .feed
         .write(&writer.actor, async |w| {
             w.withdraw_report(id, reason, corrected, |iso3| writer.may_edit(iso3))
-                .await
+                .await?;
+            let status = if corrected.is_some() { 201 } else { 200 };
+            let rev = w.rev();
+            w.answer(status, &Posted { rev, accepted: 1 });
+            Ok(())
         })
         .await
         .map_err(|e| match e {

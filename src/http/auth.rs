@@ -185,7 +185,12 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn new_request_id() -> Arc<str> {
+/// A request's id: made when it arrives ([`super::log_requests`]), in its log lines, its
+/// `x-request-id` header, its error body and the audit rows it writes.
+#[derive(Clone)]
+pub struct RequestId(pub Arc<str>);
+
+pub fn new_request_id() -> Arc<str> {
     crate::access::secrets::random_code(12)
         .to_ascii_lowercase()
         .into()
@@ -203,7 +208,10 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 
 /// The middleware: see the module's documentation.
 pub async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
-    let request_id = new_request_id();
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(new_request_id, |r| r.0.clone());
     let mut response = match admit(&app, &mut req, &request_id).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
@@ -375,7 +383,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Writer {
         let principal = signed_in(&caller)?;
         match principal.role {
             Role::Secretariat | Role::Editor => Ok(Writer {
-                actor: principal.actor(&caller.request_id),
+                actor: claimed(principal.actor(&caller.request_id), parts),
                 principal,
             }),
             Role::Viewer | Role::Metrics => Err(Error::Forbidden(format!(
@@ -409,6 +417,13 @@ impl Writer {
     }
 }
 
+/// The actor with the request's `Idempotency-Key`, if it has one (put there by
+/// [`super::idempotency`]): the write keeps it in its own transaction.
+fn claimed(mut actor: crate::records::Actor, parts: &Parts) -> crate::records::Actor {
+    actor.idempotency = parts.extensions.get::<crate::records::Claim>().cloned();
+    actor
+}
+
 /// The Secretariat: budgets, projects, the audit log, tokens, workshops.
 pub struct Secretariat(pub Writer);
 
@@ -425,7 +440,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Secretariat {
             )));
         }
         Ok(Secretariat(Writer {
-            actor: principal.actor(&caller.request_id),
+            actor: claimed(principal.actor(&caller.request_id), parts),
             principal,
         }))
     }

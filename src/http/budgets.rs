@@ -83,6 +83,7 @@ async fn put_budgets(
             for b in &rows {
                 w.put_budget(b).await?;
             }
+            super::keep_write_result(w);
             Ok(())
         })
         .await?;

@@ -21,6 +21,7 @@ impl<S: Send + Sync, T: DeserializeOwned + utoipa::ToSchema> FromRequest<S> for 
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
         let body = json_body(req).await?;
+        no_control_text(&body)?;
         if !body.trim_ascii_start().starts_with(b"{") {
             // Not an object: say so, once it is known to be JSON at all (400 otherwise).
             parse_json::<serde::de::IgnoredAny>(&body)?;
@@ -84,6 +85,80 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for JsonObject<T> 
             }
         }
         d.deserialize_map(Only(std::marker::PhantomData))
+    }
+}
+
+/// Refuses a JSON body with a control character in any of its strings (names included), each
+/// named by its path ([`crate::domain::control_character`]): the same rule on both backends.
+/// Such a character can only come as a `\u` escape, a DEL byte or a C1 character's UTF-8
+/// (C2 80–9F), so a body without those is not even parsed for it.
+fn no_control_text(body: &Bytes) -> Result<(), Error> {
+    let suspect = body
+        .windows(2)
+        .any(|w| w == b"\\u" || w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])))
+        || body.last() == Some(&0x7f);
+    if !suspect {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        // Not JSON: the parser says so, with its own error.
+        return Ok(());
+    };
+    let mut problems = Vec::new();
+    walk_text(&value, &mut String::new(), None, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
+    }
+}
+
+fn walk_text(v: &serde_json::Value, at: &mut String, row: Option<usize>, out: &mut Vec<Detail>) {
+    let name = |at: &str| {
+        if at.is_empty() {
+            "body".to_owned()
+        } else {
+            at.to_owned()
+        }
+    };
+    let say = |at: &str, m: String| {
+        let d = Detail::field(name(at), m);
+        match row {
+            Some(r) => d.at_row(r),
+            None => d,
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(m) = crate::domain::control_problem(s) {
+                out.push(say(at, m));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{i}]"));
+                // A batch's rows are rows.
+                let row = if len == 0 { Some(i) } else { row };
+                walk_text(item, at, row, out);
+                at.truncate(len);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (k, item) in fields {
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(k);
+                if let Some(m) = crate::domain::control_problem(k) {
+                    out.push(say(at, format!("the field's name {m}")));
+                }
+                walk_text(item, at, row, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -190,6 +265,7 @@ impl<S: Send + Sync, T: DeserializeOwned + utoipa::ToSchema> FromRequest<S> for 
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
         let body = json_body(req).await?;
+        no_control_text(&body)?;
         if body.trim_ascii_start().starts_with(b"[") {
             parse_json::<Vec<JsonObject<T>>>(&body)
                 .map(|rows| OneOrMany {
@@ -250,13 +326,24 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
         _: &S,
     ) -> Result<Self, Error> {
         let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let controls: Vec<Detail> = pairs
+            .iter()
+            .filter_map(|(name, value)| {
+                crate::domain::control_problem(name)
+                    .or_else(|| crate::domain::control_problem(value))
+                    .map(|m| Detail::field(name.clone(), m))
+            })
+            .collect();
+        if !controls.is_empty() {
+            return Err(Error::invalid(controls));
+        }
         let first = match serde_urlencoded::from_str::<T>(query) {
             Ok(v) => return Ok(Query(v)),
             Err(e) => e.to_string(),
         };
         // Each parameter on its own: what it alone breaks (a parameter missing is said once,
         // by the whole query).
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
         let mut problems = Vec::new();
         for (name, value) in &pairs {
             let one = serde_urlencoded::to_string([(name, value)]).unwrap_or_default();

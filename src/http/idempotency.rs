@@ -10,8 +10,11 @@
 //! is told to retry (409). Answers of 5xx and 429 are not kept: the request did not happen, and
 //! sending it again is right.
 //!
-//! Limit: the answer is stored just after the change commits, not in its transaction; a server
-//! that dies between the two would make the change again on a retry.
+//! A change that commits keeps its key, with its revision and (when the handler says it inside
+//! the write, [`crate::store::Write::answer`]) its answer, in the change's own transaction: a
+//! process killed after the commit but before the answer left still answers the retry with
+//! what it did, and does not do it twice. Other answers (refusals, changes that changed
+//! nothing, sign-ins) are kept just after.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -111,6 +114,14 @@ async fn keep_once(app: &AppState, req: Request, next: Next) -> Result<Response,
                 "was used for another request: make a new key for each change",
             )]));
         }
+        if kept.status == 0 {
+            // Committed, answer not kept: what is known is the revision it made.
+            let rev = kept.rev.unwrap_or_default();
+            return Ok(replay(
+                200,
+                serde_json::json!({ "rev": rev, "changed": true }).to_string(),
+            ));
+        }
         return Ok(replay(kept.status, kept.body));
     }
     let serving = {
@@ -127,7 +138,13 @@ async fn keep_once(app: &AppState, req: Request, next: Next) -> Result<Response,
             key: k,
         }
     };
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut req = Request::from_parts(parts, Body::from(body));
+    req.extensions_mut().insert(crate::records::Claim {
+        credential: credential.clone(),
+        key: key.clone(),
+        request: fingerprint.clone(),
+    });
+    let response = next.run(req).await;
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         drop(serving);

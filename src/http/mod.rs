@@ -124,6 +124,7 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .merge(metrics::router())
         .merge(access::pages())
         .merge(site::router(static_dir))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
@@ -253,25 +254,170 @@ async fn log_requests(
     } else {
         path
     };
-    let span = tracing::info_span!("request", method = %req.method(), path = %path);
-    async move {
-        let started = Instant::now();
-        let response = next.run(req).await;
-        let status = response.status();
-        let took = started.elapsed();
-        app.http_metrics.observe(status, took);
-        let ms = took.as_secs_f64() * 1000.0;
-        if let Some(LoggedCause(cause)) = response.extensions().get::<LoggedCause>() {
-            tracing::error!(status = status.as_u16(), ms, cause = %cause, "request failed");
-        } else if status.is_client_error() {
-            tracing::info!(status = status.as_u16(), ms, "request refused");
-        } else {
-            tracing::debug!(status = status.as_u16(), ms, "request served");
+    let id = auth::new_request_id();
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
+    let api = is_api(path);
+    let method = req.method().clone();
+    let mut req = req;
+    req.extensions_mut().insert(auth::RequestId(id.clone()));
+    let controlled = control_in_path(req.uri().path());
+    let id_header = id.to_string();
+    crate::error::with_request_id(
+        id,
+        async move {
+            let started = Instant::now();
+            let response = if controlled {
+                // Names with control characters name nothing (and PostgreSQL cannot even look
+                // one up): refused before any handler, alike on both backends.
+                crate::error::error_response(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "not_found",
+                    "the path holds a control character: it names nothing".to_owned(),
+                )
+            } else {
+                next.run(req).await
+            };
+            let mut response = if api {
+                json_errors(&method, response)
+            } else {
+                response
+            };
+            // Answers the edge did not see (a path refused before it) carry the id too.
+            if !response.headers().contains_key("x-request-id")
+                && let Ok(v) = axum::http::HeaderValue::from_str(&id_header)
+            {
+                response.headers_mut().insert("x-request-id", v);
+            }
+            let status = response.status();
+            let took = started.elapsed();
+            app.http_metrics.observe(status, took);
+            let ms = took.as_secs_f64() * 1000.0;
+            if let Some(LoggedCause(cause)) = response.extensions().get::<LoggedCause>() {
+                tracing::error!(status = status.as_u16(), ms, cause = %cause, "request failed");
+            } else if status.is_client_error() {
+                tracing::info!(status = status.as_u16(), ms, "request refused");
+            } else {
+                tracing::debug!(status = status.as_u16(), ms, "request served");
+            }
+            response
         }
-        response
-    }
-    .instrument(span)
+        .instrument(span),
+    )
     .await
+}
+
+/// Whether a path, once its %-escapes are decoded, holds a control character.
+fn control_in_path(path: &str) -> bool {
+    if !path.contains('%') {
+        return crate::domain::control_character(path).is_some();
+    }
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    crate::domain::control_character(&String::from_utf8_lossy(&decoded)).is_some()
+}
+
+/// Paths whose answers are JSON (errors included): the API and the operator's endpoints.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Gives an error answer made outside our handlers (the router's 405, an extractor's plain-text
+/// rejection) the JSON error body every other error has.
+fn json_errors(method: &axum::http::Method, response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    use axum::http::StatusCode as S;
+    let allow = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (code, message) = match status {
+        S::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            match &allow {
+                Some(a) if !a.is_empty() => {
+                    format!("this endpoint does not take {method}; it takes {a}")
+                }
+                _ => format!("this endpoint does not take {method}"),
+            },
+        ),
+        S::NOT_FOUND => ("not_found", "no such endpoint".to_owned()),
+        S::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            format!("the request body is larger than {MAX_BODY} bytes"),
+        ),
+        S::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "the body is not of a type this endpoint takes".to_owned(),
+        ),
+        S::BAD_REQUEST => (
+            "malformed_request",
+            "the request could not be read".to_owned(),
+        ),
+        S::UPGRADE_REQUIRED => (
+            "upgrade_required",
+            "this endpoint is a WebSocket: connect with a WebSocket client".to_owned(),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "internal error; the cause has been logged".to_owned(),
+        ),
+        s => (
+            "error",
+            s.canonical_reason().unwrap_or("refused").to_lowercase(),
+        ),
+    };
+    let mut answer = crate::error::error_response(status, code, message);
+    // The rest of the answer's headers stay (the edge's, Allow, Retry-After…).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+/// A handler that panicked: logged with the panic's message in the request's span, answered
+/// with a 500 that carries the request id. Shared state outlives it: locks are taken whether
+/// or not a panic poisoned them, and the aggregator rebuilds a document an update broke.
+fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %what, "a request's handler panicked");
+    crate::error::error_response(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error; the cause has been logged".to_owned(),
+    )
 }
 
 /// The ISO3 of a path, which must name a member (404 otherwise).
@@ -309,6 +455,15 @@ impl WriteResult {
                 changed: false,
             },
         })
+    }
+}
+
+/// Says a [`WriteResult`] inside the write, for its `Idempotency-Key`
+/// ([`crate::store::Write::answer`]).
+pub fn keep_write_result(w: &mut crate::store::Write) {
+    if w.changed() {
+        let rev = w.rev();
+        w.answer(200, &WriteResult { rev, changed: true });
     }
 }
 

@@ -93,7 +93,9 @@ async fn put_primer(
                     writer.secretariat("return a submitted primer to draft")?;
                 }
             }
-            w.put_primer(&iso3, &input, Workflow::Enforce).await
+            let changed = w.put_primer(&iso3, &input, Workflow::Enforce).await?;
+            keep_answer(w, &iso3, changed).await?;
+            Ok(changed)
         })
         .await?;
     let written = super::WriteResult::new(&app.store, change.as_deref()).await?;
@@ -157,12 +159,17 @@ async fn review_primer(
             };
             Review::Return { comment }
         }
-        ReviewDecision::Endorse => Review::Endorse {
-            on: input
-                .endorsed_on
-                .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
-            comment,
-        },
+        ReviewDecision::Endorse => {
+            if let Some(why) = input.endorsed_on.and_then(crate::domain::date_problem) {
+                return Err(Error::invalid(vec![Detail::field("endorsed_on", why)]));
+            }
+            Review::Endorse {
+                on: input
+                    .endorsed_on
+                    .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+                comment,
+            }
+        }
     };
     reviewed(&app, &iso3, &writer, review).await
 }
@@ -198,7 +205,11 @@ async fn reviewed(
 ) -> Result<Json<PutPrimerResult>> {
     let ((), change) = app
         .feed
-        .write(&writer.actor, async |w| w.review_primer(iso3, review).await)
+        .write(&writer.actor, async |w| {
+            w.review_primer(iso3, review).await?;
+            let changed = w.changed();
+            keep_answer(w, iso3, changed).await
+        })
         .await?;
     let written = super::WriteResult::new(&app.store, change.as_deref()).await?;
     let primer = app
@@ -211,6 +222,22 @@ async fn reviewed(
         changed: written.changed,
         primer,
     }))
+}
+
+/// Says the answer inside the write (for its `Idempotency-Key`): the primer as it commits.
+async fn keep_answer(w: &mut crate::store::Write, iso3: &str, changed: bool) -> Result<()> {
+    if changed && let Some(primer) = w.primer(iso3).await? {
+        let rev = w.rev();
+        w.answer(
+            200,
+            &PutPrimerResult {
+                rev,
+                changed,
+                primer,
+            },
+        );
+    }
+    Ok(())
 }
 
 /// Every change to a member's primer, oldest first, each with the primer as it was after it:

@@ -60,7 +60,11 @@ async fn put_project(
     }
     let (_, change) = app
         .feed
-        .write(&writer.actor, async |w| w.put_project(&project).await)
+        .write(&writer.actor, async |w| {
+            let done = w.put_project(&project).await?;
+            super::keep_write_result(w);
+            Ok(done)
+        })
         .await?;
     WriteResult::new(&app.store, change.as_deref()).await
 }

@@ -329,6 +329,20 @@ fn check_columns(t: &RawTable, required: &[&str], optional: &[&str]) -> Result<(
 fn rows<T: DeserializeOwned>(t: &RawTable, out: &mut Vec<Row<T>>) -> Vec<Detail> {
     let mut problems = Vec::new();
     for (line, record) in &t.records {
+        // Text the API refuses is refused here too, for both backends alike.
+        let bad: Vec<Detail> = t
+            .header
+            .iter()
+            .zip(record.iter())
+            .filter_map(|(h, v)| {
+                crate::domain::control_problem(v)
+                    .map(|m| Detail::field(h, m).in_file(&t.file).at_row(*line))
+            })
+            .collect();
+        if !bad.is_empty() {
+            problems.extend(bad);
+            continue;
+        }
         let cells = t
             .header
             .iter()

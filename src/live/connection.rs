@@ -85,7 +85,9 @@ impl Conn {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().expect("not poisoned")
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Frames of `period` from its fan-out (after a gap, if `lagged`: the socket needs a

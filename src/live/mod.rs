@@ -269,7 +269,10 @@ impl Hub {
         // The revision comes with the document, read under the same lock, so the frame's
         // revision is the data's.
         let (rev, data) = self.state.aggregator.document(period)?;
-        let mut cached = p.snapshot.lock().expect("not poisoned");
+        let mut cached = p
+            .snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(f) = cached.as_ref().filter(|f| f.rev == rev) {
             return Some(f.clone());
         }
@@ -287,7 +290,10 @@ impl Hub {
     /// `since` is current); `None` when a snapshot is needed instead.
     pub fn patches_since(&self, period: i64, since: i64) -> Option<Vec<Frame>> {
         let p = self.state.periods.get(&period)?;
-        let ring = p.ring.lock().expect("not poisoned");
+        let ring = p
+            .ring
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let current = ring.back().map_or(self.state.aggregator.rev(), |f| f.rev);
         if since == current {
             return Some(Vec::new());
@@ -314,7 +320,10 @@ impl Hub {
                     // bridge it, so they get a snapshot.
                     tracing::warn!(skipped = n, "live hub fell behind the aggregator");
                     for p in self.state.periods.values() {
-                        p.ring.lock().expect("not poisoned").clear();
+                        p.ring
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .clear();
                     }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
@@ -333,7 +342,10 @@ impl Hub {
             beat: None,
         };
         {
-            let mut ring = p.ring.lock().expect("not poisoned");
+            let mut ring = p
+                .ring
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if ring.len() == RING {
                 ring.pop_front();
             }
@@ -362,7 +374,10 @@ impl Hub {
     /// Whether `p` has had no heartbeat for `after`; if so, the one about to go counts as its
     /// last.
     fn beat_due(&self, p: &Period, after: Duration) -> bool {
-        let mut beaten = p.beaten.lock().expect("not poisoned");
+        let mut beaten = p
+            .beaten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let due = beaten.elapsed() >= after;
         if due {
             *beaten = Instant::now();
@@ -480,7 +495,10 @@ struct Slots {
 
 impl Shard {
     fn insert(&self, conn: Arc<Conn>) -> usize {
-        let mut slots = self.slots.lock().expect("not poisoned");
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.count.fetch_add(1, Ordering::Relaxed);
         match slots.free.pop() {
             Some(key) => {
@@ -495,7 +513,10 @@ impl Shard {
     }
 
     fn remove(&self, key: usize) {
-        let mut slots = self.slots.lock().expect("not poisoned");
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if slots.conns[key].take().is_some() {
             slots.free.push(key);
             self.count.fetch_sub(1, Ordering::Relaxed);
@@ -505,7 +526,10 @@ impl Shard {
     /// The sockets now, into `conns`: a frame goes to the sockets there when it is sent (one
     /// that comes after has a snapshot taken after the frame, which covers it).
     fn copy_into(&self, conns: &mut Vec<Arc<Conn>>) {
-        let slots = self.slots.lock().expect("not poisoned");
+        let slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         conns.extend(slots.conns.iter().flatten().cloned());
     }
 }

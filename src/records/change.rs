@@ -44,6 +44,17 @@ pub struct Actor {
     pub credential: Option<String>,
     /// The request id (also in the request's log line and its `x-request-id` header).
     pub request_id: Option<String>,
+    /// The request's `Idempotency-Key`, kept with the revision in the write's own transaction.
+    pub idempotency: Option<Claim>,
+}
+
+/// An `Idempotency-Key` of a credential, with the fingerprint of the request that first used it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub credential: String,
+    pub key: String,
+    /// Method, path and a digest of the body.
+    pub request: String,
 }
 
 impl Actor {
@@ -60,6 +71,7 @@ impl Actor {
             scope: None,
             credential: None,
             request_id: None,
+            idempotency: None,
         }
     }
 }

@@ -9,7 +9,9 @@
 pub mod change;
 pub mod facts;
 
-pub use change::{Action, Actor, Change, Edit, Entity, Logged, PrimerEdit, SeriesEdit, Withdrawal};
+pub use change::{
+    Action, Actor, Change, Claim, Edit, Entity, Logged, PrimerEdit, SeriesEdit, Withdrawal,
+};
 pub use facts::{
     ActualFact, BudgetFact, Facts, KrFact, MemberFact, PrimerFact, RECENT, Text, UNLINKED, kr_key,
 };

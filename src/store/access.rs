@@ -247,8 +247,12 @@ fn conflict_as_retry(e: sqlx::Error) -> Error {
 pub struct KeptAnswer {
     /// The fingerprint of the request it answered.
     pub request: String,
+    /// 0 when the change committed but its answer was not kept (the process stopped between
+    /// the two, or the handler does not say its answer inside the write).
     pub status: i64,
     pub body: String,
+    /// The revision the request produced, when it changed something.
+    pub rev: Option<i64>,
 }
 
 impl Store {
@@ -261,7 +265,7 @@ impl Store {
     ) -> Result<Option<KeptAnswer>> {
         let oldest = timestamp(OffsetDateTime::now_utc() - keep);
         Ok(sqlx::query_as(
-            "SELECT request, status, body FROM idempotency
+            "SELECT request, status, body, rev FROM idempotency
              WHERE credential = $1 AND key = $2 AND created_at >= $3",
         )
         .bind(credential.to_owned())
@@ -272,7 +276,8 @@ impl Store {
     }
 
     /// Keeps the answer to `key` of `credential` for `keep` (and forgets answers older than
-    /// that). A key kept already (by a request on another replica) keeps its first answer.
+    /// that). A key kept already (by a request on another replica, or by the write itself with
+    /// its answer) keeps its first answer; one kept by its write without an answer gets it.
     pub async fn keep_answer(
         &self,
         credential: &str,
@@ -290,7 +295,9 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO idempotency (credential, key, request, status, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (credential, key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (credential, key) DO UPDATE SET status = excluded.status, body = excluded.body
+             WHERE idempotency.status = 0",
         )
         .bind(credential.to_owned())
         .bind(key.to_owned())

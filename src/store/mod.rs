@@ -366,7 +366,7 @@ impl Write {
 
     /// Commits; returns what it committed, or `None` when nothing changed (and nothing was
     /// kept).
-    pub async fn commit(self) -> Result<Option<Change>> {
+    pub async fn commit(mut self) -> Result<Option<Change>> {
         if self.edits.is_empty() {
             self.tx.rollback().await?;
             return Ok(None);
@@ -400,6 +400,7 @@ pub fn timestamp(t: OffsetDateTime) -> String {
     match s.find('.') {
         Some(dot) => format!("{}{:0<7}Z", &s[..dot], &s[dot..s.len() - 1]),
         None => format!("{}.000000Z", &s[..s.len() - 1]),
+            answer: None,
     }
 }
 
@@ -439,6 +440,9 @@ pub(crate) async fn insert_rows(
                 n += 1;
                 if j > 0 {
                     sql.push_str(", ");
+    /// The answer the request will get (status, JSON), kept with its `Idempotency-Key` when
+    /// the actor has one ([`Write::answer`]).
+    answer: Option<(u16, String)>,
                 }
                 sql.push('$');
                 sql.push_str(&n.to_string());
@@ -456,6 +460,9 @@ pub(crate) async fn insert_rows(
                 // (sqlx-core any/arguments.rs), so a `None::<f64>` reaches PostgreSQL as a
                 // float4 NULL; the statement cached with that parameter type then rejects the
                 // next row's 8-byte double. Binding `None::<f32>` comes out as a float8 NULL.
+        if let Some(claim) = &self.who.idempotency {
+            self.keep_claim(claim.clone()).await?;
+        }
                 // The PostgreSQL tests import key results without baselines and catch a change.
                 Val::Real(None) => query.bind(None::<f32>),
                 Val::Text(x) => query.bind(x),
@@ -465,6 +472,51 @@ pub(crate) async fn insert_rows(
     }
     Ok(())
 }
+
+    /// Whether the write has changed anything so far (a write that has not is rolled back).
+    pub fn changed(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
+    /// The answer the request will get when this write commits: kept in the same transaction
+    /// as the change, under the request's `Idempotency-Key` if it has one, so that a retry
+    /// gets it even if the process died before the answer left.
+    pub fn answer(&mut self, status: u16, body: &impl serde::Serialize) {
+        if self.who.idempotency.is_some() {
+            match serde_json::to_string(body) {
+                Ok(json) => self.answer = Some((status, json)),
+                Err(e) => tracing::warn!(error = %e, "an answer to keep did not serialize"),
+            }
+        }
+    }
+
+    /// Writes the key's row with this revision (and the answer, if known). A key that another
+    /// request (on another replica) has just used makes this write fail: the change is made
+    /// once.
+    async fn keep_claim(&mut self, claim: crate::records::Claim) -> Result<()> {
+        let (status, body) = self.answer.take().unwrap_or((0, String::new()));
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency (credential, key, request, status, body, created_at, rev)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (credential, key) DO NOTHING",
+        )
+        .bind(claim.credential)
+        .bind(claim.key)
+        .bind(claim.request)
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(self.at.to_string())
+        .bind(self.rev)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(crate::error::Error::Conflict(
+                "a request with this Idempotency-Key was served meanwhile: send it again to get its answer".into(),
+                vec![],
+            ));
+        }
+        Ok(())
+    }
 
 #[cfg(test)]
 mod tests {

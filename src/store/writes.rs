@@ -102,6 +102,25 @@ impl Write {
                     .at_row(i),
                 );
             }
+            if let Some(t) = r
+                .reported_at
+                .filter(|t| *t < crate::domain::EARLIEST_REPORT)
+            {
+                problems.push(
+                    Detail::field(
+                        "reported_at",
+                        format!(
+                            "{} is before {}: a report of this cycle is not dated so early",
+                            timestamp(t),
+                            crate::domain::EARLIEST_REPORT.date()
+                        ),
+                    )
+                    .at_row(i),
+                );
+            }
+            if let Some(why) = crate::domain::magnitude_problem(r.value.get()) {
+                problems.push(Detail::field("value", why).at_row(i));
+            }
             let iso3 = r.iso3.as_str();
             if !members.contains(iso3) {
                 problems.push(Detail::field("iso3", format!("unknown member {iso3}")).at_row(i));

@@ -236,6 +236,8 @@ pub fn ws_request(
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `x-request-id` header.
+    pub request_id: Option<String>,
 }
 
 impl Reply {
@@ -301,9 +303,18 @@ impl TestApp {
 
     pub(crate) async fn reply(resp: reqwest::Response) -> Reply {
         let status = resp.status().as_u16();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body }
+        Reply {
+            status,
+            body,
+            request_id,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -376,10 +387,16 @@ impl TestApp {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("no status line in {answer:?}"));
-        let text = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let (head, text) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let request_id = head.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("x-request-id")
+                .then(|| value.trim().to_owned())
+        });
         Reply {
             status,
             body: serde_json::from_str(text).unwrap_or(Value::String(text.into())),
+            request_id,
         }
     }
 

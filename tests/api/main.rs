@@ -8,6 +8,7 @@ mod actuals;
 mod bad_input;
 mod cli;
 mod conformance;
+mod crash;
 mod dashboard;
 mod flood;
 mod generated;

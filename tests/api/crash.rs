@@ -1,0 +1,236 @@
+//! Retries never double-count: the binary is killed with SIGKILL again and again while clients
+//! send reports, each with its own `Idempotency-Key`, and resend every one that got no answer
+//! with the same key until it does. Whatever moment each kill hit (before the commit, between
+//! the commit and the answer, after the answer), every report is stored exactly once, and a
+//! retry's answer names the revision that stored it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use crate::helpers::{Backend, fresh_database};
+
+crate::on_both_backends!(killed_during_retried_writes_every_report_is_stored_exactly_once);
+
+const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
+/// Reports sent, by this many clients at once.
+const REPORTS: usize = 600;
+const CLIENTS: usize = 12;
+/// Kills while they are sent.
+const KILLS: usize = 4;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server on `port`, answering `/healthz`.
+async fn start(url: &str, port: u16) -> Child {
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--demo",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--writes-per-second",
+            "100000",
+        ])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not answer /healthz within 30 s");
+}
+
+fn kill9(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+}
+
+async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Backend) {
+    let (url, _dir) = fresh_database(b).await;
+    let created = Command::new(BIN)
+        .args([
+            "token",
+            "create",
+            "--role",
+            "secretariat",
+            "--label",
+            "retrying script",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let token = String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_owned();
+    let port = free_port();
+    let mut server = start(&url, port).await;
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let before: Value = client
+        .get(format!("{base}/actuals?limit=10000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let before = before.as_array().unwrap().len();
+
+    // Report i carries the value i/10 (in every key result's range) on VNM-KR1 or VNM-KR2,
+    // so that the stored rows say which report each is.
+    let next = Arc::new(Mutex::new(0usize));
+    let answers: Arc<Mutex<BTreeMap<usize, (i64, bool)>>> = Arc::default();
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (next, answers, client, base, token) = (
+            next.clone(),
+            answers.clone(),
+            client.clone(),
+            base.clone(),
+            token.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            loop {
+                let i = {
+                    let mut n = next.lock().await;
+                    if *n == REPORTS {
+                        return;
+                    }
+                    *n += 1;
+                    *n - 1
+                };
+                let body = json!({
+                    "iso3": "VNM",
+                    "kr_code": if i % 2 == 0 { "VNM-KR1" } else { "VNM-KR2" },
+                    "year": 2026,
+                    "value": i as f64 / 10.0,
+                });
+                let key = format!("report-{i}");
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    assert!(attempts < 2000, "report {i} never got an answer");
+                    let sent = client
+                        .post(format!("{base}/actuals"))
+                        .bearer_auth(&token)
+                        .header("idempotency-key", &key)
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(r) = sent else {
+                        // The server is down: it comes back on the same port.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    };
+                    let status = r.status().as_u16();
+                    let replayed = r.headers().contains_key("idempotent-replayed");
+                    let Ok(answer) = r.json::<Value>().await else {
+                        continue;
+                    };
+                    match status {
+                        201 | 200 => {
+                            let rev = answer["rev"].as_i64().expect("a revision");
+                            answers.lock().await.insert(i, (rev, replayed));
+                            break;
+                        }
+                        // Being served by the process that is still up, or the database was
+                        // away a moment: the same key again.
+                        409 | 503 => tokio::time::sleep(Duration::from_millis(20)).await,
+                        other => panic!("report {i}: {other} {answer}"),
+                    }
+                }
+            }
+        }));
+    }
+    for k in 0..KILLS {
+        // Let some reports through, then kill in the middle of the stream.
+        loop {
+            let done = answers.lock().await.len();
+            if done >= (k + 1) * REPORTS / (KILLS + 2) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        kill9(&mut server);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        server = start(&url, port).await;
+    }
+    for c in clients {
+        c.await.unwrap();
+    }
+    let answers = answers.lock().await.clone();
+    assert_eq!(answers.len(), REPORTS);
+
+    let after: Value = client
+        .get(format!("{base}/actuals?limit=10000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = after.as_array().unwrap();
+    assert_eq!(
+        rows.len() - before,
+        REPORTS,
+        "each report once: {} rows were added for {REPORTS} reports",
+        rows.len() - before
+    );
+    // Each report's row is at the revision its answer named (a replayed answer included).
+    let mut stored: HashMap<i64, i64> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r["reported_by"] == "retrying script")
+    {
+        let value = (r["value"].as_f64().unwrap() * 10.0).round() as i64;
+        assert!(
+            stored.insert(value, r["rev"].as_i64().unwrap()).is_none(),
+            "report {value} is stored twice"
+        );
+    }
+    assert_eq!(stored.len(), REPORTS);
+    let replays = answers.values().filter(|(_, replayed)| *replayed).count();
+    for (i, (rev, _)) in &answers {
+        assert_eq!(stored.get(&(*i as i64)), Some(rev), "report {i}'s revision");
+    }
+    eprintln!(
+        "{b:?}: {REPORTS} reports, {KILLS} kills, {replays} answered from the kept key after a retry"
+    );
+    kill9(&mut server);
+}
