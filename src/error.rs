@@ -102,17 +102,38 @@ pub enum Error {
     /// 422: well-formed, but some values are invalid; every problem is listed.
     #[error("{0}")]
     Invalid(String, Vec<Detail>),
-    /// 503: the database cannot be reached.
-    #[error("database unavailable: {0}")]
+    /// 503: the database cannot be reached (or the service cannot take more now); answered
+    /// with `Retry-After`. The text is shown as it is: written for people, without internals.
+    #[error("{0}")]
     Unavailable(String),
-    /// 500: anything else; logged, never shown.
+    /// 500: any other database error; logged, never shown. (A database error meaning the
+    /// database is out of reach becomes [`Error::Unavailable`] instead: see the `From`.)
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Seconds an answer 503 asks the client to wait before trying again.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 2;
+
+/// A database error is a 503 when it means the database cannot be reached (the socket failed,
+/// no connection within the pool's timeout, PostgreSQL shutting down, …:
+/// [`crate::store::health::unreachable`]), a 500 otherwise.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::store::health::unreachable(&e) {
+            // The cause is logged here, inside the request's span; the client is told in
+            // plain words.
+            tracing::warn!(error = %e, "the database cannot be reached");
+            Self::Unavailable("the database cannot be reached; try again in a few seconds".into())
+        } else {
+            Self::Database(e)
+        }
+    }
+}
 
 impl Error {
     /// 422 with one or more details.
@@ -178,27 +199,6 @@ pub struct ErrorPayload {
     pub code: String,
     pub message: String,
     pub details: Vec<Detail>,
-}
-
-/// Marker put in the response extensions so that the logging middleware can log the cause of a
-/// 5xx inside the request's span, which `into_response` cannot see.
-#[derive(Clone)]
-pub struct LoggedCause(pub std::sync::Arc<String>);
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let message = if status.is_server_error() {
-            match &self {
-                Self::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
-                _ => "internal error; the cause has been logged".to_owned(),
-            }
-        } else {
-            self.to_string()
-        };
-        let body = ErrorBody {
-            error: ErrorPayload {
-                code: self.code().to_owned(),
     /// The request's id, as in its `x-request-id` header and the server's log: what to quote
     /// when asking why a request failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,8 +230,31 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
         },
     };
     (status, Json(body)).into_response()
+}
+
+/// Marker put in the response extensions so that the logging middleware can log the cause of a
+/// 5xx inside the request's span, which `into_response` cannot see.
+#[derive(Clone)]
+pub struct LoggedCause(pub std::sync::Arc<String>);
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            match &self {
+                // Written for people where it is made (no internals).
+                Self::Unavailable(m) => m.clone(),
+                _ => "internal error; the cause has been logged".to_owned(),
+            }
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            error: ErrorPayload {
+                code: self.code().to_owned(),
                 message,
                 details: self.details().to_vec(),
+                request_id: request_id(),
             },
         };
         let mut response = (status, Json(body)).into_response();
@@ -240,6 +263,12 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
                 response.headers_mut().insert(
                     axum::http::header::RETRY_AFTER,
                     axum::http::HeaderValue::from(*secs),
+                );
+            }
+            Self::Unavailable(_) => {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(RETRY_AFTER_UNAVAILABLE),
                 );
             }
             Self::Unauthorized(_) => {
@@ -254,7 +283,6 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
             response
                 .extensions_mut()
                 .insert(LoggedCause(std::sync::Arc::new(format!("{self:?}"))));
-                request_id: request_id(),
         }
         response
     }

@@ -268,7 +268,7 @@ proptest! {
         viewers in any::<usize>(),
     ) {
         let _ = protocol::peek(&bytes);
-        let beat = protocol::ServerFrame::Heartbeat(Heartbeat { rev, viewers });
+        let beat = protocol::ServerFrame::Heartbeat(Heartbeat { rev, viewers, store: None });
         let text = beat.encode();
         let expected = (rev >= 0).then_some((FrameKind::Heartbeat, rev));
         prop_assert_eq!(protocol::peek(&text), expected);

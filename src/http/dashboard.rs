@@ -101,5 +101,6 @@ async fn get_dashboard(
             .map(|(_, raw)| raw.to_bytes())
             .ok_or_else(|| anyhow::anyhow!("no document for period {period}"))?,
     };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    Ok(super::health::mark_stale(&app, answer))
 }

@@ -140,6 +140,29 @@ fn render(app: &AppState, edge: Option<&crate::serve::EdgeStats>) -> String {
         "The revision the dashboard documents are at.",
         &one(app.aggregator.rev() as f64),
     );
+    let store = app.store.health();
+    let state = store.state();
+    metric(
+        "apo_store_up",
+        "gauge",
+        "Whether the database answers (1) or is out of reach (0), as the store's probe and \
+         the requests last found.",
+        &one(if state.is_up() { 1.0 } else { 0.0 }),
+    );
+    metric(
+        "apo_store_down_since_seconds",
+        "gauge",
+        "Unix time at which the database was found out of reach; 0 while it answers.",
+        &one(state
+            .down_since()
+            .map_or(0.0, |t| t.unix_timestamp() as f64)),
+    );
+    metric(
+        "apo_store_outages_total",
+        "counter",
+        "Times the database was found out of reach since start.",
+        &one(store.outages() as f64),
+    );
     let (full, incremental) = app.aggregator.counts();
     metric(
         "apo_aggregator_updates_total",

@@ -29,6 +29,7 @@ use connection::Conn;
 
 use crate::aggregator::{Aggregator, Update};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+use crate::store::StoreHealth;
 use protocol::{Heartbeat, ServerFrame, Snapshot};
 
 pub mod client;
@@ -93,6 +94,8 @@ pub struct Hub {
 
 struct HubState {
     aggregator: Aggregator,
+    /// Whether the store answers, told in every heartbeat once set ([`Hub::watch_store`]).
+    store: std::sync::OnceLock<StoreHealth>,
     periods: BTreeMap<i64, Period>,
     stall: Duration,
     queue: usize,
@@ -154,6 +157,7 @@ impl Hub {
         let hub = Self {
             state: Arc::new(HubState {
                 aggregator,
+                store: std::sync::OnceLock::new(),
                 periods,
                 stall: settings.stall,
                 queue: settings.queue,
@@ -180,6 +184,34 @@ impl Hub {
         tokio::spawn(hub.clone().relay());
         tokio::spawn(hub.clone().beat());
         hub
+    }
+
+    /// Tells the sockets whether the store answers: every heartbeat says so from now on, and
+    /// a change (down, or up again) is sent to every watched period at once, as a heartbeat.
+    /// Set once; later calls change nothing.
+    pub fn watch_store(&self, health: StoreHealth) {
+        if self.state.store.set(health.clone()).is_err() {
+            return;
+        }
+        let hub = self.clone();
+        let mut changes = health.subscribe();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = hub.state.closing.cancelled() => return,
+                    changed = changes.changed() => if changed.is_err() { return },
+                }
+                changes.borrow_and_update();
+                for p in hub.state.periods.values() {
+                    if p.watched() {
+                        // Counts as the period's beat: the next one comes an interval later.
+                        hub.beat_due(p, Duration::ZERO);
+                        hub.state.beats_alone.fetch_add(1, Ordering::Relaxed);
+                        let _ = p.frames.send(hub.heartbeat());
+                    }
+                }
+            }
+        });
     }
 
     pub fn closing(&self) -> &CancellationToken {
@@ -394,6 +426,7 @@ impl Hub {
         let beat = ServerFrame::Heartbeat(Heartbeat {
             rev,
             viewers: self.viewers(),
+            store: self.state.store.get().map(|h| h.state().into()),
         });
         Frame {
             rev,

@@ -30,7 +30,8 @@ pub enum ServerFrame {
     /// What changed from `base` to `rev`: applied to the document at `base`, the ops give
     /// exactly the document at `rev`.
     Patch(Patch),
-    /// At least every 15 s: the current revision and how many watch.
+    /// At least every 15 s: the current revision, how many watch, and whether the server
+    /// reaches its database (`store`); sent at once when that changes.
     Heartbeat(Heartbeat),
     /// The answer to a client frame the server refuses.
     Error(ErrorFrame),
@@ -67,6 +68,46 @@ pub struct Heartbeat {
     pub rev: i64,
     /// Live sockets open on this server.
     pub viewers: usize,
+    /// Whether this server reaches its database. While it is `down`, the document is the one
+    /// held in memory since then: the data may be stale (changes made through other servers
+    /// are not seen, and writes are refused with 503) until it is `up` again, when whatever
+    /// was missed follows as patches. Absent from a server that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreStatus>,
+}
+
+/// The database as the server last found it: `{"state":"up"}` or
+/// `{"state":"down","since":"2026-03-02T09:31:00Z"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StoreStatus {
+    pub state: StoreReach,
+    /// While `down`: when the database was found out of reach (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreReach {
+    /// The database answers.
+    Up,
+    /// The database cannot be reached.
+    Down,
+}
+
+impl From<crate::store::StoreState> for StoreStatus {
+    fn from(s: crate::store::StoreState) -> Self {
+        match s.down_since() {
+            None => Self {
+                state: StoreReach::Up,
+                since: None,
+            },
+            Some(since) => Self {
+                state: StoreReach::Down,
+                since: Some(crate::store::health::rfc3339(since)),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -305,6 +346,10 @@ pub fn examples() -> Examples {
         ServerFrame::Heartbeat(Heartbeat {
             rev: report.rev,
             viewers: 21,
+            store: Some(StoreStatus {
+                state: StoreReach::Down,
+                since: Some("2026-03-02T09:31:00Z".into()),
+            }),
         }),
         ServerFrame::Error(ErrorFrame {
             code: ErrorCode::Invalid,

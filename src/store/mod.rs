@@ -21,6 +21,7 @@
 //! ([`crate::feed`]).
 
 pub mod access;
+pub mod health;
 mod log;
 pub mod notify;
 mod primers;
@@ -41,6 +42,7 @@ use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
 use crate::error::Result;
 use crate::records::{Actor, Change, Edit, Text};
 
+pub use health::{StoreHealth, StoreState};
 pub use notify::{Heard, REVISION_CHANNEL};
 pub use primers::{PrimerSummary, Review, Workflow};
 pub use reads::{ActualFilter, AuditFilter, KeyResultRow};
@@ -88,7 +90,22 @@ struct Inner {
     /// The latest revision this process committed (or read at start), and on PostgreSQL its
     /// announcement to the other replicas ([`notify`]).
     announcer: notify::Announcer,
+    /// Up, or down since when ([`health`]).
+    health: StoreHealth,
 }
+
+/// How long a request waits for a connection from the pool (connecting one included) before
+/// it is answered 503: the database out of reach is said within this, not after the 30 s of
+/// sqlx's default (10 s before issue 19).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// How long `open` keeps trying to reach the database at start (a server started beside its
+/// database waits for it).
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// PostgreSQL, per connection: a statement running longer than this is cancelled (57014, a
+/// 503), and a transaction left idle this long by a client that vanished is ended, releasing
+/// the revision row it holds (other writers wait behind it). Migrations run without the first.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often SQLite's write-ahead log is copied back into the database.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -107,6 +124,23 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Waits until the pool hands out a connection, for at most [`OPEN_TIMEOUT`]: a database
+/// that is starting (refusing connections, or answering that it is starting up) is waited
+/// for; any other error is final.
+async fn reach(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + OPEN_TIMEOUT;
+    loop {
+        match pool.acquire().await {
+            Ok(_) => return Ok(()),
+            Err(e) if health::unreachable(&e) && tokio::time::Instant::now() < deadline => {
+                tracing::debug!(error = %e, "the database does not answer yet; trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Store {
     /// Connects (creating a SQLite file if it is missing) and applies the migrations.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
@@ -122,7 +156,21 @@ impl Store {
         let options: AnyConnectOptions = url.parse().context("parsing the database URL")?;
         let mut pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(ACQUIRE_TIMEOUT);
+        if backend == Backend::Postgres {
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+                        STATEMENT_TIMEOUT.as_millis(),
+                        IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
+                    )))
+                    .execute(conn)
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
         if backend == Backend::Sqlite {
             // A local file does not drop connections: the ping before each acquire is a round
             // trip to the connection's worker thread for nothing (about a tenth of a
@@ -147,8 +195,8 @@ impl Store {
                     })
                 });
         }
-        let pool = pool
-            .connect_with(options)
+        let pool = pool.connect_lazy_with(options.clone());
+        reach(&pool)
             .await
             .with_context(|| format!("connecting to {}", redact(&url)))?;
         let store = Self {
@@ -158,12 +206,19 @@ impl Store {
                 sqlite_writer: Arc::new(Mutex::new(())),
                 url: url.clone(),
                 announcer: notify::Announcer::default(),
+                health: StoreHealth::default(),
             }),
         };
         store.migrate().await?;
         store.seed_reference_data().await?;
         let rev = store.current_rev().await?;
         store.inner.announcer.start_at(rev);
+        let closed = store.clone();
+        tokio::spawn(
+            store
+                .health()
+                .probe(options, move || closed.inner.pool.is_closed()),
+        );
         match backend {
             Backend::Postgres => {
                 tokio::spawn(store.clone().announce());
@@ -204,8 +259,17 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        let mut conn = self.inner.pool.acquire().await?;
+        if self.inner.backend == Backend::Postgres {
+            // A migration may rewrite a large table: no statement timeout for it, and the
+            // connection is not returned to the pool without its timeout.
+            conn.close_on_drop();
+            sqlx::raw_sql("SET statement_timeout = 0")
+                .execute(&mut *conn)
+                .await?;
+        }
         migrator
-            .run(&self.inner.pool)
+            .run(&mut *conn)
             .await
             .context("applying migrations")?;
         Ok(())
@@ -261,6 +325,18 @@ impl Store {
         &self.inner.pool
     }
 
+    /// Whether the database answers, as the probe and the requests last found ([`health`]).
+    pub fn health(&self) -> StoreHealth {
+        self.inner.health.clone()
+    }
+
+    /// A request's database error: marks the store down if it means the database is out of
+    /// reach (the error then becomes a 503, [`crate::error::Error`]'s `From`).
+    pub(crate) fn failed(&self, e: sqlx::Error) -> crate::error::Error {
+        self.inner.health.saw(&e);
+        e.into()
+    }
+
     /// Closes the pool, waiting for connections in use to be returned (on PostgreSQL after
     /// announcing the last revision, so that a short-lived `import` is heard by the replicas).
     pub async fn close(&self) {
@@ -281,7 +357,10 @@ impl Store {
             .execute(&self.inner.pool)
             .await
             .map(|_| ())
-            .map_err(|e| crate::error::Error::Unavailable(e.to_string()))
+            .map_err(|e| {
+                self.inner.health.saw(&e);
+                crate::error::Error::Unavailable("the database does not answer".into())
+            })
     }
 
     /// The revision of the last committed change (0 for an empty database).
@@ -299,15 +378,21 @@ impl Store {
 
     /// Starts a write attributed to `actor`: takes the next revision inside a new transaction.
     pub async fn begin(&self, actor: &Actor) -> Result<Write> {
+        // Out of reach: said at once, not after the pool's acquire timeout.
+        let state = self.inner.health.state();
+        if !state.is_up() {
+            return Err(state.unavailable());
+        }
         let guard = match self.inner.backend {
             Backend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.inner.pool.begin().await?;
+        let mut tx = self.inner.pool.begin().await.map_err(|e| self.failed(e))?;
         let (rev,): (i64,) =
             sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| self.failed(e))?;
         Ok(Write {
             tx,
             rev,
@@ -315,6 +400,7 @@ impl Store {
             actor: actor.name.as_str().into(),
             who: actor.clone(),
             edits: Vec::new(),
+            answer: None,
             store: self.clone(),
             _writer: guard,
         })
@@ -354,6 +440,9 @@ pub struct Write {
     /// What it did, one edit per audit row: the [`Change`] it commits. A write that changed
     /// nothing rolls back, so an idempotent re-import does not consume a revision.
     edits: Vec<Edit>,
+    /// The answer the request will get (status, JSON), kept with its `Idempotency-Key` when
+    /// the actor has one ([`Write::answer`]).
+    answer: Option<(u16, String)>,
     /// For the announcement of the commit.
     store: Store,
     _writer: Option<OwnedMutexGuard<()>>,
@@ -371,6 +460,9 @@ impl Write {
             self.tx.rollback().await?;
             return Ok(None);
         }
+        if let Some(claim) = &self.who.idempotency {
+            self.keep_claim(claim.clone()).await?;
+        }
         self.tx.commit().await?;
         self.store.inner.announcer.committed_now(self.rev);
         Ok(Some(Change {
@@ -380,98 +472,6 @@ impl Write {
             edits: self.edits,
         }))
     }
-
-    /// Abandons the write: nothing it did is kept.
-    pub async fn rollback(self) -> Result<()> {
-        self.tx.rollback().await?;
-        Ok(())
-    }
-}
-
-/// The one timestamp format of the database: RFC 3339, UTC, microseconds, fixed width, so that
-/// text order is time order on both backends.
-pub fn timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let t = t
-        .replace_nanosecond(t.microsecond() * 1000)
-        .expect("in range");
-    let s = t.format(&Rfc3339).expect("formattable");
-    // Rfc3339 drops trailing zero fractions; pad to a fixed width.
-    match s.find('.') {
-        Some(dot) => format!("{}{:0<7}Z", &s[..dot], &s[dot..s.len() - 1]),
-        None => format!("{}.000000Z", &s[..s.len() - 1]),
-            answer: None,
-    }
-}
-
-/// A value bound into a generated multi-row statement.
-pub(crate) enum Val {
-    Int(Option<i64>),
-    Real(Option<f64>),
-    Text(Option<String>),
-}
-
-/// Inserts `rows` with multi-row `VALUES` statements (`head` is `INSERT INTO t (a, b, c)`).
-///
-/// Chunks of about 2,000 parameters: importing Penn World Table (19,043 values) into SQLite
-/// took 4.36 s with 30,000-parameter statements and 0.31 s with 2,000 (release build,
-/// `apo-dashboard import data/pwt91_apo21.csv` into a new file), and both backends' limits on
-/// bound parameters are far above it.
-pub(crate) async fn insert_rows(
-    conn: &mut sqlx::AnyConnection,
-    head: &'static str,
-    tail: &'static str,
-    rows: Vec<Vec<Val>>,
-) -> Result<()> {
-    let Some(width) = rows.first().map(Vec::len) else {
-        return Ok(());
-    };
-    let per_chunk = (2_000 / width).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
-        let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
-        sql.push_str(head);
-        sql.push_str(" VALUES ");
-        let mut n = 0;
-        for (i, row) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for j in 0..row.len() {
-                n += 1;
-                if j > 0 {
-                    sql.push_str(", ");
-    /// The answer the request will get (status, JSON), kept with its `Idempotency-Key` when
-    /// the actor has one ([`Write::answer`]).
-    answer: Option<(u16, String)>,
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-            sql.push(')');
-        }
-        sql.push(' ');
-        sql.push_str(tail);
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in chunk.into_iter().flatten() {
-            query = match v {
-                Val::Int(x) => query.bind(x),
-                Val::Real(Some(x)) => query.bind(x),
-                // sqlx 0.9.0's Any driver swaps the types of a NULL real and a NULL double
-                // (sqlx-core any/arguments.rs), so a `None::<f64>` reaches PostgreSQL as a
-                // float4 NULL; the statement cached with that parameter type then rejects the
-                // next row's 8-byte double. Binding `None::<f32>` comes out as a float8 NULL.
-        if let Some(claim) = &self.who.idempotency {
-            self.keep_claim(claim.clone()).await?;
-        }
-                // The PostgreSQL tests import key results without baselines and catch a change.
-                Val::Real(None) => query.bind(None::<f32>),
-                Val::Text(x) => query.bind(x),
-            };
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
 
     /// Whether the write has changed anything so far (a write that has not is rolled back).
     pub fn changed(&self) -> bool {
@@ -517,6 +517,91 @@ pub(crate) async fn insert_rows(
         }
         Ok(())
     }
+
+    /// Abandons the write: nothing it did is kept.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// The one timestamp format of the database: RFC 3339, UTC, microseconds, fixed width, so that
+/// text order is time order on both backends.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t
+        .replace_nanosecond(t.microsecond() * 1000)
+        .expect("in range");
+    let s = t.format(&Rfc3339).expect("formattable");
+    // Rfc3339 drops trailing zero fractions; pad to a fixed width.
+    match s.find('.') {
+        Some(dot) => format!("{}{:0<7}Z", &s[..dot], &s[dot..s.len() - 1]),
+        None => format!("{}.000000Z", &s[..s.len() - 1]),
+    }
+}
+
+/// A value bound into a generated multi-row statement.
+pub(crate) enum Val {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+}
+
+/// Inserts `rows` with multi-row `VALUES` statements (`head` is `INSERT INTO t (a, b, c)`).
+///
+/// Chunks of about 2,000 parameters: importing Penn World Table (19,043 values) into SQLite
+/// took 4.36 s with 30,000-parameter statements and 0.31 s with 2,000 (release build,
+/// `apo-dashboard import data/pwt91_apo21.csv` into a new file), and both backends' limits on
+/// bound parameters are far above it.
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    head: &'static str,
+    tail: &'static str,
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let per_chunk = (2_000 / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in chunk.into_iter().flatten() {
+            query = match v {
+                Val::Int(x) => query.bind(x),
+                Val::Real(Some(x)) => query.bind(x),
+                // sqlx 0.9.0's Any driver swaps the types of a NULL real and a NULL double
+                // (sqlx-core any/arguments.rs), so a `None::<f64>` reaches PostgreSQL as a
+                // float4 NULL; the statement cached with that parameter type then rejects the
+                // next row's 8-byte double. Binding `None::<f32>` comes out as a float8 NULL.
+                // The PostgreSQL tests import key results without baselines and catch a change.
+                Val::Real(None) => query.bind(None::<f32>),
+                Val::Text(x) => query.bind(x),
+            };
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ mod live;
 mod live_flow;
 mod live_serving;
 mod metrics;
+mod outage;
 mod primers;
 mod productivity;
 mod reference;
