@@ -472,3 +472,47 @@ impl IntoResponse for WriteResult {
         Json(self).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_with_the_request_id() {
+        let app: axum::Router = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "never"
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                super::panicked,
+            ));
+        let req = Request::get("/boom").body(Body::empty()).unwrap();
+        let res = crate::error::with_request_id("req-1".into(), app.oneshot(req))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 10_000).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(body["error"]["request_id"], "req-1");
+        assert!(!body.to_string().contains("a bug"), "no internals: {body}");
+    }
+
+    #[test]
+    fn control_characters_in_a_path_are_found_through_its_escapes() {
+        assert!(super::control_in_path("/api/v1/primers/VN%00"));
+        assert!(super::control_in_path("/api/v1/primers/VN%c2%85"));
+        assert!(super::control_in_path("/api/v1/x%7F"));
+        assert!(!super::control_in_path("/api/v1/primers/VNM"));
+        assert!(!super::control_in_path("/api/v1/projects/25-SN%2D03"));
+        assert!(!super::control_in_path("/api/v1/bad%zzescape"));
+    }
+}
