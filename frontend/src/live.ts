@@ -14,7 +14,10 @@
 // at most every 50 ms: a burst of the server's one-patch-per-change is drawn once, with the ops
 // and events of all of it. A patch that cannot be applied (the document no longer follows the
 // server) drops the document and reconnects for a fresh snapshot. An error frame (the server
-// refusing something this module sent) is logged and kept in `lastError`.
+// refusing something this module sent) is logged and kept in `lastError`. Each heartbeat says
+// whether the server reaches its database (`store`): while it does not, the document held is the
+// server's last before the outage and may be stale (the banner of `store-banner.ts` says so); the
+// server sends a heartbeat the moment that changes, and the patches missed follow when it is back.
 //
 // Everything that touches the outside world (the socket, timers, the clock, randomness, window
 // events) is injected, so the tests drive it with fakes.
@@ -22,7 +25,8 @@
 import { canRead } from './access';
 import { get, goSignIn } from './api';
 import { DocModel } from './model';
-import type { ClientFrame, Dashboard, ErrorFrame, Event, Op, ServerFrame, SessionInfo } from './protocol';
+import { mountStoreBanner } from './store-banner';
+import type { ClientFrame, Dashboard, ErrorFrame, Event, Op, ServerFrame, SessionInfo, StoreStatus } from './protocol';
 import { parseFrame, periodFrame, resumeFrame } from './protocol';
 
 /** The part of a WebSocket this module uses. */
@@ -55,6 +59,9 @@ export type ConnectionState =
   | { kind: 'reconnecting' }
   /** No frame since `since` (ms since the epoch) for longer than the stale limit. */
   | { kind: 'stale'; since: number };
+
+/** The server's database as its heartbeats say: up, or down since `since` (ms since the epoch). */
+export type StoreState = { state: 'up' } | { state: 'down'; since: number };
 
 export interface Change {
   kind: 'snapshot' | 'patch';
@@ -115,6 +122,8 @@ export class Live {
   period: number;
   /** Viewer count from the latest heartbeat. */
   viewers: number | null = null;
+  /** Whether the server reaches its database, from the latest heartbeat that said (null: not yet said). */
+  store: StoreState | null = null;
   /** When the document last changed (snapshot or patch), ms since the epoch. */
   lastUpdate: number | null = null;
   /** Last sign of life (socket opened or a frame arrived): what staleness is measured from. */
@@ -320,6 +329,7 @@ export class Live {
       }
       case 'heartbeat': {
         this.viewers = frame.viewers;
+        if (frame.store != null) this.store = storeState(frame.store, now);
         this.heartbeatsOnSocket += 1;
         // Between two periodic beats: the first on a socket is the one sent with the snapshot.
         // The longest gap on this socket: a beat that rides along with a patch may come from
@@ -516,6 +526,16 @@ export class Live {
   }
 }
 
+/**
+ * A heartbeat's `store` as this module keeps it. A `down` without a readable `since` counts from
+ * `now` (when it was heard).
+ */
+export function storeState(store: StoreStatus, now: number): StoreState {
+  if (store.state === 'up') return { state: 'up' };
+  const since = store.since == null ? NaN : Date.parse(store.since);
+  return { state: 'down', since: Number.isNaN(since) ? now : since };
+}
+
 /** The socket address on this page's server. */
 export function liveUrl(loc: { protocol: string; host: string }): (period: number, since: number | null) => string {
   return (period, since) => {
@@ -563,6 +583,8 @@ export function connectLive(period: number): Live {
   live.onState((l) => {
     if (l.state.kind === 'reconnecting') check(false);
   });
+  // Every page with a live connection shows when the server's database is out of reach.
+  mountStoreBanner(live);
   live.start();
   return live;
 }

@@ -21,6 +21,8 @@ export type SnapshotFrame = Extract<ServerFrame, { type: 'snapshot' }>;
 export type PatchFrame = Extract<ServerFrame, { type: 'patch' }>;
 export type HeartbeatFrame = Extract<ServerFrame, { type: 'heartbeat' }>;
 export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
+/** A heartbeat's word on the server's database: `up`, or `down` with `since` (RFC 3339). */
+export type StoreStatus = Schemas['StoreStatus'];
 export type ErrorCode = Schemas['ErrorCode'];
 /** What a patch says it carries: one reference per edit (the ticker lines come in `recent`). */
 export type Event = Schemas['Event'];

@@ -773,6 +773,11 @@ export interface components {
             code: string;
             details: components["schemas"]["Detail"][];
             message: string;
+            /**
+             * @description The request's id, as in its `x-request-id` header and the server's log: what to quote
+             *     when asking why a request failed.
+             */
+            request_id?: string | null;
         };
         /** @description One edit a patch carries: what it changed, by the audit log's entity and key. */
         Event: {
@@ -802,6 +807,7 @@ export interface components {
         Heartbeat: {
             /** Format: int64 */
             rev: number;
+            store?: components["schemas"]["StoreStatus"] | null;
             /** @description Live sockets open on this server. */
             viewers: number;
         };
@@ -1342,6 +1348,17 @@ export interface components {
             no_data: number;
             off_track: number;
             on_track: number;
+        };
+        /** @enum {string} */
+        StoreReach: "up" | "down";
+        /**
+         * @description The database as the server last found it: `{"state":"up"}` or
+         *     `{"state":"down","since":"2026-03-02T09:31:00Z"}`.
+         */
+        StoreStatus: {
+            /** @description While `down`: when the database was found out of reach (RFC 3339, UTC). */
+            since?: string | null;
+            state: components["schemas"]["StoreReach"];
         };
         /** @description A token as `token list` and `GET /tokens` show it: never its secret. */
         TokenInfo: {
