@@ -155,7 +155,9 @@ impl Primer {
 /// endorsement date; a focus area is listed once.
 pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
     use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
+    use crate::domain::{MAX_MAGNITUDE, MAX_WEIGHT};
     use serde_json::json;
+    let magnitude = json!({"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE});
     let years: Vec<String> = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
         .map(|y| y.to_string())
         .collect();
@@ -172,8 +174,18 @@ pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
         ),
         (
             "KeyResult/properties/targets",
-            json!({"propertyNames": {"enum": years}}),
+            json!({"propertyNames": {"enum": years},
+                   "additionalProperties": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}}),
         ),
+        ("KeyResult/properties/baseline_value", magnitude.clone()),
+        ("KeyResult/properties/min_value", magnitude.clone()),
+        ("KeyResult/properties/max_value", magnitude.clone()),
+        (
+            "KeyResult/properties/weight",
+            json!({"maximum": MAX_WEIGHT}),
+        ),
+        ("ActualInput/properties/value", magnitude.clone()),
+        ("CorrectInput/properties/value", magnitude),
         (
             "PrimerInput",
             json!({

@@ -108,6 +108,14 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
     for (at, keywords) in rules.into_iter().flatten() {
         add_keywords(&mut doc, at, keywords);
     }
+    if let Some(serde_json::Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        // Not the error body's: it may quote what it refuses.
+        for (name, schema) in schemas.iter_mut() {
+            if !matches!(name.as_str(), "ErrorBody" | "ErrorPayload" | "Detail") {
+                no_control_text(schema);
+            }
+        }
+    }
     shape::install(&doc);
     let doc = Bytes::from(serde_json::to_vec(&doc).expect("JSON serializes"));
     let api = api.route(
@@ -220,6 +228,34 @@ fn declare_edge(doc: &mut utoipa::openapi::OpenApi) {
             }
             add("503", "The database is unavailable");
         }
+    }
+}
+
+/// The rule on text ([`crate::domain::control_character`]) as a pattern.
+const NO_CONTROL: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+
+/// States the rule on text in the document: every string schema without a pattern, a format
+/// or a list of values of its own gets [`NO_CONTROL`].
+fn no_control_text(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let own = ["pattern", "format", "enum", "const"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_string && !own {
+                map.insert("pattern".into(), NO_CONTROL.into());
+            }
+            for v in map.values_mut() {
+                no_control_text(v);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(no_control_text),
+        _ => {}
     }
 }
 
