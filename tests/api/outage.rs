@@ -160,12 +160,17 @@ impl Follower {
         tokio::spawn(async move {
             while let Some(Ok(msg)) = ws.next().await {
                 match msg {
-                    Message::Text(t) => {
-                        if tx.send(serde_json::from_str(&t).expect("JSON")).is_err() {
-                            return;
-                        }
+                    Message::Text(t)
+                        if tx.send(serde_json::from_str(&t).expect("JSON")).is_err() =>
+                    {
+                        return;
                     }
-                    Message::Close(c) => panic!("the server closed the socket: {c:?}"),
+                    // Told to the test, which fails if it was still reading (the shutdown at
+                    // the end closes it too).
+                    Message::Close(c) => {
+                        let _ = tx.send(json!({"type": "closed", "frame": format!("{c:?}")}));
+                        return;
+                    }
                     _ => {}
                 }
             }
@@ -184,6 +189,7 @@ impl Follower {
             .expect("a frame within 10 s")
             .expect("the socket is open");
         match f["type"].as_str() {
+            Some("closed") => panic!("the server closed the socket: {}", f["frame"]),
             Some("snapshot") => {
                 self.rev = f["rev"].as_i64().unwrap();
                 self.doc = f["data"].clone();
@@ -361,6 +367,38 @@ async fn postgres_out_of_reach_answers_503_fast_serves_memory_marked_stale_and_r
     assert!(
         !stored.iter().any(|&(_, v)| v == 1.0 || v == 2.0),
         "a refused write was stored: {stored:?}"
+    );
+
+    // A second outage, nothing asked of the database meanwhile: the probe alone finds it, and
+    // /readyz says so within its look (every second, each at most 1.5 s).
+    let cut = Instant::now();
+    proxy.cut();
+    loop {
+        let r = timed(&app, "GET", "/readyz", None).await;
+        assert!(r.took < Duration::from_secs(1), "/readyz took {:?}", r.took);
+        if r.status == 503 {
+            break;
+        }
+        assert!(
+            cut.elapsed() < FAST,
+            "/readyz still 200 {:?} after the cut",
+            cut.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "outage: /readyz said 503 {:?} after the cut, unprompted",
+        cut.elapsed()
+    );
+    ws.heartbeat_saying("down").await;
+    proxy.restore();
+    ws.heartbeat_saying("up").await;
+    let metrics = app.get("/metrics").await.body;
+    assert!(
+        metrics.as_str().is_some_and(
+            |m| m.contains("\napo_store_outages_total 2\n") && m.contains("\napo_store_up 1\n")
+        ),
+        "{metrics}"
     );
     app.stop().await;
 }
