@@ -13,6 +13,12 @@ pub mod defaults {
     pub const LIVE_QUEUE: u64 = 256;
     pub const LIVE_STALL_MS: u64 = 2000;
     pub const HEARTBEAT_SECS: u64 = 15;
+    pub const LIVE_RESUMES_PER_MINUTE: u32 = 12;
+    pub const LIVE_RESUME_BURST: u32 = 10;
+    pub const HISTORY_CONCURRENCY: u64 = 1;
+    pub const HISTORY_QUEUE: u64 = 16;
+    pub const HISTORY_CACHE_MB: u64 = 64;
+    pub const HISTORY_CHECKPOINT_EVERY: i64 = 1000;
     pub const REVISION_POLL_SECS: u64 = 2;
     pub const STATIC_DIR: &str = "frontend/dist";
     pub const WRITES_PER_SECOND: u32 = 20;
@@ -68,6 +74,30 @@ pub struct ServeConfig {
     /// Seconds between heartbeats on live connections (DESIGN.md: at most 15).
     #[arg(long, env = "APO_HEARTBEAT_SECS", default_value_t = defaults::HEARTBEAT_SECS, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub heartbeat_secs: u64,
+    /// Snapshots a live socket may ask for with `resume` and `period` messages, per minute,
+    /// after a burst of `--live-resume-burst` (a resume answered with a few missed patches
+    /// counts as the fraction of a snapshot they weigh). Beyond it a message is refused with an
+    /// error frame; a socket that keeps asking is closed with 1008.
+    #[arg(long, env = "APO_LIVE_RESUMES_PER_MINUTE", default_value_t = defaults::LIVE_RESUMES_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub live_resumes_per_minute: u32,
+    /// Snapshots a live socket may ask for at once before `--live-resumes-per-minute` applies.
+    #[arg(long, env = "APO_LIVE_RESUME_BURST", default_value_t = defaults::LIVE_RESUME_BURST, value_parser = clap::value_parser!(u32).range(1..))]
+    pub live_resume_burst: u32,
+    /// Dashboards of past revisions (`GET /dashboard?rev=N`) recomputed at once, on the
+    /// blocking pool; more wait their turn.
+    #[arg(long, env = "APO_HISTORY_CONCURRENCY", default_value_t = defaults::HISTORY_CONCURRENCY, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub history_concurrency: u64,
+    /// Requests for past revisions that may wait for a recomputation; more are refused with
+    /// 503 and `Retry-After`.
+    #[arg(long, env = "APO_HISTORY_QUEUE", default_value_t = defaults::HISTORY_QUEUE, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub history_queue: u64,
+    /// Megabytes of recent past-revision documents kept in memory.
+    #[arg(long, env = "APO_HISTORY_CACHE_MB", default_value_t = defaults::HISTORY_CACHE_MB, value_parser = clap::value_parser!(u64).range(0..=65536))]
+    pub history_cache_mb: u64,
+    /// Revisions between two checkpoints of the facts held in memory, from which a past
+    /// revision is rebuilt (0: none, every past revision is read from the start of the log).
+    #[arg(long, env = "APO_HISTORY_CHECKPOINT_EVERY", default_value_t = defaults::HISTORY_CHECKPOINT_EVERY, value_parser = clap::value_parser!(i64).range(0..))]
+    pub history_checkpoint_every: i64,
     /// Seconds between looks at the revision for writes this process was not told about (on
     /// PostgreSQL, NOTIFY tells it first).
     #[arg(long, env = "APO_REVISION_POLL_SECS", default_value_t = defaults::REVISION_POLL_SECS)]
@@ -147,6 +177,12 @@ impl ServeConfig {
             live_queue: defaults::LIVE_QUEUE,
             live_stall_ms: defaults::LIVE_STALL_MS,
             heartbeat_secs: defaults::HEARTBEAT_SECS,
+            live_resumes_per_minute: defaults::LIVE_RESUMES_PER_MINUTE,
+            live_resume_burst: defaults::LIVE_RESUME_BURST,
+            history_concurrency: defaults::HISTORY_CONCURRENCY,
+            history_queue: defaults::HISTORY_QUEUE,
+            history_cache_mb: defaults::HISTORY_CACHE_MB,
+            history_checkpoint_every: defaults::HISTORY_CHECKPOINT_EVERY,
             revision_poll_secs: defaults::REVISION_POLL_SECS,
             public_read: false,
             public_url: None,

@@ -15,6 +15,7 @@ pub mod current;
 pub mod document;
 pub mod formulas;
 pub mod full;
+pub mod history;
 pub mod productivity;
 pub mod synthetic;
 pub mod ticker;

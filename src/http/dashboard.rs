@@ -2,7 +2,7 @@
 //! (recomputed from the append-only log).
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -11,9 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{AppState, Query};
 use crate::analytics::document::Dashboard;
+use crate::analytics::history::{History, Refused};
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Year};
-use crate::error::{Detail, Error, ErrorBody, Result};
-use crate::store::timestamp;
+use crate::error::{Detail, Error, ErrorBody, ErrorPayload, Result};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_dashboard))
@@ -47,9 +47,13 @@ pub fn period_param(period: Option<i64>) -> Result<i64> {
 }
 
 /// The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`.
+///
+/// A past revision is recomputed from the log, a few at a time; when too many wait, the answer
+/// is 503 with `Retry-After`.
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashboardQuery),
     responses((status = 200, body = Dashboard),
               (status = 404, description = "A revision not yet reached", body = ErrorBody),
+              (status = 503, description = "Too many past revisions asked for at once (try again after `Retry-After` seconds), or the database is unavailable", body = ErrorBody),
               (status = 422, description = "Period outside the cycle, or a negative revision", body = ErrorBody)))]
 async fn get_dashboard(
     State(app): State<AppState>,
@@ -75,22 +79,11 @@ async fn get_dashboard(
                     "revision {r} does not exist yet; the latest is {current}"
                 )));
             }
-            let facts = app.store.facts(Some(r)).await?;
-            let doc = tokio::task::spawn_blocking(move || {
-                crate::analytics::full::compute(
-                    &facts,
-                    period,
-                    timestamp(OffsetDateTime::now_utc()),
-                )
-            })
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(anyhow::Error::from)?;
-            Some(
-                serde_json::to_vec(&doc)
-                    .map_err(anyhow::Error::from)?
-                    .into(),
-            )
+            match History::of(&app.store).document(r, period).await {
+                Ok(doc) => Some(doc),
+                Err(Refused::Failed(e)) => return Err(e),
+                Err(Refused::Busy { retry_after }) => return Ok(busy(retry_after)),
+            }
         }
     };
     let body = match json {
@@ -103,4 +96,25 @@ async fn get_dashboard(
     };
     let answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     Ok(super::health::mark_stale(&app, answer))
+}
+
+/// 503: too many past revisions are being recomputed and waited for; the body says when to try
+/// again, as `Retry-After` does.
+fn busy(retry_after: u64) -> Response {
+    let body = ErrorBody {
+        error: ErrorPayload {
+            code: "busy".into(),
+            message: format!(
+                "too many dashboards of past revisions are being computed; try again in {retry_after} s"
+            ),
+            details: Vec::new(),
+            request_id: crate::error::request_id(),
+        },
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, retry_after.to_string())],
+        axum::Json(body),
+    )
+        .into_response()
 }

@@ -258,10 +258,18 @@ impl Store {
 
     /// The changes committed after revision `after`, oldest first, as they were committed.
     pub async fn changes_since(&self, after: i64) -> Result<Vec<Change>> {
+        self.changes_in(after, i64::MAX).await
+    }
+
+    /// The changes committed after revision `after` up to revision `upto`, oldest first, as
+    /// they were committed: applied to the facts as of `after` ([`Facts::apply`], then
+    /// [`Facts::settle`]), they give the facts as of `upto`.
+    pub async fn changes_in(&self, after: i64, upto: i64) -> Result<Vec<Change>> {
         let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {LOG_COLUMNS} FROM audit_log WHERE rev > $1 ORDER BY id"
+            "SELECT {LOG_COLUMNS} FROM audit_log WHERE rev > $1 AND rev <= $2 ORDER BY id"
         )))
         .bind(after)
+        .bind(upto)
         .fetch_all(self.pool())
         .await?;
         let mut changes: Vec<Change> = Vec::new();
