@@ -13,12 +13,12 @@
 //! fresh snapshot; no answer within [`SILENT_BEATS`] heartbeat intervals (45 s by default)
 //! drops it with 1008: a peer that is gone is found.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 
-use super::protocol::{ErrorFrame, ServerFrame};
+use super::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use super::{Frame, Hub, text_frame};
 
 /// A peer that leaves a ping unanswered for this many heartbeat intervals is dropped.
@@ -51,6 +51,121 @@ fn ping_after_for(n: u64) -> u64 {
     WINDOW as u64 * 3 / 8 + ((fraction * SPREAD) >> 32)
 }
 
+/// How many snapshots a socket may ask for with `resume` and `period` messages: `burst` at
+/// once, then `per_minute` (`serve --live-resume-burst`, `--live-resumes-per-minute`).
+///
+/// A snapshot is what such a message costs: tens of kilobytes for a message of 33 bytes
+/// (2,000 resumes drew 95.5 MB in 5 s, issue 19). So each answer is counted as the snapshots
+/// it weighs: a snapshot 1, a replay of missed patches the fraction of a snapshot's bytes that
+/// they are (a resume after a dropped connection replays a few patches and costs next to
+/// nothing), a resume that misses nothing 0. A browser resumes once per gap and switches
+/// period when a person clicks; beyond the rate a message is refused with an error frame
+/// (`rate_limited`), and [`REFUSALS`] refusals in a row close the socket with 1008.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResumeLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+/// Refused `resume` and `period` messages in a row after which the socket is closed with 1008
+/// (policy violation).
+pub const REFUSALS: u32 = 10;
+
+static PER_MINUTE: AtomicU32 = AtomicU32::new(crate::config::defaults::LIVE_RESUMES_PER_MINUTE);
+static BURST: AtomicU32 = AtomicU32::new(crate::config::defaults::LIVE_RESUME_BURST);
+
+impl ResumeLimit {
+    /// The limit sockets opened from now on take (the server sets it once at start).
+    pub fn install(self) {
+        PER_MINUTE.store(self.per_minute.max(1), Ordering::Relaxed);
+        BURST.store(self.burst.max(1), Ordering::Relaxed);
+    }
+
+    /// The limit new sockets take.
+    pub fn current() -> Self {
+        Self {
+            per_minute: PER_MINUTE.load(Ordering::Relaxed),
+            burst: BURST.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl From<&crate::config::ServeConfig> for ResumeLimit {
+    fn from(c: &crate::config::ServeConfig) -> Self {
+        Self {
+            per_minute: c.live_resumes_per_minute,
+            burst: c.live_resume_burst,
+        }
+    }
+}
+
+/// A token bucket of snapshots ([`ResumeLimit`]): full at first, refilled continuously. An
+/// answer is given while the bucket is not empty and charged what it weighs, which may take it
+/// below zero (a long replay): it is then paid back at the rate before the next.
+#[derive(Debug)]
+pub(super) struct Bucket {
+    limit: ResumeLimit,
+    tokens: f64,
+    at: Instant,
+    /// Messages refused in a row.
+    refused: u32,
+}
+
+/// Why a `resume` or `period` message is not answered.
+pub(super) enum Refusal {
+    /// Refused with this error frame; the socket stays open.
+    Refused(ErrorFrame),
+    /// Refused [`REFUSALS`] times in a row: the socket is closed.
+    Close,
+}
+
+impl Bucket {
+    pub(super) fn new(limit: ResumeLimit) -> Self {
+        Self {
+            limit,
+            tokens: f64::from(limit.burst),
+            at: Instant::now(),
+            refused: 0,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let per_second = f64::from(self.limit.per_minute) / 60.0;
+        let gained = now.saturating_duration_since(self.at).as_secs_f64() * per_second;
+        self.tokens = (self.tokens + gained).min(f64::from(self.limit.burst));
+        self.at = now;
+    }
+
+    /// Whether a message may be answered now; if not, the refusal.
+    pub(super) fn admit(&mut self, now: Instant) -> Result<(), Refusal> {
+        self.refill(now);
+        if self.tokens > 0.0 {
+            return Ok(());
+        }
+        self.refused += 1;
+        if self.refused >= REFUSALS {
+            return Err(Refusal::Close);
+        }
+        let per_second = f64::from(self.limit.per_minute) / 60.0;
+        let wait = ((f64::EPSILON - self.tokens) / per_second).ceil().max(1.0);
+        Err(Refusal::Refused(ErrorFrame {
+            code: ErrorCode::RateLimited,
+            message: format!(
+                "too many resumes and period switches on this connection: at most {} snapshots \
+                 at once, then {} a minute; try again in {wait} s",
+                self.limit.burst, self.limit.per_minute
+            ),
+            field: Some("type".into()),
+        }))
+    }
+
+    /// An answer was given that weighed `snapshots`.
+    pub(super) fn charge(&mut self, snapshots: f64) {
+        self.tokens -= snapshots;
+        self.refused = 0;
+    }
+}
+
 /// An empty ping, unmasked (a server's frame).
 const PING: &[u8] = &[0x89, 0x00];
 
@@ -78,6 +193,8 @@ pub(super) struct Client {
     pub(super) behind: bool,
     /// Frames queued for the next write; the first may be partly written already.
     pub(super) out: Vec<Bytes>,
+    /// What the client's `resume` and `period` messages may still ask for.
+    pub(super) resumes: Bucket,
     /// The first frame of `out` is partly written: it must go out whole before anything else.
     started: bool,
 }
@@ -96,6 +213,7 @@ impl Client {
             read: 0,
             behind: false,
             out: Vec::new(),
+            resumes: Bucket::new(ResumeLimit::current()),
             started: false,
         }
     }
@@ -175,24 +293,32 @@ impl Client {
 }
 
 /// Brings the client to the current revision: the missed patches if the ring holds them,
-/// else a snapshot.
-pub(super) fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) {
+/// else a snapshot. Returns what that weighs in snapshots ([`ResumeLimit`]): 1 for a
+/// snapshot, the patches' share of a snapshot's bytes for a replay, 0 for nothing.
+pub(super) fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) -> f64 {
     if let Some(patches) = since.and_then(|s| hub.patches_since(client.period, s)) {
         client.rev = since;
+        let mut bytes = 0;
         for p in patches {
             client.rev = Some(p.rev);
+            bytes += p.wire.len();
             queue_counted(client, p.wire);
         }
-        return;
+        if bytes == 0 {
+            return 0.0;
+        }
+        let snapshot = hub.snapshot(client.period).map_or(bytes, |s| s.wire.len());
+        return bytes as f64 / snapshot.max(1) as f64;
     }
     let Some(snapshot) = hub.snapshot(client.period) else {
-        return;
+        return 0.0;
     };
     client.rev = Some(snapshot.rev);
     client.out.push(snapshot.wire);
     // The window is for what follows a snapshot: a snapshot larger than the window must not
     // hold the peer back before it has had the time to read it.
     client.read = client.written;
+    1.0
 }
 
 /// Offers the client a frame from the hub: queued if it moves the client on; a gap is caught
@@ -288,6 +414,67 @@ mod tests {
                     "from {first}: eighth {i} has {count}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_bucket_answers_a_burst_then_the_rate_and_closes_after_refusals_in_a_row() {
+        let limit = ResumeLimit {
+            per_minute: 60,
+            burst: 3,
+        };
+        let start = Instant::now();
+        let mut bucket = Bucket::new(limit);
+        for _ in 0..3 {
+            assert!(bucket.admit(start).is_ok());
+            bucket.charge(1.0);
+        }
+        let Err(Refusal::Refused(e)) = bucket.admit(start) else {
+            panic!("the burst is spent");
+        };
+        assert_eq!(e.code, ErrorCode::RateLimited);
+        assert!(
+            e.message
+                .contains("at most 3 snapshots at once, then 60 a minute"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.ends_with("try again in 1 s"), "{}", e.message);
+        // One a second: a second later, one more.
+        let later = start + Duration::from_secs(1);
+        assert!(bucket.admit(later).is_ok());
+        bucket.charge(1.0);
+        // A replay of a tenth of a snapshot's bytes costs a tenth.
+        let later = later + Duration::from_millis(150);
+        assert!(bucket.admit(later).is_ok());
+        bucket.charge(0.1);
+        assert!(bucket.tokens < 0.1, "{}", bucket.tokens);
+        // Refusals in a row close the socket at the REFUSALS-th.
+        let mut bucket = Bucket::new(limit);
+        bucket.charge(3.0);
+        for i in 1..REFUSALS {
+            assert!(
+                matches!(bucket.admit(start), Err(Refusal::Refused(_))),
+                "{i}"
+            );
+        }
+        assert!(matches!(bucket.admit(start), Err(Refusal::Close)));
+        // An answer given in between starts the count again.
+        let mut bucket = Bucket::new(limit);
+        bucket.charge(3.0);
+        for _ in 1..REFUSALS {
+            assert!(bucket.admit(start).is_err());
+        }
+        let later = start + Duration::from_secs(2);
+        for _ in 0..2 {
+            assert!(bucket.admit(later).is_ok(), "two seconds gave two");
+            bucket.charge(1.0);
+        }
+        for i in 1..REFUSALS {
+            assert!(
+                matches!(bucket.admit(later), Err(Refusal::Refused(_))),
+                "{i}"
+            );
         }
     }
 

@@ -39,7 +39,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 
-use super::client::{Client, catch_up, offer, queue_error};
+use super::client::{Client, Refusal, catch_up, offer, queue_error};
 use super::gate::{Cancelled, Gate};
 use super::protocol::{ClientFrame, ErrorCode, ErrorFrame};
 use super::{FanOutSlot, Frame, Hub};
@@ -306,8 +306,14 @@ pub async fn serve(
                     Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                if let Some(moved) = answer(&hub, &conn, &text) {
-                    slot = moved;
+                match answer(&hub, &conn, &text) {
+                    Ok(Some(moved)) => slot = moved,
+                    Ok(None) => {}
+                    Err(Abuse) => {
+                        tracing::debug!(period = period, "live socket closed: too many resumes");
+                        close(&mut socket, CloseCode::Policy, "too many resumes and period switches").await;
+                        break;
+                    }
                 }
                 result = conn.flush(stall).await;
             }
@@ -337,28 +343,56 @@ fn next_message<'a>(
     std::future::poll_fn(move |cx| gate.poll(cx, |cx| socket.poll_next_unpin(cx)))
 }
 
+/// A client that kept asking for snapshots beyond its rate ([`super::client::ResumeLimit`]):
+/// its socket is closed with 1008.
+struct Abuse;
+
 /// A client's message: resume, or switch period (then the socket's place in the new period's
-/// fan-out, which replaces its place in the old one).
-fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<FanOutSlot> {
-    match ClientFrame::decode(text) {
-        Ok(ClientFrame::Resume { since }) => {
-            catch_up(hub, &mut conn.lock().client, Some(since));
-            None
+/// fan-out, which replaces its place in the old one). Either is answered within the socket's
+/// rate of snapshots, and refused beyond it.
+fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Result<Option<FanOutSlot>, Abuse> {
+    let frame = match ClientFrame::decode(text) {
+        Ok(frame) => frame,
+        Err(e) => {
+            queue_error(&mut conn.lock().client, e);
+            return Ok(None);
         }
-        Ok(ClientFrame::Period { period }) => match Year::new(period) {
+    };
+    match frame {
+        ClientFrame::Resume { since } => {
+            let mut st = conn.lock();
+            let client = &mut st.client;
+            // A resume that misses nothing costs nothing, within the rate or not.
+            let current = hub
+                .patches_since(client.period, since)
+                .is_some_and(|p| p.is_empty());
+            if !current && !admit(client)? {
+                return Ok(None);
+            }
+            let weight = catch_up(hub, client, Some(since));
+            client.resumes.charge(weight);
+            Ok(None)
+        }
+        ClientFrame::Period { period } => match Year::new(period) {
             Ok(p) => {
+                if !admit(&mut conn.lock().client)? {
+                    return Ok(None);
+                }
                 // In the new period's fan-out before its snapshot is taken; its frames are
                 // not taken until the period changes below.
-                let slot = hub.enter(p.get(), conn)?;
+                let Some(slot) = hub.enter(p.get(), conn) else {
+                    return Ok(None);
+                };
                 let mut st = conn.lock();
                 let client = &mut st.client;
                 client.period = p.get();
                 client.rev = None;
-                catch_up(hub, client, None);
+                let weight = catch_up(hub, client, None);
+                client.resumes.charge(weight);
                 // Each period's beats keep their own time: one now, as on connecting,
                 // so that the next is at most an interval away.
                 offer(hub, client, &hub.heartbeat());
-                Some(slot)
+                Ok(Some(slot))
             }
             Err(e) => {
                 let error = ErrorFrame {
@@ -367,13 +401,22 @@ fn answer(hub: &Hub, conn: &Arc<Conn>, text: &str) -> Option<FanOutSlot> {
                     field: Some("period".into()),
                 };
                 queue_error(&mut conn.lock().client, error);
-                None
+                Ok(None)
             }
         },
-        Err(e) => {
-            queue_error(&mut conn.lock().client, e);
-            None
+    }
+}
+
+/// Whether the client may be sent a snapshot now: if not, its refusal is queued for it
+/// (`false`), and one refusal too many is [`Abuse`].
+fn admit(client: &mut Client) -> Result<bool, Abuse> {
+    match client.resumes.admit(Instant::now()) {
+        Ok(()) => Ok(true),
+        Err(Refusal::Refused(error)) => {
+            queue_error(client, error);
+            Ok(false)
         }
+        Err(Refusal::Close) => Err(Abuse),
     }
 }
 

@@ -127,6 +127,10 @@ pub enum ErrorCode {
     Malformed,
     /// A client frame with a value out of range (e.g. a period outside the cycle).
     Invalid,
+    /// A `resume` or `period` frame beyond the socket's rate (`serve
+    /// --live-resumes-per-minute`); the message says when to try again. A client that keeps
+    /// sending them is closed with 1008.
+    RateLimited,
 }
 
 /// A frame the client sends.

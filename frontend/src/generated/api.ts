@@ -112,7 +112,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`. */
+        /**
+         * The dashboard document for a cycle year (METRICS.md §1–2), now or as of revision `rev`.
+         * @description A past revision is recomputed from the log, a few at a time; when too many wait, the answer
+         *     is 503 with `Retry-After`.
+         */
         get: operations["get_dashboard"];
         put?: never;
         post?: never;
@@ -761,7 +765,7 @@ export interface components {
             error: components["schemas"]["ErrorPayload"];
         };
         /** @enum {string} */
-        ErrorCode: "malformed" | "invalid";
+        ErrorCode: "malformed" | "invalid" | "rate_limited";
         ErrorFrame: {
             code: components["schemas"]["ErrorCode"];
             /** @description The field of the client frame at fault, if one. */
@@ -2123,7 +2127,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description Too many past revisions asked for at once (try again after `Retry-After` seconds), or the database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
