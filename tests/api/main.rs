@@ -14,6 +14,7 @@ mod flood;
 mod generated;
 mod import;
 mod live;
+mod live_abuse;
 mod live_flow;
 mod live_serving;
 mod metrics;
