@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The connection flood of issue 19 against our release server (fresh SQLite database, default
 # flags): 20,200 sockets that connect and send nothing, then 20,200 kept-alive HTTP/1.1 clients
-# that ask once and then sit idle, each phase held 20 s; /healthz asked on a new connection
+# that ask once and then sit idle, each held 20 s once all are open; /healthz asked on a new connection
 # every 50 ms throughout (latency p50/p99/max, failures), the server's VmRSS before, at its
 # peak and 30 s after the sockets are closed. The sockets are opened by 4 client processes,
 # since one process's descriptors (`ulimit -Hn`) would not hold them all. Prints one JSON line

@@ -45,12 +45,12 @@ async def healthz(host, port, timeout):
     return ok, time.perf_counter() - started
 
 
-def worker(host, port, n, kind, hold_until, out):
-    """Opens n sockets of the given kind, holds them until hold_until, reports."""
-    out.put(asyncio.run(flood(host, port, n, kind, hold_until)))
+def worker(host, port, n, kind, hold, out):
+    """Opens n sockets of the given kind, holds them all for `hold` seconds, reports."""
+    out.put(asyncio.run(flood(host, port, n, kind, hold)))
 
 
-async def flood(host, port, n, kind, hold_until):
+async def flood(host, port, n, kind, hold):
     opened = failed = closed_by_server = answered = 0
     writers = []
     watchers = []
@@ -98,7 +98,7 @@ async def flood(host, port, n, kind, hold_until):
     if pending:
         await asyncio.wait(pending)
     connected_at = time.time()
-    await asyncio.sleep(max(0.0, hold_until - time.time()))
+    await asyncio.sleep(hold)
     held_closed = closed_by_server
     for w in writers:
         w.close()
@@ -124,12 +124,11 @@ async def phase(args, kind):
     pid = args.pid
     before = rss_mb(pid)
     peak = before
-    hold_until = time.time() + args.hold
     out = multiprocessing.Queue()
     per = [args.connections // args.workers] * args.workers
     per[0] += args.connections - sum(per)
     procs = [
-        multiprocessing.Process(target=worker, args=(args.host, args.port, n, kind, hold_until, out))
+        multiprocessing.Process(target=worker, args=(args.host, args.port, n, kind, args.hold, out))
         for n in per
     ]
     started = time.time()
@@ -138,7 +137,10 @@ async def phase(args, kind):
     latencies, failures = [], 0
     next_probe = time.perf_counter()
     next_rss = time.perf_counter()
-    while time.time() < hold_until:
+    results = []
+    while len(results) < len(procs):
+        while not out.empty():
+            results.append(out.get())
         now = time.perf_counter()
         if now >= next_rss:
             peak = max(peak, rss_mb(pid))
@@ -149,7 +151,6 @@ async def phase(args, kind):
             failures += 0 if ok else 1
             next_probe = time.perf_counter() + args.probe_ms / 1000
         await asyncio.sleep(0.01)
-    results = [out.get() for _ in procs]
     for p in procs:
         p.join()
     closed_at = time.time()
@@ -190,7 +191,7 @@ async def main():
     ap.add_argument("--pid", type=int, required=True, help="the server's process id (for VmRSS)")
     ap.add_argument("--connections", type=int, default=20_200)
     ap.add_argument("--workers", type=int, default=4, help="processes opening the sockets")
-    ap.add_argument("--hold", type=float, default=20.0, help="seconds the sockets are held")
+    ap.add_argument("--hold", type=float, default=20.0, help="seconds each worker holds its sockets once all are open")
     ap.add_argument("--after", type=int, default=30, help="seconds after closing them")
     ap.add_argument("--probe-ms", type=float, default=50.0)
     ap.add_argument("--probe-timeout", type=float, default=10.0)
