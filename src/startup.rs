@@ -71,6 +71,8 @@ impl Application {
             },
             tasks.clone(),
         );
+        // Heartbeats say whether the database answers (pages show "data may be stale").
+        hub.watch_store(store.health());
         let descriptors = match crate::serve::raise_descriptor_limit() {
             Ok(limit) => {
                 tracing::info!(

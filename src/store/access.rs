@@ -238,7 +238,8 @@ fn conflict_as_retry(e: sqlx::Error) -> Error {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             Error::Conflict("an identifier collided; try again".into(), vec![])
         }
-        _ => Error::Database(e),
+        // Out of reach: a 503, like any other (the `From` sorts it).
+        _ => e.into(),
     }
 }
 
