@@ -3,7 +3,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,52 @@ export function postgresDb() {
   };
 }
 
+/**
+ * A TCP proxy in front of the database at `url`, which a test cuts (every open connection
+ * dropped, new ones refused: the database out of reach, as the server sees it) and restores.
+ * `url` is the database's URL through the proxy.
+ */
+export async function dbProxy(url) {
+  const u = new URL(url);
+  const target = { host: u.hostname, port: Number(u.port || 5432) };
+  const open = new Set();
+  let cut = false;
+  const proxy = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target);
+    const pair = [client, upstream];
+    pair.forEach((s) => open.add(s));
+    const drop = () => pair.forEach((s) => (s.destroy(), open.delete(s)));
+    for (const s of pair) {
+      s.on('error', drop);
+      s.on('close', drop);
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((res) => proxy.listen(0, '127.0.0.1', res));
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.address().port);
+  return {
+    url: u.toString(),
+    cut() {
+      cut = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore() {
+      cut = false;
+    },
+    close() {
+      this.cut();
+      proxy.close();
+    },
+  };
+}
+
 // ---- the server ----
 
 export class Server {
@@ -94,7 +140,8 @@ export class Server {
    * when the database is new); the token is the last word of its output.
    */
   createToken() {
-    const args = ['token', 'create', '--role', 'secretariat', '--label', 'e2e', '--database-url', this.db.url];
+    // spawnSync holds this process's event loop, so not through a proxy that runs in it.
+    const args = ['token', 'create', '--role', 'secretariat', '--label', 'e2e', '--database-url', this.db.directUrl ?? this.db.url];
     const r = spawnSync(this.bin, args, { encoding: 'utf8', timeout: 60_000 });
     this.log.write(`\n--- ${args.join(' ')}: exit ${r.status}\n${r.stderr ?? ''}\n`);
     if (r.status !== 0) throw new Error(`token create failed (${r.status}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);

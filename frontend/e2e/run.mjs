@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, freePort, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
+import { CHROMIUM_ARGS, Fatal, OUT, Runner, Server, assert, dbProxy, freePort, postgresDb, prerequisites, sleep, sqliteDb } from './harness.mjs';
 import { cellContrast, clippedCells, decodeQr, expectedWall, fontsUnder, readWall, reportLine, scrollOverflow } from './wall-checks.mjs';
 import { axeViolations, describeViolations } from './axe.mjs';
 
@@ -51,11 +51,14 @@ try {
       });
       continue;
     }
-    const server = new Server(env.bin, db, await freePort(), db.name);
+    // PostgreSQL is reached through a proxy that the outage test cuts.
+    const proxy = db.name === 'postgres' ? await dbProxy(db.url) : null;
+    const server = new Server(env.bin, proxy ? { ...db, url: proxy.url, directUrl: db.url, proxy } : db, await freePort(), db.name);
     try {
       await suite(server, db.name);
     } finally {
       await server.stop();
+      proxy?.close();
       db.drop();
     }
   }
@@ -467,6 +470,45 @@ async function suite(server, backend) {
   }
 
   await pageTests(server, backend);
+
+  if (server.db.proxy) {
+    await t('with the database out of reach every page says the data may be stale, writes are refused with 503, and once it is back the banner goes and a report gets through', async () => {
+      const pages = [];
+      for (const [path, width, height] of [['/wall', 1920, 1080], ['/secretariat', 1366, 900], ['/delegate', 390, 844]]) {
+        const page = await context.newPage();
+        await page.setViewportSize({ width, height });
+        await page.goto(`${server.base}${path}`);
+        await waitLive(page);
+        pages.push([path, page]);
+      }
+      const banner = (page) => page.evaluate(() => document.querySelector('[data-testid=store-banner]')?.textContent ?? '');
+      try {
+        for (const [path, page] of pages) assert((await banner(page)) === '', `${path}: no banner while the database answers`);
+        server.db.proxy.cut();
+        for (const [path, page] of pages) {
+          await page
+            .waitForFunction(() => /^Data may be stale: database unreachable since \d{1,2}:\d\d/.test(document.querySelector('[data-testid=store-banner]')?.textContent ?? ''), null, { timeout: 15_000 })
+            .catch(async () => assert(false, `${path}: no stale banner; it says ${JSON.stringify(await banner(page))}`));
+          await page.screenshot({ path: join(OUT, `stale${path.replace('/', '-')}-${backend}.png`) });
+        }
+        const wall = pages[0][1];
+        const over = await scrollOverflow(wall);
+        assert(over.width <= 0 && over.height <= 0, `the wall with the banner scrolls by ${JSON.stringify(over)}`);
+        const refused = await server.fetch('/actuals', { method: 'POST', body: JSON.stringify({ iso3: 'VNM', kr_code: 'VNM-KR1', year: PERIOD, value: 1 }) });
+        assert(refused.status === 503 && refused.headers.get('retry-after'), `a write while the database is away: ${refused.status}, Retry-After ${refused.headers.get('retry-after')}`);
+      } finally {
+        server.db.proxy.restore();
+      }
+      for (const [path, page] of pages) {
+        await page
+          .waitForFunction(() => (document.querySelector('[data-testid=store-banner]')?.textContent ?? '') === '', null, { timeout: 20_000 })
+          .catch(async () => assert(false, `${path}: the banner stays after the database is back: ${JSON.stringify(await banner(page))}`));
+      }
+      const back = await server.fetch('/actuals', { method: 'POST', body: JSON.stringify({ iso3: 'VNM', kr_code: 'VNM-KR1', year: PERIOD, value: 1 }) });
+      assert(back.status === 201, `a write once the database is back: ${back.status}`);
+      for (const [, page] of pages) await page.close();
+    });
+  }
 }
 
 // ---- every page: axe-core at 1280×720 and 360×740, screenshots at 1920×1080 and 360×740; the
