@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API and the dashboard until SIGINT or SIGTERM.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Create or upgrade the database schema, then exit.
     Migrate {
         #[command(flatten)]

@@ -33,7 +33,7 @@ fn free_port() -> u16 {
 
 /// The server on `port`, answering `/healthz`.
 async fn start(url: &str, port: u16) -> Child {
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .args([
             "serve",
             "--demo",
@@ -60,6 +60,7 @@ async fn start(url: &str, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    kill9(&mut child);
     panic!("the server did not answer /healthz within 30 s");
 }
 
