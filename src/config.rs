@@ -16,7 +16,7 @@ pub mod defaults {
     pub const LIVE_RESUMES_PER_MINUTE: u32 = 12;
     pub const LIVE_RESUME_BURST: u32 = 10;
     pub const HISTORY_CONCURRENCY: u64 = 1;
-    pub const HISTORY_QUEUE: u64 = 16;
+    pub const HISTORY_QUEUE: u64 = 64;
     pub const HISTORY_CACHE_MB: u64 = 64;
     pub const HISTORY_CHECKPOINT_EVERY: i64 = 1000;
     pub const REVISION_POLL_SECS: u64 = 2;

@@ -273,7 +273,10 @@ impl History {
 
     /// The facts as of `rev`, then the document, serialized.
     async fn recompute(&self, (rev, period): Key) -> Result<Bytes, Error> {
+        let started = Instant::now();
         let facts = self.facts_at(rev).await?;
+        let read = started.elapsed();
+        let reports = facts.actuals.len();
         let doc = tokio::task::spawn_blocking(move || {
             let doc = full::compute(&facts, period, timestamp(OffsetDateTime::now_utc()))
                 .map_err(anyhow::Error::from)?;
@@ -284,6 +287,14 @@ impl History {
         })
         .await
         .map_err(anyhow::Error::from)??;
+        tracing::debug!(
+            rev,
+            period,
+            reports,
+            facts_ms = read.as_secs_f64() * 1e3,
+            compute_ms = (started.elapsed() - read).as_secs_f64() * 1e3,
+            "past revision recomputed"
+        );
         Ok(doc)
     }
 
