@@ -73,6 +73,9 @@ impl Application {
         );
         // Heartbeats say whether the database answers (pages show "data may be stale").
         hub.watch_store(store.health());
+        // The work a client may ask for: snapshots per socket, past revisions at once.
+        crate::live::client::ResumeLimit::from(config).install();
+        crate::analytics::history::configure(crate::analytics::history::Settings::from(config));
         let descriptors = match crate::serve::raise_descriptor_limit() {
             Ok(limit) => {
                 tracing::info!(
