@@ -132,8 +132,18 @@ impl StoreHealth {
 
     /// The database answered.
     pub fn mark_up(&self) {
-        let was = self.shared.state.send_replace(StoreState::Up);
-        if let StoreState::Down { since } = was {
+        // Watchers hear of a change only (each probe that finds it up is not one: the hub
+        // would send every socket a heartbeat a second).
+        let mut was = None;
+        self.shared.state.send_if_modified(|s| match *s {
+            StoreState::Up => false,
+            StoreState::Down { since } => {
+                was = Some(since);
+                *s = StoreState::Up;
+                true
+            }
+        });
+        if let Some(since) = was {
             let secs = (OffsetDateTime::now_utc() - since).as_seconds_f64();
             tracing::info!(down_for_s = secs, "the database answers again");
         }

@@ -123,6 +123,10 @@ async fn a_client_that_falls_behind_its_queue_gets_a_snapshot(b: Backend) {
         c.demo = true;
         c.live_queue = 2;
         c.live_stall_ms = 60_000;
+        // It asks for 200 snapshots on purpose: not refused here (tests/api/live_abuse.rs
+        // holds the server to refusing them by default).
+        c.live_resume_burst = 1_000;
+        c.live_resumes_per_minute = 100_000;
     })
     .await;
     let mut slow = connect(&app, "").await;
