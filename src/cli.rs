@@ -119,7 +119,7 @@ enum WorkshopCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match crate::memory::runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -69,6 +69,7 @@ pub mod feed;
 pub mod http;
 pub mod import;
 pub mod live;
+pub mod memory;
 pub mod model;
 pub mod records;
 pub mod serve;

@@ -451,7 +451,8 @@ struct Tracked {
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        self.stats.open.fetch_sub(1, Ordering::Relaxed);
+        let open = self.stats.open.fetch_sub(1, Ordering::Relaxed) - 1;
+        crate::memory::connection_closed(open);
     }
 }
 
@@ -662,6 +663,7 @@ pub async fn serve(
         };
         errors.recovered();
         let open = edge.stats.open.fetch_add(1, Ordering::Relaxed) + 1;
+        crate::memory::connection_opened(open);
         if open > edge.settings.max_connections && !edge.evict_one() {
             edge.stats.refused.fetch_add(1, Ordering::Relaxed);
             refuse(tcp);
