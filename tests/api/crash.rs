@@ -64,6 +64,16 @@ async fn start(url: &str, port: u16) -> Child {
     panic!("the server did not answer /healthz within 30 s");
 }
 
+/// The server process, killed however the test ends (a failed assertion included).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn kill9(child: &mut Child) {
     let status = Command::new("kill")
         .args(["-KILL", &child.id().to_string()])
@@ -95,7 +105,7 @@ async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Bac
         .unwrap()
         .to_owned();
     let port = free_port();
-    let mut server = start(&url, port).await;
+    let mut server = Server(start(&url, port).await);
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -187,9 +197,9 @@ async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Bac
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        kill9(&mut server);
+        kill9(&mut server.0);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        server = start(&url, port).await;
+        server = Server(start(&url, port).await);
     }
     for c in clients {
         c.await.unwrap();
@@ -233,5 +243,5 @@ async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Bac
     eprintln!(
         "{b:?}: {REPORTS} reports, {KILLS} kills, {replays} answered from the kept key after a retry"
     );
-    kill9(&mut server);
+    kill9(&mut server.0);
 }
