@@ -190,6 +190,7 @@ impl Aggregator {
             return Ok(false);
         }
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
+        let last = changes.last().map_or(base, |c| c.rev);
         let state = self.state.clone();
         let updates = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Update>> {
             let restructures = changes
@@ -238,6 +239,13 @@ impl Aggregator {
                 };
                 tracing::error!(error = %why, base, "a dashboard update failed: computing the documents again");
                 self.rebuild(feed).await?;
+                // Rebuilt short of the changes that failed (not in the store yet?): the loop
+                // waits before it tries again, rather than recomputing without a pause.
+                anyhow::ensure!(
+                    self.rev() >= last,
+                    "the documents were rebuilt at revision {}, before {last}",
+                    self.rev()
+                );
                 return Ok(true);
             }
         };

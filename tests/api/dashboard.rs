@@ -415,6 +415,8 @@ async fn a_burst_of_reports_is_coalesced_into_a_few_updates(b: Backend) {
     let (full_before, incremental_before) = app.aggregator.counts();
     let posts = 500;
     let started = std::time::Instant::now();
+    let mut gaps = Vec::with_capacity(posts as usize);
+    let mut last = started;
     for i in 0..posts {
         let code = format!("VNM-KR{}", i % 7 + 1);
         app.post(
@@ -422,8 +424,11 @@ async fn a_burst_of_reports_is_coalesced_into_a_few_updates(b: Backend) {
             &json!({"iso3": "VNM", "kr_code": code, "year": 2026, "value": i}),
         )
         .await;
+        gaps.push(last.elapsed());
+        last = std::time::Instant::now();
     }
     let posting = started.elapsed();
+    let longest_gap = gaps.iter().max().copied().unwrap_or_default();
     let d = app.dashboard_when_current(2026).await;
     let (full_after, incremental_after) = app.aggregator.counts();
     let updates = incremental_after - incremental_before;
@@ -432,14 +437,29 @@ async fn a_burst_of_reports_is_coalesced_into_a_few_updates(b: Backend) {
         full_after, full_before,
         "reports never need a full recomputation"
     );
+    // Coalesced, however loaded the machine: each update carries five reports or more on
+    // average (one update per report is what no coalescing gives).
+    assert!(
+        updates * 5 <= posts,
+        "{updates} updates for {posts} reports posted in {posting:?}"
+    );
     // The window doubles while a burst lasts, up to COALESCE_MAX: after the first few updates
-    // at most one per COALESCE_MAX, whatever the machine's speed.
+    // at most one per COALESCE_MAX. A pause in the burst longer than the window (a POST held
+    // up on a loaded machine: seen in CI, 42 updates in 3.9 s) starts it again from COALESCE,
+    // so this bound holds for a burst without such pauses, which is what an unloaded machine
+    // sends (a POST every few milliseconds).
     let windows =
         posting.as_millis() as u64 / apo_dashboard::aggregator::COALESCE_MAX.as_millis() as u64 + 8;
-    assert!(
-        updates <= windows.min(posts),
-        "{updates} updates for {posts} reports posted in {posting:?} ({windows} windows)"
-    );
+    if longest_gap < apo_dashboard::aggregator::COALESCE * 4 {
+        assert!(
+            updates <= windows.min(posts),
+            "{updates} updates for {posts} reports posted in {posting:?} ({windows} windows)"
+        );
+    } else {
+        println!(
+            "a pause of {longest_gap:?} in the burst: the bound of {windows} windows does not apply"
+        );
+    }
     assert_same(
         &comparable(d),
         &comparable(recomputed(&app, 2026).await),
