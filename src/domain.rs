@@ -474,7 +474,7 @@ impl fmt::Display for KrCode {
 }
 
 /// The earliest time a report may be dated: the cycle's baselines are measured since; a report
-/// dated before is a typing mistake (the latest is at most [`crate::store::CLOCK_SKEW`] ahead of
+/// dated before is a typing mistake (the latest is at most 5 minutes, `CLOCK_SKEW`, ahead of
 /// the server's clock).
 pub const EARLIEST_REPORT: time::OffsetDateTime = time::macros::datetime!(2000-01-01 0:00 UTC);
 /// The window of calendar dates (a project's start and end, a primer's signing): from the APO's

@@ -18,7 +18,7 @@
 //!   anyway it backs off briefly and logs once.
 //!
 //! How a connection is timed: its task waits on the connection, a wake-up and the earliest
-//! deadline its state allows ([`Conn::deadline`]); each change of state (a request begins or
+//! deadline its state allows (`Conn::deadline`); each change of state (a request begins or
 //! ends, a first byte arrives on an idle connection, an eviction) wakes it to look again.
 
 use std::collections::BTreeMap;

@@ -68,14 +68,12 @@ impl Application {
                 heartbeat: Duration::from_secs(config.heartbeat_secs),
                 queue: config.live_queue as usize,
                 stall: Duration::from_millis(config.live_stall_ms),
+                resumes: crate::live::client::ResumeLimit::from(config),
             },
             tasks.clone(),
         );
         // Heartbeats say whether the database answers (pages show "data may be stale").
         hub.watch_store(store.health());
-        // The work a client may ask for: snapshots per socket, past revisions at once.
-        crate::live::client::ResumeLimit::from(config).install();
-        crate::analytics::history::configure(crate::analytics::history::Settings::from(config));
         let descriptors = match crate::serve::raise_descriptor_limit() {
             Ok(limit) => {
                 tracing::info!(
@@ -174,6 +172,10 @@ impl Application {
                 }
             }
         });
+        let history = Arc::new(crate::analytics::history::History::new(
+            store.clone(),
+            crate::analytics::history::Settings::from(config),
+        ));
         Ok(Self {
             listener,
             state: AppState {
@@ -187,6 +189,7 @@ impl Application {
                 edge: Arc::new(edge),
                 limits,
                 in_flight: Default::default(),
+                history,
             },
             tasks,
             static_dir: config.static_dir.clone(),

@@ -21,9 +21,7 @@
 //!   checkpoint, not once per request.
 //!
 //! The documents are the ones computed from zero (a test compares them on both backends).
-//! A server process serves one database: the state is kept per database URL
-//! ([`History::of`]), which is also right for replicas in one process (the log up to a
-//! revision never changes).
+//! A server holds one [`History`] for its database, in its state (`AppState::history`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -96,21 +94,10 @@ impl From<Error> for Refused {
     }
 }
 
-/// The settings new [`History`]s take ([`configure`]).
-static SETTINGS: Mutex<Option<Settings>> = Mutex::new(None);
-/// One [`History`] per database URL.
-static REGISTRY: Mutex<Option<HashMap<String, Arc<History>>>> = Mutex::new(None);
-
 /// Locks `m`, also after a panic elsewhere: everything kept here stays valid between
 /// statements (a cache or map entry is whole or absent).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Sets the settings of the [`History`]s made from now on (the server calls it once at start,
-/// before serving).
-pub fn configure(settings: Settings) {
-    *lock(&SETTINGS) = Some(settings);
 }
 
 /// Historical documents of one database.
@@ -138,19 +125,6 @@ pub struct History {
 type Key = (i64, i64);
 
 impl History {
-    /// The history of `store`'s database, made on first use with the [`configure`]d settings.
-    pub fn of(store: &Store) -> Arc<Self> {
-        let mut registry = lock(&REGISTRY);
-        registry
-            .get_or_insert_with(HashMap::new)
-            .entry(store.url().to_owned())
-            .or_insert_with(|| {
-                let settings = lock(&SETTINGS).unwrap_or_default();
-                Arc::new(Self::new(store.clone(), settings))
-            })
-            .clone()
-    }
-
     pub fn new(store: Store, settings: Settings) -> Self {
         Self {
             store,

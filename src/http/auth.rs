@@ -185,7 +185,7 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A request's id: made when it arrives ([`super::log_requests`]), in its log lines, its
+/// A request's id: made when it arrives (by the logging middleware), in its log lines, its
 /// `x-request-id` header, its error body and the audit rows it writes.
 #[derive(Clone)]
 pub struct RequestId(pub Arc<str>);

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{AppState, Query};
 use crate::analytics::document::Dashboard;
-use crate::analytics::history::{History, Refused};
+use crate::analytics::history::Refused;
 use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Year};
 use crate::error::{Detail, Error, ErrorBody, ErrorPayload, Result};
 
@@ -79,7 +79,7 @@ async fn get_dashboard(
                     "revision {r} does not exist yet; the latest is {current}"
                 )));
             }
-            match History::of(&app.store).document(r, period).await {
+            match app.history.document(r, period).await {
                 Ok(doc) => Some(doc),
                 Err(Refused::Failed(e)) => return Err(e),
                 Err(Refused::Busy { retry_after }) => return Ok(busy(retry_after)),

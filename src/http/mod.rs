@@ -69,6 +69,8 @@ pub struct AppState {
     pub limits: std::sync::Arc<auth::Limits>,
     /// Idempotency keys whose first request is being served.
     pub in_flight: idempotency::InFlight,
+    /// Dashboards of past revisions, computed with bounded work.
+    pub history: std::sync::Arc<crate::analytics::history::History>,
 }
 
 #[derive(OpenApi)]

@@ -13,7 +13,7 @@
 //! fresh snapshot; no answer within [`SILENT_BEATS`] heartbeat intervals (45 s by default)
 //! drops it with 1008: a peer that is gone is found.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
@@ -71,21 +71,11 @@ pub struct ResumeLimit {
 /// (policy violation).
 pub const REFUSALS: u32 = 10;
 
-static PER_MINUTE: AtomicU32 = AtomicU32::new(crate::config::defaults::LIVE_RESUMES_PER_MINUTE);
-static BURST: AtomicU32 = AtomicU32::new(crate::config::defaults::LIVE_RESUME_BURST);
-
-impl ResumeLimit {
-    /// The limit sockets opened from now on take (the server sets it once at start).
-    pub fn install(self) {
-        PER_MINUTE.store(self.per_minute.max(1), Ordering::Relaxed);
-        BURST.store(self.burst.max(1), Ordering::Relaxed);
-    }
-
-    /// The limit new sockets take.
-    pub fn current() -> Self {
+impl Default for ResumeLimit {
+    fn default() -> Self {
         Self {
-            per_minute: PER_MINUTE.load(Ordering::Relaxed),
-            burst: BURST.load(Ordering::Relaxed),
+            per_minute: crate::config::defaults::LIVE_RESUMES_PER_MINUTE,
+            burst: crate::config::defaults::LIVE_RESUME_BURST,
         }
     }
 }
@@ -200,7 +190,7 @@ pub(super) struct Client {
 }
 
 impl Client {
-    pub(super) fn new(period: i64, beat_every: Duration) -> Self {
+    pub(super) fn new(period: i64, beat_every: Duration, resumes: ResumeLimit) -> Self {
         Self {
             period,
             beat_every,
@@ -213,7 +203,7 @@ impl Client {
             read: 0,
             behind: false,
             out: Vec::new(),
-            resumes: Bucket::new(ResumeLimit::current()),
+            resumes: Bucket::new(resumes),
             started: false,
         }
     }
@@ -387,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_heartbeat_pings_a_peer_unless_it_answered_within_three_quarters_of_an_interval() {
-        let mut client = Client::new(2026, Duration::from_secs(15));
+        let mut client = Client::new(2026, Duration::from_secs(15), ResumeLimit::default());
         assert!(client.heartbeat_pings(), "never answered");
         client.answered = Some(Instant::now());
         assert!(!client.heartbeat_pings(), "answered just now");

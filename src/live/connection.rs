@@ -259,7 +259,10 @@ pub async fn serve(
 ) {
     let _viewer = hub.join();
     let stall = hub.stall();
-    let conn = Arc::new(Conn::new(raw, Client::new(period, hub.heartbeat_every())));
+    let conn = Arc::new(Conn::new(
+        raw,
+        Client::new(period, hub.heartbeat_every(), hub.resume_limit()),
+    ));
     let mut socket =
         WebSocketStream::from_raw_socket(SocketIo(conn.clone()), Role::Server, Some(config)).await;
     // In the fan-out before the snapshot is taken, so that nothing falls between the two.

@@ -50,6 +50,8 @@ pub struct Settings {
     pub queue: usize,
     /// A send blocked this long means the peer stopped reading: the socket is dropped.
     pub stall: Duration,
+    /// Snapshots a socket may ask for ([`client::ResumeLimit`]).
+    pub resumes: client::ResumeLimit,
 }
 
 /// A message for the sockets of one period, framed once: every socket writes the same bytes.
@@ -100,6 +102,7 @@ struct HubState {
     stall: Duration,
     queue: usize,
     heartbeat: Duration,
+    resumes: client::ResumeLimit,
     viewers: AtomicUsize,
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past
     /// the stall limit, or more than the window unacknowledged).
@@ -162,6 +165,7 @@ impl Hub {
                 stall: settings.stall,
                 queue: settings.queue,
                 heartbeat: settings.heartbeat,
+                resumes: settings.resumes,
                 viewers: AtomicUsize::new(0),
                 behind: AtomicUsize::new(0),
                 lagged: AtomicUsize::new(0),
@@ -235,6 +239,11 @@ impl Hub {
     /// Time between heartbeats (each also carries a ping to the socket it goes to).
     pub fn heartbeat_every(&self) -> Duration {
         self.state.heartbeat
+    }
+
+    /// The snapshots a socket may ask for.
+    pub fn resume_limit(&self) -> client::ResumeLimit {
+        self.state.resumes
     }
 
     /// Times a socket was held back because its peer stopped keeping up (a ping unanswered past

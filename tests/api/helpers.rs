@@ -123,6 +123,8 @@ pub struct TestApp {
     pub feed: apo_dashboard::feed::Feed,
     pub aggregator: apo_dashboard::aggregator::Aggregator,
     pub hub: apo_dashboard::live::Hub,
+    /// Dashboards of past revisions.
+    pub history: std::sync::Arc<apo_dashboard::analytics::history::History>,
     pub database_url: String,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -171,6 +173,7 @@ async fn spawn_at(
     let feed = app.state().feed.clone();
     let aggregator = app.state().aggregator.clone();
     let hub = app.state().hub.clone();
+    let history = app.state().history.clone();
     let access = app.state().access.clone();
     let metrics_addr = app.metrics_addr();
     let (token, _) = access
@@ -196,6 +199,7 @@ async fn spawn_at(
         feed,
         aggregator,
         hub,
+        history,
         database_url: url,
         shutdown,
         server: Some(server),

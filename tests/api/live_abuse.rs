@@ -170,7 +170,7 @@ async fn past_revisions_wait_their_turn_and_beyond_the_queue_are_refused_while_m
     b: Backend,
 ) {
     let app = Arc::new(with_reports(b, 40).await);
-    let history = History::of(&app.store);
+    let history = app.history.clone();
     let Settings {
         concurrency, queue, ..
     } = history.settings();
@@ -268,7 +268,7 @@ async fn past_revisions_wait_their_turn_and_beyond_the_queue_are_refused_while_m
 
 async fn identical_past_revisions_asked_at_once_share_one_computation(b: Backend) {
     let app = Arc::new(with_reports(b, 8).await);
-    let history = History::of(&app.store);
+    let history = app.history.clone();
     let (asked, computed) = (history.asked(), history.computed());
     let paused = history.pause().await;
     let tasks: Vec<_> = (0..8)
