@@ -64,6 +64,20 @@ async fn start(url: &str, port: u16) -> Child {
     panic!("the server did not answer /healthz within 30 s");
 }
 
+/// Every stored report, newest first.
+async fn reports(client: &reqwest::Client, base: &str, token: &str) -> Vec<Value> {
+    let r: Value = client
+        .get(format!("{base}/actuals?limit=10000"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r.as_array().expect("a list of reports").clone()
+}
+
 /// The server process, killed however the test ends (a failed assertion included).
 struct Server(Child);
 
@@ -111,16 +125,7 @@ async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Bac
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let before: Value = client
-        .get(format!("{base}/actuals?limit=10000"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let before = before.as_array().unwrap().len();
+    let before = reports(&client, &base, &token).await.len();
 
     // Report i carries the value i/10 (in every key result's range) on VNM-KR1 or VNM-KR2,
     // so that the stored rows say which report each is.
@@ -207,16 +212,7 @@ async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Bac
     let answers = answers.lock().await.clone();
     assert_eq!(answers.len(), REPORTS);
 
-    let after: Value = client
-        .get(format!("{base}/actuals?limit=10000"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rows = after.as_array().unwrap();
+    let rows = reports(&client, &base, &token).await;
     assert_eq!(
         rows.len() - before,
         REPORTS,
