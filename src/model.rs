@@ -17,10 +17,12 @@ use crate::domain::{
 use crate::error::Detail;
 
 mod room;
+mod rules;
 pub use room::{
     AmendInput, CorrectInput, LastReview, MAX_COMMENT, MAX_REASON, PrimerStep, ReviewDecision,
     ReviewInput, WithdrawInput, Withdrawn,
 };
+pub use rules::schema_rules;
 
 /// A member economy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -147,70 +149,6 @@ impl Primer {
             key_results: self.key_results.clone(),
         }
     }
-}
-
-/// The rules across fields of [`KeyResult`] and [`PrimerInput`] that their derived schemas
-/// cannot state, as JSON Schema keywords for their components: a baseline is a year and a value
-/// or neither; targets are keyed by the cycle's years; only an endorsed primer has an
-/// endorsement date; a focus area is listed once.
-pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
-    use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
-    use crate::domain::{MAX_MAGNITUDE, MAX_WEIGHT};
-    use serde_json::json;
-    let magnitude = json!({"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE});
-    let years: Vec<String> = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
-        .map(|y| y.to_string())
-        .collect();
-    vec![
-        (
-            "KeyResult",
-            json!({
-                "if": {"properties": {"baseline_year": {"type": "integer"}},
-                       "required": ["baseline_year"]},
-                "then": {"properties": {"baseline_value": {"type": "number"}},
-                         "required": ["baseline_value"]},
-                "else": {"properties": {"baseline_value": {"type": "null"}}},
-            }),
-        ),
-        (
-            "KeyResult/properties/targets",
-            json!({"propertyNames": {"enum": years},
-                   "additionalProperties": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}}),
-        ),
-        ("KeyResult/properties/baseline_value", magnitude.clone()),
-        ("KeyResult/properties/min_value", magnitude.clone()),
-        ("KeyResult/properties/max_value", magnitude.clone()),
-        (
-            "KeyResult/properties/weight",
-            json!({"maximum": MAX_WEIGHT}),
-        ),
-        ("ActualInput/properties/value", magnitude.clone()),
-        ("CorrectInput/properties/value", magnitude),
-        (
-            "PrimerInput",
-            json!({
-                "if": {"properties": {"status": {"const": "endorsed"}}},
-                "else": {"properties": {"endorsed_on": {"type": "null"}}},
-            }),
-        ),
-        (
-            "PrimerInput/properties/focus_areas",
-            json!({"uniqueItems": true}),
-        ),
-        (
-            "ReviewInput",
-            json!({
-                "if": {"properties": {"decision": {"const": "return"}}},
-                "then": {
-                    "required": ["comment"],
-                    "properties": {
-                        "comment": {"type": "string", "pattern": r"\S"},
-                        "endorsed_on": {"type": "null"},
-                    },
-                },
-            }),
-        ),
-    ]
 }
 
 /// Limits on free text, so that one field cannot fill a projector or a database page.
