@@ -20,6 +20,9 @@ pub struct Detail {
     /// For an import: the file the row is in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// For an import from a workbook (`.xlsx`): the sheet the row is in, within `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub message: String,
 }
 
@@ -29,6 +32,7 @@ impl Detail {
             field: Some(field.into()),
             row: None,
             file: None,
+            sheet: None,
             message: message.into(),
         }
     }
@@ -37,6 +41,7 @@ impl Detail {
             field: None,
             row: None,
             file: None,
+            sheet: None,
             message: message.into(),
         }
     }
@@ -48,12 +53,19 @@ impl Detail {
         self.file = Some(file.into());
         self
     }
+    pub fn in_sheet(mut self, sheet: Option<impl Into<String>>) -> Self {
+        self.sheet = sheet.map(Into::into);
+        self
+    }
 }
 
 impl std::fmt::Display for Detail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(file) = &self.file {
             write!(f, "{file}")?;
+            if let Some(sheet) = &self.sheet {
+                write!(f, ", sheet {sheet}")?;
+            }
             if let Some(row) = self.row {
                 write!(f, " row {row}")?;
             }

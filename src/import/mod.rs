@@ -10,64 +10,17 @@
 //!    unless already stored, budgets, projects and series upserted. A write that changes
 //!    nothing is rolled back, so a second import of the same files leaves no trace.
 
+pub mod read;
 pub mod tables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::path::Path;
 
 use crate::error::{Detail, Error, Result};
 use crate::model::{KeyResult, PrimerInput};
 use crate::store::{Duplicates, Store, Workflow};
+pub use read::Source;
 use tables::{RawTable, Row, Workbook};
-
-/// A file's name and contents.
-pub struct Source {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-impl Source {
-    /// Reads a path: a folder gives each `.csv` file in it (sorted by name); a `.csv` file gives
-    /// itself.
-    pub fn read(path: &Path) -> anyhow::Result<Vec<Source>> {
-        let one = |p: &Path| -> anyhow::Result<Source> {
-            Ok(Source {
-                name: p
-                    .file_name()
-                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
-                bytes: std::fs::read(p)
-                    .map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?,
-            })
-        };
-        if path.is_dir() {
-            let mut files: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                anyhow::bail!("{} holds no .csv files", path.display());
-            }
-            files.iter().map(|p| one(p)).collect()
-        } else {
-            match path.extension().and_then(|e| e.to_str()) {
-                Some(e) if e.eq_ignore_ascii_case("csv") => Ok(vec![one(path)?]),
-                Some(e) if e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("zip") => {
-                    anyhow::bail!(
-                        "{}: .{e} workbooks are not supported yet; import a folder of CSV files",
-                        path.display()
-                    )
-                }
-                _ => anyhow::bail!(
-                    "{}: expected a folder of CSV files or a .csv file",
-                    path.display()
-                ),
-            }
-        }
-    }
-}
 
 /// Parses sources into a workbook, or every problem found in them.
 pub fn parse(sources: &[Source]) -> Result<Workbook> {

@@ -2,8 +2,8 @@
 //! and each row deserialized into the record type it describes, every problem named by file,
 //! row and column.
 //!
-//! A table arrives as a header and string records, whatever it was read from: CSV today; an
-//! XLSX sheet reader only has to produce the same [`RawTable`].
+//! A table arrives as a [`RawTable`] (a header and string records), whatever it was read from:
+//! see [`super::read`].
 
 use serde::de::DeserializeOwned;
 
@@ -11,68 +11,12 @@ use crate::domain::{Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, Year}
 use crate::error::Detail;
 use crate::model::{ActualInput, Budget, Project, SERIES, SeriesPoint};
 
-/// A table as read from a file: its header and its records, each with its 1-based line number
-/// (the header is line 1).
-pub struct RawTable {
-    pub file: String,
-    /// The table's name: the file name without its extension (`key_results.csv` → `key_results`).
-    pub name: String,
-    pub header: csv::StringRecord,
-    pub records: Vec<(usize, csv::StringRecord)>,
-}
-
-impl RawTable {
-    /// Reads a CSV file (UTF-8, header row; a byte-order mark is tolerated).
-    pub fn from_csv(file: &str, bytes: &[u8]) -> Result<Self, Vec<Detail>> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let header = reader
-            .headers()
-            .map_err(|e| vec![csv_problem(file, &e)])?
-            .clone();
-        let mut records = Vec::new();
-        let mut problems = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            match record {
-                Ok(r) => records.push((r.position().map_or(i + 2, |p| p.line() as usize), r)),
-                Err(e) => problems.push(csv_problem(file, &e)),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let name = std::path::Path::new(file)
-            .file_stem()
-            .map_or(file.to_owned(), |s| s.to_string_lossy().into_owned());
-        Ok(Self {
-            file: file.to_owned(),
-            name,
-            header,
-            records,
-        })
-    }
-}
-
-fn csv_problem(file: &str, e: &csv::Error) -> Detail {
-    let d = Detail::message(match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text".to_owned(),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("this row has {len} fields where the header has {expected_len}"),
-        _ => e.to_string(),
-    })
-    .in_file(file);
-    match e.position() {
-        Some(p) => d.at_row(p.line() as usize),
-        None => d,
-    }
-}
+pub use super::read::RawTable;
 
 /// A row and where it came from.
 pub struct Row<T> {
     pub file: String,
+    pub sheet: Option<String>,
     pub line: usize,
     pub value: T,
 }
@@ -83,7 +27,9 @@ impl<T> Row<T> {
             Some(f) => Detail::field(f, message),
             None => Detail::message(message),
         };
-        d.in_file(&self.file).at_row(self.line)
+        d.in_file(&self.file)
+            .in_sheet(self.sheet.as_deref())
+            .at_row(self.line)
     }
 }
 
@@ -276,6 +222,7 @@ impl Workbook {
                         problems.extend(p.check().into_iter().map(|(f, m)| at(&f, m)));
                         self.series.push(Row {
                             file: t.file.clone(),
+                            sheet: t.sheet.clone(),
                             line: *line,
                             value: p,
                         });
@@ -352,6 +299,7 @@ fn rows<T: DeserializeOwned>(t: &RawTable, out: &mut Vec<Row<T>>) -> Vec<Detail>
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(value) => out.push(Row {
                 file: t.file.clone(),
+                sheet: t.sheet.clone(),
                 line: *line,
                 value,
             }),
