@@ -49,6 +49,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Export the dashboard's tables and the raw data, as an .xlsx workbook or CSV files.
+    Export(Box<crate::export::ExportArgs>),
     /// Create, list and revoke tokens (for people and scripts).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -177,6 +179,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Export(args) => crate::export::command(*args).await,
         Command::Token(command) => token(command).await,
         Command::Workshop(command) => workshop(command).await,
     }

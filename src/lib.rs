@@ -65,6 +65,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod feed;
 pub mod http;
 pub mod import;

@@ -13,9 +13,11 @@ mod audit;
 pub mod auth;
 mod budgets;
 mod dashboard;
+mod export;
 mod extract;
 mod health;
 mod idempotency;
+mod import;
 pub mod live;
 pub mod metrics;
 mod primers;
@@ -98,6 +100,8 @@ pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
         .merge(budgets::router())
         .merge(projects::router())
         .merge(series::router())
+        .merge(import::router())
+        .merge(export::router())
         .merge(dashboard::router())
         .merge(productivity::router())
         .merge(audit::router())

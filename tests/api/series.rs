@@ -1,0 +1,1 @@
+//! Series of any name, with their catalogue: imported, stored, listed and charted.
