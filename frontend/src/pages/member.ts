@@ -21,6 +21,7 @@ import { initialPeriod } from '../period';
 import type { Actual, CellDoc, Member, Primer } from '../protocol';
 import { CYCLE_YEARS, PILLARS } from '../protocol';
 import { each, watch } from '../reactive';
+import { exportButtons } from '../export-buttons';
 import { sparkline } from '../sparkline';
 import { chartWithTable, dataTable, scrollBox } from '../table';
 
@@ -60,6 +61,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       'main',
       { class: 'page' },
       h('div', { class: 'controls' }, h('label', { for: 'member' }, 'Member', picker)),
+      exportButtons({ iso3, period: () => model.period.value ?? live.period }),
       head,
       h('h2', {}, 'Pillar scores'),
       h('p', { class: 'muted' }, 'Each pillar’s score is over its key results with data: “5/8 with data” means 5 of its 8 key results have an actual for the period.'),

@@ -30,6 +30,8 @@ import { each, watch } from '../reactive';
 import { session } from '../session';
 import { chartWithTable, liveTable, scrollBox, tableRow } from '../table';
 import { tokenPanel, workshopPanel } from './access-panels';
+import { importPanel } from '../import-panel';
+import { exportPanel } from '../export-buttons';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
 export function byMemberAndCode(a: string, b: string): number {
@@ -235,6 +237,8 @@ export function renderSecretariat(root: HTMLElement): void {
       { class: 'page' },
       h('p', {}, h('a', { href: '/secretariat/review', class: 'button', 'data-testid': 'review-desk-link' }, 'Review desk: submitted primers to endorse or return')),
       admin,
+      // Import for the Secretariat; export for whoever reads this page, at the period shown.
+      h('div', { class: 'admin' }, me?.role === 'secretariat' ? importPanel() : null, exportPanel({ period: () => period.value })),
       h(
         'div',
         { class: 'controls' },
