@@ -299,6 +299,13 @@ export function importPanel(): HTMLElement {
   return panel;
 }
 
+/** The file, and under it the sheet of a workbook ("› targets"); the cell's text reads as `place()` does. */
+function placeCell(r: ProblemRow): HTMLTableCellElement {
+  const at = r.place.indexOf(' › ');
+  if (at < 0) return h('td', { class: 'place' }, r.place || '–');
+  return h('td', { class: 'place' }, r.place.slice(0, at), h('span', { class: 'sheet' }, r.place.slice(at)));
+}
+
 const COLUMNS: [ProblemKey, string][] = [
   ['place', 'File'],
   ['row', 'Row'],
@@ -336,10 +343,10 @@ export function problemTable(rows: readonly ProblemRow[]): HTMLElement {
         h(
           'tr',
           { 'data-row': r.row ?? '' },
-          h('td', { class: 'place' }, r.place || '–'),
-          h('td', { class: 'num' }, r.row === null ? '–' : String(r.row)),
-          h('td', { class: 'mono' }, r.field || '–'),
-          h('td', {}, r.message),
+          placeCell(r),
+          h('td', { class: r.row === null ? 'num row none' : 'num row' }, r.row === null ? '–' : String(r.row)),
+          h('td', { class: r.field ? 'mono field' : 'mono field none' }, r.field || '–'),
+          h('td', { class: 'message' }, r.message),
         ),
       );
     }

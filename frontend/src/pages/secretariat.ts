@@ -238,7 +238,7 @@ export function renderSecretariat(root: HTMLElement): void {
       h('p', {}, h('a', { href: '/secretariat/review', class: 'button', 'data-testid': 'review-desk-link' }, 'Review desk: submitted primers to endorse or return')),
       admin,
       // Import for the Secretariat; export for whoever reads this page, at the period shown.
-      h('div', { class: 'admin' }, me?.role === 'secretariat' ? importPanel() : null, exportPanel({ period: () => period.value })),
+      h('div', { class: 'admin data-io' }, me?.role === 'secretariat' ? importPanel() : null, exportPanel({ period: () => period.value })),
       h(
         'div',
         { class: 'controls' },
