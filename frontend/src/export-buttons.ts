@@ -24,7 +24,8 @@ export function exportUrl(format: 'xlsx' | 'csv', iso3?: string, period?: number
 
 /** The two links, side by side, in a group named for what they download. */
 export function exportButtons(opts: ExportOptions = {}): HTMLElement {
-  const xlsx = h('a', { class: 'button', 'data-testid': 'export-xlsx' }, 'Download Excel');
+  // On a member's page (read by delegates more than downloaded) the links stay quiet: outlined.
+  const xlsx = h('a', { class: opts.iso3 ? 'button secondary' : 'button', 'data-testid': 'export-xlsx' }, 'Download Excel');
   const csv = h('a', { class: 'button secondary', 'data-testid': 'export-csv' }, 'Download CSV (zip)');
   watch(() => {
     const period = opts.period?.();
