@@ -18,11 +18,13 @@ use crate::error::Detail;
 
 mod room;
 mod rules;
+mod series;
 pub use room::{
     AmendInput, CorrectInput, LastReview, MAX_COMMENT, MAX_REASON, PrimerStep, ReviewDecision,
     ReviewInput, WithdrawInput, Withdrawn,
 };
 pub use rules::schema_rules;
+pub use series::*;
 
 /// A member economy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -489,45 +491,6 @@ impl Project {
             && e < s
         {
             problems.push(("end_date".into(), "end_date is before start_date".into()));
-        }
-        problems
-    }
-}
-
-/// The productivity series the service knows, named as in Penn World Table 9.1.
-pub const SERIES: [&str; 17] = [
-    "rgdpo", "rgdpe", "rgdpna", "pop", "emp", "avh", "hc", "ck", "rnna", "ctfp", "cwtfp", "rtfpna",
-    "rwtfpna", "labsh", "delta", "csh_i", "xr",
-];
-
-/// One yearly value of a series: a row of a long-form series file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SeriesPoint {
-    pub iso3: Iso3,
-    pub series: String,
-    pub year: i64,
-    pub value: Finite,
-}
-
-impl SeriesPoint {
-    pub fn check(&self) -> Vec<(String, String)> {
-        let mut problems = Vec::new();
-        if !SERIES.contains(&self.series.as_str()) {
-            problems.push((
-                "series".into(),
-                format!(
-                    "unknown series {:?}; known: {}",
-                    self.series,
-                    SERIES.join(", ")
-                ),
-            ));
-        }
-        if !(1950..=2100).contains(&self.year) {
-            problems.push((
-                "year".into(),
-                format!("year {} is outside 1950–2100", self.year),
-            ));
         }
         problems
     }

@@ -113,6 +113,8 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
             s.values.len(),
             if s.values.len() == 1 { "" } else { "s" }
         ),
+        // Not on the ticker (Edit::on_ticker); said plainly should it ever be.
+        Edit::SeriesInfo(i) => format!("Series {} catalogued as {:?}", i.series, i.label),
     };
     Recent {
         rev: l.rev,

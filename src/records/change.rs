@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::facts::{ActualFact, Text};
-use crate::model::{Budget, PrimerInput, Project};
+use crate::model::{Budget, PrimerInput, Project, SeriesInfo};
 
 /// One committed write.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +105,8 @@ pub enum Edit {
     },
     /// Values of one productivity series of one member upserted.
     Series(SeriesEdit),
+    /// The catalogue entry of a series (label, unit, source) set, as it is now.
+    SeriesInfo(SeriesInfo),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +146,9 @@ pub enum Entity {
     Budget,
     Project,
     Series,
+    /// A series' catalogue entry (stored as `series_info`).
+    #[serde(rename = "series_info")]
+    SeriesInfo,
 }
 
 /// What was done to it. Serialized (and stored) as its lower-case name.
@@ -167,12 +172,13 @@ pub enum Action {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 5] = [
+    pub const ALL: [Entity; 6] = [
         Entity::Actual,
         Entity::Primer,
         Entity::Budget,
         Entity::Project,
         Entity::Series,
+        Entity::SeriesInfo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +188,7 @@ impl Entity {
             Self::Budget => "budget",
             Self::Project => "project",
             Self::Series => "series",
+            Self::SeriesInfo => "series_info",
         }
     }
 
@@ -230,6 +237,7 @@ impl Edit {
             Self::Budget(_) => Entity::Budget,
             Self::Project { .. } => Entity::Project,
             Self::Series(_) => Entity::Series,
+            Self::SeriesInfo(_) => Entity::SeriesInfo,
         }
     }
 
@@ -238,7 +246,7 @@ impl Edit {
             Self::Report(_) => Action::Report,
             Self::Withdraw(_) => Action::Withdraw,
             Self::Primer(p) => p.action,
-            Self::Budget(_) | Self::Series(_) => Action::Set,
+            Self::Budget(_) | Self::Series(_) | Self::SeriesInfo(_) => Action::Set,
             Self::Project { created: true, .. } => Action::Create,
             Self::Project { created: false, .. } => Action::Update,
         }
@@ -246,7 +254,7 @@ impl Edit {
 
     /// The key of what it changed, as the audit log names it: `ISO3/KR/YEAR` for a report,
     /// `ISO3` for a primer, `PILLAR/YEAR/ISO3` (or `…/APO`) for a budget, the code of a
-    /// project, `ISO3/SERIES` for a series.
+    /// project, `ISO3/SERIES` for a series' values, `SERIES` for its catalogue entry.
     pub fn key(&self) -> String {
         match self {
             Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => {
@@ -261,6 +269,7 @@ impl Edit {
             ),
             Self::Project { project, .. } => project.code.as_str().to_owned(),
             Self::Series(s) => format!("{}/{}", s.iso3, s.series),
+            Self::SeriesInfo(i) => i.series.clone(),
         }
     }
 
@@ -272,13 +281,15 @@ impl Edit {
             Self::Budget(b) => b.iso3.as_ref().map(|m| m.as_str()),
             Self::Project { project, .. } => Some(project.host_iso3.as_str()),
             Self::Series(s) => Some(&s.iso3),
+            Self::SeriesInfo(_) => None,
         }
     }
 
     /// Whether the dashboard document is computed from what it changed beyond its ticker
     /// line: a primer (key results, targets, focus areas, status), a budget, or a withdrawn
     /// report (the one before it becomes current again). Reports change it too, through the
-    /// incremental path; projects and series only add ticker lines.
+    /// incremental path; projects only add ticker lines, series and their catalogue not even
+    /// those.
     pub fn restructures(&self) -> bool {
         matches!(self, Self::Primer(_) | Self::Budget(_) | Self::Withdraw(_))
     }
@@ -292,11 +303,12 @@ impl Edit {
         }
     }
 
-    /// Whether the room's ticker shows it. Productivity series are left out: one Penn World
-    /// Table import writes hundreds of them and would push everything else off the list (the
-    /// audit log keeps them, and patches still name them among their events).
+    /// Whether the room's ticker shows it. Series values and catalogue entries are left out:
+    /// one Penn World Table import writes hundreds of them and would push everything else off
+    /// the list (the audit log keeps them, and patches still name them among their events, so
+    /// the pages that chart series hear of them).
     pub fn on_ticker(&self) -> bool {
-        !matches!(self, Self::Series(_))
+        !matches!(self, Self::Series(_) | Self::SeriesInfo(_))
     }
 }
 

@@ -241,7 +241,7 @@ impl Facts {
                         }
                     }
                 }
-                Edit::Project { .. } | Edit::Series(_) => {}
+                Edit::Project { .. } | Edit::Series(_) | Edit::SeriesInfo(_) => {}
             }
         }
         // The ticker's edits on top, newest first; its reports as linked above (so that a
@@ -253,7 +253,7 @@ impl Facts {
                 break;
             }
             let edit = match edit {
-                Edit::Series(_) => continue,
+                Edit::Series(_) | Edit::SeriesInfo(_) => continue,
                 Edit::Report(a) => {
                     Edit::Report(linked.next().cloned().unwrap_or_else(|| a.clone()))
                 }

@@ -76,6 +76,7 @@ pub(super) fn logged_value(edit: &Edit) -> String {
         Edit::Budget(b) => serde_json::to_string(b),
         Edit::Project { project, .. } => serde_json::to_string(project),
         Edit::Series(s) => serde_json::to_string(&s.values),
+        Edit::SeriesInfo(i) => serde_json::to_string(i),
     };
     json.expect("records serialize")
 }
@@ -164,6 +165,9 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
                 series: series.into(),
                 values: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
             })
+        }
+        Entity::SeriesInfo => {
+            Edit::SeriesInfo(serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?)
         }
     })
 }
@@ -461,8 +465,9 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
 async fn recent(conn: &mut AnyConnection, rev: i64) -> Result<Vec<Logged>> {
     let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {LOG_COLUMNS} FROM audit_log
-         WHERE rev <= $1 AND entity <> '{}' ORDER BY id DESC LIMIT $2",
-        Entity::Series.as_str()
+         WHERE rev <= $1 AND entity NOT IN ('{}', '{}') ORDER BY id DESC LIMIT $2",
+        Entity::Series.as_str(),
+        Entity::SeriesInfo.as_str()
     )))
     .bind(rev)
     .bind(RECENT as i64)
@@ -565,6 +570,15 @@ mod tests {
                     iso3: "VNM".into(),
                     series: "rgdpo".into(),
                     values: [(2019, 1.5), (2020, 2.25)].into(),
+                }),
+            ),
+            (
+                Action::Set,
+                Edit::SeriesInfo(crate::model::SeriesInfo {
+                    series: "VNM.lp_agri".into(),
+                    label: "Labour productivity, agriculture".into(),
+                    unit: "index, 2015 = 100".into(),
+                    source: String::new(),
                 }),
             ),
         ];

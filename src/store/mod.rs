@@ -29,6 +29,7 @@ mod primers;
 mod reads;
 mod writes;
 
+mod series;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
-//! Writes other than primers: actuals (append-only), budgets, projects, series, and the audit
-//! rows that go with every change.
+//! Writes other than primers and series: actuals (append-only), budgets, projects, and the
+//! audit rows that go with every change.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use sqlx::FromRow;
@@ -11,8 +11,8 @@ use super::reads::{budgets, format_date, projects};
 use super::{Val, Write, insert_rows, timestamp};
 use crate::domain::KrCode;
 use crate::error::{Detail, Error, Result};
-use crate::model::{ActualInput, Budget, Project, SeriesPoint};
-use crate::records::{ActualFact, Edit, SeriesEdit, UNLINKED, Withdrawal};
+use crate::model::{ActualInput, Budget, Project};
+use crate::records::{ActualFact, Edit, UNLINKED, Withdrawal};
 
 /// Most distinct key results of a batch of reports looked up one by one (in one statement);
 /// a larger batch reads the whole table.
@@ -452,82 +452,6 @@ impl Write {
         };
         self.audit(edit, old.as_ref()).await?;
         Ok(true)
-    }
-
-    /// Upserts series values; values equal to the stored ones are left alone. One audit row per
-    /// (member, series) touched, with the changed years' old and new values. Returns how many
-    /// values changed.
-    pub async fn put_series(&mut self, points: &[SeriesPoint]) -> Result<usize> {
-        let members = self.member_codes().await?;
-        let unknown: Vec<Detail> = points
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !members.contains(p.iso3.as_str()))
-            .map(|(i, p)| Detail::field("iso3", format!("unknown member {}", p.iso3)).at_row(i))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::invalid(unknown));
-        }
-        let stored: HashMap<(String, String, i64), f64> =
-            sqlx::query_as::<_, (String, String, i64, f64)>(
-                "SELECT iso3, series, year, value FROM series",
-            )
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(|(m, s, y, v)| ((m, s, y), v))
-            .collect();
-        let mut changed: Vec<(&SeriesPoint, Option<f64>)> = Vec::new();
-        for p in points {
-            let key = (p.iso3.as_str().to_owned(), p.series.clone(), p.year);
-            let old = stored.get(&key).copied();
-            if old != Some(p.value.get()) {
-                changed.push((p, old));
-            }
-        }
-        insert_rows(
-            &mut self.tx,
-            "INSERT INTO series (iso3, series, year, value)",
-            "ON CONFLICT (iso3, series, year) DO UPDATE SET value = excluded.value",
-            changed
-                .iter()
-                .map(|(p, _)| {
-                    vec![
-                        Val::Text(Some(p.iso3.as_str().to_owned())),
-                        Val::Text(Some(p.series.clone())),
-                        Val::Int(Some(p.year)),
-                        Val::Real(Some(p.value.get())),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        // One audit row per (member, series): the changed years' old and new values.
-        #[derive(Default)]
-        struct Years {
-            old: BTreeMap<i64, f64>,
-            new: BTreeMap<i64, f64>,
-        }
-        let mut by_series: BTreeMap<(String, String), Years> = BTreeMap::new();
-        for (p, old) in &changed {
-            let years = by_series
-                .entry((p.iso3.as_str().to_owned(), p.series.clone()))
-                .or_default();
-            if let Some(o) = old {
-                years.old.insert(p.year, *o);
-            }
-            years.new.insert(p.year, p.value.get());
-        }
-        for ((iso3, series), years) in by_series {
-            let edit = Edit::Series(SeriesEdit {
-                iso3: iso3.into(),
-                series: series.into(),
-                values: years.new,
-            });
-            self.audit(edit, (!years.old.is_empty()).then_some(&years.old))
-                .await?;
-        }
-        Ok(changed.len())
     }
 }
 
