@@ -22,6 +22,7 @@
 
 pub mod access;
 mod claim;
+pub mod dump;
 pub mod health;
 mod log;
 pub mod notify;
