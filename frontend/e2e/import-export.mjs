@@ -153,9 +153,14 @@ async function openPanel(page, base) {
 }
 
 /** Chooses `files`, clicks Check or Import, and waits until the panel is done: its status line. */
-async function runPanel(page, files, button) {
+async function runPanel(page, files, button, { keyboard = false } = {}) {
   await page.setInputFiles('[data-testid=import-files]', files);
-  await page.click(`[data-testid=import-${button}]`);
+  if (keyboard) {
+    await page.focus(`[data-testid=import-${button}]`);
+    await page.keyboard.press('Enter');
+  } else {
+    await page.click(`[data-testid=import-${button}]`);
+  }
   await page.waitForFunction(() => !document.querySelector('[data-testid=import-panel]')?.hasAttribute('aria-busy'), null, { timeout: 60_000 });
   return ((await page.locator('[data-testid=import-status]').textContent()) ?? '').trim();
 }
@@ -291,11 +296,13 @@ export async function importExportTests({ t, server, backend, context, newContex
       assert(looks.length === 0, looks.join('\n       '));
     });
 
-    await t('import panel: “Check” with a good file says what would change and writes nothing', async () => {
+    await t('import panel: “Check” (pressed with the keyboard) with a good file says what would change, writes nothing, and leaves the focus on the button', async () => {
       const before = await doc();
       await openPanel(page, server.base);
-      const status = await runPanel(page, good, 'check');
+      const status = await runPanel(page, good, 'check', { keyboard: true });
       assert(/^Checked: nothing wrong\. Importing these files would change 1 report\b/.test(status), `the check says: “${status}”`);
+      const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      assert(focused === 'import-check', `the keyboard's focus stays on the Check button, not ${focused}`);
       const after = await doc();
       assert(after.rev === before.rev, `the check wrote nothing: revision ${before.rev} → ${after.rev}`);
       assert((await page.locator('[data-testid=import-problem-table]').count()) === 0, 'no problem table');

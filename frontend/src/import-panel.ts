@@ -218,7 +218,7 @@ export function importPanel(): HTMLElement {
     clear(problems);
     clear(skipped);
     say('');
-    check.disabled = go.disabled = input.disabled = true;
+    busy(true);
     stop.hidden = false;
     progressBox.hidden = false;
     panel.setAttribute('aria-busy', 'true');
@@ -226,7 +226,7 @@ export function importPanel(): HTMLElement {
     const up = upload(files, dryRun, {
       sending: (loaded, of) => showBar(`Sending ${counted(files.length, 'file', 'files')}`, loaded, of, `${fileSize(loaded)} of ${fileSize(of)}`),
       sent: () => {
-        stop.hidden = true;
+        hideStop();
         showBar('Sent: the server is reading the files', null, null, '');
       },
       progress: (p) => showBar(STAGE_TEXT[p.stage], p.total > 0 ? p.done : null, p.total > 0 ? p.total : null, p.total > 0 ? `${count(p.done)} of ${count(p.total)}` : ''),
@@ -252,11 +252,29 @@ export function importPanel(): HTMLElement {
       })
       .finally(() => {
         running = null;
-        check.disabled = go.disabled = input.disabled = false;
-        stop.hidden = true;
+        busy(false);
+        hideStop();
         progressBox.hidden = true;
         panel.removeAttribute('aria-busy');
       });
+  }
+
+  /**
+   * While a file is sent the buttons say they are unavailable (aria-disabled; `run` ignores
+   * them) rather than being disabled: a disabled button loses the keyboard's focus to the page.
+   */
+  function busy(on: boolean): void {
+    for (const b of [check, go]) {
+      if (on) b.setAttribute('aria-disabled', 'true');
+      else b.removeAttribute('aria-disabled');
+    }
+    input.disabled = on;
+  }
+
+  /** Hides "Stop"; the keyboard's focus, if it was there, goes to "Import" rather than to the page. */
+  function hideStop(): void {
+    if (document.activeElement === stop) go.focus();
+    stop.hidden = true;
   }
 
   function showBar(label: string, value: number | null, max: number | null, text: string): void {

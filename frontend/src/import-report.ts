@@ -254,9 +254,9 @@ export function sortProblems(rows: readonly ProblemRow[], key: ProblemKey | null
 
 // ---- sizes ----
 
-/** A size in bytes for people: "812 bytes", "48 KB", "3.2 MB". */
+/** A size in bytes for people: "812 bytes", "48 KB", "3.2 MB" (a no-break space: never wrapped apart). */
 export function fileSize(bytes: number): string {
-  if (bytes < 1000) return counted(bytes, 'byte', 'bytes');
+  if (bytes < 1000) return counted(bytes, 'byte', 'bytes').replace(' ', '\u00a0');
   const units = ['KB', 'MB', 'GB'];
   let v = bytes / 1000;
   let i = 0;
@@ -264,7 +264,7 @@ export function fileSize(bytes: number): string {
     v /= 1000;
     i++;
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)}\u00a0${units[i]}`;
 }
 
 /** Files the import takes, by name: `.xlsx`, `.csv` and `.zip`. */

@@ -152,10 +152,11 @@ describe('sentences', () => {
   });
 
   it('sizes files for people, and takes .xlsx, .csv and .zip only', () => {
-    expect(fileSize(812)).toBe('812 bytes');
-    expect(fileSize(1)).toBe('1 byte');
-    expect(fileSize(48_200)).toBe('48 KB');
-    expect(fileSize(3_210_000)).toBe('3.2 MB');
+    expect(fileSize(812)).toBe('812\u00a0bytes');
+    expect(fileSize(1)).toBe('1\u00a0byte');
+    expect(fileSize(48_200)).toBe('48\u00a0KB');
+    expect(fileSize(3_210_000)).toBe('3.2\u00a0MB');
+    expect(fileSize(25_000_000_000)).toBe('25\u00a0GB');
     expect(['a.xlsx', 'B.CSV', 'data.zip ', 'x.xls', 'notes.txt', 'csv'].map(importable)).toEqual([true, true, true, false, false, false]);
   });
 });
