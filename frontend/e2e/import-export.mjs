@@ -5,7 +5,8 @@
 //   with problems in different files, sheets and rows: the table lists every one with its row,
 //   exactly the problems the API's dry run answers, and the dashboard does not change.
 // - A good file: the success line names the revision, the key result's value shows on the
-//   member's page; the same file again changes nothing; "Check" writes nothing.
+//   member's page; the same file again changes nothing; "Check" (from the keyboard, which keeps
+//   its focus) writes nothing; files dropped on the panel are the ones sent.
 // - The export links download files starting with `PK` (xlsx, zip) with the page's cookie, and
 //   the server's own xlsx export checks clean through the panel (its view sheets listed as not
 //   imported).
@@ -306,6 +307,26 @@ export async function importExportTests({ t, server, backend, context, newContex
       const after = await doc();
       assert(after.rev === before.rev, `the check wrote nothing: revision ${before.rev} → ${after.rev}`);
       assert((await page.locator('[data-testid=import-problem-table]').count()) === 0, 'no problem table');
+    });
+
+    await t('import panel: files dropped on the panel are chosen (a .pdf left out, saying so) and are what “Check” sends', async () => {
+      await openPanel(page, server.base);
+      const text = good[0].buffer.toString('utf8');
+      await page.evaluate((csvText) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([csvText], 'actuals.csv', { type: 'text/csv' }));
+        dt.items.add(new File(['%PDF-1.4'], 'notes.pdf', { type: 'application/pdf' }));
+        const panel = document.querySelector('[data-testid=import-panel]');
+        for (const type of ['dragenter', 'dragover', 'drop']) panel.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, text);
+      const chosen = await page.$$eval('[data-testid=import-chosen] li', (lis) => lis.map((li) => li.textContent));
+      assert(chosen.length === 1 && chosen[0].startsWith('actuals.csv'), `the dropped file is listed: ${JSON.stringify(chosen)}`);
+      const said = (await page.locator('[data-testid=import-status]').textContent()) ?? '';
+      assert(/Left out: notes\.pdf\b/.test(said), `the panel says what it left out: “${said}”`);
+      await page.click('[data-testid=import-check]');
+      await page.waitForFunction(() => !document.querySelector('[data-testid=import-panel]')?.hasAttribute('aria-busy'), null, { timeout: 30_000 });
+      const status = ((await page.locator('[data-testid=import-status]').textContent()) ?? '').trim();
+      assert(/^Checked: nothing wrong\. Importing these files would change 1 report\b/.test(status), `the dropped file checks: “${status}”`);
     });
 
     await t('import panel: a good file imports at a revision the line names, the value shows on the member’s page, and the same file again changes nothing', async () => {
