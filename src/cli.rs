@@ -34,8 +34,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
-    /// Import a primer workbook (a folder of CSV files, or single CSV tables) or a series file
-    /// (long form iso3,series,year,value or Penn World Table's wide form). All-or-nothing.
+    /// Import a primer workbook (an .xlsx, a folder of CSV files or a .zip of them, or single
+    /// CSV tables) or a series file (long form iso3,series,year,value or Penn World Table's wide
+    /// form). All-or-nothing; every problem is listed at once, at the row Excel shows.
     Import {
         #[command(flatten)]
         database: DatabaseConfig,
@@ -45,7 +46,7 @@ enum Command {
         /// Whom the audit log credits with the change.
         #[arg(long, env = "USER", default_value = "import")]
         actor: String,
-        /// Folders of CSV files, or CSV files.
+        /// .xlsx workbooks, folders of CSV files, .zip archives of them, or CSV files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -160,21 +161,41 @@ async fn run(command: Command) -> anyhow::Result<()> {
             for p in &paths {
                 sources.extend(Source::read(p)?);
             }
+            let bar = progress_bar();
+            let on_progress = |p: import::Progress| {
+                if bar.length() != Some(p.total) {
+                    bar.set_length(p.total);
+                }
+                bar.set_message(p.stage.as_str());
+                bar.set_position(p.done);
+            };
+            let (workbook, problems) = import::parse(&sources, &on_progress);
+            drop(sources);
             let store = Store::open(&database.url).await?;
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let actor = crate::records::Actor::cli(&actor);
-            let result = import::import(&store, &sources, &actor, mode).await;
+            let result = match store.begin(&actor).await {
+                Ok(write) => import::run(write, workbook, problems, mode, &on_progress)
+                    .await
+                    .map(|(report, _)| report),
+                Err(e) => Err(e),
+            };
+            bar.finish_and_clear();
             store.close().await;
             match result {
                 Ok(report) => {
                     println!("{report}");
                     Ok(())
                 }
-                Err(crate::error::Error::Invalid(message, details)) => {
+                Err(crate::error::Error::Invalid(_, details)) => {
                     for d in &details {
                         eprintln!("{d}");
                     }
-                    anyhow::bail!("import refused, nothing written: {message}")
+                    anyhow::bail!(
+                        "import refused, nothing written: {} problem{} (listed above)",
+                        details.len(),
+                        if details.len() == 1 { "" } else { "s" }
+                    )
                 }
                 Err(e) => Err(e.into()),
             }
@@ -183,6 +204,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(command) => token(command).await,
         Command::Workshop(command) => workshop(command).await,
     }
+}
+
+/// The import's progress on the terminal (nothing when stderr is not one).
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>5} [{bar:40}] {human_pos}/{human_len} {per_sec} {eta}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 /// The command line acts as the Secretariat, as the machine's user.

@@ -249,11 +249,11 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
 #[derive(Clone)]
 pub struct LoggedCause(pub std::sync::Arc<String>);
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let message = if status.is_server_error() {
-            match &self {
+impl Error {
+    /// The error body's payload: what a client is told (a 5xx tells no internals).
+    pub fn payload(&self) -> ErrorPayload {
+        let message = if self.status().is_server_error() {
+            match self {
                 // Written for people where it is made (no internals).
                 Self::Unavailable(m) => m.clone(),
                 _ => "internal error; the cause has been logged".to_owned(),
@@ -261,13 +261,20 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
+        ErrorPayload {
+            code: self.code().to_owned(),
+            message,
+            details: self.details().to_vec(),
+            request_id: request_id(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
         let body = ErrorBody {
-            error: ErrorPayload {
-                code: self.code().to_owned(),
-                message,
-                details: self.details().to_vec(),
-                request_id: request_id(),
-            },
+            error: self.payload(),
         };
         let mut response = (status, Json(body)).into_response();
         match &self {

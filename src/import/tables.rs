@@ -5,11 +5,13 @@
 //! A table arrives as a [`RawTable`] (a header and string records), whatever it was read from:
 //! see [`super::read`].
 
+use std::collections::BTreeSet;
+
 use serde::de::DeserializeOwned;
 
 use crate::domain::{Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, Year};
 use crate::error::Detail;
-use crate::model::{ActualInput, Budget, Project, SERIES, SeriesPoint};
+use crate::model::{ActualInput, Budget, Project, SERIES, SeriesInfo, SeriesPoint};
 
 pub use super::read::RawTable;
 
@@ -42,6 +44,55 @@ pub struct PrimerRow {
     pub national_context: String,
     #[serde(default)]
     pub endorsed_on: Option<time::Date>,
+    /// The primer's focus areas in order, separated by `;` (as exported); when absent they are
+    /// taken from the key results.
+    #[serde(default)]
+    pub focus_areas: Option<String>,
+}
+
+impl PrimerRow {
+    /// The `focus_areas` cell as a list (empty entries dropped).
+    pub fn focus_area_list(&self) -> Option<Vec<String>> {
+        self.focus_areas.as_ref().map(|cell| {
+            cell.split(';')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}
+
+/// A row of `actuals`: a report, and in an exported history who made it and whether it was
+/// withdrawn.
+#[derive(Debug, serde::Deserialize)]
+pub struct ActualRow {
+    pub iso3: Iso3,
+    pub kr_code: KrCode,
+    pub year: Year,
+    pub value: Finite,
+    #[serde(default, with = "crate::domain::rfc3339_option")]
+    pub reported_at: Option<time::OffsetDateTime>,
+    /// Who made the report (default: whoever imports the file).
+    #[serde(default)]
+    pub reported_by: Option<String>,
+    /// Set when the report was withdrawn: it is imported, then withdrawn with this reason.
+    #[serde(default)]
+    pub withdrawn_reason: Option<String>,
+    #[serde(default)]
+    pub withdrawn_by: Option<String>,
+}
+
+impl ActualRow {
+    pub fn input(&self) -> ActualInput {
+        ActualInput {
+            iso3: self.iso3.clone(),
+            kr_code: self.kr_code.clone(),
+            year: self.year,
+            value: self.value,
+            reported_at: self.reported_at,
+        }
+    }
 }
 
 /// A row of `key_results`.
@@ -81,18 +132,51 @@ pub struct Workbook {
     pub primers: Vec<Row<PrimerRow>>,
     pub key_results: Vec<Row<KeyResultRow>>,
     pub targets: Vec<Row<TargetRow>>,
-    pub actuals: Vec<Row<ActualInput>>,
+    pub actuals: Vec<Row<ActualRow>>,
     pub budgets: Vec<Row<Budget>>,
     pub projects: Vec<Row<Project>>,
     pub series: Vec<Row<SeriesPoint>>,
+    pub catalogue: Vec<Row<SeriesInfo>>,
+    /// Tables deliberately not imported (an export's README, its views and its audit log).
+    pub skipped: Vec<Skipped>,
+    /// The members, and key results (`iso3`, `kr_code`), of `primers` and `key_results` rows
+    /// that could not be read: rows that depend on them are not checked further, since every
+    /// problem found there would only repeat the first.
+    pub unreadable: BTreeSet<(String, Option<String>)>,
+    /// Every table read, as (file, sheet, table name), in the order of the files.
+    pub order: Vec<(String, Option<String>, String)>,
 }
 
+/// A table an import leaves alone, and why.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Skipped {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    pub message: String,
+}
+
+/// The tables an export writes for people to read, which an import of that export skips: the
+/// README, the dashboard's views and the audit log (history is not rewritten by an import).
+pub const INFORMATIONAL: [(&str, &str); 7] = [
+    ("readme", "what the workbook holds"),
+    ("overview", "a view of the dashboard"),
+    ("pillars", "a view of the dashboard"),
+    ("members", "a view of the dashboard"),
+    ("focus_areas", "a view of the dashboard"),
+    ("key_result_progress", "a view of the dashboard"),
+    (
+        "audit_log",
+        "the audit log: history is kept by the database, not imported",
+    ),
+];
+
 /// The tables of a primer workbook: (name, required columns, optional columns).
-const TABLES: [(&str, &[&str], &[&str]); 6] = [
+const TABLES: [(&str, &[&str], &[&str]); 7] = [
     (
         "primers",
         &["iso3", "status"],
-        &["national_context", "endorsed_on"],
+        &["national_context", "endorsed_on", "focus_areas"],
     ),
     (
         "key_results",
@@ -117,7 +201,12 @@ const TABLES: [(&str, &[&str], &[&str]); 6] = [
     (
         "actuals",
         &["iso3", "kr_code", "year", "value"],
-        &["reported_at"],
+        &[
+            "reported_at",
+            "reported_by",
+            "withdrawn_reason",
+            "withdrawn_by",
+        ],
     ),
     (
         "budgets",
@@ -129,32 +218,81 @@ const TABLES: [(&str, &[&str], &[&str]); 6] = [
         &["code", "title", "pillar", "status", "host_iso3"],
         &["program", "start_date", "end_date"],
     ),
+    (
+        "series_catalogue",
+        &["series", "label"],
+        &["unit", "source"],
+    ),
 ];
+/// The order problems are reported in, by table: as a primer is read, whatever the order of
+/// the files (a folder's files come sorted by name).
+pub fn reading_rank(table: &str) -> usize {
+    TABLES
+        .iter()
+        .position(|(n, ..)| *n == table)
+        .unwrap_or(TABLES.len())
+}
+
 const SERIES_LONG: [&str; 4] = ["iso3", "series", "year", "value"];
 
 impl Workbook {
     /// Adds a table, checking its columns and every row; returns every problem found.
     pub fn add(&mut self, t: &RawTable) -> Vec<Detail> {
         let has = |c: &str| t.header.iter().any(|h| h == c);
+        if let Some((_, why)) = INFORMATIONAL.iter().find(|(n, _)| *n == t.name) {
+            self.skipped.push(Skipped {
+                file: t.file.clone(),
+                sheet: t.sheet.clone(),
+                message: format!("not imported: {why}"),
+            });
+            return Vec::new();
+        }
         if let Some((name, required, optional)) = TABLES.iter().find(|(n, ..)| *n == t.name) {
             if let Err(p) = check_columns(t, required, optional) {
                 return p;
             }
-            return match *name {
-                "primers" => rows(t, &mut self.primers),
-                "key_results" => rows(t, &mut self.key_results),
-                "targets" => rows(t, &mut self.targets),
-                "actuals" => rows(t, &mut self.actuals),
-                "budgets" => rows(t, &mut self.budgets),
-                _ => rows(t, &mut self.projects),
+            let mut failed = Vec::new();
+            let problems = match *name {
+                "primers" => rows(t, &mut self.primers, &mut failed),
+                "key_results" => rows(t, &mut self.key_results, &mut failed),
+                "targets" => rows(t, &mut self.targets, &mut failed),
+                "actuals" => rows(t, &mut self.actuals, &mut failed),
+                "budgets" => rows(t, &mut self.budgets, &mut failed),
+                "series_catalogue" => {
+                    let before = self.catalogue.len();
+                    let mut p = rows(t, &mut self.catalogue, &mut failed);
+                    p.extend(self.catalogue[before..].iter().flat_map(|row| {
+                        row.value
+                            .check()
+                            .into_iter()
+                            .map(|(f, m)| row.detail(Some(&f), m))
+                    }));
+                    p
+                }
+                _ => rows(t, &mut self.projects, &mut failed),
             };
+            if matches!(*name, "primers" | "key_results") {
+                let cell = |record: &csv::StringRecord, c: &str| {
+                    let i = t.header.iter().position(|h| h == c)?;
+                    Some(record.get(i)?.to_owned())
+                };
+                for record in failed {
+                    if let Some(iso3) = cell(record, "iso3") {
+                        let kr = (*name == "key_results")
+                            .then(|| cell(record, "kr_code"))
+                            .flatten();
+                        self.unreadable.insert((iso3.to_ascii_uppercase(), kr));
+                    }
+                }
+            }
+            return problems;
         }
         if SERIES_LONG.iter().all(|c| has(c)) {
             if let Err(p) = check_columns(t, &SERIES_LONG, &[]) {
                 return p;
             }
             let before = self.series.len();
-            let mut problems = rows(t, &mut self.series);
+            let mut problems = rows(t, &mut self.series, &mut Vec::new());
             for row in &self.series[before..] {
                 problems.extend(
                     row.value
@@ -170,12 +308,14 @@ impl Workbook {
         }
         vec![
             Detail::message(format!(
-                "unknown table {:?}: a workbook has primers, key_results, targets, actuals, \
-                 budgets and projects; a series file has the columns iso3, series, year, value \
-                 or Penn World Table's isocode, year, rgdpo, …",
-                t.name
+                "unknown {} {:?}: a workbook has primers, key_results, targets, actuals, \
+                 budgets, projects and series_catalogue; a series file has the columns iso3, \
+                 series, year, value or Penn World Table's isocode, year, rgdpo, …",
+                if t.sheet.is_some() { "sheet" } else { "table" },
+                t.sheet.as_deref().unwrap_or(&t.name)
             ))
-            .in_file(&t.file),
+            .in_file(&t.file)
+            .in_sheet(t.sheet.as_deref()),
         ]
     }
 
@@ -192,8 +332,12 @@ impl Workbook {
         );
         let mut problems = Vec::new();
         for (line, record) in &t.records {
-            let at =
-                |field: &str, msg: String| Detail::field(field, msg).in_file(&t.file).at_row(*line);
+            let at = |field: &str, msg: String| {
+                Detail::field(field, msg)
+                    .in_file(&t.file)
+                    .in_sheet(t.sheet.as_deref())
+                    .at_row(*line)
+            };
             let iso3 = match Iso3::parse(&record[iso_col]) {
                 Ok(c) => c,
                 Err(e) => {
@@ -267,13 +411,29 @@ fn check_columns(t: &RawTable, required: &[&str], optional: &[&str]) -> Result<(
     } else {
         Err(problems
             .into_iter()
-            .map(|d| d.in_file(&t.file).at_row(1))
+            .map(|d| {
+                d.in_file(&t.file)
+                    .in_sheet(t.sheet.as_deref())
+                    .at_row(header_row(t))
+            })
             .collect())
     }
 }
 
-/// Deserializes every record of `t` into `out`, naming the column of each failure.
-fn rows<T: DeserializeOwned>(t: &RawTable, out: &mut Vec<Row<T>>) -> Vec<Detail> {
+/// The row of `t`'s header, as Excel shows it: just above its first record, or row 1.
+fn header_row(t: &RawTable) -> usize {
+    t.records
+        .first()
+        .map_or(1, |(row, _)| row.saturating_sub(1).max(1))
+}
+
+/// Deserializes every record of `t` into `out`, naming the column of each failure; the records
+/// that failed are added to `failed`.
+fn rows<'t, T: DeserializeOwned>(
+    t: &'t RawTable,
+    out: &mut Vec<Row<T>>,
+    failed: &mut Vec<&'t csv::StringRecord>,
+) -> Vec<Detail> {
     let mut problems = Vec::new();
     for (line, record) in &t.records {
         // Text the API refuses is refused here too, for both backends alike.
@@ -282,12 +442,17 @@ fn rows<T: DeserializeOwned>(t: &RawTable, out: &mut Vec<Row<T>>) -> Vec<Detail>
             .iter()
             .zip(record.iter())
             .filter_map(|(h, v)| {
-                crate::domain::control_problem(v)
-                    .map(|m| Detail::field(h, m).in_file(&t.file).at_row(*line))
+                crate::domain::control_problem(v).map(|m| {
+                    Detail::field(h, m)
+                        .in_file(&t.file)
+                        .in_sheet(t.sheet.as_deref())
+                        .at_row(*line)
+                })
             })
             .collect();
         if !bad.is_empty() {
             problems.extend(bad);
+            failed.push(record);
             continue;
         }
         let cells = t
@@ -310,7 +475,12 @@ fn rows<T: DeserializeOwned>(t: &RawTable, out: &mut Vec<Row<T>>) -> Vec<Detail>
                 } else {
                     Detail::field(field, e.inner().to_string())
                 };
-                problems.push(d.in_file(&t.file).at_row(*line));
+                problems.push(
+                    d.in_file(&t.file)
+                        .in_sheet(t.sheet.as_deref())
+                        .at_row(*line),
+                );
+                failed.push(record);
             }
         }
     }

@@ -24,6 +24,7 @@ pub mod access;
 mod claim;
 pub mod dump;
 pub mod health;
+pub mod history;
 mod log;
 pub mod notify;
 mod primers;
