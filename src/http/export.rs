@@ -17,10 +17,31 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_export))
 }
 
+/// A file's bytes, as the OpenAPI document describes a response body (a string of format
+/// binary).
+struct File;
+
+impl utoipa::PartialSchema for File {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for File {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ExportFile".into()
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ExportQuery {
     /// `xlsx`: one workbook; `csv`: a `.zip` of CSV files, one per sheet.
+    #[param(inline)]
     format: Format,
     /// Only this member's rows (ISO3), with the views narrowed to it.
     #[param(pattern = "^[A-Z]{3}$")]
@@ -30,19 +51,20 @@ struct ExportQuery {
     period: Option<i64>,
 }
 
+/// The dashboard and its raw data as a workbook, or as a `.zip` of CSV files.
+///
 /// The dashboard as people read it (a sheet per view, names and percentages, a README saying
 /// what each column means and at which revision it was taken) and the raw data in the import
 /// format (primers, key results, targets, every report with its history, budgets, projects,
 /// series and their catalogue; the audit log for the Secretariat only), all of one revision.
-///
 /// The file's name is `apo-dashboard-r<rev>[-<ISO3>].xlsx|zip`; `X-Revision` is its revision.
 #[utoipa::path(get, path = "/export", tag = "export", params(ExportQuery),
     responses((status = 200, description = "The workbook (`format=xlsx`) or a `.zip` of CSV files (`format=csv`), as an attachment",
                   headers(("X-Revision" = i64, description = "The revision everything in the file is of"),
                           ("Content-Disposition" = String, description = "attachment; filename=\"apo-dashboard-r<rev>[-<ISO3>].xlsx|zip\"")),
                   content(
-                      (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                      (Vec<u8> = "application/zip"))),
+                      (File = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                      (File = "application/zip"))),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
               (status = 422, description = "A missing or unknown format, a period outside the cycle, or an iso3 that is not a member", body = ErrorBody)))]
 async fn get_export(
