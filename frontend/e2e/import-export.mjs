@@ -202,6 +202,17 @@ function watchErrors(page) {
 
 export async function importExportTests({ t, server, backend, context, newContext }) {
   const doc = () => server.json(`/dashboard?period=${PERIOD}`);
+  /** What the store holds, read at once (the dashboard document follows a write a moment later). */
+  const stored = async () => ({ rev: (await server.json('/audit?limit=1'))?.[0]?.rev ?? null, vnm: (await server.json('/actuals?iso3=VNM')).length });
+  /** The dashboard document once it has caught up with revision `rev`. */
+  const docAt = async (rev) => {
+    for (let i = 0; i < 100; i++) {
+      const d = await doc();
+      if (d.rev >= rev) return d;
+      await sleep(50);
+    }
+    return doc();
+  };
   const start = await doc();
   // A key result of Viet Nam's with a target for the period: the good file reports on it.
   const kr = Object.values(start.key_results).find((k) => k.iso3 === 'VNM' && k.target != null);
@@ -268,6 +279,7 @@ export async function importExportTests({ t, server, backend, context, newContex
       assert(api.status === 422, `the API's dry run of the bad files answers 422, not ${api.status}: ${JSON.stringify(api.body).slice(0, 300)}`);
       const details = api.body?.error?.details ?? [];
       const before = await doc();
+      const storedBefore = await stored();
       await openPanel(page, server.base);
       const status = await runPanel(page, bad, 'run');
       const shown = await readProblems(page);
@@ -282,8 +294,10 @@ export async function importExportTests({ t, server, backend, context, newContex
       const rows = (await readProblems(page)).map((r) => (r[1] === '–' ? -1 : Number(r[1])));
       assert(rows.every((r, i) => i === 0 || rows[i - 1] <= r), `sorted by row: ${rows}`);
       assert((await page.getAttribute('[data-testid=import-problem-table] th:has(button[data-sort=row])', 'aria-sort')) === 'ascending', 'the sorted column says so (aria-sort)');
+      const storedAfter = await stored();
+      assert(JSON.stringify(storedAfter) === JSON.stringify(storedBefore), `nothing was written: ${JSON.stringify(storedBefore)} → ${JSON.stringify(storedAfter)}`);
       const after = await doc();
-      assert(after.rev === before.rev, `nothing was written: revision ${before.rev} → ${after.rev}`);
+      assert(after.rev === before.rev, `the dashboard did not change: revision ${before.rev} → ${after.rev}`);
       assert(after.key_results[`VNM/${kr.code}`].actual === before.key_results[`VNM/${kr.code}`].actual, 'the key result’s actual is unchanged');
       for (const [w, hgt] of [
         [1920, 1080],
@@ -298,14 +312,14 @@ export async function importExportTests({ t, server, backend, context, newContex
     });
 
     await t('import panel: “Check” (pressed with the keyboard) with a good file says what would change, writes nothing, and leaves the focus on the button', async () => {
-      const before = await doc();
+      const before = await stored();
       await openPanel(page, server.base);
       const status = await runPanel(page, good, 'check', { keyboard: true });
       assert(/^Checked: nothing wrong\. Importing these files would change 1 report\b/.test(status), `the check says: “${status}”`);
       const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
       assert(focused === 'import-check', `the keyboard's focus stays on the Check button, not ${focused}`);
-      const after = await doc();
-      assert(after.rev === before.rev, `the check wrote nothing: revision ${before.rev} → ${after.rev}`);
+      const after = await stored();
+      assert(JSON.stringify(after) === JSON.stringify(before), `the check wrote nothing: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
       assert((await page.locator('[data-testid=import-problem-table]').count()) === 0, 'no problem table');
     });
 
@@ -336,10 +350,12 @@ export async function importExportTests({ t, server, backend, context, newContex
       const m = /^Imported at revision ([\d,]+): 1 report\.$/.exec(status);
       assert(m, `the success line: “${status}”`);
       const rev = Number(m[1].replace(/,/g, ''));
-      const after = await doc();
+      assert((await stored()).rev === rev, `the line's revision ${rev} is the store's latest (${(await stored()).rev})`);
+      const after = await docAt(rev);
       assert(after.rev === rev, `the line's revision ${rev} is the dashboard's (${after.rev})`);
       assert(after.key_results[`VNM/${kr.code}`].actual === value, `the dashboard's actual of ${kr.code}: ${after.key_results[`VNM/${kr.code}`].actual}, imported ${value}`);
       assert((await page.locator('[data-testid=import-chosen] li').count()) === 0, 'the imported files are cleared from the panel');
+      assert((await page.locator('[data-testid=import-from]').textContent()) === 'From actuals.csv.', 'the result names the files it came from');
       for (const [w, hgt] of [
         [1920, 1080],
         [390, 844],
@@ -368,7 +384,7 @@ export async function importExportTests({ t, server, backend, context, newContex
 
       const again = await runPanel(page, good, 'run');
       assert(again === 'Nothing to change: the dashboard already holds everything in these files.', `the same file again: “${again}”`);
-      assert((await doc()).rev === rev, 'the second import wrote nothing');
+      assert((await stored()).rev === rev, 'the second import wrote nothing');
     });
 
     await t('import panel: the upload’s progress bar moves while a large file is sent (throttled), and the stages the server reports are shown', async () => {

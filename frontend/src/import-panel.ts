@@ -238,6 +238,8 @@ export function importPanel(): HTMLElement {
           say(reportSummary(outcome.report), 'ok');
           showSkipped(outcome.report);
           if (!dryRun && !outcome.report.dry_run) {
+            // The list of chosen files is cleared: the line under the result keeps their names.
+            skipped.prepend(h('p', { class: 'muted', 'data-testid': 'import-from' }, `From ${files.map((f) => f.name).join(', ')}.`));
             chosen = [];
             input.value = '';
             chosenList.replaceChildren();
@@ -301,7 +303,7 @@ export function importPanel(): HTMLElement {
   function showSkipped(r: ImportReport): void {
     const list = r.skipped ?? [];
     if (!list.length) return;
-    skipped.replaceChildren(
+    skipped.append(
       h(
         'details',
         { class: 'import-skipped' },
