@@ -10,7 +10,7 @@
 // `responseText`, import-report.ts). The session cookie is the credential; the browser's Origin
 // header is what the server checks a session's writes by.
 
-import { ApiError, describeError } from './api';
+import { ApiError, describeError, sentence } from './api';
 import { clear, h } from './dom';
 import { count } from './format';
 import type { ImportError, ImportReport, Outcome, ProblemKey, ProblemRow, Stage, StreamEvent } from './import-report';
@@ -250,7 +250,9 @@ export function importPanel(): HTMLElement {
       })
       .catch((e) => {
         if (e instanceof DOMException && e.name === 'AbortError') say('Stopped before the files were all sent: nothing was written.', 'err');
-        else say(`${dryRun ? 'The check' : 'The import'} failed: ${describeError(e)}`, 'err');
+        // A refusal (401, 403, 413…) says what to do; anything else (the connection, an answer cut
+        // short) is said as it is, not as "could not reach the server".
+        else say(`${dryRun ? 'The check' : 'The import'} failed: ${e instanceof ApiError ? describeError(e) : sentence(e instanceof Error ? e.message : String(e))}`, 'err');
       })
       .finally(() => {
         running = null;
