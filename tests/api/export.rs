@@ -22,6 +22,7 @@ crate::on_both_backends!(
     bad_parameters_are_refused_and_named,
     csv_comes_as_a_zip_of_the_same_tables,
     the_command_writes_a_folder_a_zip_and_a_workbook,
+    views_and_raw_tables_agree_while_reports_arrive,
 );
 
 const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
@@ -759,5 +760,89 @@ async fn the_command_writes_a_folder_a_zip_and_a_workbook(b: Backend) {
         "{stderr}"
     );
     assert!(!bad.exists());
+    app.stop().await;
+}
+
+/// Exports taken while reports arrive: each is of one revision, so the latest report of each key
+/// result in its `actuals` sheet is the actual its `Key result progress` view shows.
+async fn views_and_raw_tables_agree_while_reports_arrive(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    let krs = app.get("/key_results?iso3=VNM").await.body;
+    let codes: Vec<(String, f64)> = krs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["code"].as_str().unwrap().to_owned(),
+                k["baseline_value"].as_f64().unwrap_or(1.0),
+            )
+        })
+        .collect();
+    let name = app
+        .get("/members")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["iso3"] == "VNM")
+        .and_then(|m| m["name"].as_str())
+        .unwrap()
+        .to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (client, url, stop) = (app.client.clone(), app.url("/actuals"), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (code, base) = &codes[n as usize % codes.len()];
+                let value = base + f64::from(n % 7) + 0.25;
+                let r = client
+                    .post(&url)
+                    .json(&json!({"iso3": "VNM", "kr_code": code, "year": 2026, "value": value}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+                n += 1;
+            }
+            n
+        })
+    };
+    let mut revisions = BTreeSet::new();
+    for _ in 0..6 {
+        let d = download(&app, &app.client, "format=xlsx&period=2026&iso3=VNM").await;
+        assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.bytes));
+        let book = open(&d.bytes);
+        let rev = d.header("x-revision");
+        revisions.insert(rev.clone());
+        let mut latest: BTreeMap<String, f64> = BTreeMap::new();
+        for r in book.table("actuals") {
+            if num(&r["year"]) == 2026.0 && text(&r["withdrawn_reason"]).is_empty() {
+                latest.insert(text(&r["kr_code"]), num(&r["value"]));
+            }
+        }
+        for r in book.table("Key result progress") {
+            assert_eq!(text(&r["Member"]), name);
+            let code = text(&r["Key result"]);
+            let shown = match &r["Actual"] {
+                Data::Empty => None,
+                v => Some(num(v)),
+            };
+            assert_eq!(
+                shown,
+                latest.get(&code).copied(),
+                "revision {rev}: {code}'s actual in the view and in the actuals sheet"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(written > 0);
+    assert!(
+        revisions.len() > 1,
+        "the exports did not overlap any write ({written} reports): {revisions:?}"
+    );
     app.stop().await;
 }
