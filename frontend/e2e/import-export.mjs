@@ -475,6 +475,9 @@ export async function importExportTests({ t, server, backend, context, newContex
       assert(/^Checked: nothing wrong/.test(status), `the export checks clean: “${status}”; problems: ${JSON.stringify((await readProblems(page)).slice(0, 5))}`);
       const skipped = (await page.locator('[data-testid=import-skipped]').textContent()) ?? '';
       assert(/README/.test(skipped) && /Overview/.test(skipped), `the README and view sheets are listed as not imported: “${skipped}”`);
+      await page.locator('[data-testid=import-skipped] summary').click();
+      await page.locator('[data-testid=import-panel]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `import-export-checked-1920x1080-${backend}.png`) });
     });
 
     await t('import panel: only the Secretariat sees it; a viewer sees the export links', async () => {

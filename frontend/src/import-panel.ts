@@ -310,7 +310,7 @@ export function importPanel(): HTMLElement {
         'details',
         { class: 'import-skipped' },
         h('summary', {}, `${counted(list.length, 'sheet', 'sheets')} not imported, as expected`),
-        h('ul', {}, ...list.map((s) => h('li', {}, h('span', { class: 'mono' }, place(s.file, s.sheet)), `: ${s.message}`))),
+        h('ul', {}, ...list.map((s) => h('li', {}, h('span', { class: 'mono' }, place(s.file, s.sheet)), `: ${s.message.replace(/^not imported:\s*/i, '')}`))),
       ),
     );
   }
