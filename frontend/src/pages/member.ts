@@ -22,6 +22,7 @@ import type { Actual, CellDoc, Member, Primer } from '../protocol';
 import { CYCLE_YEARS, PILLARS } from '../protocol';
 import { each, watch } from '../reactive';
 import { exportButtons } from '../export-buttons';
+import { memberSeries } from './member-series';
 import { sparkline } from '../sparkline';
 import { chartWithTable, dataTable, scrollBox } from '../table';
 
@@ -68,6 +69,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       chartWithTable(chartEl, pillarTable),
       context,
       h('section', {}, krHeading, krList, noKrs),
+      memberSeries(iso3, live),
     ),
   );
   picker.addEventListener('change', () => location.assign(`/members/${picker.value}`));

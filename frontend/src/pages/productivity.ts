@@ -6,6 +6,10 @@
 // base year (= 100): both are chosen above the rank table (default: the latest year with data
 // and 2011, the server's), kept in the address (`?year=2015&base_year=2005`) so that a reload
 // or a shared link shows the same.
+//
+// Below the map, any catalogued series (Penn World Table's and the members' own indexes) drawn
+// for the members chosen above, with its label, unit and source; drawn again when a live patch
+// carries a change of that series or of a catalogue entry.
 
 import { get } from '../api';
 import { statusBadge } from '../badge';
@@ -20,6 +24,7 @@ import { OKABE_ITO, SERIES, scoreColour } from '../palette';
 import { initialPeriod } from '../period';
 import type { Member, SeriesReport, YearReport } from '../protocol';
 import { chartWithTable, dataTable, scrollBox } from '../table';
+import { labelWithUnit, type SeriesEntry, type SeriesValue, seriesNote, seriesValue, touchesSeries } from './member-series';
 
 const MEASURES: [string, string][] = [
   ['lp_worker', 'Output per worker (2011 US$ at PPP)'],
@@ -64,6 +69,11 @@ export function renderProductivity(root: HTMLElement): void {
   const cpiTable = scrollBox('Composite productivity index as a table');
   const mapBox = h('div', { class: 'map' });
   const mapTable = scrollBox('Map as a table');
+  const seriesSel = h('select', { id: 'any-series', 'data-testid': 'any-series' });
+  const seriesEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'A series by member', 'data-testid': 'any-series-chart' });
+  const seriesTable = scrollBox('The series by member as a table');
+  const seriesLabel = h('p', { class: 'series-label', 'data-testid': 'any-series-label' });
+  const seriesNoteEl = h('p', { class: 'muted series-note', 'data-testid': 'any-series-note' });
   const main = h(
     'main',
     { class: 'page', 'data-loading': '' },
@@ -85,6 +95,11 @@ export function renderProductivity(root: HTMLElement): void {
     chartWithTable(cpiEl, cpiTable),
     mapHeading,
     h('figure', { class: 'chart-figure' }, mapBox, scaleLegend('index 0', '100', 'no index'), h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
+    h('h2', {}, 'Any series, for the members chosen above'),
+    h('div', { class: 'controls' }, h('label', { for: 'any-series' }, 'Series', seriesSel)),
+    chartWithTable(seriesEl, seriesTable),
+    seriesLabel,
+    seriesNoteEl,
     h(
       'p',
       { class: 'attribution', 'data-testid': 'pwt-attribution' },
@@ -110,6 +125,15 @@ export function renderProductivity(root: HTMLElement): void {
     xAxis: { type: 'category', data: [], axisLabel: { interval: 0, rotate: 45 } },
     yAxis: { type: 'value', min: 0, max: 100 },
     series: [{ name: 'Composite index', type: 'bar', itemStyle: { color: OKABE_ITO.blue }, data: [] }],
+  });
+
+  const seriesChart = makeChart(seriesEl, {
+    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => seriesValue(typeof v === 'number' ? v : null) },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 16, top: 40, bottom: 32 },
+    xAxis: { type: 'category', data: [] },
+    yAxis: { type: 'value', scale: true, axisLabel: { formatter: (v: number) => new Intl.NumberFormat(undefined, { notation: 'compact' }).format(v) } },
+    series: [],
   });
 
   const chosen = new Set(DEFAULT_MEMBERS);
@@ -148,15 +172,21 @@ export function renderProductivity(root: HTMLElement): void {
           if (cb.checked) chosen.add(m.iso3);
           else chosen.delete(m.iso3);
           drawLines();
+          void drawSeries();
         });
         memberBox.append(h('label', { class: 'check' }, cb, ` ${m.iso3}`));
       }
       drawYear(report, members);
+      void loadCatalogue();
       return drawLines();
     })
     .catch((e) => main.prepend(h('p', { class: 'form-status err' }, `Could not load productivity data: ${String(e)}`)))
     .finally(() => main.removeAttribute('data-loading'));
   measureSel.addEventListener('change', () => void drawLines());
+  seriesSel.addEventListener('change', () => void drawSeries());
+  live.subscribe((_doc, change) => {
+    if (memberList.length && touchesSeries(change, null)) void loadCatalogue();
+  });
 
   // A new year or base year: into the address (a reload shows the same), then the year's report.
   let yearSeq = 0;
@@ -255,5 +285,57 @@ export function renderProductivity(root: HTMLElement): void {
     });
     mapBox.replaceChildren(memberMap(data, `Composite productivity index ${r.year} of the 21 members; darker is higher`));
     mapTable.replaceChildren(dataTable(`Composite productivity index ${r.year}`, ['Member', 'Index'], byCpi.map(([iso3, m]) => [`${m.name} (${iso3})`, num(m.cpi.value, 1)])));
+  }
+
+  // Any catalogued series, for the chosen members: the catalogue fills the selector (series
+  // with values first, in name order); the chosen series is fetched for all members at once.
+  let catalogue: SeriesEntry[] = [];
+  let seriesSeq = 0;
+  async function loadCatalogue(): Promise<void> {
+    const seq = ++seriesSeq;
+    const listed = await get<SeriesEntry[]>('/series/catalogue').catch(() => null);
+    if (seq !== seriesSeq || listed === null) return;
+    catalogue = [...listed.filter((e) => e.values > 0), ...listed.filter((e) => e.values === 0)];
+    const before = seriesSel.value || 'rgdpo';
+    seriesSel.replaceChildren(
+      ...catalogue.map((e) => h('option', { value: e.series, disabled: e.values === 0 }, `${e.label}${e.pwt ? '' : ` (${e.series})`}${e.values === 0 ? ' — no values yet' : ''}`)),
+    );
+    seriesSel.value = catalogue.some((e) => e.series === before && e.values > 0) ? before : (catalogue[0]?.series ?? '');
+    await drawSeries(seq);
+  }
+
+  async function drawSeries(seq = ++seriesSeq): Promise<void> {
+    const entry = catalogue.find((e) => e.series === seriesSel.value);
+    if (!entry) return;
+    const points = await get<SeriesValue[]>(`/series?series=${encodeURIComponent(entry.series)}`).catch(() => [] as SeriesValue[]);
+    if (seq !== seriesSeq) return;
+    const codes = [...chosen].sort();
+    const shown = points.filter((p) => chosen.has(p.iso3));
+    const years = [...new Set(shown.map((p) => p.year))].sort((a, b) => a - b);
+    const xs = years.length ? Array.from({ length: (years.at(-1) ?? 0) - (years[0] ?? 0) + 1 }, (_, i) => (years[0] ?? 0) + i) : [];
+    const byMember = new Map(codes.map((c) => [c, new Map<number, number>()]));
+    for (const p of shown) byMember.get(p.iso3)?.set(p.year, p.value);
+    const lines = codes.map((c, i) => ({
+      name: names.get(c) ?? c,
+      type: 'line',
+      showSymbol: xs.length < 30,
+      connectNulls: false,
+      lineStyle: { width: 2 },
+      itemStyle: { color: SERIES[i % SERIES.length] },
+      data: xs.map((y) => byMember.get(c)?.get(y) ?? null),
+    }));
+    seriesChart.setOption({ xAxis: { data: xs.map(String) }, yAxis: { name: entry.unit }, series: lines }, { replaceMerge: ['series'] });
+    seriesEl.setAttribute('aria-label', `${labelWithUnit(entry)} for ${codes.join(', ') || 'no members'}`);
+    seriesLabel.textContent = labelWithUnit(entry);
+    const without = codes.filter((c) => !byMember.get(c)?.size);
+    seriesNoteEl.textContent = `${seriesNote(entry)}${without.length ? ` No values for ${without.join(', ')}.` : ''}`;
+    seriesEl.dataset.series = entry.series;
+    seriesTable.replaceChildren(
+      dataTable(
+        labelWithUnit(entry),
+        ['Year', ...lines.map((l) => l.name)],
+        xs.map((y, i) => [String(y), ...lines.map((l) => seriesValue(l.data[i] ?? null))]),
+      ),
+    );
   }
 }
