@@ -221,7 +221,7 @@ fn read_zip(name: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut
             }
         }
         read += 1;
-        match inflate(&mut archive, i) {
+        match inflate(&mut archive, i, MAX_ZIP_ENTRY) {
             Ok(content) => read_file(&full, &content, false, tables, problems),
             Err(m) => problems.push(Detail::message(m).in_file(&full)),
         }
@@ -231,27 +231,34 @@ fn read_zip(name: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut
     }
 }
 
-/// One file of an archive, inflated: at most [`MAX_ZIP_ENTRY`] bytes, whatever its header
-/// claims.
-fn inflate(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
+/// One file of an archive, inflated: at most `limit` bytes, whatever its header claims.
+fn inflate(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    i: usize,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
     let too_large = || {
         format!(
-            "larger than {} MB once unpacked; split it into smaller files",
-            MAX_ZIP_ENTRY / 1024 / 1024
+            "larger than {} once unpacked; split it into smaller files",
+            if limit >= 1024 * 1024 {
+                format!("{} MB", limit / 1024 / 1024)
+            } else {
+                format!("{limit} bytes")
+            }
         )
     };
     let entry = archive
         .by_index(i)
         .map_err(|e| format!("cannot be unpacked: {e}"))?;
-    if entry.size() > MAX_ZIP_ENTRY {
+    if entry.size() > limit {
         return Err(too_large());
     }
     let mut content = Vec::with_capacity(entry.size() as usize);
     entry
-        .take(MAX_ZIP_ENTRY + 1)
+        .take(limit + 1)
         .read_to_end(&mut content)
         .map_err(|e| format!("cannot be unpacked: {e}"))?;
-    if content.len() as u64 > MAX_ZIP_ENTRY {
+    if content.len() as u64 > limit {
         return Err(too_large());
     }
     Ok(content)

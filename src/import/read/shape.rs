@@ -104,6 +104,8 @@ pub struct Shape {
     width: usize,
     /// Columns without a heading already reported, so that each is named once.
     reported: Vec<usize>,
+    /// See [`Shape::plain_width`].
+    plain: Option<usize>,
 }
 
 impl Shape {
@@ -126,6 +128,7 @@ impl Shape {
             unheaded: Vec::new(),
             width,
             reported: Vec::new(),
+            plain: None,
         };
         for (i, h) in headings[..width].iter().enumerate() {
             if h.is_empty() {
@@ -142,7 +145,15 @@ impl Shape {
             shape.header.push_field(&name);
             shape.keep.push(i);
         }
+        let plain = shape.unheaded.is_empty() && shape.dates.iter().all(Option::is_none);
+        shape.plain = plain.then_some(shape.keep.len());
         shape
+    }
+
+    /// The number of columns when every column read is kept as it is (all have a heading, none
+    /// holds dates): a reader can then keep a row's cells without copying them one by one.
+    pub fn plain_width(&self) -> Option<usize> {
+        self.plain
     }
 
     /// One row: its kept cells, or `None` when it is empty (every cell blank). `len` is the

@@ -12,10 +12,20 @@ use super::shape::{Cell, DateKind, Place, Shape, column_letter, normalise, numbe
 use super::shape::{date_text, serial_text};
 use crate::error::Detail;
 
+/// The largest sheet (in rows) whose merged cells are looked up.
+const MERGES_UP_TO_ROWS: usize = 100_000;
+
 /// Reads every worksheet of a workbook that has anything in it. A sheet with no cells at all
 /// (Excel's empty `Sheet2`) is left out without a word.
 pub fn read(file: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut Vec<Detail>) {
     let place = Place { file, sheet: None };
+    if let Some(part) = oversized(bytes) {
+        let mb = super::MAX_ZIP_ENTRY / 1024 / 1024;
+        let why =
+            format!("its part {part} is larger than {mb} MB once unpacked; split the workbook");
+        problems.push(place.problem(None, None, why));
+        return;
+    }
     let mut workbook = match Xlsx::new(Cursor::new(bytes)) {
         Ok(w) => w,
         Err(e) => {
@@ -49,9 +59,16 @@ pub fn read(file: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut
                 continue;
             }
         };
-        let merges = workbook
-            .merge_cells_by_sheet_name(&name)
-            .unwrap_or_default();
+        // calamine finds merged cells by parsing the whole sheet again (3 s for a million
+        // rows): a sheet that big is a data dump, read without them. Merges only matter where a
+        // writer other than Excel left values in the cells a merge covers.
+        let merges = if range.height() <= MERGES_UP_TO_ROWS {
+            workbook
+                .merge_cells_by_sheet_name(&name)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let sheet = Sheet::new(&range, &merges, is_1904);
         if let Some((header, records)) = sheet.table(place, problems) {
             tables.push(RawTable {
@@ -63,6 +80,17 @@ pub fn read(file: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut
             });
         }
     }
+}
+
+/// The first part of a workbook (an `.xlsx` is a zip archive of XML parts) that would unpack to
+/// more than [`super::MAX_ZIP_ENTRY`] bytes, by the sizes the archive declares: calamine
+/// inflates a sheet whole, so a workbook made to explode in memory is refused before.
+fn oversized(bytes: &[u8]) -> Option<String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    (0..archive.len()).find_map(|i| {
+        let entry = archive.by_index_raw(i).ok()?;
+        (entry.size() > super::MAX_ZIP_ENTRY).then(|| entry.name().unwrap_or_default().into_owned())
+    })
 }
 
 /// A worksheet's cells, with what the reading needs to know about them.
