@@ -475,3 +475,32 @@ fn a_zip_entry_is_inflated_only_up_to_the_limit() {
     );
     assert_eq!(inflate(&mut archive, 0, 5000).unwrap().len(), 5000);
 }
+
+#[test]
+fn serials_in_csv_date_columns_become_iso_and_a_lone_column_is_a_table() {
+    let text = "iso3,kr_code,year,value,Reported at\n\
+                VNM,K1,2026,4,46052.385416667\n\
+                VNM,K2,2026,5,2026-01-30T09:15:00+07:00\n\
+                VNM,K3,2026,6,61\n";
+    let (tables, problems) = read("actuals.csv", text.as_bytes());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(header(&tables[0])[4], "reported_at");
+    let stamps: Vec<_> = tables[0]
+        .records
+        .iter()
+        .map(|(_, r)| r[4].to_owned())
+        .collect();
+    assert_eq!(
+        stamps,
+        [
+            "2026-01-30T09:15:00Z",
+            "2026-01-30T09:15:00+07:00",
+            "1900-03-01T00:00:00Z"
+        ]
+    );
+
+    let (tables, problems) = read("members.csv", b"Members\n\nVNM\nTHA\n");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(header(&tables[0]), ["members"]);
+    assert_eq!(cells(&tables[0]), [row(3, &["VNM"]), row(4, &["THA"])]);
+}
