@@ -1,13 +1,16 @@
 //! The demo data set, embedded in the binary so that `serve --demo` works from any directory:
-//! a primer workbook for all 21 members (`data/demo/`, made by `data/demo/generate.py`) and
-//! Penn World Table 9.1 for them (`data/pwt91_apo21.csv`, CC BY 4.0, see `data/SOURCES.md`).
+//! a primer workbook for all 21 members (`data/demo/`, made by `data/demo/generate.py`),
+//! Penn World Table 9.1 for them (`data/pwt91_apo21.csv`, CC BY 4.0, see `data/SOURCES.md`),
+//! and a few national series of Viet Nam with their catalogue entries (sector labour
+//! productivity indexes, as its primer promises: `data/demo/series_vnm.csv`), whose figures are
+//! illustrative and say so in their source.
 
 use crate::error::Result;
 use crate::import::{self, Mode, Report, Source};
 use crate::store::Store;
 
 /// (file name, contents) of the demo files, in import order.
-pub const FILES: [(&str, &str); 7] = [
+pub const FILES: [(&str, &str); 9] = [
     ("primers.csv", include_str!("../data/demo/primers.csv")),
     (
         "key_results.csv",
@@ -18,6 +21,14 @@ pub const FILES: [(&str, &str); 7] = [
     ("budgets.csv", include_str!("../data/demo/budgets.csv")),
     ("projects.csv", include_str!("../data/demo/projects.csv")),
     ("pwt91_apo21.csv", include_str!("../data/pwt91_apo21.csv")),
+    (
+        "series_vnm.csv",
+        include_str!("../data/demo/series_vnm.csv"),
+    ),
+    (
+        "series_catalogue.csv",
+        include_str!("../data/demo/series_catalogue.csv"),
+    ),
 ];
 
 /// Who the demo's changes are attributed to in the audit log.

@@ -19,7 +19,7 @@ use crate::records::{ActualFact, Edit, UNLINKED, Withdrawal};
 const KR_LOOKUPS: usize = 64;
 
 /// An audit row, as written.
-const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
+pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
      old_value, new_value, role, scope, credential, request_id, member, note)";
 
 /// How far ahead of the server's clock a report may be dated (the clocks of phones and

@@ -76,6 +76,51 @@ async fn a_series_of_a_new_name_imports_with_its_catalogue_and_is_listed_by_both
         .unwrap();
     assert_eq!((again.series, again.catalogue, again.rev), (0, 0, None));
 
+    // A value changed: that one is written, and audited with the value it replaced; doubles
+    // come back bit for bit (PostgreSQL receives them as text).
+    let odd = [0.1 + 0.2, 1e-300, -1.0 / 3.0 * 1e7, 5e300];
+    let mut changed = String::from("iso3,series,year,value\nVNM,VNM.lp_agri,2020,104\n");
+    for (i, v) in odd.iter().enumerate() {
+        changed.push_str(&format!("JPN,odd.values,{},{v:?}\n", 2000 + i));
+    }
+    let third = import::import(
+        &app.store,
+        &[src("series.csv", &changed)],
+        &actor,
+        Mode::Apply,
+    )
+    .await
+    .unwrap();
+    assert_eq!(third.series, 1 + odd.len());
+    let audit = app.get("/audit?entity=series&limit=10").await.body;
+    let agri = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["entity_key"] == "VNM/VNM.lp_agri" && r["rev"] == json!(third.rev))
+        .unwrap_or_else(|| panic!("the change is audited: {audit}"));
+    assert_eq!(agri["old_value"], json!({"2020": 103.5}));
+    assert_eq!(agri["new_value"], json!({"2020": 104.0}));
+    let back: Vec<u64> = app
+        .get("/series?iso3=JPN&series=odd.values")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap().to_bits())
+        .collect();
+    assert_eq!(back, odd.map(f64::to_bits));
+    let changed_back = changed.replace("2020,104", "2020,103.5");
+    import::import(
+        &app.store,
+        &[src("series.csv", &changed_back)],
+        &actor,
+        Mode::Apply,
+    )
+    .await
+    .unwrap();
+
     let points = app.get("/series?iso3=VNM&series=VNM.lp_agri").await;
     assert_eq!(points.status, 200);
     let years: Vec<(i64, f64)> = points
