@@ -132,6 +132,8 @@ pub fn parse(sources: &[Source], progress: OnProgress) -> (Workbook, Vec<Detail>
         total,
     });
     let (tables, mut problems) = read::raw_tables(sources);
+    // The sheets an import skips are not checked either (an export's README is free-form).
+    problems.retain(|d| !informational(d));
     progress(Progress {
         stage: Stage::Read,
         done: total,
@@ -166,6 +168,19 @@ pub fn parse(sources: &[Source], progress: OnProgress) -> (Workbook, Vec<Detail>
     }
     problems.extend(duplicates(&workbook));
     (workbook, problems)
+}
+
+/// Whether a reader's problem lies in a table the import skips ([`tables::INFORMATIONAL`]).
+fn informational(d: &Detail) -> bool {
+    let table = match (&d.sheet, &d.file) {
+        (Some(sheet), _) => read::shape::normalise(sheet),
+        (None, Some(file)) => {
+            let name = file.rsplit('/').next().unwrap_or(file);
+            read::shape::normalise(name.rsplit_once('.').map_or(name, |(stem, _)| stem))
+        }
+        (None, None) => return false,
+    };
+    tables::INFORMATIONAL.iter().any(|(n, _)| *n == table)
 }
 
 /// Rows that name the same thing twice: the import would be ambiguous.
