@@ -708,19 +708,6 @@ async fn export_then_import_into_an_empty_database_reproduces_the_dashboard(b: B
             differences.len(),
             &differences[..differences.len().min(12)]
         );
-        if got != expected {
-            for key in [
-                "dashboard",
-                "primers",
-                "reports",
-                "budgets",
-                "projects",
-                "series",
-                "catalogue",
-            ] {
-                assert_eq!(got[key], expected[key], "{name}: {key} differs");
-            }
-        }
         // Imported again, it changes nothing.
         let again = import::import(
             &to.store,
