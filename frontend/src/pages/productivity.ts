@@ -129,10 +129,11 @@ export function renderProductivity(root: HTMLElement): void {
 
   const seriesChart = makeChart(seriesEl, {
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => seriesValue(typeof v === 'number' ? v : null) },
-    legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 16, top: 40, bottom: 32 },
-    xAxis: { type: 'category', data: [] },
-    yAxis: { type: 'value', scale: true, axisLabel: { formatter: (v: number) => new Intl.NumberFormat(undefined, { notation: 'compact' }).format(v) } },
+    // Type a projector's back row reads.
+    legend: { top: 0, type: 'scroll', textStyle: { fontSize: 14 } },
+    grid: { left: 64, right: 16, top: 60, bottom: 32 },
+    xAxis: { type: 'category', data: [], axisLabel: { fontSize: 14 } },
+    yAxis: { type: 'value', scale: true, nameTextStyle: { fontSize: 14, align: 'left' }, axisLabel: { fontSize: 14, formatter: (v: number) => new Intl.NumberFormat(undefined, { notation: 'compact' }).format(v) } },
     series: [],
   });
 
