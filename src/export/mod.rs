@@ -281,7 +281,9 @@ impl Snapshot {
 /// server's aggregator); it is used when it is of the revision read, else the document is
 /// computed. The file is made on the blocking pool, off the async runtime.
 pub async fn export(store: &Store, document: Option<&[u8]>, options: &Options) -> Result<Export> {
+    let started = std::time::Instant::now();
     let snap = snapshot(store, document, options).await?;
+    let read = started.elapsed();
     let format = options.format;
     let (rev, period, iso3) = (snap.dump.rev, snap.doc.period, snap.iso3.clone());
     let bytes = tokio::task::spawn_blocking(move || match format {
@@ -290,6 +292,14 @@ pub async fn export(store: &Store, document: Option<&[u8]>, options: &Options) -
     })
     .await
     .map_err(anyhow::Error::from)??;
+    tracing::debug!(
+        rev,
+        ?format,
+        bytes = bytes.len(),
+        read_ms = read.as_secs_f64() * 1e3,
+        write_ms = (started.elapsed() - read).as_secs_f64() * 1e3,
+        "export built"
+    );
     Ok(Export {
         rev,
         period,
@@ -316,7 +326,13 @@ pub struct Written {
 /// (made if missing; files of the same names are replaced). The dashboard views are computed
 /// from the store at the revision read.
 pub async fn write_export(store: &Store, options: &Options, out: &Path) -> Result<Written> {
+    let started = std::time::Instant::now();
     let snap = snapshot(store, None, options).await?;
+    tracing::debug!(
+        rev = snap.dump.rev,
+        read_ms = started.elapsed().as_secs_f64() * 1e3,
+        "export read"
+    );
     let format = options.format;
     let out = out.to_owned();
     let (rev, period) = (snap.dump.rev, snap.doc.period);
@@ -339,6 +355,12 @@ pub async fn write_export(store: &Store, options: &Options, out: &Path) -> Resul
                 (snap.sheets().len(), bytes.len() as u64)
             }
         };
+        tracing::debug!(
+            sheets,
+            bytes,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "export written"
+        );
         Ok(Written {
             rev,
             period,

@@ -117,6 +117,8 @@ pub struct Sheet<'a> {
 
 /// Rows Excel can hold on one sheet, the header included.
 const EXCEL_ROWS: usize = 1_048_576;
+/// Rows whose cells set the widths of the columns.
+const WIDTH_ROWS: u32 = 5_000;
 /// Characters Excel can hold in one cell.
 const EXCEL_TEXT: usize = 32_767;
 
@@ -153,7 +155,10 @@ pub fn xlsx(sheets: Vec<Sheet<'_>>) -> anyhow::Result<Vec<u8>> {
                 );
             }
             for (c, cell) in cells.iter().enumerate() {
-                if let Some(w) = widths.get_mut(c) {
+                // The first rows say how wide a column should be; measuring a million is slow.
+                if row <= WIDTH_ROWS
+                    && let Some(w) = widths.get_mut(c)
+                {
                     *w = (*w).max(cell.width());
                 }
                 put(ws, row, c as u16, cell, None, &percent).map_err(|e| {
