@@ -5,13 +5,17 @@
 //! with calamine (the workbook), zip and csv (the CSV files), counting its rows against what the
 //! API lists.
 
+mod command;
+mod read;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read};
-use std::process::Command;
+use std::io::Cursor;
 
 use apo_dashboard::access::Role;
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use serde_json::{Value, json};
+
+use read::{STATUSES, all_audit, download, expected_sheets, num, open, text, unzip};
 
 use crate::helpers::{Backend, TestApp, bearer_client, spawn_demo_app};
 
@@ -21,168 +25,8 @@ crate::on_both_backends!(
     the_audit_log_is_the_secretariat_s_only,
     bad_parameters_are_refused_and_named,
     csv_comes_as_a_zip_of_the_same_tables,
-    the_command_writes_a_folder_a_zip_and_a_workbook,
     views_and_raw_tables_agree_while_reports_arrive,
 );
-
-const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
-
-const VIEWS: [&str; 6] = [
-    "README",
-    "Overview",
-    "Pillars",
-    "Members",
-    "Focus areas",
-    "Key result progress",
-];
-const RAW: [&str; 8] = [
-    "primers",
-    "key_results",
-    "targets",
-    "actuals",
-    "budgets",
-    "projects",
-    "series",
-    "series_catalogue",
-];
-const STATUSES: [&str; 5] = ["Achieved", "On track", "At risk", "Off track", "No data"];
-
-/// The sheet names an export should have, in order.
-fn expected_sheets(audit: bool) -> Vec<String> {
-    let mut names: Vec<String> = VIEWS.iter().chain(&RAW).map(|s| s.to_string()).collect();
-    if audit {
-        names.push("audit_log".into());
-    }
-    names
-}
-
-struct Download {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    bytes: Vec<u8>,
-}
-
-async fn download(app: &TestApp, client: &reqwest::Client, query: &str) -> Download {
-    let resp = client
-        .get(app.url(&format!("/export?{query}")))
-        .send()
-        .await
-        .expect("GET /export");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.expect("body").to_vec();
-    Download {
-        status,
-        headers,
-        bytes,
-    }
-}
-
-impl Download {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("no {name} header"))
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-/// A workbook read back: its sheets in order, each as rows of cells (the header first).
-struct Book {
-    xlsx: Xlsx<Cursor<Vec<u8>>>,
-    sheets: Vec<(String, Vec<Vec<Data>>)>,
-}
-
-fn open(bytes: &[u8]) -> Book {
-    let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("calamine opens it");
-    let names = xlsx.sheet_names();
-    let sheets = names
-        .into_iter()
-        .map(|n| {
-            let range = xlsx.worksheet_range(&n).expect("a sheet");
-            let rows = range.rows().map(|r| r.to_vec()).collect();
-            (n, rows)
-        })
-        .collect();
-    Book { xlsx, sheets }
-}
-
-impl Book {
-    fn names(&self) -> Vec<String> {
-        self.sheets.iter().map(|(n, _)| n.clone()).collect()
-    }
-
-    fn rows(&self, sheet: &str) -> &[Vec<Data>] {
-        &self
-            .sheets
-            .iter()
-            .find(|(n, _)| n == sheet)
-            .unwrap_or_else(|| panic!("no sheet {sheet}"))
-            .1
-    }
-
-    /// A table sheet's rows as maps from header to cell, without the header.
-    fn table(&self, sheet: &str) -> Vec<BTreeMap<String, Data>> {
-        let rows = self.rows(sheet);
-        let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
-        rows[1..]
-            .iter()
-            .map(|r| {
-                header
-                    .iter()
-                    .cloned()
-                    .zip(r.iter().cloned().chain(std::iter::repeat(Data::Empty)))
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn header(&self, sheet: &str) -> Vec<String> {
-        self.rows(sheet)[0].iter().map(|c| c.to_string()).collect()
-    }
-
-    /// The number format of a cell (0-based row and column).
-    fn format(&mut self, sheet: &str, row: u32, col: u32) -> String {
-        let styles = self.xlsx.worksheet_style(sheet).expect("styles");
-        styles
-            .get((row, col))
-            .and_then(|s| s.number_format.as_ref())
-            .map(|f| f.format_code.clone())
-            .unwrap_or_default()
-    }
-}
-
-fn text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn num(d: &Data) -> f64 {
-    match d {
-        Data::Float(v) => *v,
-        Data::Int(i) => *i as f64,
-        other => panic!("{other:?} is not a number"),
-    }
-}
-
-/// Every audit entry, through the API's pages.
-async fn all_audit(app: &TestApp, query: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut before = String::new();
-    loop {
-        let page = app.get(&format!("/audit?limit=10000{query}{before}")).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let entries = page.body.as_array().expect("a list").clone();
-        let Some(last) = entries.last() else { break };
-        before = format!("&before_id={}", last["id"]);
-        all.extend(entries);
-    }
-    all
-}
 
 /// A report on Viet Nam's first key result, then withdrawn: the export keeps it with its reason.
 async fn report_and_withdraw(app: &TestApp) -> (String, f64) {
@@ -593,33 +437,6 @@ async fn bad_parameters_are_refused_and_named(b: Backend) {
     app.stop().await;
 }
 
-/// The CSV files of a zip, by name, as rows of fields (a byte-order mark first, for Excel).
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("a zip");
-    (0..zip.len())
-        .map(|i| {
-            let mut f = zip.by_index(i).unwrap();
-            let name = f.name().unwrap().into_owned();
-            let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap();
-            (name, read_csv(&data))
-        })
-        .collect()
-}
-
-fn read_csv(data: &[u8]) -> Vec<Vec<String>> {
-    let data = data
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .expect("a byte-order mark");
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data)
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 async fn csv_comes_as_a_zip_of_the_same_tables(b: Backend) {
     let app = spawn_demo_app(b).await;
     let rev = app.store.current_rev().await.unwrap();
@@ -677,89 +494,6 @@ async fn csv_comes_as_a_zip_of_the_same_tables(b: Backend) {
             .any(|r| r[0] == "Revision" && r[1] == rev.to_string()),
         "{readme:?}"
     );
-    app.stop().await;
-}
-
-async fn the_command_writes_a_folder_a_zip_and_a_workbook(b: Backend) {
-    let app = spawn_demo_app(b).await;
-    let rev = app.store.current_rev().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(BIN)
-            .arg("export")
-            .args(args)
-            .env("DATABASE_URL", &app.database_url)
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("the binary runs");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    let folder = dir.path().join("export");
-    let (ok, stdout, stderr) = run(&["--format", "csv", "--out", folder.to_str().unwrap()]);
-    assert!(ok, "{stdout}\n{stderr}");
-    assert!(stdout.contains(&format!("revision {rev}")), "{stdout}");
-    for sheet in expected_sheets(true) {
-        let path = folder.join(format!("{sheet}.csv"));
-        assert!(path.is_file(), "{} missing", path.display());
-    }
-    let primers = read_csv(&std::fs::read(folder.join("primers.csv")).unwrap());
-    assert_eq!(
-        primers.len() - 1,
-        app.get("/primers").await.body.as_array().unwrap().len()
-    );
-
-    let zip = dir.path().join("export.zip");
-    let (ok, stdout, stderr) = run(&[
-        "--format",
-        "csv",
-        "--out",
-        zip.to_str().unwrap(),
-        "--iso3",
-        "VNM",
-    ]);
-    assert!(ok, "{stdout}\n{stderr}");
-    let files = unzip(&std::fs::read(&zip).unwrap());
-    let actuals = &files.iter().find(|(n, _)| n == "actuals.csv").unwrap().1;
-    assert!(actuals[1..].iter().all(|r| r[0] == "VNM"));
-
-    let xlsx = dir.path().join("export.xlsx");
-    let (ok, stdout, stderr) = run(&[
-        "--format",
-        "xlsx",
-        "--out",
-        xlsx.to_str().unwrap(),
-        "--period",
-        "2027",
-    ]);
-    assert!(ok, "{stdout}\n{stderr}");
-    let book = open(&std::fs::read(&xlsx).unwrap());
-    assert_eq!(book.names(), expected_sheets(true));
-    let period = book
-        .rows("README")
-        .iter()
-        .find(|r| text(&r[0]) == "Period")
-        .map(|r| num(&r[1]));
-    assert_eq!(period, Some(2027.0));
-
-    let bad = dir.path().join("bad.xlsx");
-    let (ok, _, stderr) = run(&[
-        "--format",
-        "xlsx",
-        "--out",
-        bad.to_str().unwrap(),
-        "--iso3",
-        "ZZZ",
-    ]);
-    assert!(!ok);
-    assert!(
-        stderr.contains("iso3") && stderr.contains("ZZZ"),
-        "{stderr}"
-    );
-    assert!(!bad.exists());
     app.stop().await;
 }
 
