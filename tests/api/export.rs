@@ -354,6 +354,17 @@ async fn one_member_s_export_holds_its_rows_only(b: Backend) {
         !book.table("series").is_empty(),
         "the demo has VNM's series"
     );
+    // The catalogue entries of VNM's series only (the demo catalogues its national indexes).
+    let named: BTreeSet<String> = book
+        .table("series")
+        .iter()
+        .map(|r| text(&r["series"]))
+        .collect();
+    let catalogue = book.table("series_catalogue");
+    assert!(!catalogue.is_empty(), "the demo catalogues VNM's indexes");
+    for r in &catalogue {
+        assert!(named.contains(&text(&r["series"])), "{r:?}");
+    }
     assert_eq!(
         book.table("audit_log").len(),
         all_audit(&app, "&member=VNM").await.len()
