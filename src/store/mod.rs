@@ -29,9 +29,9 @@ mod log;
 pub mod notify;
 mod primers;
 mod reads;
+mod series;
 mod writes;
 
-mod series;
 use std::sync::Arc;
 use std::time::Duration;
 
