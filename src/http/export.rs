@@ -44,7 +44,7 @@ struct ExportQuery {
     #[param(inline)]
     format: Format,
     /// Only this member's rows (ISO3), with the views narrowed to it.
-    #[param(pattern = "^[A-Z]{3}$")]
+    #[param(value_type = Option<crate::domain::Iso3>)]
     iso3: Option<String>,
     /// The cycle year the views show (2026–2028); default: this year, clamped into the cycle.
     #[param(minimum = 2026, maximum = 2028)]

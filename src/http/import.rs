@@ -53,7 +53,7 @@ struct ImportQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct Upload {
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
 
@@ -171,7 +171,7 @@ async fn files(mut multipart: Multipart) -> Result<Vec<Source>> {
         };
         let bytes = field.bytes().await.map_err(multipart_error)?;
         sources.push(Source {
-            name,
+            name: with_extension(name, &bytes),
             bytes: bytes.to_vec(),
         });
     }
@@ -185,6 +185,25 @@ async fn files(mut multipart: Multipart) -> Result<Vec<Source>> {
         Ok(sources)
     } else {
         Err(Error::invalid(problems))
+    }
+}
+
+/// A file name the readers know what to do with: one sent without `.xlsx`, `.zip` or `.csv`
+/// (a blob from a script) is named after what its bytes are.
+fn with_extension(name: String, bytes: &[u8]) -> String {
+    let lower = name.to_ascii_lowercase();
+    if [".xlsx", ".zip", ".csv", ".xls", ".ods", ".txt", ".tsv"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        return name;
+    }
+    let zipped = bytes.starts_with(b"PK\x03\x04");
+    let workbook = zipped && bytes.windows(15).any(|w| w == b"xl/workbook.xml");
+    match (zipped, workbook) {
+        (true, true) => format!("{name}.xlsx"),
+        (true, false) => format!("{name}.zip"),
+        _ => format!("{name}.csv"),
     }
 }
 

@@ -126,6 +126,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard and its raw data as a workbook, or as a `.zip` of CSV files.
+         * @description The dashboard as people read it (a sheet per view, names and percentages, a README saying
+         *     what each column means and at which revision it was taken) and the raw data in the import
+         *     format (primers, key results, targets, every report with its history, budgets, projects,
+         *     series and their catalogue; the audit log for the Secretariat only), all of one revision.
+         *     The file's name is `apo-dashboard-r<rev>[-<ISO3>].xlsx|zip`; `X-Revision` is its revision.
+         */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a primer workbook (`.xlsx`, or CSV tables, or a `.zip` of them) or series files,
+         *     all-or-nothing. Every problem of the files is reported at once, each with its file, sheet,
+         *     the row Excel shows and the column. With `Accept: application/x-ndjson` the answer is a
+         *     stream of lines: `{"progress":{"stage","done","total"}}`… then `{"result": Report}` or
+         *     `{"error": {...}, "status": 422}`.
+         */
+        post: operations["post_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/key_results": {
         parameters: {
             query?: never;
@@ -362,6 +409,29 @@ export interface paths {
         };
         /** Yearly series values, by member, series and year. */
         get: operations["list_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/series/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every series, by name: its label, unit and source (built in for the Penn World Table
+         *     series, imported from a `series_catalogue` sheet for the others, or the name alone for a
+         *     series without an entry), whether the productivity measures read it (`pwt`), and which
+         *     members have values of it (how many, from which year to which). Without `iso3`, series
+         *     catalogued but without values yet are listed too.
+         */
+        get: operations["series_catalogue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -749,6 +819,8 @@ export interface components {
             message: string;
             /** @description For a batch or a file: the 1-based row (CSV rows count the header as row 1). */
             row?: number | null;
+            /** @description For an import from a workbook (`.xlsx`): the sheet the row is in, within `file`. */
+            sheet?: string | null;
         };
         /**
          * @description Direction of a key result: whether progress means going up or down.
@@ -759,7 +831,7 @@ export interface components {
          * @description What a row of the audit log is about. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Entity: "actual" | "primer" | "budget" | "project" | "series";
+        Entity: "actual" | "primer" | "budget" | "project" | "series" | "series_info";
         /** @description The JSON error body. */
         ErrorBody: {
             error: components["schemas"]["ErrorPayload"];
@@ -790,6 +862,8 @@ export interface components {
             /** Format: int64 */
             rev: number;
         };
+        /** Format: binary */
+        ExportFile: string;
         /**
          * Format: double
          * @description A finite number: NaN and ±infinity are refused wherever a value is stored (CSV readers
@@ -1259,6 +1333,29 @@ export interface components {
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
         };
+        /** @description What an import changed (or, in a dry run, would change). */
+        Report: {
+            /** @description Reports appended. */
+            actuals: number;
+            budgets: number;
+            /** @description Series catalogue entries changed. */
+            catalogue: number;
+            dry_run: boolean;
+            /** @description Primers created or changed (with their key results and targets). */
+            primers: number;
+            projects: number;
+            /**
+             * Format: int64
+             * @description The revision the import created; `None` when it changed nothing (or was a dry run).
+             */
+            rev?: number | null;
+            /** @description Series values changed. */
+            series: number;
+            /** @description Tables left alone on purpose (an export's README and views). */
+            skipped: components["schemas"]["Skipped"][];
+            /** @description Reports withdrawn (rows of an exported history that carry a `withdrawn_reason`). */
+            withdrawn: number;
+        };
         /** @enum {string} */
         ReviewDecision: "return" | "endorse";
         /** @description The body of `POST /primers/{iso3}/review`. */
@@ -1279,12 +1376,58 @@ export interface components {
         Role: "secretariat" | "editor" | "viewer" | "metrics";
         /** @description A step of a path into the document: an object's key, or (for lists) an index. */
         Segment: string | number;
+        /** @description How much of a series one member has. */
+        SeriesCoverage: {
+            /** Format: int64 */
+            first_year: number;
+            iso3: string;
+            /** Format: int64 */
+            last_year: number;
+            /** Format: int64 */
+            values: number;
+        };
+        /**
+         * @description A series as `GET /series/catalogue` lists it: its catalogue entry, and which members have
+         *     values of it.
+         */
+        SeriesEntry: {
+            /** @description Whether it has a catalogue entry (built in or imported). */
+            catalogued: boolean;
+            /**
+             * Format: int64
+             * @description The first and last year with a value; none without values.
+             */
+            first_year?: number | null;
+            /** @description The catalogue's label; the series name itself when it has no catalogue entry. */
+            label: string;
+            /** Format: int64 */
+            last_year?: number | null;
+            /** @description The members with values of it, by ISO3 code. */
+            members: components["schemas"]["SeriesCoverage"][];
+            /**
+             * @description Whether it is a Penn World Table series ([`SERIES`]), which the productivity measures
+             *     read; a member's own series are not.
+             */
+            pwt: boolean;
+            series: string;
+            source: string;
+            unit: string;
+            /**
+             * Format: int64
+             * @description How many values it has, over the members listed.
+             */
+            values: number;
+        };
         /** @description One yearly value of a series: a row of a long-form series file. */
         SeriesPoint: {
             iso3: components["schemas"]["Iso3"];
+            /** @description 1–64 characters: letters, digits, `_`, `.` and `-`, starting with a letter. */
             series: string;
             value: components["schemas"]["Finite"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 1950–2100.
+             */
             year: number;
         };
         /** @description `GET /productivity/series`: one measure of one member (or of APO21) over the years. */
@@ -1335,6 +1478,12 @@ export interface components {
         SignIn: {
             /** @description A token (`apo_…`), as `token create` printed it. */
             token: string;
+        };
+        /** @description A table an import leaves alone, and why. */
+        Skipped: {
+            file: string;
+            message: string;
+            sheet?: string | null;
         };
         Snapshot: {
             data: components["schemas"]["Dashboard"];
@@ -2128,6 +2277,177 @@ export interface operations {
                 };
             };
             /** @description Too many past revisions asked for at once (try again after `Retry-After` seconds), or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export: {
+        parameters: {
+            query: {
+                /** @description `xlsx`: one workbook; `csv`: a `.zip` of CSV files, one per sheet. */
+                format: "xlsx" | "csv";
+                /** @description Only this member's rows (ISO3), with the views narrowed to it. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                /** @description The cycle year the views show (2026–2028); default: this year, clamped into the cycle. */
+                period?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook (`format=xlsx`) or a `.zip` of CSV files (`format=csv`), as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; filename="apo-dashboard-r<rev>[-<ISO3>].xlsx|zip" */
+                    "Content-Disposition"?: string;
+                    /** @description The revision everything in the file is of */
+                    "X-Revision"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["ExportFile"];
+                    "application/zip": components["schemas"]["ExportFile"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A missing or unknown format, a period outside the cycle, or an iso3 that is not a member */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_import: {
+        parameters: {
+            query?: {
+                /** @description `true`: check everything, against the database too, and write nothing. */
+                dry_run?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Imported (or, in a dry run, checked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Not a multipart upload */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Larger than 256 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Problems in the files, each named; nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3114,6 +3434,73 @@ export interface operations {
             };
             /** @description The credential's role or member does not cover this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    series_catalogue: {
+        parameters: {
+            query?: {
+                /** @description Only the series this member has (and only its values counted), e.g. VNM. */
+                iso3?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesEntry"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `iso3` names no member */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
