@@ -414,17 +414,10 @@ fn check_columns(t: &RawTable, required: &[&str], optional: &[&str]) -> Result<(
             .map(|d| {
                 d.in_file(&t.file)
                     .in_sheet(t.sheet.as_deref())
-                    .at_row(header_row(t))
+                    .at_row(t.header_row)
             })
             .collect())
     }
-}
-
-/// The row of `t`'s header, as Excel shows it: just above its first record, or row 1.
-fn header_row(t: &RawTable) -> usize {
-    t.records
-        .first()
-        .map_or(1, |(row, _)| row.saturating_sub(1).max(1))
 }
 
 /// Deserializes every record of `t` into `out`, naming the column of each failure; the records

@@ -342,6 +342,16 @@ async fn unknown_sheets_and_columns_are_reported_where_they_are(b: Backend) {
         s.write_string(0, c as u16, *h).unwrap();
     }
     s.write_string(1, 0, "VNM").unwrap();
+    // Below a title banner the headings are on row 3, and a problem with them is named there.
+    let s = book.add_worksheet().set_name("budgets").unwrap();
+    s.write_string(0, 0, "Budgets 2026").unwrap();
+    for (c, h) in ["pillar", "year", "planned", "spent", "Remarks"]
+        .iter()
+        .enumerate()
+    {
+        s.write_string(2, c as u16, *h).unwrap();
+    }
+    s.write_number(3, 0, 1).unwrap();
     let s = book.add_worksheet().set_name("Notes").unwrap();
     s.write_string(0, 0, "remember to ask Hanoi").unwrap();
     s.write_string(0, 1, "before Friday").unwrap();
@@ -362,6 +372,12 @@ async fn unknown_sheets_and_columns_are_reported_where_they_are(b: Backend) {
         shown
             .iter()
             .any(|d| d.starts_with("book.xlsx, sheet targets row 1: comment: unknown column")),
+        "{shown:#?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|d| d.starts_with("book.xlsx, sheet budgets row 3: remarks: unknown column")),
         "{shown:#?}"
     );
     assert!(

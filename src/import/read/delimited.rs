@@ -57,7 +57,7 @@ pub fn read(file: &str, stem: &str, bytes: &[u8], problems: &mut Vec<Detail>) ->
                 let filled = rows.raw.iter().filter(|c| !c.trim().is_empty()).count();
                 if filled >= 2 {
                     above.clear();
-                    break Some(heading_shape(&rows.raw));
+                    break Some((row, heading_shape(&rows.raw)));
                 }
                 if filled == 1 {
                     above.push((row, rows.raw.clone()));
@@ -66,11 +66,11 @@ pub fn read(file: &str, stem: &str, bytes: &[u8], problems: &mut Vec<Detail>) ->
         }
     };
     let mut records = Vec::new();
-    let mut shape = match found {
-        Some(shape) => shape,
+    let (header_row, mut shape) = match found {
+        Some(found) => found,
         None => {
             // No row has two headings: the first row with anything in it is the heading row.
-            let Some((_, heading)) = above.first() else {
+            let Some((header_row, heading)) = above.first() else {
                 problems.push(place.problem(None, None, "the file is empty".into()));
                 return None;
             };
@@ -80,7 +80,7 @@ pub fn read(file: &str, stem: &str, bytes: &[u8], problems: &mut Vec<Detail>) ->
                     records.push((*row, r));
                 }
             }
-            return Some(table(file, stem, shape, records));
+            return Some(table(file, stem, shape, *header_row, records));
         }
     };
     loop {
@@ -98,15 +98,22 @@ pub fn read(file: &str, stem: &str, bytes: &[u8], problems: &mut Vec<Detail>) ->
             }
         }
     }
-    Some(table(file, stem, shape, records))
+    Some(table(file, stem, shape, header_row, records))
 }
 
-fn table(file: &str, stem: &str, shape: Shape, records: Vec<(usize, StringRecord)>) -> RawTable {
+fn table(
+    file: &str,
+    stem: &str,
+    shape: Shape,
+    header_row: usize,
+    records: Vec<(usize, StringRecord)>,
+) -> RawTable {
     RawTable {
         file: file.to_owned(),
         sheet: None,
         name: normalise(stem),
         header: shape.header,
+        header_row,
         records,
     }
 }

@@ -131,6 +131,8 @@ pub struct RawTable {
     pub name: String,
     /// The normalised headings of the columns that have one.
     pub header: csv::StringRecord,
+    /// The row of the headings, as Excel shows it (below a title banner it is not row 1).
+    pub header_row: usize,
     pub records: Vec<(usize, csv::StringRecord)>,
 }
 

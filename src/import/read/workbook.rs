@@ -70,12 +70,13 @@ pub fn read(file: &str, bytes: &[u8], tables: &mut Vec<RawTable>, problems: &mut
             Vec::new()
         };
         let sheet = Sheet::new(&range, &merges, is_1904);
-        if let Some((header, records)) = sheet.table(place, problems) {
+        if let Some((header, header_row, records)) = sheet.table(place, problems) {
             tables.push(RawTable {
                 file: file.to_owned(),
                 sheet: Some(name.clone()),
                 name: normalise(&name),
                 header,
+                header_row,
                 records,
             });
         }
@@ -150,7 +151,7 @@ impl<'a> Sheet<'a> {
         &self,
         place: Place<'_>,
         problems: &mut Vec<Detail>,
-    ) -> Option<(csv::StringRecord, Vec<(usize, csv::StringRecord)>)> {
+    ) -> Option<(csv::StringRecord, usize, Vec<(usize, csv::StringRecord)>)> {
         let rows: Vec<&[Data]> = self.range.rows().collect();
         let filled = |i: usize| self.filled(i, rows[i]);
         let header = (0..rows.len())
@@ -189,7 +190,7 @@ impl<'a> Sheet<'a> {
                 records.push((row, r));
             }
         }
-        Some((shape.header, records))
+        Some((shape.header, self.start.0 as usize + header + 1, records))
     }
 
     /// A cell's text: numbers as typed, dates (date cells, and numbers in a date column) in ISO
