@@ -154,6 +154,13 @@ export async function seriesTests({ t, server, backend, context }) {
       const vnm = (await server.json('/members')).find((m) => m.iso3 === 'VNM').name;
       const legend = await page.locator('[data-testid=any-series-chart]').textContent();
       assert(legend.includes(vnm), `${vnm}'s line is in the legend: ${legend.slice(0, 200)}`);
+      // A chosen member without values gets no legend entry (on a phone it hid the line).
+      const members = await server.json('/members');
+      const missing = note.match(/No values for ([A-Z, ]+)\./)?.[1].split(', ') ?? [];
+      for (const code of missing) {
+        const name = members.find((m) => m.iso3 === code)?.name ?? code;
+        assert(!legend.includes(name), `${name} has no values and no legend entry: ${legend.slice(0, 200)}`);
+      }
       await look(page, '[data-testid=any-series-chart]', 'productivity', backend, problems);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(300);

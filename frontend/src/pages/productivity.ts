@@ -316,15 +316,21 @@ export function renderProductivity(root: HTMLElement): void {
     const xs = years.length ? Array.from({ length: (years.at(-1) ?? 0) - (years[0] ?? 0) + 1 }, (_, i) => (years[0] ?? 0) + i) : [];
     const byMember = new Map(codes.map((c) => [c, new Map<number, number>()]));
     for (const p of shown) byMember.get(p.iso3)?.set(p.year, p.value);
-    const lines = codes.map((c, i) => ({
-      name: names.get(c) ?? c,
-      type: 'line',
-      showSymbol: xs.length < 30,
-      connectNulls: false,
-      lineStyle: { width: 2 },
-      itemStyle: { color: SERIES[i % SERIES.length] },
-      data: xs.map((y) => byMember.get(c)?.get(y) ?? null),
-    }));
+    // Only the members with values get a line (and a legend entry): on a phone the legend
+    // scrolls, and entries without a line pushed the one that has it out of sight. Colours
+    // stay those of each member's place among the chosen.
+    const lines = codes
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => byMember.get(c)?.size)
+      .map(({ c, i }) => ({
+        name: names.get(c) ?? c,
+        type: 'line',
+        showSymbol: xs.length < 30,
+        connectNulls: false,
+        lineStyle: { width: 2 },
+        itemStyle: { color: SERIES[i % SERIES.length] },
+        data: xs.map((y) => byMember.get(c)?.get(y) ?? null),
+      }));
     seriesChart.setOption({ xAxis: { data: xs.map(String) }, yAxis: { name: entry.unit }, series: lines }, { replaceMerge: ['series'] });
     seriesEl.setAttribute('aria-label', `${labelWithUnit(entry)} for ${codes.join(', ') || 'no members'}`);
     seriesLabel.textContent = labelWithUnit(entry);
