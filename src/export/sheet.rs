@@ -133,7 +133,9 @@ pub fn xlsx(sheets: Vec<Sheet<'_>>) -> anyhow::Result<Vec<u8>> {
     let percent = CellFormat::new().set_num_format("0.0%");
     for sheet in sheets {
         let name = sheet.name;
-        let ws = book.add_worksheet();
+        // Rows are written in order, so a sheet streams to a temporary file (constant
+        // memory mode) instead of keeping every cell until the workbook is saved.
+        let ws = book.add_worksheet_with_constant_memory()?;
         ws.set_name(name)?;
         let top = u32::try_from(sheet.preamble.len()).expect("a few lines");
         let mut widths: Vec<usize> = sheet.columns.iter().map(|c| c.name.len()).collect();
