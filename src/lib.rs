@@ -1,9 +1,9 @@
 //! The APO Productivity Dashboard service.
 //!
 //! APO's 21 member economies draft Strategic Partnership Program primers for 2026–28 and report
-//! progress on their key results; this service takes those in (REST API, imports), stores them
-//! (SQLite or PostgreSQL), keeps a dashboard document of each cycle year current, and pushes
-//! every change to the browsers over a WebSocket.
+//! progress on their key results; this service takes those in (REST API, browser forms,
+//! workbook imports), stores them (SQLite or PostgreSQL), keeps a dashboard document of each
+//! cycle year current, and pushes every change to the browsers over a WebSocket.
 //!
 //! # The path of a change
 //!
@@ -50,7 +50,10 @@
 //! - [`analytics`]: the only polars code: the dashboard's numbers, the ticker's lines and
 //!   productivity measures.
 //! - [`live`]: the wire protocol, and the hub that frames each patch once and fans it out.
-//! - [`import`]: primer workbooks (CSV tables) and series files, all-or-nothing and idempotent.
+//! - [`import`]: workbooks (`.xlsx`, folders and `.zip` of CSV tables) and series files, read
+//!   as Excel shows them, every problem in one pass, all-or-nothing and idempotent.
+//! - [`export`]: the dashboard's tables as people read them and the raw data in the import
+//!   format, of one revision, as `.xlsx` or CSV.
 //! - [`demo`]: the demo data set embedded in the binary, for `serve --demo`.
 //! - [`cli`]: the `apo-dashboard` command line.
 //!
