@@ -401,66 +401,6 @@ fn a_folder_gives_its_csv_and_xlsx_files_sorted() {
     );
 }
 
-/// A million-row series file, timed: `cargo test --release --lib import::read::tests::speed --
-/// --ignored --nocapture`.
-#[test]
-#[ignore = "a timing, run in release by hand"]
-fn speed() {
-    let mut text = String::from("iso3,series,year,value\n");
-    for i in 0..1_000_000 {
-        use std::fmt::Write;
-        let _ = writeln!(
-            text,
-            "{},tfp_index,{},{}",
-            ["VNM", "THA", "IDN", "MYS"][i % 4],
-            1950 + i % 75,
-            100.0 + (i % 997) as f64 / 8.0
-        );
-    }
-    let started = std::time::Instant::now();
-    let (tables, problems) = read("series.csv", text.as_bytes());
-    let took = started.elapsed();
-    assert!(problems.is_empty());
-    assert_eq!(tables[0].records.len(), 1_000_000);
-    println!(
-        "{} MB, {} rows in {took:?}",
-        text.len() / 1_000_000,
-        tables[0].records.len()
-    );
-}
-
-/// The same million rows as one worksheet, timed: `cargo test --release --lib
-/// import::read::tests::speed_xlsx -- --ignored --nocapture`.
-#[test]
-#[ignore = "a timing, run in release by hand"]
-fn speed_xlsx() {
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet().set_name("series").unwrap();
-    for (c, h) in ["iso3", "series", "year", "value"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for i in 0..1_000_000u32 {
-        let r = i + 1;
-        ws.write_string(r, 0, ["VNM", "THA", "IDN", "MYS"][i as usize % 4])
-            .unwrap();
-        ws.write_string(r, 1, "tfp_index").unwrap();
-        ws.write_number(r, 2, 1950 + i % 75).unwrap();
-        ws.write_number(r, 3, 100.0 + f64::from(i % 997) / 8.0)
-            .unwrap();
-    }
-    let bytes = wb.save_to_buffer().unwrap();
-    let started = std::time::Instant::now();
-    let (tables, problems) = read("series.xlsx", &bytes);
-    let took = started.elapsed();
-    assert!(problems.is_empty());
-    assert_eq!(tables[0].records.len(), 1_000_000);
-    println!(
-        "{} MB workbook, {} rows in {took:?}",
-        bytes.len() / 1_000_000,
-        tables[0].records.len()
-    );
-}
-
 #[test]
 fn a_zip_entry_is_inflated_only_up_to_the_limit() {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
