@@ -99,7 +99,7 @@ pub async fn apply(
     match write.append_actuals(&inputs, Duplicates::Skip).await {
         Ok(n) => {
             report.actuals = n;
-            report.withdrawn = history(write, &actuals).await?;
+            report.withdrawn = history(write, &actuals, n > 0).await?;
         }
         Err(Error::Invalid(_, details)) => {
             let kept = details
@@ -163,11 +163,18 @@ pub async fn apply(
 /// An exported history: the reports just appended are credited to whoever the file says made
 /// them, and those it marks withdrawn are withdrawn (unless they already are). Returns how many
 /// were withdrawn.
-async fn history(write: &mut Write, rows: &[&Row<tables::ActualRow>]) -> Result<usize> {
+/// `appended`: whether this write appended any report (else no reporter needs crediting, and
+/// a re-import of a history looks up only its withdrawn rows).
+async fn history(
+    write: &mut Write,
+    rows: &[&Row<tables::ActualRow>],
+    appended: bool,
+) -> Result<usize> {
     let mut withdrawn = 0;
     for r in rows {
         let a = &r.value;
-        if a.reported_by.is_none() && a.withdrawn_reason.is_none() {
+        let credit = appended && a.reported_by.is_some();
+        if !credit && a.withdrawn_reason.is_none() {
             continue;
         }
         let Some(reported_at) = a.reported_at else {
