@@ -21,7 +21,9 @@
 //! ([`crate::feed`]).
 
 pub mod access;
+pub mod backup;
 mod claim;
+pub mod commit;
 pub mod dump;
 pub mod health;
 pub mod history;
@@ -96,6 +98,8 @@ struct Inner {
     announcer: notify::Announcer,
     /// Up, or down since when ([`health`]).
     health: StoreHealth,
+    /// What the committer measures ([`commit`]).
+    commit_metrics: commit::CommitMetrics,
 }
 
 /// How long a request waits for a connection from the pool (connecting one included) before
@@ -211,6 +215,7 @@ impl Store {
                 url: url.clone(),
                 announcer: notify::Announcer::default(),
                 health: StoreHealth::default(),
+                commit_metrics: commit::CommitMetrics::default(),
             }),
         };
         store.migrate().await?;
@@ -327,6 +332,11 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// What the committer measures, for `/metrics`.
+    pub fn commit_metrics(&self) -> &commit::CommitMetrics {
+        &self.inner.commit_metrics
     }
 
     /// Whether the database answers, as the probe and the requests last found ([`health`]).

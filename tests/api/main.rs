@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod actuals;
+mod backup;
 mod bad_input;
 mod cli;
 mod conformance;
@@ -23,6 +24,7 @@ mod outage;
 mod primers;
 mod productivity;
 mod reference;
+mod replicas;
 mod replay;
 mod revisions;
 mod room;

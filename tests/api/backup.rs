@@ -1,0 +1,1 @@
+//! Backups taken under write load restore to a consistent revision (being written).

@@ -1,0 +1,1 @@
+//! Two replicas behind a reverse proxy (being written).
