@@ -162,6 +162,10 @@ pub struct ServeConfig {
     /// request in progress is closed to make room.
     #[arg(long, env = "APO_MAX_HTTP_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_http_connections: Option<u64>,
+    /// For the ingest benchmark's reference only (benches/ingest.sh): reports are answered
+    /// without being stored; every other write fails. Never for real use.
+    #[arg(long, hide = true)]
+    pub stub_writes: bool,
 }
 
 impl ServeConfig {
@@ -196,6 +200,7 @@ impl ServeConfig {
             idle_timeout_secs: defaults::IDLE_TIMEOUT_SECS,
             request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,
             max_http_connections: None,
+            stub_writes: false,
         }
     }
 }

@@ -63,6 +63,12 @@ impl Feed {
                 heard_new: AtomicU64::new(0),
             }),
         };
+        // The committer publishes each commit before answering its writer, in revision order.
+        let publishing = Arc::downgrade(&feed.state);
+        store.publish_with(Box::new(move |change| match publishing.upgrade() {
+            Some(state) => Feed { state }.publish(change),
+            None => Arc::new(change),
+        }));
         if store.backend() == Backend::Postgres {
             let listening = feed.clone();
             let stop = shutdown.clone();
@@ -75,15 +81,20 @@ impl Feed {
         Ok(feed)
     }
 
-    /// Runs `f` as one write attributed to `actor` ([`Store::write`]) and publishes what it
-    /// committed.
-    pub async fn write<T>(
+    /// Runs `f` as one write attributed to `actor` ([`Store::write`]); what it committed is
+    /// published before the answer comes back.
+    pub async fn write<T, F>(
         &self,
         actor: &crate::records::Actor,
-        f: impl AsyncFnOnce(&mut Write) -> Result<T>,
-    ) -> Result<(T, Option<Arc<Change>>)> {
-        let (value, change) = self.state.store.write(actor, f).await?;
-        Ok((value, change.map(|c| self.publish(c))))
+        f: F,
+    ) -> Result<(T, Option<Arc<Change>>)>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Write) -> futures_util::future::BoxFuture<'a, Result<T>>
+            + Send
+            + 'static,
+    {
+        self.state.store.write(actor, f).await
     }
 
     /// The store it reads.

@@ -45,7 +45,14 @@ impl Application {
     /// Opens (and migrates) the database, loads the demo data if asked and the database is
     /// empty, and binds the listener.
     pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
-        let store = Store::open(&config.database.url).await?;
+        let store = if config.stub_writes {
+            tracing::warn!(
+                "writes are stubbed out: reports are answered and not stored (a benchmark's reference)"
+            );
+            Store::open_stubbed(&config.database.url).await?
+        } else {
+            Store::open(&config.database.url).await?
+        };
         tracing::info!(database = %redact(&config.database.url), backend = ?store.backend(), "store open");
         if config.demo {
             match crate::demo::load_if_empty(&store).await? {

@@ -82,11 +82,13 @@ async fn post_actuals(
     }
     let (accepted, change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            let accepted = w.append_actuals(&rows, Duplicates::Append).await?;
-            let rev = w.rev();
-            w.answer(201, &Posted { rev, accepted });
-            Ok(accepted)
+        .write(&writer.actor, move |w| {
+            Box::pin(async move {
+                let accepted = w.append_actuals(&rows, Duplicates::Append).await?;
+                let rev = w.rev();
+                w.answer(201, &Posted { rev, accepted });
+                Ok(accepted)
+            })
         })
         .await
         .map_err(|e| match e {
@@ -161,13 +163,18 @@ async fn take_back(
 ) -> Result<i64> {
     let (_, change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            w.withdraw_report(id, reason, corrected, |iso3| writer.may_edit(iso3))
-                .await?;
-            let status = if corrected.is_some() { 201 } else { 200 };
-            let rev = w.rev();
-            w.answer(status, &Posted { rev, accepted: 1 });
-            Ok(())
+        .write(&writer.actor, {
+            let (writer, reason) = (writer.clone(), reason.to_owned());
+            move |w| {
+                Box::pin(async move {
+                    w.withdraw_report(id, &reason, corrected, |iso3| writer.may_edit(iso3))
+                        .await?;
+                    let status = if corrected.is_some() { 201 } else { 200 };
+                    let rev = w.rev();
+                    w.answer(status, &Posted { rev, accepted: 1 });
+                    Ok(())
+                })
+            }
         })
         .await
         .map_err(|e| match e {

@@ -370,6 +370,7 @@ fn signed_in(caller: &Caller) -> Result<Arc<Principal>, Error> {
 
 /// A caller who may change something: an editor (of [`Principal::member`]) or the Secretariat,
 /// with the identity the audit log records.
+#[derive(Clone)]
 pub struct Writer {
     pub principal: Arc<Principal>,
     pub actor: Actor,

@@ -79,12 +79,14 @@ async fn put_budgets(
     }
     let ((), change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            for b in &rows {
-                w.put_budget(b).await?;
-            }
-            super::keep_write_result(w);
-            Ok(())
+        .write(&writer.actor, move |w| {
+            Box::pin(async move {
+                for b in &rows {
+                    w.put_budget(b).await?;
+                }
+                super::keep_write_result(w);
+                Ok(())
+            })
         })
         .await?;
     WriteResult::new(&app.store, change.as_deref()).await

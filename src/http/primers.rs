@@ -86,16 +86,21 @@ async fn put_primer(
     }
     let (changed, change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            if input.status == PrimerStatus::Draft {
-                let from = w.primer(&iso3).await?.map(|p| p.status);
-                if from == Some(PrimerStatus::Submitted) {
-                    writer.secretariat("return a submitted primer to draft")?;
-                }
+        .write(&writer.actor.clone(), {
+            let iso3 = iso3.clone();
+            move |w| {
+                Box::pin(async move {
+                    if input.status == PrimerStatus::Draft {
+                        let from = w.primer(&iso3).await?.map(|p| p.status);
+                        if from == Some(PrimerStatus::Submitted) {
+                            writer.secretariat("return a submitted primer to draft")?;
+                        }
+                    }
+                    let changed = w.put_primer(&iso3, &input, Workflow::Enforce).await?;
+                    keep_answer(w, &iso3, changed).await?;
+                    Ok(changed)
+                })
             }
-            let changed = w.put_primer(&iso3, &input, Workflow::Enforce).await?;
-            keep_answer(w, &iso3, changed).await?;
-            Ok(changed)
         })
         .await?;
     let written = super::WriteResult::new(&app.store, change.as_deref()).await?;
@@ -205,10 +210,15 @@ async fn reviewed(
 ) -> Result<Json<PutPrimerResult>> {
     let ((), change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            w.review_primer(iso3, review).await?;
-            let changed = w.changed();
-            keep_answer(w, iso3, changed).await
+        .write(&writer.actor, {
+            let iso3 = iso3.to_owned();
+            move |w| {
+                Box::pin(async move {
+                    w.review_primer(&iso3, review).await?;
+                    let changed = w.changed();
+                    keep_answer(w, &iso3, changed).await
+                })
+            }
         })
         .await?;
     let written = super::WriteResult::new(&app.store, change.as_deref()).await?;

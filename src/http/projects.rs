@@ -60,10 +60,12 @@ async fn put_project(
     }
     let (_, change) = app
         .feed
-        .write(&writer.actor, async |w| {
-            let done = w.put_project(&project).await?;
-            super::keep_write_result(w);
-            Ok(done)
+        .write(&writer.actor, move |w| {
+            Box::pin(async move {
+                let done = w.put_project(&project).await?;
+                super::keep_write_result(w);
+                Ok(done)
+            })
         })
         .await?;
     WriteResult::new(&app.store, change.as_deref()).await

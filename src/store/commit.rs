@@ -1,7 +1,28 @@
-//! Group commit: the writes that arrive together share one transaction and one fsync.
+//! Group commit: writes that arrive together share one transaction and one fsync.
 //!
-//! (Being written: the committer task. Its metrics are fixed first so that `/metrics` can
-//! register them.)
+//! Every acknowledged write is on disk: SQLite runs with `synchronous=FULL` (the log is
+//! fsynced at each commit) and PostgreSQL with `synchronous_commit=on`. An fsync per write
+//! would cap the rate at what the disk syncs per second and make every writer wait behind the
+//! others' syncs, so one task, the committer ([`run`]), runs the writes: those that queue while
+//! it commits go into the next transaction together, each in a savepoint with its own revision
+//! and audit rows, and are answered when that transaction's one commit returns. A single write
+//! on a quiet server is its own group: no waiting for company.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use super::{Backend, Store, Tx, Write};
+use crate::error::{Error, Result};
+use crate::records::{Actor, Change};
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
@@ -50,5 +71,338 @@ impl Default for CommitMetrics {
             writes: Family::default(),
             queued: Gauge::default(),
         }
+    }
+}
+
+/// Most writes one commit carries. PostgreSQL keeps the subtransactions of 64 savepoints in
+/// each backend's cache; more would make every other session's snapshots look further.
+pub const MAX_GROUP: usize = 64;
+
+/// Writes waiting for the committer before a new one waits to be queued (back pressure: the
+/// request waits, it is not refused).
+const QUEUE: usize = 4096;
+
+/// What a write returns, boxed to cross the channel.
+type Value = Box<dyn Any + Send>;
+
+/// A write's work, run by the committer inside the group's transaction.
+pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut Write) -> BoxFuture<'a, Result<Value>> + Send>;
+
+/// A write waiting for the committer.
+pub(crate) struct Queued {
+    actor: Actor,
+    job: Job,
+    /// The request's span, so that what the write logs is logged under its request.
+    span: tracing::Span,
+    request_id: Option<Arc<str>>,
+    reply: oneshot::Sender<Result<(Value, Option<Arc<Change>>)>>,
+}
+
+/// The writer side: where [`Store::write`] queues its work.
+pub(crate) struct Committer {
+    queue: mpsc::Sender<Queued>,
+}
+
+impl Committer {
+    /// Starts the committer task for the store behind `inner`; it ends when the store is
+    /// dropped (the queue's sender goes with it).
+    pub(super) fn start(inner: Weak<super::Inner>, metrics: CommitMetrics) -> Self {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(run(inner, rx, metrics));
+        Self { queue }
+    }
+}
+
+impl Store {
+    /// Runs `f` as one write attributed to `actor`, with a revision of its own: commits when
+    /// it succeeds and returns what it committed (`None` when it changed nothing), rolls back
+    /// all it did when it fails. Answers once the write is on disk.
+    ///
+    /// The work runs in the committer's task, so a client that goes away cannot cut it off
+    /// halfway; writes queued together share one transaction and one fsync ([`run`]).
+    /// (Writes that the dashboard should hear of go through [`crate::feed::Feed::write`].)
+    pub async fn write<T, F>(&self, actor: &Actor, f: F) -> Result<(T, Option<Arc<Change>>)>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Write) -> BoxFuture<'a, Result<T>> + Send + 'static,
+    {
+        // Out of reach: said at once, not after the pool's acquire timeout.
+        let state = self.inner.health.state();
+        if !state.is_up() {
+            return Err(state.unavailable());
+        }
+        let job: Job = Box::new(boxed(move |w| {
+            Box::pin(async move { Ok(Box::new(f(w).await?) as Value) })
+        }));
+        let (reply, answer) = oneshot::channel();
+        let queued = Queued {
+            actor: actor.clone(),
+            job,
+            span: tracing::Span::current(),
+            request_id: crate::error::request_id().map(Arc::from),
+            reply,
+        };
+        let metrics = &self.inner.commit_metrics;
+        metrics.queued.inc();
+        if self.inner.committer.queue.send(queued).await.is_err() {
+            metrics.queued.dec();
+            return Err(stopped());
+        }
+        let (value, change) = answer.await.map_err(|_| stopped())??;
+        let value = value
+            .downcast::<T>()
+            .map_err(|_| anyhow::anyhow!("a write's value came back as another type"))?;
+        Ok((*value, change))
+    }
+}
+
+/// Pins down the closure's signature (a borrow of the write for as long as its future lives),
+/// which the compiler does not infer through `Box::new`.
+fn boxed<F>(f: F) -> F
+where
+    F: for<'a> FnOnce(&'a mut Write) -> BoxFuture<'a, Result<Value>> + Send + 'static,
+{
+    f
+}
+
+fn stopped() -> Error {
+    Error::Unavailable("the service is stopping; try again in a few seconds".into())
+}
+
+/// The committer: takes the first queued write, begins a transaction, and runs it; then, as
+/// long as more writes are queued (they came while the last commit's fsync ran, or while this
+/// group ran), runs them in the same transaction, each inside a savepoint, up to
+/// [`MAX_GROUP`]; then commits once and answers them all.
+///
+/// Each write takes its own revision (`UPDATE revision … RETURNING` inside its savepoint) and
+/// writes its own audit rows, so revisions stay gapless and one per write. One that fails, or
+/// changes nothing, is rolled back to its savepoint, revision included; the others go on. If
+/// the commit itself fails, every write of the group is told so and none is kept.
+async fn run(inner: Weak<super::Inner>, mut rx: mpsc::Receiver<Queued>, metrics: CommitMetrics) {
+    let mut next: Option<Queued> = None;
+    loop {
+        let first = match next.take() {
+            Some(q) => q,
+            None => match rx.recv().await {
+                Some(q) => q,
+                None => return,
+            },
+        };
+        metrics.queued.dec();
+        let Some(inner) = inner.upgrade() else { return };
+        let store = Store { inner };
+        next = group(&store, first, &mut rx, &metrics).await;
+        if next.is_some() {
+            metrics.queued.inc();
+        }
+    }
+}
+
+/// A write of a group, run, waiting for the commit.
+struct Ran {
+    reply: oneshot::Sender<Result<(Value, Option<Arc<Change>>)>>,
+    outcome: Result<(Value, Option<Change>)>,
+}
+
+/// Runs one group from `first` on; returns a write it took from the queue but left for the
+/// next group (the group was full).
+async fn group(
+    store: &Store,
+    first: Queued,
+    rx: &mut mpsc::Receiver<Queued>,
+    metrics: &CommitMetrics,
+) -> Option<Queued> {
+    let stub = store.inner.stub;
+    let _writer = match (stub, store.inner.backend) {
+        (false, Backend::Sqlite) => Some(store.inner.sqlite_writer.clone().lock_owned().await),
+        _ => None,
+    };
+    let mut tx = if stub {
+        Tx(None)
+    } else {
+        match store.inner.pool.begin().await {
+            Ok(tx) => Tx(Some(tx)),
+            Err(e) => {
+                let e = store.failed(e);
+                let _ = first.reply.send(Err(share(&e)));
+                return None;
+            }
+        }
+    };
+    let mut ran: Vec<Ran> = Vec::new();
+    let mut pending = Some(first);
+    let mut left = None;
+    let mut broken = None;
+    while let Some(q) = pending.take() {
+        let (outcome, sound) = run_one(store, &mut tx, q.actor, q.job, q.span, q.request_id).await;
+        ran.push(Ran {
+            reply: q.reply,
+            outcome,
+        });
+        if let Err(e) = sound {
+            // A write could not be undone alone: nothing of this group may be kept.
+            broken = Some(e);
+            break;
+        }
+        match rx.try_recv() {
+            Ok(q) if ran.len() < MAX_GROUP => {
+                metrics.queued.dec();
+                pending = Some(q);
+            }
+            Ok(q) => {
+                metrics.queued.dec();
+                left = Some(q);
+            }
+            Err(_) => {}
+        }
+    }
+    let kept = ran
+        .iter()
+        .filter(|r| matches!(r.outcome, Ok((_, Some(_)))))
+        .count();
+    let committed = if let Some(e) = broken {
+        drop(tx);
+        Err(e)
+    } else if kept == 0 {
+        // Nothing to keep (refused or unchanged): no commit, no fsync.
+        match tx.0 {
+            Some(tx) => tx.rollback().await.map_err(|e| store.failed(e)),
+            None => Ok(()),
+        }
+    } else {
+        let started = Instant::now();
+        let done = match tx.0 {
+            Some(tx) => tx.commit().await.map_err(|e| store.failed(e)),
+            None => Ok(()),
+        };
+        metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        metrics.group_writes.observe(kept as f64);
+        done
+    };
+    drop(_writer);
+    if let Err(e) = &committed {
+        tracing::error!(error = %e, writes = kept, "a group commit failed: none of its writes is kept");
+    }
+    let last = ran
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Ok((_, Some(c))) => Some(c.rev),
+            _ => None,
+        })
+        .max();
+    if let (Ok(()), Some(rev)) = (&committed, last) {
+        store.inner.announcer.committed_now(rev);
+    }
+    for r in ran {
+        let answer = match (r.outcome, &committed) {
+            (Ok((value, Some(change))), Ok(())) => {
+                metrics
+                    .writes
+                    .get_or_create(&label(Outcome::Committed))
+                    .inc();
+                Ok((value, Some(store.publish(change))))
+            }
+            (Ok((value, None)), Ok(())) => {
+                metrics
+                    .writes
+                    .get_or_create(&label(Outcome::Unchanged))
+                    .inc();
+                Ok((value, None))
+            }
+            (Ok(_), Err(e)) => {
+                metrics.writes.get_or_create(&label(Outcome::Failed)).inc();
+                Err(share(e))
+            }
+            (Err(e), _) => {
+                metrics.writes.get_or_create(&label(Outcome::Failed)).inc();
+                Err(e)
+            }
+        };
+        let _ = r.reply.send(answer);
+    }
+    left
+}
+
+fn label(outcome: Outcome) -> OutcomeLabel {
+    OutcomeLabel { outcome }
+}
+
+/// One write of a group, inside its savepoint: its revision, its work, its idempotency key.
+/// Rolled back to the savepoint when it fails or changes nothing.
+async fn run_one(
+    store: &Store,
+    tx: &mut Tx,
+    actor: Actor,
+    job: Job,
+    span: tracing::Span,
+    request_id: Option<Arc<str>>,
+) -> (Result<(Value, Option<Change>)>, Result<()>) {
+    let rev = match tx.0.as_mut() {
+        None => {
+            // After whatever was committed for real (the demo data, an import).
+            let stub = &store.inner.stub_rev;
+            stub.fetch_max(store.committed_rev(), Ordering::Relaxed);
+            stub.fetch_add(1, Ordering::Relaxed) + 1
+        }
+        Some(conn) => {
+            // One round trip: the savepoint and the revision.
+            let row = sqlx::raw_sql(
+                "SAVEPOINT w; UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
+            )
+            .fetch_one(&mut **conn)
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0));
+            match row {
+                Ok(rev) => rev,
+                // Nothing of this write was done; whether the savepoint was made is unknown.
+                Err(e) => {
+                    let e = store.failed(e);
+                    let again = share(&e);
+                    return (Err(e), Err(again));
+                }
+            }
+        }
+    };
+    let mut w = Write::new(store, std::mem::replace(tx, Tx(None)), rev, &actor, None);
+    let work = async {
+        let value = job(&mut w).await?;
+        let change = w.finish().await?;
+        Ok::<_, Error>((value, change))
+    };
+    let work = AssertUnwindSafe(work.instrument(span));
+    let outcome = match request_id {
+        Some(id) => crate::error::with_request_id(id, work.catch_unwind()).await,
+        None => work.catch_unwind().await,
+    };
+    let outcome = outcome.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(anyhow::anyhow!("a write panicked: {what}").into())
+    });
+    *tx = w.into_tx();
+    let keep = matches!(outcome, Ok((_, Some(_))));
+    let mut sound = Ok(());
+    if !keep && let Some(conn) = tx.0.as_mut() {
+        // Undoes this write alone, its revision included.
+        if let Err(e) = sqlx::raw_sql("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
+            .execute(&mut **conn)
+            .await
+        {
+            sound = Err(store.failed(e));
+        }
+    }
+    (outcome, sound)
+}
+
+/// The same error again, for each write of a group whose commit failed.
+fn share(e: &Error) -> Error {
+    match e {
+        Error::Unavailable(m) => Error::Unavailable(m.clone()),
+        other => Error::Internal(anyhow::anyhow!("the commit failed: {other}")),
     }
 }

@@ -34,7 +34,8 @@ mod reads;
 mod series;
 mod writes;
 
-use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -100,6 +101,45 @@ struct Inner {
     health: StoreHealth,
     /// What the committer measures ([`commit`]).
     commit_metrics: commit::CommitMetrics,
+    /// Where [`Store::write`] queues writes for the committer.
+    committer: commit::Committer,
+    /// Publishes a change this process committed to the change feed, in revision order, before
+    /// its writer is answered (set by [`crate::feed::Feed::start`]).
+    publisher: OnceLock<Publisher>,
+    /// For the ingest benchmark's reference only ([`Store::open_stubbed`]): writes touch no
+    /// database; revisions come from this counter.
+    stub: bool,
+    stub_rev: AtomicI64,
+}
+
+/// What publishes a committed change ([`Inner::publisher`]).
+pub type Publisher = Box<dyn Fn(Change) -> Arc<Change> + Send + Sync>;
+
+/// The transaction of a write. Dereferences to its connection, as sqlx's transaction does;
+/// empty only for a stubbed store (the benchmark's reference), where nothing may query it.
+pub(crate) struct Tx(pub(crate) Option<Transaction<'static, Any>>);
+
+const STUBBED: &str =
+    "the store is stubbed (the ingest benchmark's reference): this write cannot run";
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().expect(STUBBED)
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_deref_mut().expect(STUBBED)
+    }
+}
+
+impl Tx {
+    /// Whether this is a stubbed store's write (nothing is stored).
+    pub(crate) fn stubbed(&self) -> bool {
+        self.0.is_none()
+    }
 }
 
 /// How long a request waits for a connection from the pool (connecting one included) before
@@ -168,8 +208,11 @@ impl Store {
         if backend == Backend::Postgres {
             pool = pool.after_connect(|conn, _meta| {
                 Box::pin(async move {
+                    // synchronous_commit: a commit returns once its log is flushed to disk,
+                    // whatever the server's default says.
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+                        "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; \
+                         SET synchronous_commit = on",
                         STATEMENT_TIMEOUT.as_millis(),
                         IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
                     )))
@@ -187,13 +230,15 @@ impl Store {
                 .test_before_acquire(false)
                 .after_connect(|conn, _meta| {
                     Box::pin(async move {
-                        // WAL: readers never block the writer; NORMAL sync is durable across
-                        // application crashes, which is what a dashboard needs. No checkpoint
-                        // inside a commit: the one that crossed 1,000 pages of log used to
-                        // copy them back and fsync while a report waited for its answer (tens
-                        // of milliseconds); a background task checkpoints instead.
+                        // WAL: readers never block the writer. FULL: the log is fsynced at
+                        // every commit, so an acknowledged write survives a power cut, not
+                        // only a crash of this process (NORMAL); the committer groups writes
+                        // so that they share the fsync ([`commit`]). No checkpoint inside a
+                        // commit: the one that crossed 1,000 pages of log used to copy them
+                        // back and fsync while a report waited for its answer (tens of
+                        // milliseconds); a background task checkpoints instead.
                         sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                          PRAGMA wal_autocheckpoint = 0;",
                         )
@@ -207,21 +252,18 @@ impl Store {
         reach(&pool)
             .await
             .with_context(|| format!("connecting to {}", redact(&url)))?;
-        let store = Self {
-            inner: Arc::new(Inner {
-                pool,
-                backend,
-                sqlite_writer: Arc::new(Mutex::new(())),
-                url: url.clone(),
-                announcer: notify::Announcer::default(),
-                health: StoreHealth::default(),
-                commit_metrics: commit::CommitMetrics::default(),
-            }),
-        };
+        let store = Self::over(pool, backend, url.clone(), false);
         store.migrate().await?;
         store.seed_reference_data().await?;
         let rev = store.current_rev().await?;
         store.inner.announcer.start_at(rev);
+        store
+            .inner
+            .stub_rev
+            .store(rev, std::sync::atomic::Ordering::Relaxed);
+        if backend == Backend::Postgres {
+            store.warn_unless_durable().await;
+        }
         let closed = store.clone();
         tokio::spawn(
             store
@@ -237,6 +279,76 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    fn over(pool: AnyPool, backend: Backend, url: String, stub: bool) -> Self {
+        let commit_metrics = commit::CommitMetrics::default();
+        Self {
+            inner: Arc::new_cyclic(|inner| Inner {
+                pool,
+                backend,
+                sqlite_writer: Arc::new(Mutex::new(())),
+                url,
+                announcer: notify::Announcer::default(),
+                health: StoreHealth::default(),
+                committer: commit::Committer::start(inner.clone(), commit_metrics.clone()),
+                commit_metrics,
+                publisher: OnceLock::new(),
+                stub,
+                stub_rev: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    /// Opens `url` as [`Store::open`] does, but with writes stubbed out: they run the same
+    /// handlers and get revisions, and touch no database (reads still do). For the ingest
+    /// benchmark's reference (`serve --stub-writes`, benches/ingest.sh) only: only reports
+    /// (`POST /actuals`) can be written this way; any other write fails.
+    pub async fn open_stubbed(url: &str) -> anyhow::Result<Self> {
+        let real = Self::open(url).await?;
+        let rev = real.current_rev().await?;
+        let stub = Self::over(
+            real.inner.pool.clone(),
+            real.inner.backend,
+            real.inner.url.clone(),
+            true,
+        );
+        stub.inner
+            .stub_rev
+            .store(rev, std::sync::atomic::Ordering::Relaxed);
+        stub.inner.announcer.start_at(rev);
+        Ok(stub)
+    }
+
+    /// PostgreSQL: says so loudly when the server does not flush its log (`fsync=off`): then
+    /// no setting of ours makes an acknowledged write durable.
+    async fn warn_unless_durable(&self) {
+        match sqlx::query_as::<_, (String,)>("SELECT setting FROM pg_settings WHERE name = 'fsync'")
+            .fetch_one(&self.inner.pool)
+            .await
+        {
+            Ok((on,)) if on == "on" => {}
+            Ok((off,)) => tracing::warn!(
+                fsync = %off,
+                "PostgreSQL runs with fsync off: acknowledged writes can be lost in a power cut"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not read PostgreSQL's fsync setting"),
+        }
+    }
+
+    /// Installs what publishes this process's commits ([`Inner::publisher`]); once.
+    pub fn publish_with(&self, publisher: Publisher) {
+        if self.inner.publisher.set(publisher).is_err() {
+            tracing::warn!("a second publisher for the store's commits was ignored");
+        }
+    }
+
+    /// A change this process committed, published if a feed listens.
+    pub(crate) fn publish(&self, change: Change) -> Arc<Change> {
+        match self.inner.publisher.get() {
+            Some(publish) => publish(change),
+            None => Arc::new(change),
+        }
     }
 
     /// SQLite: copies the write-ahead log back into the database now and then, beside the
@@ -407,45 +519,13 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| self.failed(e))?;
-        Ok(Write {
-            tx,
-            rev,
-            at: timestamp(OffsetDateTime::now_utc()).into(),
-            actor: actor.name.as_str().into(),
-            who: actor.clone(),
-            edits: Vec::new(),
-            answer: None,
-            store: self.clone(),
-            _writer: guard,
-        })
-    }
-}
-
-impl Store {
-    /// Runs `f` as one write attributed to `actor`: commits when it succeeds, returning what
-    /// it committed (`None` when it changed nothing), and rolls everything back when it fails.
-    /// (Writes that the dashboard should hear of go through [`crate::feed::Feed::write`].)
-    pub async fn write<T>(
-        &self,
-        actor: &Actor,
-        f: impl AsyncFnOnce(&mut Write) -> Result<T>,
-    ) -> Result<(T, Option<Change>)> {
-        let mut w = self.begin(actor).await?;
-        match f(&mut w).await {
-            Ok(v) => Ok((v, w.commit().await?)),
-            Err(e) => {
-                if let Err(rollback) = w.rollback().await {
-                    tracing::warn!(error = %rollback, "rollback after a failed write failed");
-                }
-                Err(e)
-            }
-        }
+        Ok(Write::new(self, Tx(Some(tx)), rev, actor, guard))
     }
 }
 
 /// A write in progress: one transaction, one revision, its audit rows.
 pub struct Write {
-    tx: Transaction<'static, Any>,
+    tx: Tx,
     rev: i64,
     at: Text,
     actor: Text,
@@ -463,28 +543,70 @@ pub struct Write {
 }
 
 impl Write {
+    fn new(
+        store: &Store,
+        tx: Tx,
+        rev: i64,
+        actor: &Actor,
+        writer: Option<OwnedMutexGuard<()>>,
+    ) -> Self {
+        Self {
+            tx,
+            rev,
+            at: timestamp(OffsetDateTime::now_utc()).into(),
+            actor: actor.name.as_str().into(),
+            who: actor.clone(),
+            edits: Vec::new(),
+            answer: None,
+            store: store.clone(),
+            _writer: writer,
+        }
+    }
+
     pub fn rev(&self) -> i64 {
         self.rev
     }
 
-    /// Commits; returns what it committed, or `None` when nothing changed (and nothing was
-    /// kept).
-    pub async fn commit(mut self) -> Result<Option<Change>> {
+    /// Ends the write's own work: keeps its idempotency key beside it, and returns what it
+    /// changed (`None`: nothing, and it is to be rolled back). The transaction is committed by
+    /// whoever holds it: [`Write::commit`], or the committer for a group ([`commit`]).
+    async fn finish(&mut self) -> Result<Option<Change>> {
         if self.edits.is_empty() {
-            self.tx.rollback().await?;
             return Ok(None);
         }
-        if let Some(claim) = &self.who.idempotency {
+        if let Some(claim) = &self.who.idempotency
+            && !self.tx.stubbed()
+        {
             self.keep_claim(claim.clone()).await?;
         }
-        self.tx.commit().await?;
-        self.store.inner.announcer.committed_now(self.rev);
         Ok(Some(Change {
             rev: self.rev,
-            at: self.at,
-            actor: self.actor,
-            edits: self.edits,
+            at: self.at.clone(),
+            actor: self.actor.clone(),
+            edits: std::mem::take(&mut self.edits),
         }))
+    }
+
+    /// The transaction, back to the committer.
+    fn into_tx(self) -> Tx {
+        self.tx
+    }
+
+    /// Commits a write begun alone ([`Store::begin`]: an import); returns what it committed,
+    /// or `None` when nothing changed (and nothing was kept).
+    pub async fn commit(mut self) -> Result<Option<Change>> {
+        let change = self.finish().await?;
+        let Some(tx) = self.tx.0.take() else {
+            return Ok(change);
+        };
+        match change {
+            None => tx.rollback().await?,
+            Some(ref c) => {
+                tx.commit().await?;
+                self.store.inner.announcer.committed_now(c.rev);
+            }
+        }
+        Ok(change)
     }
 
     /// Whether the write has changed anything so far (a write that has not is rolled back).
@@ -493,8 +615,10 @@ impl Write {
     }
 
     /// Abandons the write: nothing it did is kept.
-    pub async fn rollback(self) -> Result<()> {
-        self.tx.rollback().await?;
+    pub async fn rollback(mut self) -> Result<()> {
+        if let Some(tx) = self.tx.0.take() {
+            tx.rollback().await?;
+        }
         Ok(())
     }
 }

@@ -485,9 +485,11 @@ async fn a_write_by_another_process_reaches_the_dashboard(b: Backend) {
     other
         .write(
             &apo_dashboard::records::Actor::service("another process"),
-            async |w| {
-                w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
-                    .await
+            move |w| {
+                Box::pin(async move {
+                    w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                        .await
+                })
             },
         )
         .await

@@ -172,9 +172,11 @@ pub async fn write_elsewhere(app: &TestApp, krs: &[&str]) -> Vec<i64> {
         let (_, change) = other
             .write(
                 &apo_dashboard::records::Actor::service("another process"),
-                async |w| {
-                    w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
-                        .await
+                move |w| {
+                    Box::pin(async move {
+                        w.append_actuals(&[report], apo_dashboard::store::Duplicates::Append)
+                            .await
+                    })
                 },
             )
             .await
@@ -384,12 +386,22 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
             })
             .collect()
     };
-    let append = |rows: Vec<apo_dashboard::model::ActualInput>| {
-        async move |w: &mut apo_dashboard::store::Write| {
-            w.append_actuals(&rows, apo_dashboard::store::Duplicates::Append)
-                .await
+    fn append(
+        rows: Vec<apo_dashboard::model::ActualInput>,
+    ) -> impl for<'a> FnOnce(
+        &'a mut apo_dashboard::store::Write,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        apo_dashboard::error::Result<usize>,
+    > + Send
+    + 'static {
+        move |w| {
+            Box::pin(async move {
+                w.append_actuals(&rows, apo_dashboard::store::Duplicates::Append)
+                    .await
+            })
         }
-    };
+    }
     let (_, published) = app
         .feed
         .write(

@@ -14,6 +14,7 @@ mod dashboard;
 mod export;
 mod flood;
 mod generated;
+mod group_commit;
 mod import;
 mod live;
 mod live_abuse;

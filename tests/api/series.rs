@@ -260,14 +260,16 @@ async fn the_catalogue_checks_its_rows_and_leaves_unchanged_entries_alone(b: Bac
     // Every bad row at once, by its index in the batch.
     let bad = app
         .store
-        .write(&actor, async |w| {
-            w.put_series_catalogue(&[
-                info("ok.one", "Fine", "", ""),
-                info("9lives", "", "", ""),
-                info("ok.one", "Again", "", ""),
-                info("ok.two", "Fine", &"u".repeat(201), ""),
-            ])
-            .await
+        .write(&actor, move |w| {
+            Box::pin(async move {
+                w.put_series_catalogue(&[
+                    info("ok.one", "Fine", "", ""),
+                    info("9lives", "", "", ""),
+                    info("ok.one", "Again", "", ""),
+                    info("ok.two", "Fine", &"u".repeat(201), ""),
+                ])
+                .await
+            })
         })
         .await
         .expect_err("bad rows are refused");
@@ -298,14 +300,14 @@ async fn the_catalogue_checks_its_rows_and_leaves_unchanged_entries_alone(b: Bac
         "mil. 2011 US$",
         "Penn World Table 9.1",
     );
+    let pwt = pwt_as_built_in.clone();
     let (n, change) = app
         .store
-        .write(&actor, async |w| {
-            w.put_series_catalogue(&[
-                info("ok.one", "  Fine  ", " index ", ""),
-                pwt_as_built_in.clone(),
-            ])
-            .await
+        .write(&actor, move |w| {
+            Box::pin(async move {
+                w.put_series_catalogue(&[info("ok.one", "  Fine  ", " index ", ""), pwt])
+                    .await
+            })
         })
         .await
         .unwrap();
@@ -313,23 +315,27 @@ async fn the_catalogue_checks_its_rows_and_leaves_unchanged_entries_alone(b: Bac
     assert!(change.is_some());
     let (n, change) = app
         .store
-        .write(&actor, async |w| {
-            w.put_series_catalogue(&[info("ok.one", "Fine", "index", ""), pwt_as_built_in])
-                .await
+        .write(&actor, move |w| {
+            Box::pin(async move {
+                w.put_series_catalogue(&[info("ok.one", "Fine", "index", ""), pwt_as_built_in])
+                    .await
+            })
         })
         .await
         .unwrap();
     assert_eq!((n, change), (0, None));
     let (n, _) = app
         .store
-        .write(&actor, async |w| {
-            w.put_series_catalogue(&[info(
-                "rgdpo",
-                "Real GDP (output side)",
-                "mil. 2011 US$",
-                "PWT 9.1",
-            )])
-            .await
+        .write(&actor, move |w| {
+            Box::pin(async move {
+                w.put_series_catalogue(&[info(
+                    "rgdpo",
+                    "Real GDP (output side)",
+                    "mil. 2011 US$",
+                    "PWT 9.1",
+                )])
+                .await
+            })
         })
         .await
         .unwrap();
@@ -352,8 +358,11 @@ async fn a_catalogue_change_is_in_the_audit_log_and_the_change_feed(b: Backend) 
     );
     let (_, change) = app
         .feed
-        .write(&actor, async |w| {
-            w.put_series_catalogue(std::slice::from_ref(&first)).await
+        .write(&actor, {
+            let first = first.clone();
+            move |w| {
+                Box::pin(async move { w.put_series_catalogue(std::slice::from_ref(&first)).await })
+            }
         })
         .await
         .unwrap();
@@ -366,8 +375,11 @@ async fn a_catalogue_change_is_in_the_audit_log_and_the_change_feed(b: Backend) 
     );
     let (_, change) = app
         .feed
-        .write(&actor, async |w| {
-            w.put_series_catalogue(std::slice::from_ref(&second)).await
+        .write(&actor, {
+            let second = second.clone();
+            move |w| {
+                Box::pin(async move { w.put_series_catalogue(std::slice::from_ref(&second)).await })
+            }
         })
         .await
         .unwrap();

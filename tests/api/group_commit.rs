@@ -1,0 +1,147 @@
+//! Group commit ([`apo_dashboard::store::commit`]): writes that queue together share one
+//! transaction and one fsync, and each still behaves as if it were alone: its own revision, its
+//! own audit row, and a failure that undoes only itself, even after it has written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use apo_dashboard::error::Error;
+use apo_dashboard::model::Budget;
+use apo_dashboard::records::Actor;
+use serde_json::json;
+
+use crate::helpers::{Backend, spawn_demo_app};
+
+crate::on_both_backends!(writes_grouped_together_keep_their_own_revisions_and_fail_alone);
+
+/// Writes sent at once; every third fails after it has written its budget row.
+const WRITES: usize = 120;
+
+async fn writes_grouped_together_keep_their_own_revisions_and_fail_alone(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    let start = app.store.current_rev().await.unwrap();
+    let members = app.get("/members").await.body;
+    let members: Vec<String> = members
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["iso3"].as_str().unwrap().to_owned())
+        .collect();
+
+    let mut tasks = Vec::new();
+    for k in 0..WRITES {
+        let (pillar, year, iso3) = (k % 4 + 1, 2026 + (k / 4) % 3, &members[(k / 12) % 21]);
+        let budget: Budget = serde_json::from_value(json!({
+            "pillar": pillar, "year": year, "planned": 1000 + k, "spent": k, "iso3": iso3,
+        }))
+        .unwrap();
+        let feed = app.feed.clone();
+        tasks.push(tokio::spawn(async move {
+            let fails = k % 3 == 0;
+            let written = feed
+                .write(&Actor::service("group test"), move |w| {
+                    Box::pin(async move {
+                        assert!(w.put_budget(&budget).await?, "budget {k} changed nothing");
+                        if fails {
+                            return Err(Error::Conflict(
+                                format!("write {k} fails after writing"),
+                                vec![],
+                            ));
+                        }
+                        Ok(w.rev())
+                    })
+                })
+                .await;
+            (k, written.map(|(rev, change)| (rev, change.map(|c| c.rev))))
+        }));
+    }
+    let mut kept = BTreeMap::new();
+    for t in tasks {
+        let (k, written) = t.await.unwrap();
+        match written {
+            Ok((rev, Some(committed))) => {
+                assert!(k % 3 != 0, "write {k} should have failed");
+                assert_eq!(
+                    rev, committed,
+                    "write {k} saw one revision and committed another"
+                );
+                kept.insert(k, rev);
+            }
+            Ok((_, None)) => panic!("write {k} committed nothing"),
+            Err(Error::Conflict(m, _)) => {
+                assert_eq!(k % 3, 0, "write {k} failed: {m}");
+            }
+            Err(e) => panic!("write {k}: {e}"),
+        }
+    }
+    assert_eq!(kept.len(), WRITES - WRITES.div_ceil(3));
+
+    // Revisions: one each, no gaps (a failed write's revision was undone with it).
+    let revs: BTreeSet<i64> = kept.values().copied().collect();
+    assert_eq!(revs.len(), kept.len(), "two writes share a revision");
+    let expected: BTreeSet<i64> = (start + 1..=start + kept.len() as i64).collect();
+    assert_eq!(revs, expected);
+    assert_eq!(
+        app.store.current_rev().await.unwrap(),
+        start + kept.len() as i64
+    );
+
+    // Each kept write has its audit row at its revision; a failed one has none.
+    let audit = app
+        .get(&format!("/audit?from_rev={}&limit=1000", start + 1))
+        .await
+        .body;
+    let audit = audit.as_array().expect("audit rows");
+    let audited: BTreeMap<i64, String> = audit
+        .iter()
+        .map(|a| {
+            (
+                a["rev"].as_i64().unwrap(),
+                a["entity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(audit.len(), kept.len(), "one audit row per kept write");
+    assert!(audited.values().all(|e| e == "budget"), "{audited:?}");
+
+    // The stored budgets: exactly the kept writes' rows; the failed ones' rows are gone.
+    let stored = app.get("/budgets").await.body;
+    let stored = stored.as_array().expect("budgets");
+    for k in 0..WRITES {
+        let (pillar, year, iso3) = (k % 4 + 1, 2026 + (k / 4) % 3, &members[(k / 12) % 21]);
+        let row = stored.iter().find(|s| {
+            s["pillar"] == pillar && s["year"] == year && s["iso3"].as_str() == Some(iso3)
+        });
+        let planned = row.map(|r| r["planned"].as_f64().unwrap());
+        if k % 3 == 0 {
+            assert_ne!(
+                planned,
+                Some((1000 + k) as f64),
+                "failed write {k} was kept"
+            );
+        } else {
+            assert_eq!(planned, Some((1000 + k) as f64), "write {k}");
+        }
+    }
+
+    // And the writes were grouped: more than one per commit on average.
+    let mut registry = prometheus_client::registry::Registry::default();
+    registry.register(
+        "group",
+        "writes per commit",
+        app.store.commit_metrics().group_writes.clone(),
+    );
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    let sample = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+    };
+    let (sum, count) = (sample("group_sum"), sample("group_count"));
+    assert!(
+        sum > count,
+        "{WRITES} writes at once were never grouped: {sum} writes in {count} commits"
+    );
+    eprintln!("{b:?}: {sum} writes kept in {count} commits");
+    app.stop().await;
+}
