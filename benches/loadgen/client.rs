@@ -35,10 +35,15 @@ impl Client {
     /// Opens `ws://{host}/api/v1/live`, with `auth` (a header line, or nothing) in the
     /// handshake.
     pub async fn connect(host: &str, auth: &str) -> anyhow::Result<Self> {
+        Self::connect_to(host, "/api/v1/live", auth).await
+    }
+
+    /// Opens `ws://{host}{path}` (the live endpoint with a query, e.g. `?since=R`).
+    pub async fn connect_to(host: &str, path: &str, auth: &str) -> anyhow::Result<Self> {
         let mut stream = TcpStream::connect(host).await?;
         stream.set_nodelay(true)?;
         let request = format!(
-            "GET /api/v1/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
              Sec-WebSocket-Version: 13\r\n{auth}\r\n"
         );
@@ -66,13 +71,18 @@ impl Client {
     /// The next complete data message, when its last byte was read, and its length; `None`
     /// once the socket is closed. Pings are answered on the way.
     pub async fn next(&mut self) -> anyhow::Result<Option<(Kind, Instant, usize)>> {
+        Ok(self.next_message().await?.map(|m| (m.kind, m.at, m.len)))
+    }
+
+    /// As [`Client::next`], with a patch's base revision too (what a client checks for gaps).
+    pub async fn next_message(&mut self) -> anyhow::Result<Option<Message>> {
         loop {
             while let Some((fin, opcode, payload)) = self.frame() {
                 match opcode {
                     // A whole message in one frame (the usual case) is read where it lies.
                     0x1..=0x2 if fin => {
                         let len = payload.len();
-                        return Ok(Some((kind(&self.buf[payload]), Instant::now(), len)));
+                        return Ok(Some(Message::read(&self.buf[payload], len)));
                     }
                     // Text (or binary) and continuation frames: one message.
                     0x0..=0x2 => {
@@ -82,7 +92,7 @@ impl Client {
                         self.message.extend_from_slice(&self.buf[payload]);
                         if fin {
                             let len = self.message.len();
-                            return Ok(Some((kind(&self.message), Instant::now(), len)));
+                            return Ok(Some(Message::read(&self.message, len)));
                         }
                     }
                     0x8 => return Ok(None),
@@ -95,6 +105,15 @@ impl Client {
                 return Ok(None);
             }
         }
+    }
+
+    /// Sends a close frame (1000, masked as a client must) and shuts the connection: a browser
+    /// tab closed, rather than a phone gone out of reach.
+    pub async fn close(mut self) {
+        // FIN + close, masked, 2 bytes of payload (the code) under a zero mask.
+        let frame = [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8];
+        let _ = self.stream.write_all(&frame).await;
+        let _ = self.stream.shutdown().await;
     }
 
     /// The next whole frame in the buffer, consumed: (FIN, opcode, payload range).
@@ -135,6 +154,44 @@ impl Client {
             .await
             .context("reading the live socket")
     }
+}
+
+/// A complete message as [`Client::next_message`] gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Message {
+    pub kind: Kind,
+    /// For a patch, the revision it applies to (when it could be read).
+    pub base: Option<i64>,
+    /// When its last byte was read.
+    pub at: Instant,
+    pub len: usize,
+}
+
+impl Message {
+    fn read(text: &[u8], len: usize) -> Self {
+        let kind = kind(text);
+        let base = matches!(kind, Kind::Patch(_))
+            .then(|| patch_base(text))
+            .flatten();
+        Self {
+            kind,
+            base,
+            at: Instant::now(),
+            len,
+        }
+    }
+}
+
+/// A patch's base revision, from its start: a patch is written
+/// `{"type":"patch","rev":R,"base":B,...` (the fields of
+/// [`apo_dashboard::live::protocol::Patch`] in order), so `base` is right after the revision.
+pub fn patch_base(t: &[u8]) -> Option<i64> {
+    let head = &t[..t.len().min(64)];
+    let key = br#","base":"#;
+    let at = head.windows(key.len()).position(|w| w == key)?;
+    let digits = &head[at + key.len()..];
+    let end = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
 /// The kind of a message and its revision, from its start only
@@ -178,6 +235,9 @@ mod tests {
                 ServerFrame::Heartbeat(_) | ServerFrame::Error(_) => Kind::Other,
             };
             assert_eq!(kind(&frame.encode()), expected, "{frame:?}");
+            if let ServerFrame::Patch(p) = &frame {
+                assert_eq!(patch_base(&frame.encode()), Some(p.base), "{frame:?}");
+            }
         }
         assert_eq!(
             kind(br#"{"base":41,"events":[],"ops":[],"rev":42,"type":"patch"}"#),

@@ -11,21 +11,42 @@
 //! differ when the server coalesces reports into one patch) from the first send to the last
 //! patch received, and the server's memory per connection (RSS growth ÷ N,
 //! when its PID is given).
+//!
+//! `apo-loadgen soak` is the other mode: minutes of mixed load (reads, reports, sockets with
+//! churn) with every server process sampled each minute ([`soak`], driven by benches/soak.sh).
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
 use apo_dashboard::live::gate::Cancelled;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use client::{Client, Kind};
 
 mod client;
+mod http;
+mod soak;
+
+/// N sockets, M reports at R per second; prints latency percentiles, deliveries per second
+/// and server memory per connection as one JSON line. `apo-loadgen soak`: minutes of mixed
+/// load with every server sampled each minute.
+#[derive(Debug, Parser)]
+#[command(name = "apo-loadgen", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    #[command(flatten)]
+    live: LiveBench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    Soak(soak::Soak),
+}
 
 /// N sockets, M reports at R per second; prints latency percentiles, deliveries per second
 /// and server memory per connection as one JSON line.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "apo-loadgen", version)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct LiveBench {
     /// The server, e.g. http://127.0.0.1:8080 (it needs VNM-KR1, as in the demo data).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -77,7 +98,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
 type Arrivals = Vec<(i64, Instant, bool)>;
 
 fn main() -> std::process::ExitCode {
-    let bench = LiveBench::parse();
+    let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -85,7 +106,18 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(bench)) {
+    if let Some(Mode::Soak(soak)) = cli.mode {
+        // 0: bounded; 2: grew beyond the rule, or requests failed; 1: could not run.
+        return match runtime.block_on(soak::run(soak)) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::from(2),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    match runtime.block_on(run(cli.live)) {
         Ok(line) => {
             println!("{line}");
             std::process::ExitCode::SUCCESS
