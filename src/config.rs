@@ -20,7 +20,6 @@ pub mod defaults {
     pub const HISTORY_CACHE_MB: u64 = 64;
     pub const HISTORY_CHECKPOINT_EVERY: i64 = 1000;
     pub const REVISION_POLL_SECS: u64 = 2;
-    pub const STATIC_DIR: &str = "frontend/dist";
     pub const WRITES_PER_SECOND: u32 = 20;
     pub const ATTEMPTS_PER_MINUTE: u32 = 10;
     pub const HEADER_TIMEOUT_SECS: u64 = 10;
@@ -142,9 +141,10 @@ pub struct ServeConfig {
     /// with 429.
     #[arg(long, env = "APO_ATTEMPTS_PER_MINUTE", default_value_t = defaults::ATTEMPTS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts_per_minute: u32,
-    /// The built browser dashboard (`npm --prefix frontend run build` writes it).
-    #[arg(long, env = "APO_STATIC_DIR", default_value = defaults::STATIC_DIR)]
-    pub static_dir: std::path::PathBuf,
+    /// Serve the browser dashboard from this folder instead of the one built into the binary
+    /// (frontend development: `npm --prefix frontend run build` writes `frontend/dist`).
+    #[arg(long, env = "APO_STATIC_DIR")]
+    pub static_dir: Option<std::path::PathBuf>,
     /// Seconds a client has to send a request's headers: from connecting, or from the first
     /// byte of a later request on a kept-alive connection. Slower clients are disconnected.
     #[arg(long, env = "APO_HEADER_TIMEOUT_SECS", default_value_t = defaults::HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -170,7 +170,7 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     /// A configuration for tests and embedding: the given database, port 0 on loopback, the
-    /// built dashboard of this source tree, and every other setting at its default.
+    /// dashboard built into the binary, and every other setting at its default.
     pub fn for_database(url: impl Into<String>) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -195,7 +195,7 @@ impl ServeConfig {
             metrics_addr: None,
             writes_per_second: defaults::WRITES_PER_SECOND,
             attempts_per_minute: defaults::ATTEMPTS_PER_MINUTE,
-            static_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(defaults::STATIC_DIR),
+            static_dir: None,
             header_timeout_secs: defaults::HEADER_TIMEOUT_SECS,
             idle_timeout_secs: defaults::IDLE_TIMEOUT_SECS,
             request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,

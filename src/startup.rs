@@ -32,7 +32,8 @@ pub struct Application {
     /// Stops the background tasks (the change feed, the aggregator, the hub) when the server
     /// stops.
     tasks: CancellationToken,
-    static_dir: std::path::PathBuf,
+    /// `--static-dir`: the dashboard from this folder rather than from inside the binary.
+    static_dir: Option<std::path::PathBuf>,
     /// `--metrics-addr`'s listener.
     metrics: Option<TcpListener>,
     /// The demo's links: a viewer's for the wall, a one-time sign-in for the Secretariat.
@@ -281,7 +282,7 @@ impl Application {
                 }
             });
         }
-        let app = http::router(self.state, &self.static_dir);
+        let app = http::router(self.state, self.static_dir.as_deref());
         // On shutdown the background tasks stop first: live sockets close with 1001 (going
         // away), so that the graceful shutdown does not wait for them.
         let tasks = self.tasks.clone();

@@ -92,7 +92,7 @@ pub struct AppState {
 struct ApiDoc;
 
 /// The whole HTTP surface, with its state.
-pub fn router(state: AppState, static_dir: &std::path::Path) -> Router {
+pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(reference::router())
         .merge(primers::router())
