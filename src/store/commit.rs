@@ -16,7 +16,6 @@ use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
@@ -234,7 +233,9 @@ async fn group(
     let mut left = None;
     let mut broken = None;
     while let Some(q) = pending.take() {
-        let (outcome, sound) = run_one(store, &mut tx, q.actor, q.job, q.span, q.request_id).await;
+        let alone = !ran.iter().any(|r| matches!(r.outcome, Ok((_, Some(_)))));
+        let q_parts = (q.actor, q.job, q.span, q.request_id);
+        let (outcome, sound) = run_one(store, &mut tx, alone, q_parts).await;
         ran.push(Ran {
             reply: q.reply,
             outcome,
@@ -329,16 +330,19 @@ fn label(outcome: Outcome) -> OutcomeLabel {
     OutcomeLabel { outcome }
 }
 
-/// One write of a group, inside its savepoint: its revision, its work, its idempotency key.
-/// Rolled back to the savepoint when it fails or changes nothing.
+/// One write of a group: its revision, its work, its idempotency key. When earlier writes of
+/// the transaction are to be kept, it runs inside a savepoint and is rolled back to it when it
+/// fails or changes nothing; the first one runs without (one round trip less for a lone
+/// write), and is undone by rolling back the whole transaction, which then begins again.
+/// Returns its outcome, and whether the transaction is still sound (`Err`: it could not be
+/// undone, so nothing of the group may be kept).
 async fn run_one(
     store: &Store,
     tx: &mut Tx,
-    actor: Actor,
-    job: Job,
-    span: tracing::Span,
-    request_id: Option<Arc<str>>,
+    alone: bool,
+    q: (Actor, Job, tracing::Span, Option<Arc<str>>),
 ) -> (Result<(Value, Option<Change>)>, Result<()>) {
+    let (actor, job, span, request_id) = q;
     let rev = match tx.0.as_mut() {
         None => {
             // After whatever was committed for real (the demo data, an import).
@@ -346,24 +350,15 @@ async fn run_one(
             stub.fetch_max(store.committed_rev(), Ordering::Relaxed);
             stub.fetch_add(1, Ordering::Relaxed) + 1
         }
-        Some(conn) => {
-            // One round trip: the savepoint and the revision.
-            let row = sqlx::raw_sql(
-                "SAVEPOINT w; UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
-            )
-            .fetch_one(&mut **conn)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0));
-            match row {
-                Ok(rev) => rev,
-                // Nothing of this write was done; whether the savepoint was made is unknown.
-                Err(e) => {
-                    let e = store.failed(e);
-                    let again = share(&e);
-                    return (Err(e), Err(again));
-                }
+        Some(conn) => match next_rev(conn, !alone).await {
+            Ok(rev) => rev,
+            // Nothing of this write was done; what state the transaction is in is unknown.
+            Err(e) => {
+                let e = store.failed(e);
+                let again = share(&e);
+                return (Err(e), Err(again));
             }
-        }
+        },
     };
     let mut w = Write::new(store, std::mem::replace(tx, Tx(None)), rev, &actor, None);
     let work = async {
@@ -385,18 +380,46 @@ async fn run_one(
         Err(anyhow::anyhow!("a write panicked: {what}").into())
     });
     *tx = w.into_tx();
-    let keep = matches!(outcome, Ok((_, Some(_))));
-    let mut sound = Ok(());
-    if !keep && let Some(conn) = tx.0.as_mut() {
-        // Undoes this write alone, its revision included.
-        if let Err(e) = sqlx::raw_sql("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
-            .execute(&mut **conn)
-            .await
-        {
-            sound = Err(store.failed(e));
-        }
+    if matches!(outcome, Ok((_, Some(_)))) {
+        return (outcome, Ok(()));
     }
+    let sound = match tx.0.take() {
+        None => Ok(()),
+        Some(mut conn) if !alone => {
+            // Undoes this write alone, its revision included.
+            let undone = sqlx::query("ROLLBACK TO SAVEPOINT w")
+                .execute(&mut *conn)
+                .await;
+            tx.0 = Some(conn);
+            undone.map(|_| ()).map_err(|e| store.failed(e))
+        }
+        Some(conn) => {
+            // Nothing before it to keep: the whole transaction goes, and a new one begins.
+            match conn.rollback().await {
+                Ok(()) => match store.inner.pool.begin().await {
+                    Ok(fresh) => {
+                        tx.0 = Some(fresh);
+                        Ok(())
+                    }
+                    Err(e) => Err(store.failed(e)),
+                },
+                Err(e) => Err(store.failed(e)),
+            }
+        }
+    };
     (outcome, sound)
+}
+
+/// Takes the next revision inside the transaction (in a new savepoint when asked).
+async fn next_rev(conn: &mut sqlx::AnyConnection, savepoint: bool) -> Result<i64, sqlx::Error> {
+    if savepoint {
+        sqlx::query("SAVEPOINT w").execute(&mut *conn).await?;
+    }
+    let (rev,): (i64,) =
+        sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(rev)
 }
 
 /// The same error again, for each write of a group whose commit failed.
