@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +40,15 @@ pub const COALESCE_MAX: Duration = Duration::from_millis(160);
 /// longer backlog is published as one patch.
 pub const PER_CHANGE_MAX: usize = 32;
 
+/// Upper bounds of the recomputation-time histogram, in seconds.
+const RECOMPUTE_BUCKETS: [f64; 13] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Time spent bringing the documents up to date, by kind (`full` or `incremental`), for
+/// `/metrics`.
+pub type RecomputeSeconds = Family<[(&'static str, &'static str); 1], Histogram, fn() -> Histogram>;
+
 /// One published change of one period's document.
 #[derive(Debug, Clone)]
 pub struct Update {
@@ -61,6 +72,7 @@ struct AggregatorState {
     updates: broadcast::Sender<Arc<Update>>,
     full_recomputations: AtomicU64,
     incremental_updates: AtomicU64,
+    recompute_seconds: RecomputeSeconds,
 }
 
 fn now() -> String {
@@ -93,6 +105,9 @@ impl Aggregator {
                 updates: broadcast::channel(1024).0,
                 full_recomputations: AtomicU64::new(1),
                 incremental_updates: AtomicU64::new(0),
+                recompute_seconds: Family::new_with_constructor(|| {
+                    Histogram::new(RECOMPUTE_BUCKETS)
+                }),
             }),
         };
         tokio::spawn(agg.clone().run(feed, shutdown));
@@ -144,6 +159,11 @@ impl Aggregator {
         )
     }
 
+    /// How long the updates took, by kind: a handle for `/metrics` to register.
+    pub fn recompute_seconds(&self) -> RecomputeSeconds {
+        self.state.recompute_seconds.clone()
+    }
+
     async fn run(self, feed: Feed, shutdown: CancellationToken) {
         let mut latest = feed.subscribe();
         let mut coalescing = Coalescing::new(Instant::now());
@@ -193,15 +213,16 @@ impl Aggregator {
         let last = changes.last().map_or(base, |c| c.rev);
         let state = self.state.clone();
         let updates = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Update>> {
+            let computing = Instant::now();
             let restructures = changes
                 .iter()
                 .any(|c| c.edits.iter().any(|e| e.restructures()));
             // Counted before the documents change, so that whoever sees the new revision
             // also sees the count.
-            let counter = if restructures {
-                &state.full_recomputations
+            let (counter, kind) = if restructures {
+                (&state.full_recomputations, "full")
             } else {
-                &state.incremental_updates
+                (&state.incremental_updates, "incremental")
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let steps = steps(base, &changes, restructures);
@@ -223,6 +244,10 @@ impl Aggregator {
                     });
                 }
             }
+            state
+                .recompute_seconds
+                .get_or_create(&[("kind", kind)])
+                .observe(computing.elapsed().as_secs_f64());
             Ok(out)
         })
         .await;
@@ -272,12 +297,17 @@ impl Aggregator {
         let facts = feed.store().facts(None).await?;
         let state = self.state.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let computing = Instant::now();
             state.full_recomputations.fetch_add(1, Ordering::Relaxed);
             for (&period, doc) in &state.documents {
                 let fresh = CurrentDashboard::new(facts.clone(), period, now())?;
                 *doc.write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
             }
+            state
+                .recompute_seconds
+                .get_or_create(&[("kind", "full")])
+                .observe(computing.elapsed().as_secs_f64());
             Ok(())
         })
         .await??;

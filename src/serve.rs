@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::{ErrorBody, ErrorPayload};
-use crate::http::metrics::HttpMetrics;
+use crate::http::metrics::{HttpMetrics, RouteSlot};
 
 /// Connections past the cap allowed while the ones evicted to make room are being closed. The
 /// descriptor budget of [`default_cap`] leaves room for them.
@@ -207,6 +207,9 @@ impl Edge {
         http_metrics: Option<Arc<HttpMetrics>>,
     ) -> Arc<Self> {
         let stats = Arc::new(EdgeStats::new(descriptors, settings.max_connections));
+        if let Some(m) = &http_metrics {
+            m.watch_edge(stats.clone());
+        }
         Arc::new(Self {
             settings,
             stats,
@@ -523,7 +526,9 @@ impl hyper::service::Service<Request<Incoming>> for Handler {
     fn call(&self, mut req: Request<Incoming>) -> Self::Future {
         let mut busy = self.conn.begin(&self.edge);
         req.extensions_mut().insert(ConnectInfo(self.peer));
-        req.extensions_mut().insert(self.edge.stats.clone());
+        // The route, for a request the timeout stops (the middleware that learns it stops too).
+        let route = RouteSlot::default();
+        req.extensions_mut().insert(route.clone());
         let method = req.method().clone();
         // A join link's path is a secret (a delegation card's code): never logged.
         let path = match req.uri().path() {
@@ -545,7 +550,7 @@ impl hyper::service::Service<Request<Incoming>> for Handler {
                     tracing::warn!(%method, %path, secs = limit.as_secs(), "request timed out: stopped and answered 503");
                     let response = timed_out(limit);
                     if let Some(m) = &edge.http_metrics {
-                        m.observe(response.status(), started.elapsed());
+                        m.observe(&method, route.get(), response.status(), started.elapsed());
                     }
                     response
                 }

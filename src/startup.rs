@@ -115,7 +115,12 @@ impl Application {
         let live_config = Arc::new(LiveConfig {
             max_connections: live_max,
         });
-        let http_metrics: Arc<crate::http::metrics::HttpMetrics> = Default::default();
+        let http_metrics = Arc::new(crate::http::metrics::HttpMetrics::new(
+            &store,
+            &feed,
+            &aggregator,
+            &hub,
+        ));
         let connections = Connections::new(
             EdgeSettings {
                 header_timeout: Duration::from_secs(config.header_timeout_secs),
@@ -267,11 +272,8 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let hub = self.state.hub.clone();
-        let stats = self.connections.stats();
         if let Some(listener) = self.metrics {
-            let metrics = http::metrics::router()
-                .with_state(self.state.clone())
-                .layer(axum::Extension(stats.clone()));
+            let metrics = http::metrics::router().with_state(self.state.clone());
             let stop = self.tasks.clone();
             tokio::spawn(async move {
                 let served = axum::serve(listener, metrics)

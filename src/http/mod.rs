@@ -62,7 +62,7 @@ pub struct AppState {
     /// Fans the patches out to the live sockets.
     pub hub: crate::live::Hub,
     pub live_config: std::sync::Arc<live::LiveConfig>,
-    /// Request counts and durations, for `/metrics`.
+    /// What `/metrics` shows: one registry per server, and the request counts.
     pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
     /// Credentials, sessions and workshops.
     pub access: crate::access::Access,
@@ -282,8 +282,9 @@ async fn api_not_found(uri: axum::http::Uri) -> Error {
     Error::NotFound(format!("no such endpoint: {}", uri.path()))
 }
 
-/// One span per request; logs its outcome, and for a 5xx the cause that the client never sees;
-/// counts it for `/metrics`.
+/// One span per request (its id, method, path and route template); logs its outcome, and for
+/// a 5xx the cause that the client never sees; counts it for `/metrics` by route, method and
+/// status. Runs after routing (a `Router::layer`), so the route is known.
 async fn log_requests(
     axum::extract::State(app): axum::extract::State<AppState>,
     req: Request,
@@ -297,9 +298,19 @@ async fn log_requests(
         path
     };
     let id = auth::new_request_id();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
+    let route = metrics::route(&req);
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %path,
+        route = %route
+    );
     let api = is_api(path);
     let method = req.method().clone();
+    if let Some(slot) = req.extensions().get::<metrics::RouteSlot>() {
+        slot.set(route.clone());
+    }
     let mut req = req;
     req.extensions_mut().insert(auth::RequestId(id.clone()));
     let controlled = control_in_path(req.uri().path());
@@ -332,7 +343,7 @@ async fn log_requests(
             }
             let status = response.status();
             let took = started.elapsed();
-            app.http_metrics.observe(status, took);
+            app.http_metrics.observe(&method, &route, status, took);
             let ms = took.as_secs_f64() * 1000.0;
             if let Some(LoggedCause(cause)) = response.extensions().get::<LoggedCause>() {
                 tracing::error!(status = status.as_u16(), ms, cause = %cause, "request failed");

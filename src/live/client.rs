@@ -289,6 +289,7 @@ pub(super) fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) -> f6
     if let Some(patches) = since.and_then(|s| hub.patches_since(client.period, s)) {
         client.rev = since;
         let mut bytes = 0;
+        hub.count_patches(patches.len(), true);
         for p in patches {
             client.rev = Some(p.rev);
             bytes += p.wire.len();
@@ -305,6 +306,7 @@ pub(super) fn catch_up(hub: &Hub, client: &mut Client, since: Option<i64>) -> f6
     };
     client.rev = Some(snapshot.rev);
     client.out.push(snapshot.wire);
+    hub.count_snapshot();
     // The window is for what follows a snapshot: a snapshot larger than the window must not
     // hold the peer back before it has had the time to read it.
     client.read = client.written;
@@ -323,6 +325,7 @@ pub(super) fn offer(hub: &Hub, client: &mut Client, frame: &Frame) {
         (Some(base), Some(held)) if base == held => {
             client.rev = Some(frame.rev);
             queue_counted(client, frame.wire.clone());
+            hub.count_patches(1, false);
         }
         (Some(_), held) => {
             if held.is_none_or(|held| frame.rev > held) {

@@ -112,6 +112,11 @@ struct HubState {
     /// Heartbeats sent to a period's sockets: on their own, and carried by a patch.
     beats_alone: AtomicUsize,
     beats_carried: AtomicUsize,
+    /// Patches queued on a socket: as they were published, and replayed on a resume.
+    patches_live: AtomicUsize,
+    patches_replayed: AtomicUsize,
+    /// Snapshots queued on a socket.
+    snapshots: AtomicUsize,
     /// Cancelled when the server stops: sockets close with 1001 (going away).
     pub closing: CancellationToken,
 }
@@ -171,6 +176,9 @@ impl Hub {
                 lagged: AtomicUsize::new(0),
                 beats_alone: AtomicUsize::new(0),
                 beats_carried: AtomicUsize::new(0),
+                patches_live: AtomicUsize::new(0),
+                patches_replayed: AtomicUsize::new(0),
+                snapshots: AtomicUsize::new(0),
                 closing,
             }),
         };
@@ -273,6 +281,33 @@ impl Hub {
     /// Heartbeats carried to a period's sockets by a patch.
     pub fn beats_carried(&self) -> usize {
         self.state.beats_carried.load(Ordering::Relaxed)
+    }
+
+    /// Patches sent to sockets since start: (as they were published, replayed on a resume).
+    pub fn patches_sent(&self) -> (usize, usize) {
+        (
+            self.state.patches_live.load(Ordering::Relaxed),
+            self.state.patches_replayed.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Counts patches queued on a socket, `replayed` or as published.
+    pub(crate) fn count_patches(&self, n: usize, replayed: bool) {
+        let counter = if replayed {
+            &self.state.patches_replayed
+        } else {
+            &self.state.patches_live
+        };
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Snapshots sent to sockets since start.
+    pub fn snapshots_sent(&self) -> usize {
+        self.state.snapshots.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_snapshot(&self) {
+        self.state.snapshots.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Waits, at most `limit`, until every socket has closed (on shutdown, so that each has
