@@ -33,21 +33,33 @@
 #   again: its sockets are closed (1001) and reconnect through the proxy with ?since=R, and the
 #   samples show it as a new PID.
 #
-# Every minute, per server process: VmRSS and VmHWM (/proc/PID/status), open descriptors
-# (/proc/PID/fd) and how many are sockets, live sockets held (apo_live_viewers of its /metrics);
-# for the load: p50/p99 of the reads and of the acknowledged writes done that minute (from their
-# scheduled time, so waiting counts), failures, what the sockets did.
+# Every minute, per server process: its PID, VmRSS and VmHWM (/proc/PID/status), open
+# descriptors (/proc/PID/fd) and how many are sockets, connections and live sockets held
+# (apo_http_connections_open and apo_live_viewers of its own /metrics), CPU used that minute; for
+# the load: p50/p99 of the reads and of the acknowledged writes done that minute (from their
+# scheduled time, so waiting counts), writes sent again, failures, what the sockets did (churned,
+# dropped by the server, back by replay or by snapshot, patches that did not start at the
+# client's revision).
 #
-# The rule (benches/loadgen/soak/verdict.rs), per replica: the highest VmRSS of the last
-# round(M/6) minutes is within RSS_GROWTH_PCT % (default 10) of the highest of minutes
-# round(M/6)..round(M/3) (for 30 minutes: 26-30 against 5-10); the descriptors other than live
-# sockets (fds - apo_live_viewers) in the same last minutes exceed those of the early ones by at
-# most FD_SLACK (default 32): descriptors are "live sockets + a constant". A restarted replica's
-# slot is judged across both processes (in the last minutes the new one is as old as the first
-# was in the early ones). Requests that fail outside the restart's minute(s) fail the soak too.
+# The rule (benches/loadgen/soak/verdict.rs), per replica, comparing the last round(M/6) minutes
+# with minutes round(M/6)..round(M/3) (for 30 minutes: 26-30 against 5-10):
+# - memory: the highest VmRSS of the last minutes is within RSS_GROWTH_PCT % (default 10) of the
+#   highest of the early ones;
+# - descriptors are "connections + a constant": the descriptors other than accepted connections
+#   (fds - apo_http_connections_open: listeners, database connections, files) exceed the early
+#   ones by at most FD_SLACK (default 24: the PostgreSQL pool, up to 16, opens more as the load
+#   rises tenfold), and the connections other than live sockets (apo_http_connections_open -
+#   apo_live_viewers: the proxy's kept-alive ones and requests in flight; nginx keeps up to 32
+#   idle) by at most CONN_SLACK (default 64).
+# A restarted replica's slot is judged across both processes (in the last minutes the new one is
+# as old as the first was in the early ones). Writes that are never acknowledged (within 60 s,
+# sent again every 5 s as the phone's outbox does) and reads that fail outside the restart's
+# minute(s) fail the soak too.
 #
 # Other settings: SOAK_CSV (default benches/results/soak-DATE.csv; the lines go to the same name
-# with .log), APO_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+# with .log), APO_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+# MINUTE_SECS (a shorter "minute", to try the script itself out: not a soak), SOAK_SERVE_ARGS
+# (more flags for every `serve`, split on spaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=benches/lib.sh
@@ -124,6 +136,7 @@ restart() {
 
 mkdir -p "$(dirname "$csv")"
 : >"$txt"
+read -r -a serve_args <<<"${SOAK_SERVE_ARGS:-}"
 case "$layout" in
   replicas)
     # scripts/replicas starts them (and is the layout tests/api/replicas.rs checks); the soak
@@ -132,7 +145,7 @@ case "$layout" in
     db_url="$pg_url"
     port_free 127.0.0.1:18600
     DATABASE_URL="$pg_url" APO_BIN="$bin" APO_PROXY_ADDR=127.0.0.1:18600 \
-      APO_REPLICA_PORTS=18601,18602 scripts/replicas >"$work/replicas.out" 2>&1 &
+      APO_REPLICA_PORTS=18601,18602 scripts/replicas "${serve_args[@]}" >"$work/replicas.out" 2>&1 &
     replicas_pid=$!
     for _ in $(seq 1 1200); do
       grep -q '^Ctrl-C stops' "$work/replicas.out" && break
@@ -157,7 +170,7 @@ case "$layout" in
     fi
     port_free 127.0.0.1:18601
     RUST_LOG=warn "$bin" serve --demo --addr 127.0.0.1:18601 --database-url "$db_url" \
-      >>"$work/app.log" 2>&1 &
+      "${serve_args[@]}" >>"$work/app.log" 2>&1 &
     pid_of[app]=$!
     addr_of[app]=127.0.0.1:18601
     touch "$work/app.mine"
@@ -188,7 +201,7 @@ mkfifo "$work/lines"
 "$loadgen" soak --url "http://$entry" --minutes "$minutes" --sockets "$sockets" \
   --churn "${CHURN:-0.1}" --reads-per-second "${READS_PER_SECOND:-20}" \
   --writes-per-second "${WRITES_PER_SECOND:-4}" --second-half-factor "${SECOND_HALF_FACTOR:-10}" \
-  --rss-growth-pct "${RSS_GROWTH_PCT:-10}" --fd-slack "${FD_SLACK:-32}" \
+  --rss-growth-pct "${RSS_GROWTH_PCT:-10}" --fd-slack "${FD_SLACK:-24}" --conn-slack "${CONN_SLACK:-64}" \
   ${MINUTE_SECS:+--minute-secs "$MINUTE_SECS"} \
   --csv "$csv" "${servers[@]}" >"$work/lines" 2>&1 &
 gen=$!

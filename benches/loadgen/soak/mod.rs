@@ -13,7 +13,6 @@
 //! the verdict ([`verdict`]): the exit status is 2 when memory or descriptors grew beyond the
 //! rule, or requests failed outside the minutes of the restart.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,16 +20,18 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::Conn;
-use load::{Bucket, Recorder, Request};
+use load::Recorder;
+use report::Minute;
+use requests::KeyResult;
 use sample::{Sample, Server};
-use verdict::Rule;
 use viewers::{Rng, Viewers};
 
 mod load;
+mod report;
+mod requests;
 mod sample;
 mod verdict;
 mod viewers;
@@ -71,37 +72,16 @@ pub struct Soak {
     /// The most VmRSS may grow from the early window to the last one, in percent.
     #[arg(long, default_value_t = 10.0)]
     pub rss_growth_pct: f64,
-    /// The most the descriptors besides live sockets may grow between the same windows.
-    #[arg(long, default_value_t = 32)]
+    /// The most the descriptors besides connections may grow between the same windows.
+    #[arg(long, default_value_t = 24)]
     pub fd_slack: u64,
+    /// The most the connections besides live sockets may grow between the same windows.
+    #[arg(long, default_value_t = 64)]
+    pub conn_slack: u64,
     /// A Secretariat token: it makes the editors' and the viewers' tokens, and reads
     /// /metrics.
     #[arg(long, env = "APO_TOKEN", hide_env_values = true)]
     pub token: String,
-}
-
-/// A key result as `GET /api/v1/key_results` lists it (the fields a report needs).
-#[derive(Deserialize)]
-struct KeyResult {
-    iso3: String,
-    code: String,
-    min_value: Option<f64>,
-    max_value: Option<f64>,
-}
-
-/// One minute's figures of the load (the servers' are sampled beside them).
-struct Minute {
-    reads: Bucket,
-    writes: Bucket,
-    /// Counters of the sockets, as differences from the previous minute (`open`: now).
-    open: i64,
-    churned: u64,
-    dropped: u64,
-    resumed: u64,
-    snapshots: u64,
-    failed_connects: u64,
-    gaps: u64,
-    patches: u64,
 }
 
 pub async fn run(s: Soak) -> anyhow::Result<bool> {
@@ -117,23 +97,11 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
     let secretariat = format!("Authorization: Bearer {}\r\n", s.token);
 
     let mut api = Conn::new(&host);
-    let krs: Vec<KeyResult> = get_json(&mut api, "/api/v1/key_results", &secretariat).await?;
+    let krs: Vec<KeyResult> =
+        requests::get_json(&mut api, "/api/v1/key_results", &secretariat).await?;
     ensure!(!krs.is_empty(), "no key results: is the demo data loaded?");
-    let viewer = format!(
-        "Authorization: Bearer {}\r\n",
-        new_token(&mut api, &secretariat, "viewer", None).await?
-    );
-    let mut editors = std::collections::BTreeMap::new();
-    for kr in &krs {
-        if !editors.contains_key(&kr.iso3) {
-            let token = new_token(&mut api, &secretariat, "editor", Some(&kr.iso3)).await?;
-            editors.insert(
-                kr.iso3.clone(),
-                format!("Authorization: Bearer {token}\r\n"),
-            );
-        }
-    }
-    let reports = Arc::new(reports(&krs, &editors));
+    let (viewer, editors) = requests::credentials(&mut api, &secretariat, &krs).await?;
+    let reports = Arc::new(requests::reports(&krs, &editors));
     let members: Vec<String> = editors.keys().cloned().collect();
 
     let stop = CancellationToken::new();
@@ -149,6 +117,7 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
     );
 
     let minute = Duration::from_secs_f64(s.minute_secs);
+    let own_cpu = sample::cpu_seconds(std::process::id());
     let start = Instant::now();
     let end = start + minute * s.minutes;
     let half = minute.mul_f64(f64::from(s.minutes) / 2.0);
@@ -163,7 +132,7 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
             let r = s.reads_per_second;
             move |_| r
         },
-        Arc::new(move |i| read_request(i, &members, &viewer)),
+        Arc::new(move |i| requests::read_request(i, &members, &viewer)),
         reads.clone(),
     ));
     let run_id = format!(
@@ -182,13 +151,13 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
             let (w, f) = (s.writes_per_second, s.second_half_factor);
             move |t| if t < half { w } else { w * f }
         },
-        Arc::new(move |i| write_request(i, &reports, &run_id)),
+        Arc::new(move |i| requests::write_request(i, &reports, &run_id)),
         writes.clone(),
     ));
 
     let mut csv =
         std::fs::File::create(&s.csv).with_context(|| format!("creating {}", s.csv.display()))?;
-    writeln!(csv, "{}", CSV_HEADER)?;
+    writeln!(csv, "{}", report::CSV_HEADER)?;
     let secretariat_metrics = secretariat.clone();
     let mut samples: Vec<Vec<(u32, Sample)>> = vec![Vec::new(); s.servers.len()];
     let mut minutes: Vec<(u32, Minute)> = Vec::new();
@@ -245,14 +214,16 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
         };
         let mut line = format!("min {m:>2} |");
         if m > 0 {
-            line += &load_figures(&mut figures, rate);
+            line += &report::load_figures(&mut figures, rate);
         } else {
             line += " before the load |";
         }
         for (i, server) in s.servers.iter().enumerate() {
             let got = sample::sample(server, &secretariat_metrics).await;
-            line += &server_figures(&server.name, got.as_ref());
-            csv_row(&mut csv, m, rate, &server.name, got.as_ref(), &mut figures)?;
+            let before = samples[i].last().filter(|(at, _)| at + 1 == m);
+            line +=
+                &report::server_figures(&server.name, got.as_ref(), before.map(|(_, b)| b), minute);
+            report::csv_row(&mut csv, m, rate, &server.name, got.as_ref(), &mut figures)?;
             if let Some(sample) = got {
                 samples[i].push((m, sample));
             }
@@ -261,10 +232,17 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
         println!("{line}");
         minutes.push((m, figures));
     }
+    if let (Some(a), Some(b)) = (own_cpu, sample::cpu_seconds(std::process::id())) {
+        // It shares the machine with the servers: what it takes, they could not have.
+        println!(
+            "# the load generator used {:.0} % of a core",
+            (b - a) / start.elapsed().as_secs_f64() * 100.0
+        );
+    }
     stop.cancel();
     while load.join_next().await.is_some() {}
     viewers.join().await;
-    Ok(summary(&s, half, minute, &samples, &mut minutes))
+    Ok(report::summary(&s, half, minute, &samples, &mut minutes))
 }
 
 /// The counters of the sockets at one moment.
@@ -296,7 +274,7 @@ impl Totals {
 }
 
 /// The write rate over minute `m` (1-based): the mean, when half time falls inside it.
-fn rate_in(s: &Soak, half: Duration, minute: Duration, m: u32) -> f64 {
+pub fn rate_in(s: &Soak, half: Duration, minute: Duration, m: u32) -> f64 {
     let (from, to) = (minute * (m - 1), minute * m);
     let high = s.writes_per_second * s.second_half_factor;
     if to <= half {
@@ -311,244 +289,9 @@ fn rate_in(s: &Soak, half: Duration, minute: Duration, m: u32) -> f64 {
 
 /// Whether minute `m` (1-based) overlaps the minute that follows half time, when a replica
 /// restarts and its sockets come back: the restart's minutes.
-fn restart_minute(half: Duration, minute: Duration, m: u32) -> bool {
+pub fn restart_minute(half: Duration, minute: Duration, m: u32) -> bool {
     let (from, to) = (minute * (m - 1), minute * m);
     from < half + minute && to > half
-}
-
-fn ms(v: Option<f64>) -> String {
-    v.map_or("-".into(), |v| format!("{v:.1}"))
-}
-
-fn load_figures(f: &mut Minute, rate: f64) -> String {
-    let (w50, w99) = (f.writes.quantile(0.5), f.writes.quantile(0.99));
-    let (r50, r99) = (f.reads.quantile(0.5), f.reads.quantile(0.99));
-    let mut s = format!(
-        " writes {rate:.0}/s: {} p50 {} p99 {} ms, {} failed | reads {} p50 {} p99 {} ms, {} failed \
-         | sockets {} open, {} churned, {} dropped, back {} resumed {} snapshot, {} refused, {} gaps |",
-        f.writes.ms.len(),
-        ms(w50),
-        ms(w99),
-        f.writes.failed,
-        f.reads.ms.len(),
-        ms(r50),
-        ms(r99),
-        f.reads.failed,
-        f.open,
-        f.churned,
-        f.dropped,
-        f.resumed,
-        f.snapshots,
-        f.failed_connects,
-        f.gaps,
-    );
-    for (what, b) in [("write", &f.writes), ("read", &f.reads)] {
-        if let Some(why) = &b.first_failure {
-            let _ = write!(s, " first failed {what}: {why} |");
-        }
-    }
-    s
-}
-
-fn mb(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn server_figures(name: &str, s: Option<&Sample>) -> String {
-    match s {
-        None => format!(" {name} not running |"),
-        Some(s) => format!(
-            " {name} pid {} rss {:.1} hwm {:.1} MB fds {} live {} |",
-            s.pid,
-            mb(s.rss_kib),
-            mb(s.hwm_kib),
-            s.fds,
-            s.live.map_or("?".into(), |l| l.to_string())
-        ),
-    }
-}
-
-const CSV_HEADER: &str = "minute,server,pid,vmrss_kib,vmhwm_kib,fds,socket_fds,live_sockets,\
-    write_rate,writes,write_p50_ms,write_p99_ms,write_max_ms,writes_failed,\
-    reads,read_p50_ms,read_p99_ms,read_max_ms,reads_failed,\
-    sockets_open,churned,dropped,resumed,snapshots,refused,gaps,patches";
-
-fn csv_row(
-    out: &mut std::fs::File,
-    m: u32,
-    rate: f64,
-    server: &str,
-    s: Option<&Sample>,
-    f: &mut Minute,
-) -> std::io::Result<()> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
-    let proc = s.map_or(",,,,,,".into(), |s| {
-        format!(
-            "{},{},{},{},{},{}",
-            s.pid,
-            s.rss_kib,
-            s.hwm_kib,
-            s.fds,
-            s.socket_fds,
-            s.live.map_or(String::new(), |l| l.to_string())
-        )
-    });
-    let (w50, w99, wmax) = (
-        f.writes.quantile(0.5),
-        f.writes.quantile(0.99),
-        f.writes.quantile(1.0),
-    );
-    let (r50, r99, rmax) = (
-        f.reads.quantile(0.5),
-        f.reads.quantile(0.99),
-        f.reads.quantile(1.0),
-    );
-    writeln!(
-        out,
-        "{m},{server},{proc},{rate},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        f.writes.ms.len(),
-        opt(w50),
-        opt(w99),
-        opt(wmax),
-        f.writes.failed,
-        f.reads.ms.len(),
-        opt(r50),
-        opt(r99),
-        opt(rmax),
-        f.reads.failed,
-        f.open,
-        f.churned,
-        f.dropped,
-        f.resumed,
-        f.snapshots,
-        f.failed_connects,
-        f.gaps,
-        f.patches,
-    )
-}
-
-/// Prints the summary and the verdict; true when bounded and nothing failed outside the
-/// restart's minutes.
-fn summary(
-    s: &Soak,
-    half: Duration,
-    minute: Duration,
-    samples: &[Vec<(u32, Sample)>],
-    minutes: &mut [(u32, Minute)],
-) -> bool {
-    let rule = Rule {
-        rss_growth_pct: s.rss_growth_pct,
-        fd_slack: s.fd_slack,
-    };
-    let w = verdict::windows(s.minutes);
-    println!(
-        "# summary: {} minutes, {} sockets ({:.0} % churn a minute), reads {}/s, writes {}/s then {}/s; samples in {}",
-        s.minutes,
-        s.sockets,
-        s.churn * 100.0,
-        s.reads_per_second,
-        s.writes_per_second,
-        s.writes_per_second * s.second_half_factor,
-        s.csv.display()
-    );
-    let mut ok = true;
-    for (server, points) in s.servers.iter().zip(samples) {
-        let name = &server.name;
-        let mut pids: Vec<u32> = points.iter().map(|(_, p)| p.pid).collect();
-        pids.dedup();
-        let first = points.iter().find(|(m, _)| *m >= 1);
-        if let (Some((m0, a)), Some((m1, b))) = (first, points.last()) {
-            println!(
-                "#   {name}: minute {m0} -> {m1}: RSS {:.1} -> {:.1} MB ({:+.1} %), VmHWM {:.1} -> {:.1} MB, \
-                 descriptors {} -> {}, live sockets {} -> {}, others {} -> {}; pids {}",
-                mb(a.rss_kib),
-                mb(b.rss_kib),
-                (b.rss_kib as f64 / a.rss_kib.max(1) as f64 - 1.0) * 100.0,
-                mb(a.hwm_kib),
-                mb(b.hwm_kib),
-                a.fds,
-                b.fds,
-                a.live.map_or("?".into(), |l| l.to_string()),
-                b.live.map_or("?".into(), |l| l.to_string()),
-                a.other_fds(),
-                b.other_fds(),
-                pids.iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" then ")
-            );
-        }
-        match verdict::judge(points, s.minutes, rule) {
-            Ok(j) => {
-                let word = |b: bool| if b { "bounded" } else { "GROWS" };
-                println!(
-                    "#   {name}: highest RSS minutes {}-{} {:.1} MB, minutes {}-{} {:.1} MB: {:+.1} % \
-                     (limit {} %): {}; descriptors besides live sockets {} -> {} (limit +{}): {}{}",
-                    w.early.start(),
-                    w.early.end(),
-                    mb(j.rss_early_kib),
-                    w.late.start(),
-                    w.late.end(),
-                    mb(j.rss_late_kib),
-                    j.rss_growth_pct,
-                    rule.rss_growth_pct,
-                    word(j.rss_ok),
-                    j.other_fds_early,
-                    j.other_fds_late,
-                    rule.fd_slack,
-                    word(j.fds_ok),
-                    if j.live_known {
-                        ""
-                    } else {
-                        " (live sockets unknown: all descriptors judged)"
-                    }
-                );
-                ok &= j.bounded();
-            }
-            Err(e) => {
-                println!("#   {name}: not judged: {e}");
-                ok = false;
-            }
-        }
-    }
-    let mut worst = |pick: fn(&mut Minute) -> &mut Bucket| {
-        minutes
-            .iter_mut()
-            .filter(|(m, _)| *m > 0)
-            .filter_map(|(m, f)| pick(f).quantile(0.99).map(|p| (p, *m)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-    };
-    let (ww, wr) = (worst(|f| &mut f.writes), worst(|f| &mut f.reads));
-    let show =
-        |w: Option<(f64, u32)>| w.map_or("-".into(), |(p, m)| format!("{p:.1} ms (minute {m})"));
-    println!("#   worst p99: writes {}, reads {}", show(ww), show(wr));
-    let (mut failed, mut failed_at_restart) = (0u64, 0u64);
-    let (mut done_w, mut done_r, mut gaps) = (0usize, 0usize, 0u64);
-    for (m, f) in minutes.iter().filter(|(m, _)| *m > 0) {
-        let n = f.writes.failed + f.reads.failed;
-        if restart_minute(half, minute, *m) {
-            failed_at_restart += n;
-        } else {
-            failed += n;
-        }
-        done_w += f.writes.ms.len();
-        done_r += f.reads.ms.len();
-        gaps += f.gaps;
-    }
-    println!(
-        "#   done: {done_w} writes and {done_r} reads; failed: {failed} outside the restart's minutes, \
-         {failed_at_restart} in them; patches that did not start at the client's revision: {gaps}"
-    );
-    ok &= failed == 0;
-    println!(
-        "# verdict: {}",
-        if ok {
-            "memory and descriptors stay bounded"
-        } else {
-            "NOT BOUNDED or requests failed (see above)"
-        }
-    );
-    ok
 }
 
 /// Fails when the sockets and the connections would not fit in this process's descriptor
@@ -569,105 +312,6 @@ fn check_descriptors(sockets: usize) -> anyhow::Result<()> {
         limit.rlim_cur
     );
     Ok(())
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(
-    api: &mut Conn,
-    path: &str,
-    auth: &str,
-) -> anyhow::Result<T> {
-    let a = api.request("GET", path, auth, b"").await?;
-    ensure!(
-        a.status == 200,
-        "GET {path}: {} {}",
-        a.status,
-        String::from_utf8_lossy(&a.body)
-    );
-    serde_json::from_slice(&a.body).with_context(|| format!("reading GET {path}"))
-}
-
-/// A new token of `role` (for `member`, an editor's), made through the API.
-async fn new_token(
-    api: &mut Conn,
-    auth: &str,
-    role: &str,
-    member: Option<&str>,
-) -> anyhow::Result<String> {
-    let body = serde_json::json!({
-        "role": role,
-        "member": member,
-        "label": format!("soak {}", member.unwrap_or(role)),
-    });
-    let a = api
-        .request("POST", "/api/v1/tokens", auth, body.to_string().as_bytes())
-        .await?;
-    ensure!(
-        a.status == 201,
-        "POST /api/v1/tokens: {} {}",
-        a.status,
-        String::from_utf8_lossy(&a.body)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&a.body)?;
-    Ok(v["token"]
-        .as_str()
-        .context("no token in the answer")?
-        .to_owned())
-}
-
-/// Valid reports as benches/ingest/bodies.py makes them: each key result, each year of the
-/// cycle, values inside its range; shuffled, each with its member editor's header.
-fn reports(
-    krs: &[KeyResult],
-    editors: &std::collections::BTreeMap<String, String>,
-) -> Vec<(String, Vec<u8>)> {
-    let mut rng = Rng::new(21);
-    let mut out = Vec::new();
-    for kr in krs {
-        let lo = kr.min_value.unwrap_or(0.0);
-        let hi = kr.max_value.unwrap_or(lo + 100.0);
-        for year in 2026..=2028 {
-            for _ in 0..8 {
-                let value = ((lo + (hi - lo) * rng.unit()) * 1000.0).round() / 1000.0;
-                let body = serde_json::json!({
-                    "iso3": kr.iso3, "kr_code": kr.code, "year": year, "value": value,
-                });
-                out.push((editors[&kr.iso3].clone(), body.to_string().into_bytes()));
-            }
-        }
-    }
-    for i in (1..out.len()).rev() {
-        out.swap(i, rng.below(i + 1));
-    }
-    out
-}
-
-fn write_request(i: usize, reports: &[(String, Vec<u8>)], run: &str) -> Request {
-    let (auth, body) = &reports[i % reports.len()];
-    Request {
-        method: "POST",
-        path: "/api/v1/actuals".into(),
-        headers: format!("{auth}Idempotency-Key: {run}-{i}\r\n"),
-        body: body.clone(),
-        expect: 201,
-    }
-}
-
-/// The reads in turn: what a browser loads as it opens the wall, a member's page, the key
-/// results and a primer.
-fn read_request(i: usize, members: &[String], auth: &str) -> Request {
-    let path = match i % 4 {
-        0 => "/api/v1/dashboard".to_owned(),
-        1 => "/api/v1/members".to_owned(),
-        2 => "/api/v1/key_results".to_owned(),
-        _ => format!("/api/v1/primers/{}", members[(i / 4) % members.len()]),
-    };
-    Request {
-        method: "GET",
-        path,
-        headers: auth.to_owned(),
-        body: Vec::new(),
-        expect: 200,
-    }
 }
 
 #[cfg(test)]

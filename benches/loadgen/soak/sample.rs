@@ -1,5 +1,5 @@
-//! What the soak reads of each server process once a minute: memory and descriptors from
-//! `/proc/PID/` and the live sockets it holds from its `/metrics`.
+//! What the soak reads of each server process once a minute: memory, descriptors and CPU time
+//! from `/proc/PID/`, and the connections and live sockets it holds from its `/metrics`.
 //!
 //! The process id is read from a file at every sample, not once: the soak restarts a replica
 //! midway, and the script that does it writes the new process's id there, so the samples show
@@ -49,16 +49,13 @@ pub struct Sample {
     /// Open descriptors (`/proc/PID/fd`), and how many of them are sockets.
     pub fds: u64,
     pub socket_fds: u64,
-    /// Live WebSocket sockets it holds (`apo_live_viewers`); `None` when `/metrics` did not say.
+    /// Live WebSocket sockets it holds (`apo_live_viewers`), and the connections it has
+    /// accepted and not closed, live sockets included (`apo_http_connections_open`); `None`
+    /// when `/metrics` did not say.
     pub live: Option<u64>,
-}
-
-impl Sample {
-    /// Descriptors other than the live sockets: listeners, database connections, HTTP
-    /// connections, files. What must stay constant while sockets come and go.
-    pub fn other_fds(&self) -> u64 {
-        self.fds.saturating_sub(self.live.unwrap_or(0))
-    }
+    pub connections: Option<u64>,
+    /// CPU time it has used (user and system), seconds.
+    pub cpu_s: f64,
 }
 
 /// Samples `server`; `None` when its process is not there (between a stop and a start).
@@ -88,7 +85,14 @@ pub async fn sample(server: &Server, auth: &str) -> Option<Sample> {
             socket_fds += 1;
         }
     }
-    let live = live_sockets(&server.metrics, auth).await;
+    let cpu_s = cpu_seconds(pid)?;
+    let (live, connections) = match metrics(&server.metrics, auth).await {
+        Some(text) => (
+            gauge(&text, "apo_live_viewers"),
+            gauge(&text, "apo_http_connections_open"),
+        ),
+        None => (None, None),
+    };
     Some(Sample {
         pid,
         rss_kib,
@@ -96,19 +100,30 @@ pub async fn sample(server: &Server, auth: &str) -> Option<Sample> {
         fds,
         socket_fds,
         live,
+        connections,
+        cpu_s,
     })
 }
 
-/// `apo_live_viewers` from the server's `/metrics`.
-async fn live_sockets(host: &str, auth: &str) -> Option<u64> {
+/// User and system CPU time of a process, seconds (`/proc/PID/stat`, fields 14 and 15).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let mut fields = stat[stat.rfind(')')? + 2..].split_whitespace();
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Some((utime + stime) / if ticks > 0 { ticks as f64 } else { 100.0 })
+}
+
+/// The text of the server's `/metrics`.
+async fn metrics(host: &str, auth: &str) -> Option<String> {
     let answer = Conn::new(host)
         .request("GET", "/metrics", auth, b"")
         .await
         .ok()?;
-    if answer.status != 200 {
-        return None;
-    }
-    gauge(&String::from_utf8_lossy(&answer.body), "apo_live_viewers")
+    (answer.status == 200).then(|| String::from_utf8_lossy(&answer.body).into_owned())
 }
 
 /// The value of an unlabelled gauge in Prometheus text (or the first of its samples).

@@ -9,13 +9,19 @@
 //!
 //! - Memory: the highest VmRSS of the last window is within `rss_growth_pct` % of the highest
 //!   of the early window.
-//! - Descriptors: the descriptors other than live sockets (`fds - apo_live_viewers`:
-//!   listeners, database and HTTP connections, files) in the last window exceed those of the
-//!   early window by at most `fd_slack`. Live sockets come and go with the clients, so the
-//!   total is judged as "sockets + a constant".
+//! - Descriptors are connections (`apo_http_connections_open`: every accepted connection, live
+//!   sockets included) and the rest (listeners, database connections, files). Connections come
+//!   and go with the clients, so the descriptors must be "connections + a constant": the rest
+//!   in the last window exceeds that of the early window by at most `fd_slack` (the database
+//!   pool, up to 16 connections on PostgreSQL, opens more as the load rises).
+//! - The connections other than live sockets (plain HTTP: the proxy's kept-alive ones, the
+//!   requests in flight) in the last window exceed those of the early window by at most
+//!   `conn_slack`: a server that kept connections its clients had left would grow here.
 //!
-//! The windows compare a replica's slot, whichever process holds it: a replica restarted midway
-//! is, in the last window, as old as the first process was in the early one.
+//! A server whose `/metrics` does not give the connections is judged on the descriptors other
+//! than live sockets, with both slacks. The windows compare a replica's slot, whichever process
+//! holds it: a replica restarted midway is, in the last window, as old as the first process
+//! was in the early one.
 
 use std::ops::RangeInclusive;
 
@@ -26,6 +32,7 @@ use super::sample::Sample;
 pub struct Rule {
     pub rss_growth_pct: f64,
     pub fd_slack: u64,
+    pub conn_slack: u64,
 }
 
 /// The minutes compared.
@@ -52,16 +59,22 @@ pub struct Judgement {
     pub rss_late_kib: u64,
     pub rss_growth_pct: f64,
     pub rss_ok: bool,
-    pub other_fds_early: u64,
-    pub other_fds_late: u64,
-    pub fds_ok: bool,
-    /// Whether every sample in the windows knew its live sockets (else the total is judged).
-    pub live_known: bool,
+    /// Highest descriptors other than connections, early and late.
+    pub rest_early: u64,
+    pub rest_late: u64,
+    pub rest_ok: bool,
+    /// Highest connections other than live sockets, early and late.
+    pub conns_early: u64,
+    pub conns_late: u64,
+    pub conns_ok: bool,
+    /// Whether every sample in the windows gave its connections (else descriptors other than
+    /// live sockets were judged, as `rest`).
+    pub connections_known: bool,
 }
 
 impl Judgement {
     pub fn bounded(&self) -> bool {
-        self.rss_ok && self.fds_ok
+        self.rss_ok && self.rest_ok && self.conns_ok
     }
 }
 
@@ -69,39 +82,56 @@ impl Judgement {
 /// (the process was down through it), which is not a pass.
 pub fn judge(points: &[(u32, Sample)], minutes: u32, rule: Rule) -> Result<Judgement, String> {
     let w = windows(minutes);
+    let in_windows = points
+        .iter()
+        .filter(|(m, _)| w.early.contains(m) || w.late.contains(m));
+    let known = in_windows
+        .clone()
+        .all(|(_, s)| s.connections.is_some() && s.live.is_some());
     let max_in = |range: &RangeInclusive<u32>, f: &dyn Fn(&Sample) -> u64| {
         points
             .iter()
             .filter(|(m, _)| range.contains(m))
             .map(|(_, s)| f(s))
             .max()
+            .ok_or_else(|| {
+                format!(
+                    "no sample in minutes {}-{}: the process was not there",
+                    range.start(),
+                    range.end()
+                )
+            })
     };
-    let missing = |range: &RangeInclusive<u32>| {
-        format!(
-            "no sample in minutes {}-{}: the process was not there",
-            range.start(),
-            range.end()
-        )
+    let rss = |s: &Sample| s.rss_kib;
+    let (rss_early, rss_late) = (max_in(&w.early, &rss)?, max_in(&w.late, &rss)?);
+    let rest = |s: &Sample| {
+        let open = if known { s.connections } else { s.live };
+        s.fds.saturating_sub(open.unwrap_or(0))
     };
-    let rss_early = max_in(&w.early, &|s| s.rss_kib).ok_or_else(|| missing(&w.early))?;
-    let rss_late = max_in(&w.late, &|s| s.rss_kib).ok_or_else(|| missing(&w.late))?;
-    let live_known = points
-        .iter()
-        .filter(|(m, _)| w.early.contains(m) || w.late.contains(m))
-        .all(|(_, s)| s.live.is_some());
-    let other = |s: &Sample| s.other_fds();
-    let fds_early = max_in(&w.early, &other).unwrap_or(0);
-    let fds_late = max_in(&w.late, &other).unwrap_or(0);
+    let conns = |s: &Sample| match (s.connections, s.live) {
+        (Some(c), Some(l)) if known => c.saturating_sub(l),
+        _ => 0,
+    };
+    let (rest_early, rest_late) = (max_in(&w.early, &rest)?, max_in(&w.late, &rest)?);
+    let (conns_early, conns_late) = (max_in(&w.early, &conns)?, max_in(&w.late, &conns)?);
+    let rest_slack = if known {
+        rule.fd_slack
+    } else {
+        rule.fd_slack + rule.conn_slack
+    };
     let growth = (rss_late as f64 / rss_early.max(1) as f64 - 1.0) * 100.0;
     Ok(Judgement {
         rss_early_kib: rss_early,
         rss_late_kib: rss_late,
         rss_growth_pct: growth,
         rss_ok: growth <= rule.rss_growth_pct,
-        other_fds_early: fds_early,
-        other_fds_late: fds_late,
-        fds_ok: fds_late <= fds_early + rule.fd_slack,
-        live_known,
+        rest_early,
+        rest_late,
+        rest_ok: rest_late <= rest_early + rest_slack,
+        conns_early,
+        conns_late,
+        conns_ok: conns_late <= conns_early + rule.conn_slack,
+        connections_known: known,
     })
 }
 
@@ -111,19 +141,23 @@ mod tests {
 
     const RULE: Rule = Rule {
         rss_growth_pct: 10.0,
-        fd_slack: 32,
+        fd_slack: 24,
+        conn_slack: 64,
     };
 
-    fn at(minute: u32, rss_mb: u64, fds: u64, live: u64) -> (u32, Sample) {
+    /// A sample with `live` sockets, `http` other connections and `rest` other descriptors.
+    fn at(minute: u32, rss_mb: u64, live: u64, http: u64, rest: u64) -> (u32, Sample) {
         (
             minute,
             Sample {
                 pid: 1,
                 rss_kib: rss_mb * 1024,
                 hwm_kib: rss_mb * 1024,
-                fds,
-                socket_fds: fds - 10,
+                fds: live + http + rest,
+                socket_fds: live + http + 5,
                 live: Some(live),
+                connections: Some(live + http),
+                cpu_s: 0.0,
             },
         )
     }
@@ -155,17 +189,15 @@ mod tests {
 
     #[test]
     fn memory_that_levels_off_and_sockets_that_come_and_go_are_bounded() {
-        // Grows in the first minutes, then flat with noise; sockets vary by hundreds.
-        let points: Vec<_> = (0..=30)
+        // Grows in the first minutes, then flat with noise; sockets vary by hundreds, the
+        // proxy's connections and the database pool fill under the heavier second half.
+        let points: Vec<_> = (0..=30u32)
             .map(|m| {
-                let rss = 100 + m.min(4) * 5 + (m % 3);
-                let live = 1000 + (m * 37) % 300;
-                at(
-                    m,
-                    rss.into(),
-                    u64::from(live) + 40 + u64::from(m % 5),
-                    live.into(),
-                )
+                let m64 = u64::from(m);
+                let rss = 100 + m64.min(4) * 5 + (m64 % 3);
+                let live = 1000 + (m64 * 37) % 300;
+                let (http, rest) = if m > 15 { (40, 35) } else { (3, 20) };
+                at(m, rss, live, http + m64 % 4, rest + m64 % 3)
             })
             .collect();
         let j = judge(&points, 30, RULE).unwrap();
@@ -175,30 +207,53 @@ mod tests {
     #[test]
     fn memory_that_keeps_growing_one_percent_a_minute_is_not_bounded() {
         let points: Vec<_> = (0..=30)
-            .map(|m| at(m, 100 + u64::from(m), 1040, 1000))
+            .map(|m| at(m, 100 + u64::from(m), 1000, 4, 20))
             .collect();
         let j = judge(&points, 30, RULE).unwrap();
-        assert!(!j.rss_ok && j.fds_ok, "{j:?}");
+        assert!(!j.rss_ok && j.rest_ok && j.conns_ok, "{j:?}");
         assert!((j.rss_growth_pct - 100.0 * (130.0 / 110.0 - 1.0)).abs() < 0.1);
     }
 
     #[test]
-    fn descriptors_that_grow_besides_the_sockets_are_not_bounded_even_with_fewer_sockets() {
-        // A leak of 5 descriptors a minute, while the live sockets fall by as many.
+    fn descriptors_that_grow_besides_the_connections_are_not_bounded_even_with_fewer_sockets() {
+        // A leak of 2 descriptors a minute (files, say), while the live sockets fall by more.
         let points: Vec<_> = (0..=30)
-            .map(|m| at(m, 100, 1040, 1000 - 5 * u64::from(m)))
-            .map(|(m, mut s)| {
-                s.fds += 5 * u64::from(m);
-                (m, s)
-            })
+            .map(|m| at(m, 100, 1000 - 5 * u64::from(m), 4, 20 + 2 * u64::from(m)))
             .collect();
         let j = judge(&points, 30, RULE).unwrap();
-        assert!(j.rss_ok && !j.fds_ok, "{j:?}");
+        assert!(j.rss_ok && !j.rest_ok && j.conns_ok, "{j:?}");
+    }
+
+    #[test]
+    fn connections_kept_after_their_clients_left_are_not_bounded() {
+        // Plain connections that pile up by 5 a minute while the live sockets stay.
+        let points: Vec<_> = (0..=30)
+            .map(|m| at(m, 100, 1000, 4 + 5 * u64::from(m), 20))
+            .collect();
+        let j = judge(&points, 30, RULE).unwrap();
+        assert!(j.rss_ok && j.rest_ok && !j.conns_ok, "{j:?}");
+    }
+
+    #[test]
+    fn without_the_connections_the_descriptors_besides_live_sockets_are_judged_with_both_slacks() {
+        let unknown = |(m, mut s): (u32, Sample)| {
+            s.connections = None;
+            (m, s)
+        };
+        let fine: Vec<_> = (0..=30)
+            .map(|m| unknown(at(m, 100, 1000, if m > 15 { 60 } else { 4 }, 20)))
+            .collect();
+        let j = judge(&fine, 30, RULE).unwrap();
+        assert!(j.bounded() && !j.connections_known, "{j:?}");
+        let leak: Vec<_> = (0..=30)
+            .map(|m| unknown(at(m, 100, 1000, 4, 20 + 5 * u64::from(m))))
+            .collect();
+        assert!(!judge(&leak, 30, RULE).unwrap().rest_ok);
     }
 
     #[test]
     fn a_window_without_samples_is_an_error_not_a_pass() {
-        let points: Vec<_> = (0..=25).map(|m| at(m, 100, 1040, 1000)).collect();
+        let points: Vec<_> = (0..=25).map(|m| at(m, 100, 1000, 4, 20)).collect();
         assert!(judge(&points, 30, RULE).unwrap_err().contains("26-30"));
     }
 }

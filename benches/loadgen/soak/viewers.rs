@@ -6,12 +6,13 @@
 //! told to churn closes its socket (a tab closed, a phone asleep) and comes back a few seconds
 //! later as a new connection that resumes from its revision (`?since=R`, DESIGN.md "Live"): the
 //! server replays what it missed, or sends a snapshot when it no longer holds the patches. A
-//! socket the server closes (a replica restarting) reconnects the same way, after a short
-//! random wait, through whatever is in front (the proxy sends it to a replica that is up).
+//! socket the server closes (a replica restarting) reconnects the same way, with the browser's
+//! backoff (frontend/src/live.ts), through whatever is in front (the proxy sends it to a
+//! replica that is up).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt};
@@ -113,6 +114,7 @@ impl Viewers {
             .buffer_unordered(64)
             .try_collect()
             .await?;
+        counts.open.store(opened.len() as i64, Relaxed);
         let mut viewers = Self {
             churn: Vec::with_capacity(n),
             counts,
@@ -168,16 +170,13 @@ enum End {
 impl Viewer {
     async fn run(mut self, first: Client, churn: Arc<Notify>, stop: CancellationToken) {
         let mut ws = Some(first);
-        loop {
-            let (mut client, reconnected) = match ws.take() {
-                Some(c) => (c, false),
-                None => match self.reconnect(&stop).await {
-                    Some(c) => (c, true),
-                    None => return,
-                },
-            };
-            self.counts.open.fetch_add(1, Relaxed);
-            let mut first_frame = reconnected;
+        let mut reconnected = false;
+        while let Some(mut client) = ws.take() {
+            // The first connection was counted open when it was made ([`Viewers::open`]).
+            let mut first_frame = std::mem::replace(&mut reconnected, true);
+            if first_frame {
+                self.counts.open.fetch_add(1, Relaxed);
+            }
             let end = loop {
                 let msg = tokio::select! {
                     biased;
@@ -211,14 +210,12 @@ impl Viewer {
                 }
                 End::Dropped => {
                     self.counts.dropped.fetch_add(1, Relaxed);
-                    // The browser's first retry: soon, spread so that they do not all come at
-                    // once.
-                    Duration::from_secs_f64(0.1 + 0.9 * self.rng.unit())
+                    self.backoff(0)
                 }
             };
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
+            match self.reconnect(wait, &stop).await {
+                Some(c) => ws = Some(c),
+                None => return,
             }
         }
     }
@@ -245,30 +242,35 @@ impl Viewer {
         }
     }
 
-    /// Connects again, resuming from the revision held; retries with a growing wait (up to
-    /// 5 s) until it can or `stop`. `None` when stopped.
-    async fn reconnect(&mut self, stop: &CancellationToken) -> Option<Client> {
-        let mut wait = Duration::from_millis(250);
+    /// The browser's wait before its `attempt`-th try since the last connection
+    /// (frontend/src/live.ts `backoff`): exponential from 500 ms to 10 s, half fixed and half
+    /// random.
+    fn backoff(&mut self, attempt: u32) -> Duration {
+        let ceiling = (500.0 * 2f64.powi(attempt.min(20) as i32)).min(10_000.0);
+        Duration::from_secs_f64((ceiling / 2.0 + ceiling / 2.0 * self.rng.unit()) / 1000.0)
+    }
+
+    /// Connects again after `wait`, resuming from the revision held; retries after the
+    /// browser's backoff until it can, or `stop` (`None`).
+    async fn reconnect(&mut self, mut wait: Duration, stop: &CancellationToken) -> Option<Client> {
+        let mut attempt = 0;
         loop {
-            let path = path(self.held);
-            let attempt = Client::connect_to(&self.host, &path, &self.auth);
-            let started = Instant::now();
             tokio::select! {
                 _ = stop.cancelled() => return None,
-                c = attempt => match c {
+                _ = tokio::time::sleep(wait) => {}
+            }
+            let path = path(self.held);
+            tokio::select! {
+                _ = stop.cancelled() => return None,
+                c = Client::connect_to(&self.host, &path, &self.auth) => match c {
                     Ok(c) => return Some(c),
                     Err(_) => {
                         self.counts.failed_connects.fetch_add(1, Relaxed);
                     }
                 },
             }
-            let jitter = 0.5 + self.rng.unit();
-            let pause = wait.mul_f64(jitter).saturating_sub(started.elapsed());
-            tokio::select! {
-                _ = stop.cancelled() => return None,
-                _ = tokio::time::sleep(pause) => {}
-            }
-            wait = (wait * 2).min(Duration::from_secs(5));
+            attempt += 1;
+            wait = self.backoff(attempt);
         }
     }
 }
@@ -298,6 +300,17 @@ mod tests {
         v.apply(Kind::Patch(21), Some(20));
         assert_eq!((v.held, v.counts.gaps.load(Relaxed)), (Some(21), 1));
         assert_eq!(v.counts.patches.load(Relaxed), 4);
+    }
+
+    #[test]
+    fn reconnects_wait_as_the_browser_does_from_a_quarter_second_up_to_ten_seconds() {
+        let mut v = viewer();
+        for _ in 0..100 {
+            let first = v.backoff(0).as_secs_f64();
+            assert!((0.25..=0.5).contains(&first), "{first}");
+            let late = v.backoff(12).as_secs_f64();
+            assert!((5.0..=10.0).contains(&late), "{late}");
+        }
     }
 
     #[test]
