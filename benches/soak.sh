@@ -184,7 +184,8 @@ case "$layout" in
     exit 1
     ;;
 esac
-APO_TOKEN="$("$bin" token create --role secretariat --label soak --database-url "$db_url" | tail -n1 | awk '{print $NF}')"
+APO_TOKEN="$("$bin" token create --role secretariat --label soak --database-url "$db_url" 2>"$work/token.err" |
+  tail -n1 | awk '{print $NF}')" || { cat "$work/token.err" >&2; exit 1; }
 export APO_TOKEN
 
 servers=()
@@ -198,12 +199,12 @@ done
 } | tee -a "$txt"
 
 mkfifo "$work/lines"
-"$loadgen" soak --url "http://$entry" --minutes "$minutes" --sockets "$sockets" \
-  --churn "${CHURN:-0.1}" --reads-per-second "${READS_PER_SECOND:-20}" \
-  --writes-per-second "${WRITES_PER_SECOND:-4}" --second-half-factor "${SECOND_HALF_FACTOR:-10}" \
-  --rss-growth-pct "${RSS_GROWTH_PCT:-10}" --fd-slack "${FD_SLACK:-24}" --conn-slack "${CONN_SLACK:-64}" \
-  ${MINUTE_SECS:+--minute-secs "$MINUTE_SECS"} \
-  --csv "$csv" "${servers[@]}" >"$work/lines" 2>&1 &
+"$loadgen" soak --url="http://$entry" --minutes="$minutes" --sockets="$sockets" \
+  --churn="${CHURN:-0.1}" --reads-per-second="${READS_PER_SECOND:-20}" \
+  --writes-per-second="${WRITES_PER_SECOND:-4}" --second-half-factor="${SECOND_HALF_FACTOR:-10}" \
+  --rss-growth-pct="${RSS_GROWTH_PCT:-10}" --fd-slack="${FD_SLACK:-24}" --conn-slack="${CONN_SLACK:-64}" \
+  ${MINUTE_SECS:+--minute-secs="$MINUTE_SECS"} \
+  --csv="$csv" "${servers[@]}" >"$work/lines" 2>&1 &
 gen=$!
 while IFS= read -r line; do
   printf '%s\n' "$line" | tee -a "$txt"

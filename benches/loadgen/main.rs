@@ -98,7 +98,14 @@ fn rss_kib(pid: u32) -> Option<u64> {
 type Arrivals = Vec<(i64, Instant, bool)>;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // A mistake in the arguments exits 1, not clap's 2: the soak's 2 means "not bounded".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
