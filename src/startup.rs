@@ -54,7 +54,8 @@ impl Application {
         } else {
             Store::open(&config.database.url).await?
         };
-        tracing::info!(database = %redact(&config.database.url), backend = ?store.backend(), "store open");
+        let durability = store.durability().await.unwrap_or_else(|e| e.to_string());
+        tracing::info!(database = %redact(&config.database.url), backend = ?store.backend(), %durability, "store open");
         if config.demo {
             match crate::demo::load_if_empty(&store).await? {
                 Some(report) => tracing::info!(rev = ?report.rev, "demo data loaded: {report}"),

@@ -21,16 +21,16 @@ use tracing::Instrument;
 
 use super::{Backend, Store, Tx, Write};
 use crate::error::{Error, Result};
-use crate::records::{Actor, Change};
+use crate::records::{Actor, Change, Edit};
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 
-/// How a write ended.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+/// How a write ended (the label value is the name in lower case).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub enum Outcome {
     /// Committed with its own revision.
     Committed,
@@ -38,6 +38,17 @@ pub enum Outcome {
     Unchanged,
     /// Refused or failed: rolled back alone, the others in its group unaffected.
     Failed,
+}
+
+impl EncodeLabelValue for Outcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        encoder.write_str(match self {
+            Self::Committed => "committed",
+            Self::Unchanged => "unchanged",
+            Self::Failed => "failed",
+        })
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -216,7 +227,7 @@ async fn group(
         (false, Backend::Sqlite) => Some(store.inner.sqlite_writer.clone().lock_owned().await),
         _ => None,
     };
-    let mut tx = if stub {
+    let tx = if stub {
         Tx(None)
     } else {
         match store.inner.pool.begin().await {
@@ -228,14 +239,19 @@ async fn group(
             }
         }
     };
+    let mut at = Group {
+        tx,
+        row_rev: None,
+        last_kept: None,
+        krs: None,
+    };
     let mut ran: Vec<Ran> = Vec::new();
     let mut pending = Some(first);
     let mut left = None;
     let mut broken = None;
     while let Some(q) = pending.take() {
-        let alone = !ran.iter().any(|r| matches!(r.outcome, Ok((_, Some(_)))));
         let q_parts = (q.actor, q.job, q.span, q.request_id);
-        let (outcome, sound) = run_one(store, &mut tx, alone, q_parts).await;
+        let (outcome, sound) = run_one(store, &mut at, q_parts).await;
         ran.push(Ran {
             reply: q.reply,
             outcome,
@@ -262,18 +278,35 @@ async fn group(
         .filter(|r| matches!(r.outcome, Ok((_, Some(_)))))
         .count();
     let committed = if let Some(e) = broken {
-        drop(tx);
+        drop(at);
         Err(e)
     } else if kept == 0 {
         // Nothing to keep (refused or unchanged): no commit, no fsync.
-        match tx.0 {
+        match at.tx.0 {
             Some(tx) => tx.rollback().await.map_err(|e| store.failed(e)),
             None => Ok(()),
         }
     } else {
         let started = Instant::now();
-        let done = match tx.0 {
-            Some(tx) => tx.commit().await.map_err(|e| store.failed(e)),
+        let done = match at.tx.0 {
+            Some(mut tx) => {
+                // The revision row holds the first write's revision: the others' were
+                // counted here.
+                let moved = match (at.row_rev, at.last_kept) {
+                    (Some(row), Some(last)) if last > row => {
+                        sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
+                            .bind(last)
+                            .execute(&mut *tx)
+                            .await
+                            .map(|_| ())
+                    }
+                    _ => Ok(()),
+                };
+                match moved {
+                    Ok(()) => tx.commit().await.map_err(|e| store.failed(e)),
+                    Err(e) => Err(store.failed(e)),
+                }
+            }
             None => Ok(()),
         };
         metrics
@@ -338,20 +371,25 @@ fn label(outcome: Outcome) -> OutcomeLabel {
 /// undone, so nothing of the group may be kept).
 async fn run_one(
     store: &Store,
-    tx: &mut Tx,
-    alone: bool,
+    at: &mut Group,
     q: (Actor, Job, tracing::Span, Option<Arc<str>>),
 ) -> (Result<(Value, Option<Change>)>, Result<()>) {
     let (actor, job, span, request_id) = q;
-    let rev = match tx.0.as_mut() {
+    let alone = at.last_kept.is_none();
+    let rev = match at.tx.0.as_mut() {
         None => {
             // After whatever was committed for real (the demo data, an import).
             let stub = &store.inner.stub_rev;
             stub.fetch_max(store.committed_rev(), Ordering::Relaxed);
             stub.fetch_add(1, Ordering::Relaxed) + 1
         }
-        Some(conn) => match next_rev(conn, !alone).await {
-            Ok(rev) => rev,
+        Some(conn) => match next_rev(conn, at.last_kept).await {
+            Ok(rev) => {
+                if alone {
+                    at.row_rev = Some(rev);
+                }
+                rev
+            }
             // Nothing of this write was done; what state the transaction is in is unknown.
             Err(e) => {
                 let e = store.failed(e);
@@ -360,7 +398,15 @@ async fn run_one(
             }
         },
     };
-    let mut w = Write::new(store, std::mem::replace(tx, Tx(None)), rev, &actor, None);
+    let mut w = Write::new(
+        store,
+        std::mem::replace(&mut at.tx, Tx(None)),
+        rev,
+        &actor,
+        None,
+    );
+    let before = at.krs.clone();
+    w.known_krs = Some(at.krs.take());
     let work = async {
         let value = job(&mut w).await?;
         let change = w.finish().await?;
@@ -379,26 +425,40 @@ async fn run_one(
             .unwrap_or_default();
         Err(anyhow::anyhow!("a write panicked: {what}").into())
     });
-    *tx = w.into_tx();
-    if matches!(outcome, Ok((_, Some(_)))) {
+    // What the write read of the key results holds for the rest of the group, unless it
+    // changed more than reports (key results may have changed with it).
+    let krs = w.known_krs.take().flatten();
+    at.tx = w.into_tx();
+    if let Ok((_, Some(change))) = &outcome {
+        if change.edits.iter().all(|e| matches!(e, Edit::Report(_))) {
+            at.krs = krs;
+        }
+        at.last_kept = Some(rev);
         return (outcome, Ok(()));
     }
-    let sound = match tx.0.take() {
+    // Undone: what it read may include its own changes. A write undone alone ends the
+    // transaction, and what was read in it may be stale in the next.
+    drop(krs);
+    if !alone {
+        at.krs = before;
+    }
+    let sound = match at.tx.0.take() {
         None => Ok(()),
         Some(mut conn) if !alone => {
             // Undoes this write alone, its revision included.
             let undone = sqlx::query("ROLLBACK TO SAVEPOINT w")
                 .execute(&mut *conn)
                 .await;
-            tx.0 = Some(conn);
+            at.tx.0 = Some(conn);
             undone.map(|_| ()).map_err(|e| store.failed(e))
         }
         Some(conn) => {
             // Nothing before it to keep: the whole transaction goes, and a new one begins.
+            at.row_rev = None;
             match conn.rollback().await {
                 Ok(()) => match store.inner.pool.begin().await {
                     Ok(fresh) => {
-                        tx.0 = Some(fresh);
+                        at.tx.0 = Some(fresh);
                         Ok(())
                     }
                     Err(e) => Err(store.failed(e)),
@@ -410,16 +470,34 @@ async fn run_one(
     (outcome, sound)
 }
 
-/// Takes the next revision inside the transaction (in a new savepoint when asked).
-async fn next_rev(conn: &mut sqlx::AnyConnection, savepoint: bool) -> Result<i64, sqlx::Error> {
-    if savepoint {
+/// The next revision. The first write of a transaction takes it from the revision row, which
+/// locks the row until the commit: on PostgreSQL no other replica's write can take one
+/// meanwhile. The next ones count on from the last kept (in a savepoint each); the row is
+/// moved to the last before the commit ([`group`]).
+async fn next_rev(
+    conn: &mut sqlx::AnyConnection,
+    last_kept: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    if let Some(last) = last_kept {
         sqlx::query("SAVEPOINT w").execute(&mut *conn).await?;
+        return Ok(last + 1);
     }
     let (rev,): (i64,) =
         sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
             .fetch_one(&mut *conn)
             .await?;
     Ok(rev)
+}
+
+/// A group's transaction and what its writes share.
+struct Group {
+    tx: Tx,
+    /// The revision the row holds in this transaction (the first kept write's).
+    row_rev: Option<i64>,
+    /// The last revision kept in this transaction.
+    last_kept: Option<i64>,
+    /// The key results' ranges, read once per group ([`Write::append_actuals`]).
+    krs: Option<Arc<super::writes::KrRanges>>,
 }
 
 /// The same error again, for each write of a group whose commit failed.

@@ -320,6 +320,39 @@ impl Store {
         Ok(stub)
     }
 
+    /// How a commit reaches the disk, as a pooled connection reports it: SQLite's
+    /// `synchronous` (2 is FULL: the log is fsynced at every commit) or PostgreSQL's
+    /// `synchronous_commit` and `fsync`. Logged at start; the tests check it.
+    pub async fn durability(&self) -> Result<String> {
+        Ok(match self.inner.backend {
+            Backend::Sqlite => {
+                let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+                    .fetch_one(&self.inner.pool)
+                    .await?;
+                let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+                    .fetch_one(&self.inner.pool)
+                    .await?;
+                let level = match sync {
+                    0 => "OFF",
+                    1 => "NORMAL",
+                    2 => "FULL",
+                    3 => "EXTRA",
+                    _ => "?",
+                };
+                format!("sqlite synchronous={level} journal_mode={journal}")
+            }
+            Backend::Postgres => {
+                let mut conn = self.inner.pool.acquire().await?;
+                let (commit,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let (fsync,): (String,) =
+                    sqlx::query_as("SHOW fsync").fetch_one(&mut *conn).await?;
+                format!("postgres synchronous_commit={commit} fsync={fsync}")
+            }
+        })
+    }
+
     /// PostgreSQL: says so loudly when the server does not flush its log (`fsync=off`): then
     /// no setting of ours makes an acknowledged write durable.
     async fn warn_unless_durable(&self) {
@@ -539,6 +572,9 @@ pub struct Write {
     answer: Option<(u16, String)>,
     /// For the announcement of the commit.
     store: Store,
+    /// In a group: the key results' ranges once read (`Some(None)`: not yet), shared by the
+    /// group's writes ([`commit`]); `None` alone.
+    pub(crate) known_krs: Option<Option<Arc<writes::KrRanges>>>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
@@ -559,6 +595,7 @@ impl Write {
             edits: Vec::new(),
             answer: None,
             store: store.clone(),
+            known_krs: None,
             _writer: writer,
         }
     }

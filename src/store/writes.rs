@@ -30,6 +30,9 @@ pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 /// revision that appended it, the one that withdrew it.
 type StoredReportRow = (String, String, i64, f64, String, i64, Option<i64>);
 
+/// Key results' ranges by (member, code): what a report is checked against.
+pub(crate) type KrRanges = HashMap<(String, String), (Option<f64>, Option<f64>)>;
+
 /// What to do with a report that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Duplicates {
@@ -69,15 +72,6 @@ impl Write {
         Ok(())
     }
 
-    async fn member_codes(&mut self) -> Result<HashSet<String>> {
-        Ok(sqlx::query_as::<_, (String,)>("SELECT iso3 FROM members")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(|(m,)| m)
-            .collect())
-    }
-
     /// Appends reports. Every row is checked against the stored members and key results first;
     /// any unknown one fails the whole batch with a 422 listing each bad row (by its index in
     /// `rows`, from 0). Returns how many rows were appended.
@@ -85,7 +79,11 @@ impl Write {
         if self.tx.stubbed() {
             return Ok(self.stub_actuals(rows));
         }
-        let members = self.member_codes().await?;
+        // The members table is seeded from this list at every start.
+        let members: HashSet<&str> = crate::domain::member_codes()
+            .iter()
+            .map(String::as_str)
+            .collect();
         let krs = self.key_results_among(rows).await?;
         let mut problems = Vec::new();
         let latest = time::OffsetDateTime::now_utc() + CLOCK_SKEW;
@@ -354,13 +352,33 @@ impl Write {
     async fn key_results_among(
         &mut self,
         rows: &[ActualInput],
-    ) -> Result<HashMap<(String, String), (Option<f64>, Option<f64>)>> {
+    ) -> Result<std::sync::Arc<KrRanges>> {
+        // In a group ([`super::commit`]): every key result, read once for the group.
+        if let Some(known) = &mut self.known_krs {
+            let all = match known {
+                Some(all) => all.clone(),
+                None => {
+                    let read: Vec<(String, String, Option<f64>, Option<f64>)> =
+                        sqlx::query_as("SELECT iso3, code, min_value, max_value FROM key_results")
+                            .fetch_all(&mut *self.tx)
+                            .await?;
+                    let all: std::sync::Arc<KrRanges> = std::sync::Arc::new(
+                        read.into_iter()
+                            .map(|(iso3, code, min, max)| ((iso3, code), (min, max)))
+                            .collect(),
+                    );
+                    *known = Some(all.clone());
+                    all
+                }
+            };
+            return Ok(all);
+        }
         let wanted: BTreeSet<(&str, &str)> = rows
             .iter()
             .map(|r| (r.iso3.as_str(), r.kr_code.as_str()))
             .collect();
         if wanted.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Default::default());
         }
         let query = if wanted.len() <= KR_LOOKUPS {
             let keys = (0..wanted.len())
@@ -380,12 +398,14 @@ impl Write {
                 "SELECT iso3, code, min_value, max_value FROM key_results".to_owned(),
             ))
         };
-        Ok(query
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(|(iso3, code, min, max)| ((iso3, code), (min, max)))
-            .collect())
+        Ok(std::sync::Arc::new(
+            query
+                .fetch_all(&mut *self.tx)
+                .await?
+                .into_iter()
+                .map(|(iso3, code, min, max)| ((iso3, code), (min, max)))
+                .collect(),
+        ))
     }
 
     /// Every stored report, and the current value per (member, key result, year).

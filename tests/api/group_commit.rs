@@ -11,7 +11,26 @@ use serde_json::json;
 
 use crate::helpers::{Backend, spawn_demo_app};
 
-crate::on_both_backends!(writes_grouped_together_keep_their_own_revisions_and_fail_alone);
+crate::on_both_backends!(
+    writes_grouped_together_keep_their_own_revisions_and_fail_alone,
+    every_connection_commits_to_disk
+);
+
+/// What a pooled connection says of its commits: fsynced (SQLite's FULL in WAL mode, which
+/// syncs the log at each commit; PostgreSQL's synchronous commit, with fsync on).
+async fn every_connection_commits_to_disk(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    // Several at once, so that more than one pooled connection answers.
+    let said = futures_util::future::join_all((0..6).map(|_| app.store.durability())).await;
+    for d in said {
+        let d = d.unwrap();
+        match b {
+            Backend::Sqlite => assert_eq!(d, "sqlite synchronous=FULL journal_mode=wal"),
+            Backend::Postgres => assert_eq!(d, "postgres synchronous_commit=on fsync=on"),
+        }
+    }
+    app.stop().await;
+}
 
 /// Writes sent at once; every third fails after it has written its budget row.
 const WRITES: usize = 120;
