@@ -9,7 +9,7 @@
 //! and a multiple of it for the second; N live sockets with churn ([`viewers`]). Every minute
 //! one line: the latencies of the reads and of the acknowledged writes that minute (from their
 //! scheduled time), failures, what the sockets did, and per server its PID, VmRSS, VmHWM,
-//! descriptors and live sockets held. The samples go to a CSV file; at the end, a summary and
+//! descriptors, connections, live sockets held and CPU used. The samples go to a CSV file; at the end, a summary and
 //! the verdict ([`verdict`]): the exit status is 2 when memory or descriptors grew beyond the
 //! rule, or requests failed outside the minutes of the restart.
 
@@ -23,7 +23,7 @@ use anyhow::{Context, ensure};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::Conn;
-use load::Recorder;
+use load::{Bucket, Recorder};
 use report::Minute;
 use requests::KeyResult;
 use sample::{Sample, Server};
@@ -162,50 +162,25 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
     let mut samples: Vec<Vec<(u32, Sample)>> = vec![Vec::new(); s.servers.len()];
     let mut minutes: Vec<(u32, Minute)> = Vec::new();
     let mut last = Totals::default();
-    let mut rng = Rng::new(21);
     let churn_every = minute.div_f64((s.churn * s.sockets as f64).max(1.0));
-    let mut next_churn = start + churn_every;
-    let mut half_said = false;
+    let mut clock = Clock {
+        start,
+        half,
+        churn_every,
+        next_churn: (s.churn > 0.0).then(|| start + churn_every),
+        half_said: false,
+        rng: Rng::new(21),
+    };
     for m in 0..=s.minutes {
-        let at = start + minute * m;
-        // Until the minute is up: churn, spread over the minute, and the half-time mark.
-        loop {
-            let churn_due = (s.churn > 0.0 && next_churn < at).then_some(next_churn);
-            let half_due = (!half_said && start + half <= at).then_some(start + half);
-            let next = match (churn_due, half_due) {
-                (Some(c), Some(h)) => c.min(h),
-                (c, h) => match c.or(h) {
-                    Some(t) => t,
-                    None => break,
-                },
-            };
-            tokio::time::sleep_until(next.into()).await;
-            if half_due == Some(next) {
-                // benches/soak.sh restarts a replica when it reads this line.
-                println!(
-                    "# half time: writes at {:.0}/s from now",
-                    s.writes_per_second * s.second_half_factor
-                );
-                half_said = true;
-            } else {
-                viewers.churn(rng.below(viewers.len()));
-                next_churn += churn_every;
-            }
-        }
-        tokio::time::sleep_until(at.into()).await;
+        clock
+            .until(
+                start + minute * m,
+                &viewers,
+                s.writes_per_second * s.second_half_factor,
+            )
+            .await;
         let now = Totals::read(&viewers.counts);
-        let mut figures = Minute {
-            reads: reads.take(),
-            writes: writes.take(),
-            open: now.open,
-            churned: now.churned - last.churned,
-            dropped: now.dropped - last.dropped,
-            resumed: now.resumed - last.resumed,
-            snapshots: now.snapshots - last.snapshots,
-            failed_connects: now.failed_connects - last.failed_connects,
-            gaps: now.gaps - last.gaps,
-            patches: now.patches - last.patches,
-        };
+        let mut figures = now.minute(&last, reads.take(), writes.take());
         last = now;
         let rate = if m > 0 {
             rate_in(&s, half, minute, m)
@@ -245,6 +220,41 @@ pub async fn run(s: Soak) -> anyhow::Result<bool> {
     Ok(report::summary(&s, half, minute, &samples, &mut minutes))
 }
 
+/// What happens between the minutes: churn, spread over each minute, and the half-time mark.
+struct Clock {
+    start: Instant,
+    half: Duration,
+    churn_every: Duration,
+    /// When the next socket closes (none without churn).
+    next_churn: Option<Instant>,
+    half_said: bool,
+    rng: Rng,
+}
+
+impl Clock {
+    /// Churns and marks half time, each when due, until `at`.
+    async fn until(&mut self, at: Instant, viewers: &Viewers, high_rate: f64) {
+        let half = self.start + self.half;
+        loop {
+            let churn_due = self.next_churn.filter(|&t| t < at);
+            let half_due = (!self.half_said && half <= at).then_some(half);
+            let Some(next) = [churn_due, half_due].into_iter().flatten().min() else {
+                break;
+            };
+            tokio::time::sleep_until(next.into()).await;
+            if half_due == Some(next) {
+                // benches/soak.sh restarts a replica when it reads this line.
+                println!("# half time: writes at {high_rate:.0}/s from now");
+                self.half_said = true;
+            } else {
+                viewers.churn(self.rng.below(viewers.len()));
+                self.next_churn = Some(next + self.churn_every);
+            }
+        }
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
 /// The counters of the sockets at one moment.
 #[derive(Default)]
 struct Totals {
@@ -259,6 +269,22 @@ struct Totals {
 }
 
 impl Totals {
+    /// A minute's figures: the requests done, and the sockets' counters since `last`.
+    fn minute(&self, last: &Totals, reads: Bucket, writes: Bucket) -> Minute {
+        Minute {
+            reads,
+            writes,
+            open: self.open,
+            churned: self.churned - last.churned,
+            dropped: self.dropped - last.dropped,
+            resumed: self.resumed - last.resumed,
+            snapshots: self.snapshots - last.snapshots,
+            failed_connects: self.failed_connects - last.failed_connects,
+            gaps: self.gaps - last.gaps,
+            patches: self.patches - last.patches,
+        }
+    }
+
     fn read(c: &viewers::Counts) -> Self {
         Self {
             open: c.open.load(Relaxed),
