@@ -7,9 +7,9 @@
 #   MINUTES=3 SOCKETS=500 benches/soak.sh            a short try
 #
 # The layout: PostgreSQL, two `apo-dashboard serve` replicas and nginx in front, as
-# scripts/replicas starts them (SOAK_LAYOUT=replicas, the default once that script exists), or
-# one server (SOAK_LAYOUT=single; SOAK_DB=sqlite for SQLite instead of PostgreSQL). Release
-# builds of apo-dashboard and apo-loadgen (SOAK_BIN, SOAK_LOADGEN: other builds).
+# scripts/replicas starts them (SOAK_LAYOUT=replicas, the default; it needs nginx), or one server
+# (SOAK_LAYOUT=single; SOAK_DB=sqlite for SQLite instead of PostgreSQL). Release builds of
+# apo-dashboard and apo-loadgen (SOAK_BIN and SOAK_LOADGEN name other builds).
 #
 # The load, all at once, through the proxy (apo-loadgen soak, benches/loadgen/soak/):
 # - reads: GET /api/v1/dashboard, /members, /key_results, /primers/{iso3} in turn, READS_PER_SECOND
