@@ -43,8 +43,11 @@
 #
 # The rule (benches/loadgen/soak/verdict.rs), per replica, comparing the last round(M/6) minutes
 # with minutes round(M/6)..round(M/3) (for 30 minutes: 26-30 against 5-10):
-# - memory: the highest VmRSS of the last minutes is within RSS_GROWTH_PCT % (default 10) of the
-#   highest of the early ones;
+# - memory is "live sockets + a constant": the highest VmRSS of the last minutes is within
+#   RSS_GROWTH_PCT % (default 10) of the highest of the early ones, plus SOCKET_KIB (default 32;
+#   an idle socket costs about 7, DESIGN.md "Live") for each live socket it holds beyond what it
+#   held then: the sockets of the restarted replica reconnect to the other one and come back
+#   only as clients churn;
 # - descriptors are "connections + a constant": the descriptors other than accepted connections
 #   (fds - apo_http_connections_open: listeners, database connections, files) exceed the early
 #   ones by at most FD_SLACK (default 24: the PostgreSQL pool, up to 16, opens more as the load
@@ -202,7 +205,8 @@ mkfifo "$work/lines"
 "$loadgen" soak --url="http://$entry" --minutes="$minutes" --sockets="$sockets" \
   --churn="${CHURN:-0.1}" --reads-per-second="${READS_PER_SECOND:-20}" \
   --writes-per-second="${WRITES_PER_SECOND:-4}" --second-half-factor="${SECOND_HALF_FACTOR:-10}" \
-  --rss-growth-pct="${RSS_GROWTH_PCT:-10}" --fd-slack="${FD_SLACK:-24}" --conn-slack="${CONN_SLACK:-64}" \
+  --rss-growth-pct="${RSS_GROWTH_PCT:-10}" --socket-kib="${SOCKET_KIB:-32}" \
+  --fd-slack="${FD_SLACK:-24}" --conn-slack="${CONN_SLACK:-64}" \
   ${MINUTE_SECS:+--minute-secs="$MINUTE_SECS"} \
   --csv="$csv" "${servers[@]}" >"$work/lines" 2>&1 &
 gen=$!

@@ -69,9 +69,12 @@ pub struct Soak {
     /// Where the samples are written.
     #[arg(long)]
     pub csv: PathBuf,
-    /// The most VmRSS may grow from the early window to the last one, in percent.
+    /// The most VmRSS may grow from the early window to the last one, in percent...
     #[arg(long, default_value_t = 10.0)]
     pub rss_growth_pct: f64,
+    /// ...plus this many KiB for each live socket held beyond the early window's.
+    #[arg(long, default_value_t = 32)]
+    pub socket_kib: u64,
     /// The most the descriptors besides connections may grow between the same windows.
     #[arg(long, default_value_t = 24)]
     pub fd_slack: u64,

@@ -166,6 +166,7 @@ pub fn summary(
 ) -> bool {
     let rule = Rule {
         rss_growth_pct: s.rss_growth_pct,
+        socket_kib: s.socket_kib,
         fd_slack: s.fd_slack,
         conn_slack: s.conn_slack,
     };
@@ -216,11 +217,15 @@ pub fn summary(
                     format!("minutes {}-{}", w.late.start(), w.late.end()),
                 );
                 println!(
-                    "#   {name}: highest RSS {early} {:.1} MB, {late} {:.1} MB: {:+.1} % (limit {} %): {}",
+                    "#   {name}: highest RSS {early} {:.1} MB, {late} {:.1} MB: {:+.1} %; limit {:.1} MB \
+                     (+{} % and {} KiB for each of {} more live sockets): {}",
                     mb(j.rss_early_kib),
                     mb(j.rss_late_kib),
                     j.rss_growth_pct,
+                    mb(j.rss_allowed_kib),
                     rule.rss_growth_pct,
+                    rule.socket_kib,
+                    j.more_sockets,
                     word(j.rss_ok),
                 );
                 if j.connections_known {

@@ -7,8 +7,11 @@
 //! and the last minutes. For a 30-minute soak they are minutes 5–10 and 26–30; for M minutes,
 //! round(M/6)..=round(M/3) and the last round(M/6) (each at least one minute).
 //!
-//! - Memory: the highest VmRSS of the last window is within `rss_growth_pct` % of the highest
-//!   of the early window.
+//! - Memory is "live sockets + a constant" too: the highest VmRSS of the last window is within
+//!   `rss_growth_pct` % of the highest of the early window, plus `socket_kib` for each live
+//!   socket it holds beyond what it held then (at those two samples). Sockets move between
+//!   replicas: those of a replica that restarts reconnect to the other, and come back to it only
+//!   as clients churn.
 //! - Descriptors are connections (`apo_http_connections_open`: every accepted connection, live
 //!   sockets included) and the rest (listeners, database connections, files). Connections come
 //!   and go with the clients, so the descriptors must be "connections + a constant": the rest
@@ -31,6 +34,8 @@ use super::sample::Sample;
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
     pub rss_growth_pct: f64,
+    /// Memory allowed per live socket held beyond the early window's.
+    pub socket_kib: u64,
     pub fd_slack: u64,
     pub conn_slack: u64,
 }
@@ -58,6 +63,10 @@ pub struct Judgement {
     pub rss_early_kib: u64,
     pub rss_late_kib: u64,
     pub rss_growth_pct: f64,
+    /// Live sockets held beyond the early window's, at the highest samples, and the most the
+    /// last window's VmRSS may be.
+    pub more_sockets: u64,
+    pub rss_allowed_kib: u64,
     pub rss_ok: bool,
     /// Highest descriptors other than connections, early and late.
     pub rest_early: u64,
@@ -104,6 +113,17 @@ pub fn judge(points: &[(u32, Sample)], minutes: u32, rule: Rule) -> Result<Judge
     };
     let rss = |s: &Sample| s.rss_kib;
     let (rss_early, rss_late) = (max_in(&w.early, &rss)?, max_in(&w.late, &rss)?);
+    // The live sockets at the sample of the highest VmRSS of a window.
+    let live_at = |range: &RangeInclusive<u32>, kib: u64| {
+        points
+            .iter()
+            .find(|(m, s)| range.contains(m) && s.rss_kib == kib)
+            .and_then(|(_, s)| s.live)
+            .unwrap_or(0)
+    };
+    let more_sockets = live_at(&w.late, rss_late).saturating_sub(live_at(&w.early, rss_early));
+    let rss_allowed = (rss_early as f64 * (1.0 + rule.rss_growth_pct / 100.0)) as u64
+        + more_sockets * rule.socket_kib;
     let rest = |s: &Sample| {
         let open = if known { s.connections } else { s.live };
         s.fds.saturating_sub(open.unwrap_or(0))
@@ -124,7 +144,9 @@ pub fn judge(points: &[(u32, Sample)], minutes: u32, rule: Rule) -> Result<Judge
         rss_early_kib: rss_early,
         rss_late_kib: rss_late,
         rss_growth_pct: growth,
-        rss_ok: growth <= rule.rss_growth_pct,
+        more_sockets,
+        rss_allowed_kib: rss_allowed,
+        rss_ok: rss_late <= rss_allowed,
         rest_early,
         rest_late,
         rest_ok: rest_late <= rest_early + rest_slack,
@@ -141,6 +163,7 @@ mod tests {
 
     const RULE: Rule = Rule {
         rss_growth_pct: 10.0,
+        socket_kib: 32,
         fd_slack: 24,
         conn_slack: 64,
     };
@@ -212,6 +235,21 @@ mod tests {
         let j = judge(&points, 30, RULE).unwrap();
         assert!(!j.rss_ok && j.rest_ok && j.conns_ok, "{j:?}");
         assert!((j.rss_growth_pct - 100.0 * (130.0 / 110.0 - 1.0)).abs() < 0.1);
+    }
+
+    #[test]
+    fn a_replica_that_takes_the_sockets_of_one_restarted_may_hold_their_memory_and_no_more() {
+        // 1,000 sockets more from minute 16, 20 KiB each: 20 MB more than 10 % allows alone.
+        let took = |m: u32, extra_mb: u64| {
+            let more = if m > 15 { 1000 } else { 0 };
+            at(m, 120 + extra_mb + more * 20 / 1024, 1000 + more, 4, 20)
+        };
+        let points: Vec<_> = (0..=30).map(|m| took(m, 0)).collect();
+        let j = judge(&points, 30, RULE).unwrap();
+        assert!(j.rss_ok && j.more_sockets == 1000, "{j:?}");
+        // The same with a leak of 2 MB a minute on top.
+        let points: Vec<_> = (0..=30).map(|m| took(m, 2 * u64::from(m))).collect();
+        assert!(!judge(&points, 30, RULE).unwrap().rss_ok);
     }
 
     #[test]
