@@ -1,5 +1,6 @@
-//! The `apo-dashboard` command line: `serve`, `migrate`, `import`, `token`, `workshop`. (The live endpoint's load
-//! generator is a binary of its own, `apo-loadgen`, under `benches/`.)
+//! The `apo-dashboard` command line: `serve`, `migrate`, `import`, `token`, `workshop`,
+//! `backup`, `restore`. (The live endpoint's load generator is a binary of its own,
+//! `apo-loadgen`, under `benches/`.)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,26 @@ enum Command {
     /// Open, list and close workshops: a join code for the room, a card per delegation.
     #[command(subcommand)]
     Workshop(WorkshopCommand),
+    /// Copy the SQLite database to a file while it serves: one revision, checked before it
+    /// takes the name. (PostgreSQL: the command names pg_dump.)
+    Backup {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the SQLite database, with its server stopped, by a backup; then apply the
+    /// migrations the backup lacks. (PostgreSQL: the command names pg_restore.)
+    Restore {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// A file written by `apo-dashboard backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,6 +224,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Export(args) => crate::export::command(*args).await,
         Command::Token(command) => token(command).await,
         Command::Workshop(command) => workshop(command).await,
+        Command::Backup {
+            database,
+            out,
+            force,
+        } => {
+            let done = crate::store::backup::backup(&database.url, &out, force).await?;
+            println!("{done}");
+            Ok(())
+        }
+        Command::Restore { database, file } => {
+            let done = crate::store::backup::restore(&file, &database.url).await?;
+            println!("{done}");
+            Ok(())
+        }
     }
 }
 
