@@ -52,6 +52,25 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// The request id a trusted proxy sent in `X-Request-Id` (nginx's `$request_id`), so that
+    /// its access log and ours name a request alike: 1 to 64 letters, digits, `-`, `_`, `.`.
+    /// From anyone else the header is ignored.
+    pub fn forwarded_request_id(
+        &self,
+        peer: Option<IpAddr>,
+        headers: &HeaderMap,
+    ) -> Option<Arc<str>> {
+        if !peer.is_some_and(|p| self.proxies.contains(&p)) {
+            return None;
+        }
+        let id = headers.get("x-request-id")?.to_str().ok()?;
+        let fine = (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        fine.then(|| Arc::from(id))
+    }
+
     /// The client of a request from `peer`: `peer` itself, or behind trusted proxies the last
     /// address of `X-Forwarded-For` that is not one of them (the first a proxy of ours saw).
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
@@ -472,6 +491,25 @@ mod tests {
             origins: vec![],
             public_read: false,
             proxies: vec!["10.0.0.1".parse().unwrap()],
+        }
+    }
+
+    #[test]
+    fn a_request_id_is_taken_from_a_trusted_proxy_only_and_only_a_plain_one() {
+        let edge = edge("http://x", &[]);
+        let mut h = HeaderMap::new();
+        h.insert("x-request-id", HeaderValue::from_static("4f2a9c0e-17.b_x"));
+        let proxy = Some("10.0.0.1".parse().unwrap());
+        let other = Some("10.0.0.2".parse().unwrap());
+        assert_eq!(
+            edge.forwarded_request_id(proxy, &h).as_deref(),
+            Some("4f2a9c0e-17.b_x")
+        );
+        assert_eq!(edge.forwarded_request_id(other, &h), None);
+        assert_eq!(edge.forwarded_request_id(None, &h), None);
+        for bad in ["", "a b", "x/y", &"z".repeat(65)] {
+            h.insert("x-request-id", HeaderValue::from_str(bad).unwrap());
+            assert_eq!(edge.forwarded_request_id(proxy, &h), None, "{bad:?}");
         }
     }
 

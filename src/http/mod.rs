@@ -297,7 +297,15 @@ async fn log_requests(
     } else {
         path
     };
-    let id = auth::new_request_id();
+    // Behind a trusted proxy, its id (its access log names the request alike); else a new one.
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let id = app
+        .edge
+        .forwarded_request_id(peer, req.headers())
+        .unwrap_or_else(auth::new_request_id);
     let route = metrics::route(&req);
     let span = tracing::info_span!(
         "request",
