@@ -6,9 +6,13 @@
 //! before the first `npm run build` (a fresh clone's `cargo build --release`, a benchmark)
 //! would go on serving "not built" after it, `scripts/run` included. Debug builds read the
 //! folder at run time and need nothing.
+//!
+//! Also the migrations, in every build: `sqlx::migrate!` reads them when the server compiles,
+//! and Cargo would not notice a new one (seen: a test ran the binary without migration 0006).
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=migrations");
     if std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_some() {
         return;
     }

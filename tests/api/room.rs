@@ -15,7 +15,48 @@ crate::on_both_backends!(
     a_key_result_declares_its_range_and_reports_outside_it_are_refused,
     every_problem_of_a_primer_is_named_at_once_in_plain_words,
     a_change_sent_twice_with_one_idempotency_key_is_made_once,
+    kept_answers_are_pruned_by_their_age_through_an_index,
 );
+
+/// Every keyed write prunes the answers kept longer than a day: through an index on their age,
+/// not a scan of the whole table (which grows with every keyed write of the day).
+async fn kept_answers_are_pruned_by_their_age_through_an_index(b: Backend) {
+    let app = spawn_app(b).await;
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
+        .await
+        .unwrap();
+    let plan: Vec<String> = match b {
+        Backend::Sqlite => {
+            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+                "EXPLAIN QUERY PLAN DELETE FROM idempotency WHERE created_at < '2026-01-01'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            rows.into_iter().map(|r| r.3).collect()
+        }
+        Backend::Postgres => {
+            // A small table is scanned whatever its indexes: ask what the plan would be
+            // without scans.
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let rows: Vec<(String,)> =
+                sqlx::query_as("EXPLAIN DELETE FROM idempotency WHERE created_at < '2026-01-01'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            rows.into_iter().map(|r| r.0).collect()
+        }
+    };
+    assert!(
+        plan.iter().any(|l| l.contains("idempotency_created_at")),
+        "the prune does not use the index: {plan:?}"
+    );
+    app.stop().await;
+}
 
 async fn token(app: &TestApp, role: Role, member: Option<&str>) -> String {
     app.access
