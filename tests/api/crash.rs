@@ -102,25 +102,7 @@ fn kill9(child: &mut Child) {
 
 async fn killed_during_retried_writes_every_report_is_stored_exactly_once(b: Backend) {
     let (url, _dir) = fresh_database(b).await;
-    let created = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "secretariat",
-            "--label",
-            "retrying script",
-        ])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{created:?}");
-    let token = String::from_utf8_lossy(&created.stdout)
-        .lines()
-        .last()
-        .and_then(|l| l.split_whitespace().last())
-        .unwrap()
-        .to_owned();
+    let token = secretariat_token(&url, "retrying script");
     let port = free_port();
     let mut server = Server(start(&url, port).await);
     let base = format!("http://127.0.0.1:{port}/api/v1");
