@@ -62,7 +62,8 @@
 # Other settings: SOAK_CSV (default benches/results/soak-DATE.csv; the lines go to the same name
 # with .log), APO_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # MINUTE_SECS (a shorter "minute", to try the script itself out: not a soak), SOAK_SERVE_ARGS
-# (more flags for every `serve`, split on spaces).
+# (more flags for every `serve`, split on spaces), SOAK_PORT (default 18600: the proxy; the
+# replicas take the next two ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=benches/lib.sh
@@ -87,10 +88,12 @@ fi
 work="$(mktemp -d)"
 pg_url=""
 replicas_pid=""
+gen=""
 # The servers: name -> address, PID (the file $work/NAME.pid holds the PID the samples read).
 declare -A addr_of=() pid_of=()
 cleanup() {
   local name pid
+  [ -n "$gen" ] && kill "$gen" 2>/dev/null || true
   # A replica the soak restarted is its own child; the others belong to scripts/replicas.
   for name in "${!pid_of[@]}"; do
     pid="${pid_of[$name]}"
@@ -140,28 +143,31 @@ restart() {
 mkdir -p "$(dirname "$csv")"
 : >"$txt"
 read -r -a serve_args <<<"${SOAK_SERVE_ARGS:-}"
+# The proxy on SOAK_PORT, the replicas on the next two ports (the one server: the next one).
+port="${SOAK_PORT:-18600}"
 case "$layout" in
   replicas)
     # scripts/replicas starts them (and is the layout tests/api/replicas.rs checks); the soak
     # gives it the database, so that it can drop it, and ports of its own.
     pg_url="$(fresh_postgres)"
     db_url="$pg_url"
-    port_free 127.0.0.1:18600
-    DATABASE_URL="$pg_url" APO_BIN="$bin" APO_PROXY_ADDR=127.0.0.1:18600 \
-      APO_REPLICA_PORTS=18601,18602 scripts/replicas "${serve_args[@]}" >"$work/replicas.out" 2>&1 &
+    for p in 0 1 2; do port_free "127.0.0.1:$((port + p))"; done
+    DATABASE_URL="$pg_url" APO_BIN="$bin" APO_PROXY_ADDR="127.0.0.1:$port" \
+      APO_REPLICA_PORTS="$((port + 1)),$((port + 2))" scripts/replicas "${serve_args[@]}" \
+      >"$work/replicas.out" 2>&1 &
     replicas_pid=$!
     for _ in $(seq 1 1200); do
-      grep -q '^Ctrl-C stops' "$work/replicas.out" && break
+      grep -qs '^Ctrl-C stops' "$work/replicas.out" && break
       if ! kill -0 "$replicas_pid" 2>/dev/null; then cat "$work/replicas.out" >&2; exit 1; fi
       sleep 0.1
     done
     grep -q '^Ctrl-C stops' "$work/replicas.out" || { cat "$work/replicas.out" >&2; exit 1; }
     for n in 1 2; do
       pid_of[r$n]="$(sed -n "s/^replica $n: .*(pid \([0-9]*\),.*/\1/p" "$work/replicas.out")"
-      addr_of[r$n]="127.0.0.1:1860$n"
+      addr_of[r$n]="127.0.0.1:$((port + n))"
       echo "${pid_of[r$n]}" >"$work/r$n.pid"
     done
-    entry=127.0.0.1:18600
+    entry="127.0.0.1:$port"
     restart_one=r1
     ;;
   single)
@@ -171,15 +177,15 @@ case "$layout" in
       pg_url="$(fresh_postgres)"
       db_url="$pg_url"
     fi
-    port_free 127.0.0.1:18601
-    RUST_LOG=warn "$bin" serve --demo --addr 127.0.0.1:18601 --database-url "$db_url" \
+    entry="127.0.0.1:$((port + 1))"
+    port_free "$entry"
+    RUST_LOG=warn "$bin" serve --demo --addr "$entry" --database-url "$db_url" \
       "${serve_args[@]}" >>"$work/app.log" 2>&1 &
     pid_of[app]=$!
-    addr_of[app]=127.0.0.1:18601
+    addr_of[app]="$entry"
     touch "$work/app.mine"
     echo "${pid_of[app]}" >"$work/app.pid"
-    wait_ready 127.0.0.1:18601
-    entry=127.0.0.1:18601
+    wait_ready "$entry"
     restart_one=app
     ;;
   *)
@@ -216,6 +222,7 @@ while IFS= read -r line; do
 done <"$work/lines"
 rc=0
 wait "$gen" || rc=$?
+gen=""
 if [ "$rc" != 0 ]; then
   # The servers' last words (the replicas' logs are in scripts/replicas' folder).
   for log in "$work"/*.log $( [ -e "$work/replicas.out" ] && sed -n 's/.*, log \([^)]*app[0-9]*\.log\)).*/\1/p' "$work/replicas.out"); do

@@ -251,6 +251,27 @@ pub fn summary(
                         word(j.rest_ok),
                     );
                 }
+                // Every acknowledged report is stored: what memory grew by per report, to tell
+                // growth with the data from growth with time.
+                let stored: usize = minutes
+                    .iter()
+                    .filter(|(m, _)| *m > *w.early.start() && *m <= *w.late.end())
+                    .map(|(_, f)| f.writes.ms.len())
+                    .sum();
+                if stored > 0 && j.rss_late_kib > j.rss_early_kib {
+                    let grown = j.rss_late_kib - j.rss_early_kib;
+                    let per_report = grown as f64 / stored as f64;
+                    println!(
+                        "#   {name}: {:+.1} MB between those minutes, while {stored} reports were \
+                         stored{}",
+                        mb(grown),
+                        if j.more_sockets == 0 {
+                            format!(": {per_report:.2} KiB per report")
+                        } else {
+                            format!(" and it held {} more live sockets", j.more_sockets)
+                        }
+                    );
+                }
                 ok &= j.bounded();
             }
             Err(e) => {
