@@ -32,6 +32,7 @@ pub mod notify;
 mod primers;
 mod reads;
 mod series;
+mod write;
 mod writes;
 
 use std::sync::atomic::AtomicI64;
@@ -39,20 +40,22 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::Mutex;
 
 use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
 use crate::error::Result;
-use crate::records::{Actor, Change, Edit, Text};
+use crate::records::{Actor, Change};
 
 pub use health::{StoreHealth, StoreState};
 pub use notify::{Heard, REVISION_CHANNEL};
 pub use primers::{PrimerSummary, Review, Workflow};
 pub use reads::{ActualFilter, AuditFilter, KeyResultRow};
+pub(crate) use write::Tx;
+pub use write::Write;
 pub use writes::Duplicates;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -114,33 +117,6 @@ struct Inner {
 
 /// What publishes a committed change ([`Inner::publisher`]).
 pub type Publisher = Box<dyn Fn(Change) -> Arc<Change> + Send + Sync>;
-
-/// The transaction of a write. Dereferences to its connection, as sqlx's transaction does;
-/// empty only for a stubbed store (the benchmark's reference), where nothing may query it.
-pub(crate) struct Tx(pub(crate) Option<Transaction<'static, Any>>);
-
-const STUBBED: &str =
-    "the store is stubbed (the ingest benchmark's reference): this write cannot run";
-
-impl std::ops::Deref for Tx {
-    type Target = sqlx::AnyConnection;
-    fn deref(&self) -> &Self::Target {
-        self.0.as_deref().expect(STUBBED)
-    }
-}
-
-impl std::ops::DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.0.as_deref_mut().expect(STUBBED)
-    }
-}
-
-impl Tx {
-    /// Whether this is a stubbed store's write (nothing is stored).
-    pub(crate) fn stubbed(&self) -> bool {
-        self.0.is_none()
-    }
-}
 
 /// How long a request waits for a connection from the pool (connecting one included) before
 /// it is answered 503: the database out of reach is said within this, not after the 30 s of
@@ -318,55 +294,6 @@ impl Store {
             .store(rev, std::sync::atomic::Ordering::Relaxed);
         stub.inner.announcer.start_at(rev);
         Ok(stub)
-    }
-
-    /// How a commit reaches the disk, as a pooled connection reports it: SQLite's
-    /// `synchronous` (2 is FULL: the log is fsynced at every commit) or PostgreSQL's
-    /// `synchronous_commit` and `fsync`. Logged at start; the tests check it.
-    pub async fn durability(&self) -> Result<String> {
-        Ok(match self.inner.backend {
-            Backend::Sqlite => {
-                let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
-                    .fetch_one(&self.inner.pool)
-                    .await?;
-                let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-                    .fetch_one(&self.inner.pool)
-                    .await?;
-                let level = match sync {
-                    0 => "OFF",
-                    1 => "NORMAL",
-                    2 => "FULL",
-                    3 => "EXTRA",
-                    _ => "?",
-                };
-                format!("sqlite synchronous={level} journal_mode={journal}")
-            }
-            Backend::Postgres => {
-                let mut conn = self.inner.pool.acquire().await?;
-                let (commit,): (String,) = sqlx::query_as("SHOW synchronous_commit")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let (fsync,): (String,) =
-                    sqlx::query_as("SHOW fsync").fetch_one(&mut *conn).await?;
-                format!("postgres synchronous_commit={commit} fsync={fsync}")
-            }
-        })
-    }
-
-    /// PostgreSQL: says so loudly when the server does not flush its log (`fsync=off`): then
-    /// no setting of ours makes an acknowledged write durable.
-    async fn warn_unless_durable(&self) {
-        match sqlx::query_as::<_, (String,)>("SELECT setting FROM pg_settings WHERE name = 'fsync'")
-            .fetch_one(&self.inner.pool)
-            .await
-        {
-            Ok((on,)) if on == "on" => {}
-            Ok((off,)) => tracing::warn!(
-                fsync = %off,
-                "PostgreSQL runs with fsync off: acknowledged writes can be lost in a power cut"
-            ),
-            Err(e) => tracing::warn!(error = %e, "could not read PostgreSQL's fsync setting"),
-        }
     }
 
     /// Installs what publishes this process's commits ([`Inner::publisher`]); once.
@@ -553,110 +480,6 @@ impl Store {
                 .await
                 .map_err(|e| self.failed(e))?;
         Ok(Write::new(self, Tx(Some(tx)), rev, actor, guard))
-    }
-}
-
-/// A write in progress: one transaction, one revision, its audit rows.
-pub struct Write {
-    tx: Tx,
-    rev: i64,
-    at: Text,
-    actor: Text,
-    /// The actor's role, scope, credential and request, for the audit rows.
-    who: Actor,
-    /// What it did, one edit per audit row: the [`Change`] it commits. A write that changed
-    /// nothing rolls back, so an idempotent re-import does not consume a revision.
-    edits: Vec<Edit>,
-    /// The answer the request will get (status, JSON), kept with its `Idempotency-Key` when
-    /// the actor has one ([`Write::answer`]).
-    answer: Option<(u16, String)>,
-    /// For the announcement of the commit.
-    store: Store,
-    /// In a group: the key results' ranges once read (`Some(None)`: not yet), shared by the
-    /// group's writes ([`commit`]); `None` alone.
-    pub(crate) known_krs: Option<Option<Arc<writes::KrRanges>>>,
-    _writer: Option<OwnedMutexGuard<()>>,
-}
-
-impl Write {
-    fn new(
-        store: &Store,
-        tx: Tx,
-        rev: i64,
-        actor: &Actor,
-        writer: Option<OwnedMutexGuard<()>>,
-    ) -> Self {
-        Self {
-            tx,
-            rev,
-            at: timestamp(OffsetDateTime::now_utc()).into(),
-            actor: actor.name.as_str().into(),
-            who: actor.clone(),
-            edits: Vec::new(),
-            answer: None,
-            store: store.clone(),
-            known_krs: None,
-            _writer: writer,
-        }
-    }
-
-    pub fn rev(&self) -> i64 {
-        self.rev
-    }
-
-    /// Ends the write's own work: keeps its idempotency key beside it, and returns what it
-    /// changed (`None`: nothing, and it is to be rolled back). The transaction is committed by
-    /// whoever holds it: [`Write::commit`], or the committer for a group ([`commit`]).
-    async fn finish(&mut self) -> Result<Option<Change>> {
-        if self.edits.is_empty() {
-            return Ok(None);
-        }
-        if let Some(claim) = &self.who.idempotency
-            && !self.tx.stubbed()
-        {
-            self.keep_claim(claim.clone()).await?;
-        }
-        Ok(Some(Change {
-            rev: self.rev,
-            at: self.at.clone(),
-            actor: self.actor.clone(),
-            edits: std::mem::take(&mut self.edits),
-        }))
-    }
-
-    /// The transaction, back to the committer.
-    fn into_tx(self) -> Tx {
-        self.tx
-    }
-
-    /// Commits a write begun alone ([`Store::begin`]: an import); returns what it committed,
-    /// or `None` when nothing changed (and nothing was kept).
-    pub async fn commit(mut self) -> Result<Option<Change>> {
-        let change = self.finish().await?;
-        let Some(tx) = self.tx.0.take() else {
-            return Ok(change);
-        };
-        match change {
-            None => tx.rollback().await?,
-            Some(ref c) => {
-                tx.commit().await?;
-                self.store.inner.announcer.committed_now(c.rev);
-            }
-        }
-        Ok(change)
-    }
-
-    /// Whether the write has changed anything so far (a write that has not is rolled back).
-    pub fn changed(&self) -> bool {
-        !self.edits.is_empty()
-    }
-
-    /// Abandons the write: nothing it did is kept.
-    pub async fn rollback(mut self) -> Result<()> {
-        if let Some(tx) = self.tx.0.take() {
-            tx.rollback().await?;
-        }
-        Ok(())
     }
 }
 
