@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::helpers::{Backend, fresh_database};
+use crate::helpers::{Backend, free_port, fresh_database};
 
 crate::on_both_backends!(
     killed_during_retried_writes_every_report_is_stored_exactly_once,
@@ -25,14 +25,6 @@ const REPORTS: usize = 600;
 const CLIENTS: usize = 12;
 /// Kills while they are sent.
 const KILLS: usize = 4;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The server on `port`, answering `/healthz`.
 async fn start(url: &str, port: u16) -> Child {

@@ -489,3 +489,12 @@ pub fn primer(iso3: &str, status: &str, n: usize) -> Value {
         "key_results": krs,
     })
 }
+
+/// A loopback port free now (for a server process a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::dashboard::{assert_same, comparable};
-use crate::helpers::{Backend, fresh_database, ws_request};
+use crate::helpers::{Backend, free_port, fresh_database, ws_request};
 use crate::live::Client;
 
 const BIN: &str = env!("CARGO_BIN_EXE_apo-dashboard");
@@ -217,14 +217,6 @@ fn secretariat_token(url: &str) -> String {
         .last()
         .expect("the token, last")
         .to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `scripts/replicas` running: two replicas and nginx.
