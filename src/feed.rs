@@ -97,6 +97,15 @@ impl Feed {
         self.state.store.write(actor, f).await
     }
 
+    /// Appends reports as one write ([`Store::append_reports`]), heard of like any other.
+    pub async fn append_reports(
+        &self,
+        actor: &crate::records::Actor,
+        rows: Vec<crate::model::ActualInput>,
+    ) -> Result<(usize, Option<Arc<Change>>)> {
+        self.state.store.append_reports(actor, rows).await
+    }
+
     /// The store it reads.
     pub fn store(&self) -> &Store {
         &self.state.store

@@ -80,31 +80,36 @@ async fn post_actuals(
             rows.len()
         ))]));
     }
-    let (accepted, change) = app
-        .feed
-        .write(&writer.actor, move |w| {
-            Box::pin(async move {
-                let accepted = w.append_actuals(&rows, Duplicates::Append).await?;
-                let rev = w.rev();
-                w.answer(201, &Posted { rev, accepted });
-                Ok(accepted)
+    let written = if writer.actor.idempotency.is_some() {
+        // Its answer is kept with its key, in its transaction.
+        app.feed
+            .write(&writer.actor, move |w| {
+                Box::pin(async move {
+                    let accepted = w.append_actuals(&rows, Duplicates::Append).await?;
+                    let rev = w.rev();
+                    w.answer(201, &Posted { rev, accepted });
+                    Ok(accepted)
+                })
             })
-        })
-        .await
-        .map_err(|e| match e {
-            // Name the row as a JSON path, as shape errors do; a single object has no rows.
-            // (The message is made again from the details: a single object has no row 0.)
-            Error::Invalid(_, details) => Error::invalid(
-                details
-                    .into_iter()
-                    .map(|d| match (d.row, &d.field) {
-                        (Some(i), Some(f)) => super::row_detail(batch, i, f, d.message),
-                        _ => d,
-                    })
-                    .collect(),
-            ),
-            other => other,
-        })?;
+            .await
+    } else {
+        // Written together with the other reports of its group commit.
+        app.feed.append_reports(&writer.actor, rows).await
+    };
+    let (accepted, change) = written.map_err(|e| match e {
+        // Name the row as a JSON path, as shape errors do; a single object has no rows.
+        // (The message is made again from the details: a single object has no row 0.)
+        Error::Invalid(_, details) => Error::invalid(
+            details
+                .into_iter()
+                .map(|d| match (d.row, &d.field) {
+                    (Some(i), Some(f)) => super::row_detail(batch, i, f, d.message),
+                    _ => d,
+                })
+                .collect(),
+        ),
+        other => other,
+    })?;
     let rev = change
         .ok_or_else(|| anyhow::anyhow!("a non-empty batch appended nothing"))?
         .rev;

@@ -7,6 +7,12 @@
 //! it commits go into the next transaction together, each in a savepoint with its own revision
 //! and audit rows, and are answered when that transaction's one commit returns. A single write
 //! on a quiet server is its own group: no waiting for company.
+//!
+//! Reports posted without an idempotency key (`POST /actuals`, [`Store::append_reports`]) take
+//! a shorter way: checked against the key results the group read once, they are given their
+//! revisions and audit rows in memory, and the group's reports are inserted together (one
+//! statement for the reports, one for their audit rows) before the commit, or before a write
+//! that may read them. A refused one has written nothing, so it needs no savepoint.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -19,8 +25,10 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use super::writes::{KrCache, ReportRows};
 use super::{Backend, Store, Tx, Write};
 use crate::error::{Error, Result};
+use crate::model::ActualInput;
 use crate::records::{Actor, Change, Edit};
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -98,10 +106,20 @@ type Value = Box<dyn Any + Send>;
 /// A write's work, run by the committer inside the group's transaction.
 pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut Write) -> BoxFuture<'a, Result<Value>> + Send>;
 
+/// What a queued write is to do.
+pub(crate) enum Work {
+    /// Anything, in a savepoint of the group's transaction.
+    Job(Job),
+    /// Append reports (`POST /actuals`): checked against the group's key results and written
+    /// with the group's other reports in one statement before the commit, with no savepoint
+    /// (nothing is written until it is known to be kept).
+    Reports(Vec<ActualInput>),
+}
+
 /// A write waiting for the committer.
 pub(crate) struct Queued {
     actor: Actor,
-    job: Job,
+    work: Work,
     /// The request's span, so that what the write logs is logged under its request.
     span: tracing::Span,
     request_id: Option<Arc<str>>,
@@ -136,18 +154,38 @@ impl Store {
         T: Send + 'static,
         F: for<'a> FnOnce(&'a mut Write) -> BoxFuture<'a, Result<T>> + Send + 'static,
     {
+        let job: Job = Box::new(boxed(move |w| {
+            Box::pin(async move { Ok(Box::new(f(w).await?) as Value) })
+        }));
+        self.enqueue(actor, Work::Job(job)).await
+    }
+
+    /// Appends reports as one write attributed to `actor` (as [`Write::append_actuals`] does
+    /// with `Duplicates::Append`): the fast path of `POST /actuals`, whose reports the
+    /// committer writes together with the rest of its group. Returns how many were appended.
+    /// (A write with an idempotency key keeps its answer: it goes through [`Store::write`].)
+    pub async fn append_reports(
+        &self,
+        actor: &Actor,
+        rows: Vec<ActualInput>,
+    ) -> Result<(usize, Option<Arc<Change>>)> {
+        self.enqueue(actor, Work::Reports(rows)).await
+    }
+
+    async fn enqueue<T: 'static>(
+        &self,
+        actor: &Actor,
+        work: Work,
+    ) -> Result<(T, Option<Arc<Change>>)> {
         // Out of reach: said at once, not after the pool's acquire timeout.
         let state = self.inner.health.state();
         if !state.is_up() {
             return Err(state.unavailable());
         }
-        let job: Job = Box::new(boxed(move |w| {
-            Box::pin(async move { Ok(Box::new(f(w).await?) as Value) })
-        }));
         let (reply, answer) = oneshot::channel();
         let queued = Queued {
             actor: actor.clone(),
-            job,
+            work,
             span: tracing::Span::current(),
             request_id: crate::error::request_id().map(Arc::from),
             reply,
@@ -241,17 +279,28 @@ async fn group(
     };
     let mut at = Group {
         tx,
-        row_rev: None,
+        base: None,
+        row: None,
         last_kept: None,
-        krs: None,
+        krs: KrCache::default(),
+        reports: ReportRows::default(),
     };
     let mut ran: Vec<Ran> = Vec::new();
     let mut pending = Some(first);
     let mut left = None;
     let mut broken = None;
     while let Some(q) = pending.take() {
-        let q_parts = (q.actor, q.job, q.span, q.request_id);
-        let (outcome, sound) = run_one(store, &mut at, q_parts).await;
+        let (outcome, sound) = match q.work {
+            Work::Job(job) => run_one(store, &mut at, (q.actor, job, q.span, q.request_id)).await,
+            Work::Reports(rows) => {
+                let reports = run_reports(store, &mut at, &q.actor, &rows);
+                let reports = reports.instrument(q.span);
+                match q.request_id {
+                    Some(id) => crate::error::with_request_id(id, reports).await,
+                    None => reports.await,
+                }
+            }
+        };
         ran.push(Ran {
             reply: q.reply,
             outcome,
@@ -290,21 +339,25 @@ async fn group(
         let started = Instant::now();
         let done = match at.tx.0 {
             Some(mut tx) => {
-                // The revision row holds the first write's revision: the others' were
-                // counted here.
-                let moved = match (at.row_rev, at.last_kept) {
-                    (Some(row), Some(last)) if last > row => {
-                        sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
-                            .bind(last)
-                            .execute(&mut *tx)
-                            .await
-                            .map(|_| ())
-                    }
-                    _ => Ok(()),
+                // The reports not written yet; then the revision row, which holds the first
+                // write's revision: the others' were counted here.
+                let moved = match at.reports.insert(&mut tx).await {
+                    Err(e) => Err(e),
+                    Ok(()) => match (at.row, at.last_kept) {
+                        (Some(row), Some(last)) if last != row => {
+                            sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
+                                .bind(last)
+                                .execute(&mut *tx)
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| store.failed(e))
+                        }
+                        _ => Ok(()),
+                    },
                 };
                 match moved {
                     Ok(()) => tx.commit().await.map_err(|e| store.failed(e)),
-                    Err(e) => Err(store.failed(e)),
+                    Err(e) => Err(e),
                 }
             }
             None => Ok(()),
@@ -375,18 +428,23 @@ async fn run_one(
     q: (Actor, Job, tracing::Span, Option<Arc<str>>),
 ) -> (Result<(Value, Option<Change>)>, Result<()>) {
     let (actor, job, span, request_id) = q;
-    let alone = at.last_kept.is_none();
-    let rev = match at.tx.0.as_mut() {
-        None => {
-            // After whatever was committed for real (the demo data, an import).
-            let stub = &store.inner.stub_rev;
-            stub.fetch_max(store.committed_rev(), Ordering::Relaxed);
-            stub.fetch_add(1, Ordering::Relaxed) + 1
+    // Nothing done in the transaction yet: no savepoint needed.
+    let alone = at.base.is_none();
+    if let Some(conn) = at.tx.0.as_mut()
+        && !at.reports.is_empty()
+    {
+        // The reports before it, written first: the job may read them.
+        if let Err(e) = at.reports.insert(conn).await {
+            let again = share(&e);
+            return (Err(e), Err(again));
         }
-        Some(conn) => match next_rev(conn, at.last_kept).await {
+    }
+    let rev = match at.tx.0.as_mut() {
+        None => stub_rev(store),
+        Some(conn) => match next_rev(conn, at.base, at.last_kept).await {
             Ok(rev) => {
                 if alone {
-                    at.row_rev = Some(rev);
+                    at.locked(rev);
                 }
                 rev
             }
@@ -405,8 +463,7 @@ async fn run_one(
         &actor,
         None,
     );
-    let before = at.krs.clone();
-    w.known_krs = Some(at.krs.take());
+    w.known_krs = Some(std::mem::take(&mut at.krs));
     let work = async {
         let value = job(&mut w).await?;
         let change = w.finish().await?;
@@ -427,7 +484,7 @@ async fn run_one(
     });
     // What the write read of the key results holds for the rest of the group, unless it
     // changed more than reports (key results may have changed with it).
-    let krs = w.known_krs.take().flatten();
+    let krs = w.known_krs.take().unwrap_or_default();
     at.tx = w.into_tx();
     if let Ok((_, Some(change))) = &outcome {
         if change.edits.iter().all(|e| matches!(e, Edit::Report(_))) {
@@ -436,12 +493,10 @@ async fn run_one(
         at.last_kept = Some(rev);
         return (outcome, Ok(()));
     }
-    // Undone: what it read may include its own changes. A write undone alone ends the
-    // transaction, and what was read in it may be stale in the next.
+    // Undone: what it read may include its own changes, so the group reads them again (a
+    // write undone alone ends the transaction, and what was read in it may be stale in the
+    // next).
     drop(krs);
-    if !alone {
-        at.krs = before;
-    }
     let sound = match at.tx.0.take() {
         None => Ok(()),
         Some(mut conn) if !alone => {
@@ -454,7 +509,8 @@ async fn run_one(
         }
         Some(conn) => {
             // Nothing before it to keep: the whole transaction goes, and a new one begins.
-            at.row_rev = None;
+            at.base = None;
+            at.row = None;
             match conn.rollback().await {
                 Ok(()) => match store.inner.pool.begin().await {
                     Ok(fresh) => {
@@ -470,18 +526,27 @@ async fn run_one(
     (outcome, sound)
 }
 
-/// The next revision. The first write of a transaction takes it from the revision row, which
-/// locks the row until the commit: on PostgreSQL no other replica's write can take one
-/// meanwhile. The next ones count on from the last kept (in a savepoint each); the row is
-/// moved to the last before the commit ([`group`]).
+/// The next revision, for a write that has the transaction to itself (`base` unknown: it
+/// takes the revision from the row) or runs in a savepoint. The first write of a transaction
+/// takes it from the revision row, which locks the row until the commit: on PostgreSQL no
+/// other replica's write can take one meanwhile. The next ones count on from the last kept
+/// (in a savepoint each); the row is moved to the last before the commit ([`group`]).
 async fn next_rev(
     conn: &mut sqlx::AnyConnection,
+    base: Option<i64>,
     last_kept: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
-    if let Some(last) = last_kept {
-        sqlx::query("SAVEPOINT w").execute(&mut *conn).await?;
-        return Ok(last + 1);
+    match base {
+        Some(base) => {
+            sqlx::query("SAVEPOINT w").execute(&mut *conn).await?;
+            Ok(last_kept.unwrap_or(base) + 1)
+        }
+        None => lock_rev(conn).await,
     }
+}
+
+/// Locks the revision row for this transaction and takes the next revision from it.
+async fn lock_rev(conn: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
     let (rev,): (i64,) =
         sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
             .fetch_one(&mut *conn)
@@ -489,15 +554,85 @@ async fn next_rev(
     Ok(rev)
 }
 
+/// A write that appends reports ([`Work::Reports`]): checked against the group's key results
+/// (each looked up once per group), given the next revision, and its rows added to the group's, written
+/// before the commit. A refused one has written nothing, so there is nothing to undo and no
+/// savepoint is needed. Returns its outcome, and whether the transaction is still sound.
+async fn run_reports(
+    store: &Store,
+    at: &mut Group,
+    actor: &Actor,
+    rows: &[ActualInput],
+) -> (Result<(Value, Option<Change>)>, Result<()>) {
+    let Some(conn) = at.tx.0.as_mut() else {
+        // Stubbed: answered as it would be, nothing read or written.
+        let mut w = Write::new(store, Tx(None), stub_rev(store), actor, None);
+        let appended = w.append_actuals(rows, super::Duplicates::Append).await;
+        return (finished(&mut w, appended).await, Ok(()));
+    };
+    let broken = |e: Error| {
+        let again = share(&e);
+        (Err(e), Err(again))
+    };
+    let base = match at.base {
+        Some(base) => base,
+        None => match lock_rev(conn).await {
+            Ok(rev) => {
+                (at.base, at.row) = (Some(rev - 1), Some(rev));
+                rev - 1
+            }
+            Err(e) => return broken(store.failed(e)),
+        },
+    };
+    if let Err(e) = at.krs.ensure(conn, rows).await {
+        return broken(e);
+    }
+    let rev = at.last_kept.unwrap_or(base) + 1;
+    let mut w = Write::new(store, Tx(None), rev, actor, None);
+    let appended = w.buffer_actuals(rows, &at.krs.ranges, &mut at.reports);
+    let outcome = finished(&mut w, appended).await;
+    if matches!(outcome, Ok((_, Some(_)))) {
+        at.last_kept = Some(rev);
+    }
+    (outcome, Ok(()))
+}
+
+/// What a report write answers: how many it appended, and its change.
+async fn finished(w: &mut Write, appended: Result<usize>) -> Result<(Value, Option<Change>)> {
+    let appended = appended?;
+    Ok((Box::new(appended) as Value, w.finish().await?))
+}
+
+/// The next revision of a stubbed store: after whatever was committed for real (the demo
+/// data, an import).
+fn stub_rev(store: &Store) -> i64 {
+    let stub = &store.inner.stub_rev;
+    stub.fetch_max(store.committed_rev(), Ordering::Relaxed);
+    stub.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 /// A group's transaction and what its writes share.
 struct Group {
     tx: Tx,
-    /// The revision the row holds in this transaction (the first kept write's).
-    row_rev: Option<i64>,
+    /// The revision committed before this transaction, once it has locked the revision row.
+    base: Option<i64>,
+    /// The revision the row holds in this transaction (the first write's).
+    row: Option<i64>,
     /// The last revision kept in this transaction.
     last_kept: Option<i64>,
-    /// The key results' ranges, read once per group ([`Write::append_actuals`]).
-    krs: Option<Arc<super::writes::KrRanges>>,
+    /// The key results looked up in this group, each once ([`Write::append_actuals`]).
+    krs: KrCache,
+    /// The reports of [`Work::Reports`] writes, written before the commit (or before the next
+    /// write that may read them).
+    reports: ReportRows,
+}
+
+impl Group {
+    /// The transaction has taken revision `rev` from the revision row (and locked it).
+    fn locked(&mut self, rev: i64) {
+        self.base = Some(rev - 1);
+        self.row = Some(rev);
+    }
 }
 
 /// The same error again, for each write of a group whose commit failed.

@@ -508,7 +508,7 @@ pub(crate) enum Val {
 /// Inserts `rows` with multi-row `VALUES` statements (`head` is `INSERT INTO t (a, b, c)`).
 ///
 /// Chunks of about 2,000 parameters: importing Penn World Table (19,043 values) into SQLite
-/// took 4.36 s with 30,000-parameter statements and 0.31 s with 2,000 (release build,
+/// with numbered parameters took 4.36 s with 30,000-parameter statements and 0.31 s with 2,000 (release build,
 /// `apo-dashboard import data/pwt91_apo21.csv` into a new file), and both backends' limits on
 /// bound parameters are far above it.
 pub(crate) async fn insert_rows(
@@ -521,9 +521,17 @@ pub(crate) async fn insert_rows(
         return Ok(());
     };
     let per_chunk = (2_000 / width).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
+    // SQLite's `?` is bound by position; a numbered parameter (`$1`) is looked up by name,
+    // in a list as long as the statement's parameters, for each one bound.
+    let numbered = conn.backend_name() != "SQLite";
+    let mut left = rows.len();
+    let mut rows = rows.into_iter();
+    while left > 0 {
+        // (Chunks of 2^k rows, to keep a few statements prepared rather than many, were
+        // slower for a group commit's reports: more statements, each a round trip.)
+        let size = left.min(per_chunk);
+        left -= size;
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(size).collect();
         let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
         sql.push_str(head);
         sql.push_str(" VALUES ");
@@ -535,8 +543,12 @@ pub(crate) async fn insert_rows(
                 if j > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
             }
             sql.push(')');
         }

@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::log::logged_value;
 use super::writes::AUDIT_INSERT;
-use super::{Backend, Store, Val, Write, insert_rows};
+use super::{Backend, Store, Write, insert_rows};
 use crate::error::{Detail, Error, Result};
 use crate::model::{SeriesCoverage, SeriesEntry, SeriesInfo, SeriesPoint, pwt_catalogue};
 use crate::records::{Edit, SeriesEdit};
@@ -271,39 +270,11 @@ impl Write {
     /// Records many edits of this write, each with the old value it replaced (JSON text), in
     /// multi-row statements: what [`Write::audit`] does for one.
     async fn audit_all(&mut self, edits: Vec<(Edit, Option<String>)>) -> Result<()> {
-        let (rev, at, actor, who) = (
-            self.rev,
-            self.at.to_string(),
-            self.actor.to_string(),
-            self.who.clone(),
-        );
-        insert_rows(
-            &mut self.tx,
-            AUDIT_INSERT,
-            "",
-            edits
-                .iter()
-                .map(|(e, old)| {
-                    vec![
-                        Val::Int(Some(rev)),
-                        Val::Text(Some(at.clone())),
-                        Val::Text(Some(actor.clone())),
-                        Val::Text(Some(e.action().as_str().to_owned())),
-                        Val::Text(Some(e.entity().as_str().to_owned())),
-                        Val::Text(Some(e.key())),
-                        Val::Text(old.clone()),
-                        Val::Text(Some(logged_value(e))),
-                        Val::Text(Some(who.role.clone())),
-                        Val::Text(who.scope.clone()),
-                        Val::Text(who.credential.clone()),
-                        Val::Text(who.request_id.clone()),
-                        Val::Text(e.iso3().map(str::to_owned)),
-                        Val::Text(e.note().map(str::to_owned)),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
+        let rows = edits
+            .iter()
+            .map(|(e, old)| self.audit_row(e, old.clone()))
+            .collect();
+        insert_rows(&mut self.tx, AUDIT_INSERT, "", rows).await?;
         self.edits.extend(edits.into_iter().map(|(e, _)| e));
         Ok(())
     }

@@ -2,8 +2,6 @@
 //! store (`writes`, `primers`, `series`, `history`, `claim`) works on, and what the committer
 //! ([`super::commit`]) and [`super::Store::begin`] hand out.
 
-use std::sync::Arc;
-
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 use tokio::sync::OwnedMutexGuard;
@@ -55,9 +53,9 @@ pub struct Write {
     pub(super) answer: Option<(u16, String)>,
     /// For the announcement of the commit.
     pub(super) store: Store,
-    /// In a group: the key results' ranges once read (`Some(None)`: not yet), shared by the
-    /// group's writes ([`commit`]); `None` alone.
-    pub(crate) known_krs: Option<Option<Arc<writes::KrRanges>>>,
+    /// In a group: the key results looked up so far, shared by the group's writes
+    /// ([`super::commit`]); `None` alone.
+    pub(crate) known_krs: Option<writes::KrCache>,
     pub(super) _writer: Option<OwnedMutexGuard<()>>,
 }
 

@@ -49,27 +49,31 @@ impl Write {
     /// replaced, if any), and its place in the [`crate::records::Change`] the commit returns.
     pub(crate) async fn audit(&mut self, edit: Edit, old: Option<&impl Serialize>) -> Result<()> {
         let old = old.map(|v| serde_json::to_string(v).expect("records serialize"));
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{AUDIT_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        )))
-        .bind(self.rev)
-        .bind(self.at.to_string())
-        .bind(self.actor.to_string())
-        .bind(edit.action().as_str())
-        .bind(edit.entity().as_str())
-        .bind(edit.key())
-        .bind(old)
-        .bind(logged_value(&edit))
-        .bind(self.who.role.clone())
-        .bind(self.who.scope.clone())
-        .bind(self.who.credential.clone())
-        .bind(self.who.request_id.clone())
-        .bind(edit.iso3().map(str::to_owned))
-        .bind(edit.note().map(str::to_owned))
-        .execute(&mut *self.tx)
-        .await?;
+        let row = self.audit_row(&edit, old);
+        insert_rows(&mut self.tx, AUDIT_INSERT, "", vec![row]).await?;
         self.edits.push(edit);
         Ok(())
+    }
+
+    /// The audit row of `edit` in this write, with the value it replaced (JSON text), as
+    /// [`AUDIT_INSERT`] names the columns.
+    pub(super) fn audit_row(&self, e: &Edit, old: Option<String>) -> Vec<Val> {
+        vec![
+            Val::Int(Some(self.rev)),
+            Val::Text(Some(self.at.to_string())),
+            Val::Text(Some(self.actor.to_string())),
+            Val::Text(Some(e.action().as_str().to_owned())),
+            Val::Text(Some(e.entity().as_str().to_owned())),
+            Val::Text(Some(e.key())),
+            Val::Text(old),
+            Val::Text(Some(logged_value(e))),
+            Val::Text(Some(self.who.role.clone())),
+            Val::Text(self.who.scope.clone()),
+            Val::Text(self.who.credential.clone()),
+            Val::Text(self.who.request_id.clone()),
+            Val::Text(e.iso3().map(str::to_owned)),
+            Val::Text(e.note().map(str::to_owned)),
+        ]
     }
 
     /// Appends reports. Every row is checked against the stored members and key results first;
@@ -79,187 +83,80 @@ impl Write {
         if self.tx.stubbed() {
             return Ok(self.stub_actuals(rows));
         }
-        // The members table is seeded from this list at every start.
-        let members: HashSet<&str> = crate::domain::member_codes()
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let krs = self.key_results_among(rows).await?;
-        let mut problems = Vec::new();
-        let latest = time::OffsetDateTime::now_utc() + CLOCK_SKEW;
-        for (i, r) in rows.iter().enumerate() {
-            if let Some(t) = r.reported_at.filter(|t| *t > latest) {
-                // The latest report is the current value: one dated ahead would pin its key
-                // result until that date.
-                problems.push(
-                    Detail::field(
-                        "reported_at",
-                        format!(
-                            "{} is in the future: a report is dated when it is made (up to {} minutes ahead of the server's clock)",
-                            timestamp(t),
-                            CLOCK_SKEW.whole_minutes()
-                        ),
-                    )
-                    .at_row(i),
-                );
-            }
-            if let Some(t) = r
-                .reported_at
-                .filter(|t| *t < crate::domain::EARLIEST_REPORT)
-            {
-                problems.push(
-                    Detail::field(
-                        "reported_at",
-                        format!(
-                            "{} is before {}: a report of this cycle is not dated so early",
-                            timestamp(t),
-                            crate::domain::EARLIEST_REPORT.date()
-                        ),
-                    )
-                    .at_row(i),
-                );
-            }
-            if let Some(why) = crate::domain::magnitude_problem(r.value.get()) {
-                problems.push(Detail::field("value", why).at_row(i));
-            }
-            let iso3 = r.iso3.as_str();
-            if !members.contains(iso3) {
-                problems.push(Detail::field("iso3", format!("unknown member {iso3}")).at_row(i));
-            } else {
-                match krs.get(&(iso3.to_owned(), r.kr_code.as_str().to_owned())) {
-                    None => problems.push(
-                        Detail::field("kr_code", format!("{iso3} has no key result {}", r.kr_code))
-                            .at_row(i),
-                    ),
-                    Some(&(min, max)) => {
-                        if let Some(why) = crate::model::range_problem(r.value.get(), min, max) {
-                            problems.push(Detail::field("value", why).at_row(i));
-                        }
-                    }
-                }
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Error::invalid(problems));
-        }
-
+        self.check_against_key_results(rows).await?;
         let existing = match dup {
             Duplicates::Append => None,
             Duplicates::Skip => Some(self.stored_reports().await?),
         };
-        let mut appended = Vec::new();
-        for r in rows {
-            let key = (
-                r.iso3.as_str().to_owned(),
-                r.kr_code.as_str().to_owned(),
-                r.year.get(),
-            );
-            if let Some(stored) = &existing {
-                let duplicate = match r.reported_at {
-                    Some(t) => {
-                        stored
-                            .all
-                            .contains(&(key.clone(), timestamp(t), r.value.get().to_bits()))
-                    }
-                    None => stored.latest.get(&key).is_some_and(|v| *v == r.value.get()),
-                };
-                if duplicate {
-                    continue;
-                }
-            }
-            appended.push((
-                key,
-                r.value.get(),
-                r.reported_at.map_or_else(|| self.at.to_string(), timestamp),
-            ));
-        }
-        let reports: Vec<ActualFact> = appended
-            .into_iter()
-            .map(|((iso3, code, year), value, reported_at)| ActualFact {
-                iso3,
-                code,
-                year,
-                value,
-                reported_at: reported_at.into(),
-                rev: self.rev,
-                kr: UNLINKED,
-            })
+        let reports: Vec<ActualFact> = rows
+            .iter()
+            .filter(|r| !existing.as_ref().is_some_and(|stored| stored.holds(r)))
+            .map(|r| self.report(r))
             .collect();
-        let (rev, actor) = (self.rev, self.actor.to_string());
-        insert_rows(
-            &mut self.tx,
-            "INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev)",
-            "",
-            reports
-                .iter()
-                .map(|a| {
-                    vec![
-                        Val::Text(Some(a.iso3.clone())),
-                        Val::Text(Some(a.code.clone())),
-                        Val::Int(Some(a.year)),
-                        Val::Real(Some(a.value)),
-                        Val::Text(Some(a.reported_at.to_string())),
-                        Val::Text(Some(actor.clone())),
-                        Val::Int(Some(rev)),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        let edits: Vec<Edit> = reports.into_iter().map(Edit::Report).collect();
-        let at = self.at.to_string();
-        let who = self.who.clone();
-        insert_rows(
-            &mut self.tx,
-            AUDIT_INSERT,
-            "",
-            edits
-                .iter()
-                .map(|e| {
-                    vec![
-                        Val::Int(Some(rev)),
-                        Val::Text(Some(at.clone())),
-                        Val::Text(Some(actor.clone())),
-                        Val::Text(Some(e.action().as_str().to_owned())),
-                        Val::Text(Some(e.entity().as_str().to_owned())),
-                        Val::Text(Some(e.key())),
-                        Val::Text(None),
-                        Val::Text(Some(logged_value(e))),
-                        Val::Text(Some(who.role.clone())),
-                        Val::Text(who.scope.clone()),
-                        Val::Text(who.credential.clone()),
-                        Val::Text(who.request_id.clone()),
-                        Val::Text(e.iso3().map(str::to_owned)),
-                        Val::Text(None),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        let count = edits.len();
-        self.edits.extend(edits);
+        let mut rows = ReportRows::default();
+        let count = self.report_rows(reports, &mut rows);
+        rows.insert(&mut self.tx).await?;
         Ok(count)
+    }
+
+    /// Appends reports as [`Write::append_actuals`] does (`Duplicates::Append`), checked
+    /// against `krs` (the key results they report on), with their rows added to `rows` rather than written:
+    /// the committer writes a group's reports together ([`super::commit`]). Nothing is read or
+    /// written here.
+    pub(super) fn buffer_actuals(
+        &mut self,
+        rows: &[ActualInput],
+        krs: &KrRanges,
+        buffer: &mut ReportRows,
+    ) -> Result<usize> {
+        check_reports(rows, krs)?;
+        let reports = rows.iter().map(|r| self.report(r)).collect();
+        Ok(self.report_rows(reports, buffer))
+    }
+
+    /// The report `r` appended by this write.
+    fn report(&self, r: &ActualInput) -> ActualFact {
+        ActualFact {
+            iso3: r.iso3.as_str().to_owned(),
+            code: r.kr_code.as_str().to_owned(),
+            year: r.year.get(),
+            value: r.value.get(),
+            reported_at: r
+                .reported_at
+                .map_or_else(|| self.at.to_string(), timestamp)
+                .into(),
+            rev: self.rev,
+            kr: UNLINKED,
+        }
+    }
+
+    /// Adds the rows of `reports` (the report and its audit row) to `rows`, and the reports to
+    /// this write's edits. Returns how many.
+    fn report_rows(&mut self, reports: Vec<ActualFact>, rows: &mut ReportRows) -> usize {
+        let actor = self.actor.to_string();
+        let count = reports.len();
+        for a in reports {
+            rows.actuals.push(vec![
+                Val::Text(Some(a.iso3.clone())),
+                Val::Text(Some(a.code.clone())),
+                Val::Int(Some(a.year)),
+                Val::Real(Some(a.value)),
+                Val::Text(Some(a.reported_at.to_string())),
+                Val::Text(Some(actor.clone())),
+                Val::Int(Some(self.rev)),
+            ]);
+            let edit = Edit::Report(a);
+            rows.audit.push(self.audit_row(&edit, None));
+            self.edits.push(edit);
+        }
+        count
     }
 
     /// The ingest benchmark's reference ([`super::Store::open_stubbed`]): the reports become
     /// the edits of the change, as [`Write::append_actuals`] makes them, with nothing read or
     /// written (so nothing checked against the stored key results either).
     fn stub_actuals(&mut self, rows: &[ActualInput]) -> usize {
-        let edits = rows.iter().map(|r| {
-            Edit::Report(ActualFact {
-                iso3: r.iso3.as_str().to_owned(),
-                code: r.kr_code.as_str().to_owned(),
-                year: r.year.get(),
-                value: r.value.get(),
-                reported_at: r
-                    .reported_at
-                    .map_or_else(|| self.at.to_string(), timestamp)
-                    .into(),
-                rev: self.rev,
-                kr: UNLINKED,
-            })
-        });
-        let edits: Vec<Edit> = edits.collect();
+        let edits: Vec<Edit> = rows.iter().map(|r| Edit::Report(self.report(r))).collect();
         let count = edits.len();
         self.edits.extend(edits);
         count
@@ -345,67 +242,18 @@ impl Write {
         Ok(iso3)
     }
 
-    /// Which of the key results that `rows` report on exist, with the range of each. A few are looked up by key (a
-    /// POST reports on one or a handful); a larger batch (an import) reads them all. Reading
-    /// them all for every report made a POST take 147 ms instead of 1.0 ms with 100,000 key
-    /// results (national scale) in the database (BENCHMARKS.md).
-    async fn key_results_among(
-        &mut self,
-        rows: &[ActualInput],
-    ) -> Result<std::sync::Arc<KrRanges>> {
-        // In a group ([`super::commit`]): every key result, read once for the group.
-        if let Some(known) = &mut self.known_krs {
-            let all = match known {
-                Some(all) => all.clone(),
-                None => {
-                    let read: Vec<(String, String, Option<f64>, Option<f64>)> =
-                        sqlx::query_as("SELECT iso3, code, min_value, max_value FROM key_results")
-                            .fetch_all(&mut *self.tx)
-                            .await?;
-                    let all: std::sync::Arc<KrRanges> = std::sync::Arc::new(
-                        read.into_iter()
-                            .map(|(iso3, code, min, max)| ((iso3, code), (min, max)))
-                            .collect(),
-                    );
-                    *known = Some(all.clone());
-                    all
-                }
-            };
-            return Ok(all);
+    /// Checks reports against the stored members and key results: those of the group's cache
+    /// when the write runs in a group ([`super::commit`]), which it fills in, else looked up
+    /// for this write alone.
+    async fn check_against_key_results(&mut self, rows: &[ActualInput]) -> Result<()> {
+        let in_group = self.known_krs.is_some();
+        let mut cache = self.known_krs.take().unwrap_or_default();
+        let looked = cache.ensure(&mut self.tx, rows).await;
+        let checked = looked.and_then(|()| check_reports(rows, &cache.ranges));
+        if in_group {
+            self.known_krs = Some(cache);
         }
-        let wanted: BTreeSet<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.iso3.as_str(), r.kr_code.as_str()))
-            .collect();
-        if wanted.is_empty() {
-            return Ok(Default::default());
-        }
-        let query = if wanted.len() <= KR_LOOKUPS {
-            let keys = (0..wanted.len())
-                .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let sql =
-                format!("SELECT iso3, code, min_value, max_value FROM key_results WHERE {keys}");
-            wanted.iter().fold(
-                sqlx::query_as::<_, (String, String, Option<f64>, Option<f64>)>(
-                    sqlx::AssertSqlSafe(sql),
-                ),
-                |q, (iso3, code)| q.bind(*iso3).bind(*code),
-            )
-        } else {
-            sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT iso3, code, min_value, max_value FROM key_results".to_owned(),
-            ))
-        };
-        Ok(std::sync::Arc::new(
-            query
-                .fetch_all(&mut *self.tx)
-                .await?
-                .into_iter()
-                .map(|(iso3, code, min, max)| ((iso3, code), (min, max)))
-                .collect(),
-        ))
+        checked
     }
 
     /// Every stored report, and the current value per (member, key result, year).
@@ -499,6 +347,178 @@ impl Write {
         };
         self.audit(edit, old.as_ref()).await?;
         Ok(true)
+    }
+}
+
+impl StoredReports {
+    /// Whether `r` is already stored ([`Duplicates::Skip`]): with `reported_at`, the identical
+    /// report; without, the current value of its key result and year equals it.
+    fn holds(&self, r: &ActualInput) -> bool {
+        let key = (
+            r.iso3.as_str().to_owned(),
+            r.kr_code.as_str().to_owned(),
+            r.year.get(),
+        );
+        match r.reported_at {
+            Some(t) => self
+                .all
+                .contains(&(key, timestamp(t), r.value.get().to_bits())),
+            None => self.latest.get(&key).is_some_and(|v| *v == r.value.get()),
+        }
+    }
+}
+
+/// The key results' ranges looked up so far, by (member, code), and every key looked up (found
+/// or not): a group of writes ([`super::commit`]) reads each once. A few are looked up by key (a
+/// POST reports on one or a handful); more than [`KR_LOOKUPS`] at once (an import) read them
+/// all. Reading them all for every report made a POST take 147 ms instead of 1.0 ms with
+/// 100,000 key results (national scale) in the database (BENCHMARKS.md).
+#[derive(Default)]
+pub(crate) struct KrCache {
+    pub(crate) ranges: KrRanges,
+    looked: HashSet<(String, String)>,
+    /// Every key result has been read.
+    all: bool,
+}
+
+impl KrCache {
+    /// Looks up the key results `rows` report on that are not known yet.
+    pub(crate) async fn ensure(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        rows: &[ActualInput],
+    ) -> Result<()> {
+        if self.all {
+            return Ok(());
+        }
+        let wanted: BTreeSet<(String, String)> = rows
+            .iter()
+            .map(|r| (r.iso3.as_str().to_owned(), r.kr_code.as_str().to_owned()))
+            .filter(|k| !self.looked.contains(k))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let query = if wanted.len() <= KR_LOOKUPS {
+            let keys = (0..wanted.len())
+                .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql =
+                format!("SELECT iso3, code, min_value, max_value FROM key_results WHERE {keys}");
+            wanted.iter().fold(
+                sqlx::query_as::<_, (String, String, Option<f64>, Option<f64>)>(
+                    sqlx::AssertSqlSafe(sql),
+                ),
+                |q, (iso3, code)| q.bind(iso3.clone()).bind(code.clone()),
+            )
+        } else {
+            self.all = true;
+            self.ranges.clear();
+            sqlx::query_as(sqlx::AssertSqlSafe(
+                "SELECT iso3, code, min_value, max_value FROM key_results".to_owned(),
+            ))
+        };
+        for (iso3, code, min, max) in query.fetch_all(&mut *conn).await? {
+            self.ranges.insert((iso3, code), (min, max));
+        }
+        self.looked.extend(wanted);
+        Ok(())
+    }
+}
+
+/// Checks reports against the members and `krs` (the key results they report on, with their
+/// ranges): any problem fails the batch with a 422 naming each bad row (by its index, from 0).
+fn check_reports(rows: &[ActualInput], krs: &KrRanges) -> Result<()> {
+    // The members table is seeded from this list at every start.
+    let members: HashSet<&str> = crate::domain::member_codes()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut problems = Vec::new();
+    let latest = time::OffsetDateTime::now_utc() + CLOCK_SKEW;
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(t) = r.reported_at.filter(|t| *t > latest) {
+            // The latest report is the current value: one dated ahead would pin its key
+            // result until that date.
+            problems.push(
+                Detail::field(
+                    "reported_at",
+                    format!(
+                        "{} is in the future: a report is dated when it is made (up to {} minutes ahead of the server's clock)",
+                        timestamp(t),
+                        CLOCK_SKEW.whole_minutes()
+                    ),
+                )
+                .at_row(i),
+            );
+        }
+        if let Some(t) = r
+            .reported_at
+            .filter(|t| *t < crate::domain::EARLIEST_REPORT)
+        {
+            problems.push(
+                Detail::field(
+                    "reported_at",
+                    format!(
+                        "{} is before {}: a report of this cycle is not dated so early",
+                        timestamp(t),
+                        crate::domain::EARLIEST_REPORT.date()
+                    ),
+                )
+                .at_row(i),
+            );
+        }
+        if let Some(why) = crate::domain::magnitude_problem(r.value.get()) {
+            problems.push(Detail::field("value", why).at_row(i));
+        }
+        let iso3 = r.iso3.as_str();
+        if !members.contains(iso3) {
+            problems.push(Detail::field("iso3", format!("unknown member {iso3}")).at_row(i));
+        } else {
+            match krs.get(&(iso3.to_owned(), r.kr_code.as_str().to_owned())) {
+                None => problems.push(
+                    Detail::field("kr_code", format!("{iso3} has no key result {}", r.kr_code))
+                        .at_row(i),
+                ),
+                Some(&(min, max)) => {
+                    if let Some(why) = crate::model::range_problem(r.value.get(), min, max) {
+                        problems.push(Detail::field("value", why).at_row(i));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
+    }
+}
+
+/// Reports and their audit rows, to be inserted together: by one write
+/// ([`Write::append_actuals`]), or by a group of them before its commit ([`super::commit`]).
+#[derive(Default)]
+pub(crate) struct ReportRows {
+    actuals: Vec<Vec<Val>>,
+    audit: Vec<Vec<Val>>,
+}
+
+impl ReportRows {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.actuals.is_empty() && self.audit.is_empty()
+    }
+
+    /// Inserts them (in multi-row statements) and empties the buffer.
+    pub(crate) async fn insert(&mut self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        insert_rows(
+            conn,
+            "INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev)",
+            "",
+            std::mem::take(&mut self.actuals),
+        )
+        .await?;
+        insert_rows(conn, AUDIT_INSERT, "", std::mem::take(&mut self.audit)).await
     }
 }
 

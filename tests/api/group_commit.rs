@@ -5,14 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use apo_dashboard::error::Error;
-use apo_dashboard::model::Budget;
+use apo_dashboard::model::{ActualInput, Budget};
 use apo_dashboard::records::Actor;
+use apo_dashboard::store::Duplicates;
 use serde_json::json;
 
 use crate::helpers::{Backend, spawn_demo_app};
 
 crate::on_both_backends!(
     writes_grouped_together_keep_their_own_revisions_and_fail_alone,
+    reports_written_together_keep_their_own_revisions_beside_other_writes,
     every_connection_commits_to_disk
 );
 
@@ -162,5 +164,130 @@ async fn writes_grouped_together_keep_their_own_revisions_and_fail_alone(b: Back
         "{WRITES} writes at once were never grouped: {sum} writes in {count} commits"
     );
     eprintln!("{b:?}: {sum} writes kept in {count} commits");
+    app.stop().await;
+}
+
+/// Rounds of three writes sent at once: reports the committer writes with the rest of its group
+/// (`POST /actuals` without a key), one of them refused; a write that reads the reports (an
+/// import that skips stored ones) right behind one of them; a budget that fails after writing.
+const ROUNDS: usize = 40;
+
+/// A report of round `k`: a distinct value, dated, in VNM-KR1's range.
+fn report(k: usize, kr: &str) -> ActualInput {
+    serde_json::from_value(json!({
+        "iso3": "VNM", "kr_code": kr, "year": 2027, "value": 1.0 + k as f64 / 100.0,
+        "reported_at": format!("2026-11-{:02}T10:{:02}:00Z", 1 + k / 60, k % 60),
+    }))
+    .unwrap()
+}
+
+/// Reports are written together at the end of their group, with no savepoint; they still keep
+/// their own revisions and audit rows, a refused batch takes none and writes nothing, a write
+/// queued behind them in the same group reads them, and a write that fails in its savepoint
+/// does not undo them.
+async fn reports_written_together_keep_their_own_revisions_beside_other_writes(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    let start = app.store.current_rev().await.unwrap();
+    let before = app.get("/actuals?limit=10000").await.body;
+    let before = before.as_array().expect("reports").len();
+    let actor = Actor::service("group test");
+    let mut tasks = Vec::new();
+    for k in 0..ROUNDS {
+        let (feed, actor) = (app.feed.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            // Queued in this order: joined futures are polled in turn.
+            let refused =
+                feed.append_reports(&actor, vec![report(k, "VNM-KR1"), report(k, "VNM-KR99")]);
+            let kept = feed.append_reports(&actor, vec![report(k, "VNM-KR1")]);
+            let again = feed.write(&actor, move |w| {
+                Box::pin(async move {
+                    w.append_actuals(&[report(k, "VNM-KR1")], Duplicates::Skip)
+                        .await
+                })
+            });
+            let budget: Budget = serde_json::from_value(json!({
+                "pillar": 1 + k % 4, "year": 2028, "planned": 5000.25 + k as f64, "spent": 0, "iso3": "VNM",
+            }))
+            .unwrap();
+            let fails = feed.write(&actor, move |w| {
+                Box::pin(async move {
+                    w.put_budget(&budget).await?;
+                    Err::<(), _>(Error::Conflict(
+                        format!("budget {k} fails after writing"),
+                        vec![],
+                    ))
+                })
+            });
+            let (refused, kept, again, fails) = tokio::join!(refused, kept, again, fails);
+            match refused {
+                Err(Error::Invalid(_, details)) => {
+                    assert_eq!(details.len(), 1, "round {k}: {details:?}");
+                    assert_eq!(details[0].row, Some(1), "round {k}: {details:?}");
+                }
+                other => panic!(
+                    "round {k}: a report on an unknown key result was not refused: {other:?}"
+                ),
+            }
+            let (appended, change) = kept.unwrap_or_else(|e| panic!("round {k}: {e}"));
+            assert_eq!(appended, 1);
+            let rev = change.expect("a kept report").rev;
+            // The import behind it found it stored: nothing to append, no revision.
+            let (skipped, nothing) = again.unwrap_or_else(|e| panic!("round {k}: {e}"));
+            assert_eq!(
+                (skipped, nothing.map(|c| c.rev)),
+                (0, None),
+                "round {k}: the report was not seen"
+            );
+            assert!(
+                matches!(fails, Err(Error::Conflict(..))),
+                "round {k}: {fails:?}"
+            );
+            (k, rev)
+        }));
+    }
+    let mut kept = BTreeMap::new();
+    for t in tasks {
+        let (k, rev) = t.await.unwrap();
+        kept.insert(rev, k);
+    }
+    // One revision each, no gaps: the refused, the unchanged and the failed took none.
+    let expected: BTreeSet<i64> = (start + 1..=start + ROUNDS as i64).collect();
+    assert_eq!(kept.keys().copied().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        app.store.current_rev().await.unwrap(),
+        start + ROUNDS as i64
+    );
+
+    // Each report stored once, at its revision, with its audit row; nothing else written.
+    let rows = app.get("/actuals?limit=10000").await.body;
+    let rows = rows.as_array().expect("reports");
+    assert_eq!(rows.len() - before, ROUNDS, "each report once");
+    for (rev, k) in &kept {
+        let row = rows
+            .iter()
+            .find(|r| r["rev"] == *rev)
+            .unwrap_or_else(|| panic!("round {k}'s report is not at revision {rev}"));
+        assert_eq!(row["value"].as_f64(), Some(1.0 + *k as f64 / 100.0));
+        assert_eq!(row["kr_code"], "VNM-KR1");
+    }
+    let audit = app
+        .get(&format!("/audit?from_rev={}&limit=1000", start + 1))
+        .await
+        .body;
+    let audit = audit.as_array().expect("audit rows");
+    assert_eq!(audit.len(), ROUNDS, "one audit row per report: {audit:?}");
+    for a in audit {
+        assert!(kept.contains_key(&a["rev"].as_i64().unwrap()), "{a}");
+        assert_ne!(a["entity"], "budget", "a failed budget was audited: {a}");
+    }
+    let budgets = app.get("/budgets").await.body;
+    assert!(
+        !budgets
+            .as_array()
+            .expect("budgets")
+            .iter()
+            .any(|r| r["year"] == 2028 && r["planned"].as_f64().is_some_and(|p| p.fract() == 0.25)),
+        "a failed budget was kept"
+    );
     app.stop().await;
 }
