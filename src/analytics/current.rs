@@ -45,7 +45,13 @@ pub struct CurrentDashboard {
 
 impl CurrentDashboard {
     /// Computes the document from scratch (polars) and builds the indexes.
-    pub fn new(mut facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
+    /// It keeps only the reports of `period` ([`Facts::only_year`]).
+    pub fn new(facts: Facts, period: i64, generated_at: String) -> PolarsResult<Self> {
+        let mut facts = if facts.year == Some(period) {
+            facts
+        } else {
+            facts.only_year(period)
+        };
         if !facts.is_settled() {
             facts.settle();
         }
@@ -434,10 +440,14 @@ mod tests {
     }
 
     fn report(rev: i64, kr: usize, value: f64, month: u32) -> Edit {
+        report_of(2026, rev, kr, value, month)
+    }
+
+    fn report_of(year: i64, rev: i64, kr: usize, value: f64, month: u32) -> Edit {
         Edit::Report(ActualFact {
             iso3: "VNM".into(),
             code: format!("VNM-KR{kr}"),
-            year: 2026,
+            year,
             value,
             reported_at: format!("2026-{month:02}-01T00:00:00.000000Z").into(),
             rev,
@@ -445,9 +455,9 @@ mod tests {
         })
     }
 
-    /// A primer, reports (one dated before the one it follows), a primer edit that adds a key
-    /// result, a budget, more reports: as the aggregator may find them, one by one or all at
-    /// once after a lag.
+    /// A primer, reports (one dated before the one it follows, two of 2027 that the 2026
+    /// document leaves out), a primer edit that adds a key result, a budget, more reports: as
+    /// the aggregator may find them, one by one or all at once after a lag.
     fn changes() -> Vec<Change> {
         let budget: Budget = serde_json::from_value(
             json!({"pillar": 2, "year": 2026, "planned": 100.0, "spent": 40.0}),
@@ -456,11 +466,25 @@ mod tests {
         vec![
             change(1, vec![primer_edit(Action::Create, 3, 100.0)]),
             change(2, vec![report(2, 1, 60.0, 6)]),
-            change(3, vec![report(3, 1, 90.0, 3), report(3, 2, 10.0, 4)]),
+            change(
+                3,
+                vec![
+                    report(3, 1, 90.0, 3),
+                    report_of(2027, 3, 1, 99.0, 5),
+                    report(3, 2, 10.0, 4),
+                ],
+            ),
             change(4, vec![primer_edit(Action::Update, 4, 50.0)]),
             change(5, vec![report(5, 4, 25.0, 5), report(5, 2, 30.0, 4)]),
             change(6, vec![Edit::Budget(budget)]),
-            change(7, vec![report(7, 3, 80.0, 2), report(7, 1, 45.0, 3)]),
+            change(
+                7,
+                vec![
+                    report(7, 3, 80.0, 2),
+                    report(7, 1, 45.0, 3),
+                    report_of(2027, 7, 2, 11.0, 6),
+                ],
+            ),
         ]
     }
 
@@ -516,6 +540,23 @@ mod tests {
                 c.rev
             );
         }
+        // It holds the reports of its year alone; the ticker still tells of the others.
+        let facts = one_by_one.facts();
+        assert_eq!(facts.actuals.len(), 7);
+        assert!(facts.actuals.iter().all(|a| a.year == 2026));
+        let tickers_2027: Vec<_> = facts
+            .recent
+            .iter()
+            .filter_map(|l| match &l.edit {
+                Edit::Report(a) if a.year == 2027 => Some((a.value, a.kr)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            tickers_2027,
+            [(11.0, 1), (99.0, 0)],
+            "linked for the ticker"
+        );
         // The latest of KR1's reports by date (June, 60) is current, not the latest written
         // (March, 45, after a restructuring change).
         assert_eq!(

@@ -96,6 +96,10 @@ pub struct Facts {
     pub recent: Vec<Logged>,
     /// Derived by [`Facts::link`]: what computations need per row without lookups by name.
     pub links: Links,
+    /// When set, only reports of this year are kept ([`Facts::only_year`]): a period's
+    /// document reads no others, so the aggregator's three documents share the reports out
+    /// rather than each holding all of them.
+    pub year: Option<i64>,
 }
 
 /// Indexes derived from the facts, so that a recomputation groups by integers.
@@ -185,6 +189,20 @@ impl BudgetFact {
 }
 
 impl Facts {
+    /// These facts with only the reports of `year`, now and as changes are applied: all that
+    /// `year`'s document is computed from. (Links are derived afresh: settle before use.)
+    pub fn only_year(mut self, year: i64) -> Self {
+        self.actuals.retain(|a| a.year == year);
+        self.year = Some(year);
+        self.links = Links::default();
+        self
+    }
+
+    /// Whether report `a` is kept here ([`Facts::only_year`]).
+    fn keeps(&self, a: &ActualFact) -> bool {
+        self.year.is_none_or(|y| a.year == y)
+    }
+
     /// Applies a committed change: reports are appended, a primer replaces its member's
     /// primer and key results, a budget replaces its row, and the ticker's edits go on top of
     /// [`Facts::recent`]. After changes that restructure the facts (a primer or a budget),
@@ -195,12 +213,13 @@ impl Facts {
         let mut first = self.actuals.len();
         for edit in &change.edits {
             match edit {
-                Edit::Report(a) => {
+                Edit::Report(a) if self.keeps(a) => {
                     let mut a = a.clone();
                     a.kr = self.kr_index(&a.iso3, &a.code).unwrap_or(UNLINKED);
                     self.links.add_report(self.actuals.len(), &a);
                     self.actuals.push(a);
                 }
+                Edit::Report(_) => {}
                 Edit::Primer(p) => {
                     self.primers
                         .insert(p.iso3.to_string(), PrimerFact::new(&p.primer));
@@ -254,8 +273,14 @@ impl Facts {
             }
             let edit = match edit {
                 Edit::Series(_) | Edit::SeriesInfo(_) => continue,
-                Edit::Report(a) => {
+                Edit::Report(a) if self.keeps(a) => {
                     Edit::Report(linked.next().cloned().unwrap_or_else(|| a.clone()))
+                }
+                // Another year's report, not kept: linked for its ticker line alone.
+                Edit::Report(a) => {
+                    let mut a = a.clone();
+                    a.kr = self.kr_index(&a.iso3, &a.code).unwrap_or(UNLINKED);
+                    Edit::Report(a)
                 }
                 other => other.clone(),
             };
