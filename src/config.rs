@@ -166,6 +166,9 @@ pub struct ServeConfig {
     /// without being stored; every other write fails. Never for real use.
     #[arg(long, hide = true)]
     pub stub_writes: bool,
+    /// The server's day (today in UTC unless a test sets it).
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 impl ServeConfig {
@@ -201,6 +204,7 @@ impl ServeConfig {
             request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,
             max_http_connections: None,
             stub_writes: false,
+            clock: crate::clock::Clock::default(),
         }
     }
 }

@@ -3,11 +3,15 @@
 //! Penn World Table 9.1 for them (`data/pwt91_apo21.csv`, CC BY 4.0, see `data/SOURCES.md`),
 //! and a few national series of Viet Nam with their catalogue entries (sector labour
 //! productivity indexes, as its primer promises: `data/demo/series_vnm.csv`), whose figures are
-//! illustrative and say so in their source.
+//! illustrative and say so in their source. Beside the workbook, the programmes under its
+//! project notifications: the COE registry, BCN applications and COE proposals
+//! (`data/demo/programmes/`, loaded by [`programmes`] through the API's own rules).
 
 use crate::error::Result;
 use crate::import::{self, Mode, Report, Source};
 use crate::store::Store;
+
+mod programmes;
 
 /// (file name, contents) of the demo files, in import order.
 pub const FILES: [(&str, &str); 9] = [
@@ -50,12 +54,13 @@ pub async fn load_if_empty(store: &Store) -> Result<Option<Report>> {
     if store.current_rev().await? > 0 {
         return Ok(None);
     }
-    import::import(
+    let report = import::import(
         store,
         &sources(),
         &crate::records::Actor::service(ACTOR),
         Mode::Apply,
     )
-    .await
-    .map(Some)
+    .await?;
+    programmes::load(store).await?;
+    Ok(Some(report))
 }

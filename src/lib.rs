@@ -32,6 +32,8 @@
 //!
 //! - [`access`]: roles, tokens, delegation cards, sessions and workshops: who may do what.
 //! - [`config`]: typed configuration of each command, from flags and the environment.
+//! - [`clock`]: the server's day (UTC), which closing dates and COE phases are judged by; tests
+//!   set it.
 //! - [`telemetry`]: tracing, initialised once per process.
 //! - [`startup`]: [`startup::Application`]: opens the store, loads demo data, binds, serves
 //!   until a shutdown signal; tests build one on port 0.
@@ -64,6 +66,7 @@ pub mod access;
 pub mod aggregator;
 pub mod analytics;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;

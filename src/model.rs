@@ -11,14 +11,23 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
-use crate::domain::{
-    Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, ProjectCode, Year, focus_area_key,
-};
+use crate::domain::{Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, Year, focus_area_key};
 use crate::error::Detail;
 
+mod bcn;
+mod coe;
+mod programmes;
+mod project;
+mod project_parts;
+pub mod project_sheet;
 mod room;
 mod rules;
 mod series;
+pub use bcn::*;
+pub use coe::*;
+pub use programmes::*;
+pub use project::*;
+pub use project_parts::*;
 pub use room::{
     AmendInput, CorrectInput, LastReview, MAX_COMMENT, MAX_REASON, PrimerStep, ReviewDecision,
     ReviewInput, WithdrawInput, Withdrawn,
@@ -415,82 +424,6 @@ impl Budget {
                     format!("{field} must be at most {MAX_BUDGET:e}"),
                 ));
             }
-        }
-        problems
-    }
-}
-
-/// An APO project (COE, BCN, …). `year` is derived from the code.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Project {
-    pub code: ProjectCode,
-    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
-    pub title: String,
-    /// Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted
-    /// or blank.
-    #[serde(default)]
-    pub program: String,
-    pub pillar: Pillar,
-    pub status: ProjectStatus,
-    pub host_iso3: Iso3,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub start_date: Option<Date>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub end_date: Option<Date>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ProjectStatus {
-    Planned,
-    Active,
-    Completed,
-    Cancelled,
-}
-
-impl ProjectStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Planned => "planned",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl Project {
-    pub fn check(&mut self) -> Vec<(String, String)> {
-        let mut problems = Vec::new();
-        match crate::domain::text(&self.title, MAX_LABEL) {
-            Ok(t) => self.title = t,
-            Err(e) => problems.push(("title".into(), e.0)),
-        }
-        let derived = self.code.program().to_owned();
-        if self.program.trim().is_empty() {
-            self.program = derived;
-        } else if self.program.trim() != derived {
-            problems.push((
-                "program".into(),
-                format!(
-                    "program {:?} does not match the code {}, whose program is {derived}",
-                    self.program.trim(),
-                    self.code.as_str()
-                ),
-            ));
-        }
-        for (field, d) in [("start_date", self.start_date), ("end_date", self.end_date)] {
-            if let Some(why) = d.and_then(crate::domain::date_problem) {
-                problems.push((field.into(), why));
-            }
-        }
-        if let (Some(s), Some(e)) = (self.start_date, self.end_date)
-            && e < s
-        {
-            problems.push(("end_date".into(), "end_date is before start_date".into()));
         }
         problems
     }

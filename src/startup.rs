@@ -204,6 +204,7 @@ impl Application {
                 limits,
                 in_flight: Default::default(),
                 history,
+                clock: config.clock.clone(),
             },
             tasks,
             static_dir: config.static_dir.clone(),

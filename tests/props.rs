@@ -1359,15 +1359,14 @@ proptest! {
         let got: Vec<Project> = w.projects.into_iter().map(|r| r.value).collect();
         let expected: Vec<Project> = rows
             .into_iter()
-            .map(|(code, title, prog, pillar, status, host_iso3, start_date, end_date)| Project {
-                program: if prog { code.program().to_owned() } else { String::new() },
-                code,
-                title: title.trim().to_owned(),
-                pillar,
-                status,
-                host_iso3,
-                start_date,
-                end_date,
+            .map(|(code, title, prog, pillar, status, host_iso3, start_date, end_date)| {
+                let program = if prog { code.program().to_owned() } else { String::new() };
+                let mut p = Project::new(code, title.trim(), pillar, status);
+                p.program = program;
+                p.host_iso3 = Some(host_iso3);
+                p.start_date = start_date;
+                p.end_date = end_date;
+                p
             })
             .collect();
         prop_assert_eq!(got, expected);

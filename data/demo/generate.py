@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Generate the demo data set of the APO Productivity Dashboard.
 
-Writes six CSV files next to this script, forming one primer workbook for the 2026-2028 SPP
-cycle (the tables described in docs/DESIGN.md, "Files"):
+Writes nine CSV files next to this script: one primer workbook for the 2026-2028 SPP cycle (the
+tables described in docs/DESIGN.md, "Files"), and the programmes' records beside it:
 
 - primers.csv      one primer per APO member (all 21): status, national context, endorsement date
 - key_results.csv  3-8 key results per member over the four Vision 2030 pillars
 - targets.csv      a target for every key result for 2026, 2027 and 2028
 - actuals.csv      reports for 2026 only, from 15 members, some corrected or updated later
 - budgets.csv      APO-wide planned/spent per pillar and year, plus a few member-level rows
-- projects.csv     a handful of COE and BCN projects
+- projects.csv     the COE and BCN project notifications (references 515 and 520, and their
+                   2026 and 2027 editions)
+- programmes/      BCN applications under them, the COE registry and COE proposals (not
+                   tables of a workbook: src/demo.rs loads them through the API's rules)
 
 Why: `apo-dashboard serve --demo` loads these files (embedded in the binary) so that a workshop
 or monitoring screen shows something realistic straight away: primers in every status, focus
@@ -17,7 +20,8 @@ areas shared by several members, members ahead of, on and behind target, members
 reported, corrected reports, budgets half spent, and the edge cases the metrics must handle
 (a missing baseline, a 2026 target equal to its baseline, decrease-type key results).
 
-Everything is fictional demo content except the member list (data/members.csv) and the outline
+Everything is fictional demo content except the member list (data/members.csv), the text of
+project notifications 515 and 520 (../shared/seeds), and the outline
 of Vietnam's primer signed on 30 January 2026 (its focus areas, tripartite coalition,
 productivity indexes and national productivity training database); the figures are invented.
 
@@ -418,17 +422,113 @@ MEMBER_BUDGETS_2026 = [  # (iso3, pillar, planned)
     ("MNG", 4, 45_000), ("FJI", 3, 38_000), ("NPL", 1, 30_000),
 ]
 
-PROJECTS = [
-    # code, title, pillar, status, host, start, end
-    ("25-GP-02-GE-COE-A", "COE on Green Productivity — Republic of China", 4, "active", "TWN", "2025-04-01", "2030-03-31"),
-    ("25-CP-04-GE-COE-B", "COE on Public-sector Productivity — Malaysia", 2, "active", "MYS", "2025-01-15", "2029-12-31"),
-    ("26-VN-01-GE-COE-A", "COE on Digital Transformation of SMEs — Vietnam", 3, "planned", "VNM", "2026-07-01", "2031-06-30"),
-    ("25-SN-03-GE-BCN-C", "BCN on lean manufacturing: JPN host, VNM and LAO sending NPOs", 3, "completed", "JPN", "2025-10-06", "2025-10-10"),
-    ("26-AG-07-GE-BCN-A", "BCN on smart agriculture: THA host, KHM and LAO sending NPOs", 3, "completed", "THA", "2026-05-11", "2026-05-15"),
-    ("26-IN-12-GE-BCN-B", "BCN on digital tools for SMEs (virtual): SGP host, BGD, NPL and LKA sending NPOs", 1, "completed", "SGP", "2026-08-03", "2026-08-14"),
-    ("26-GP-09-GE-BCN-C", "BCN on energy management in textiles: TUR host, BGD and PAK sending NPOs", 3, "cancelled", "TUR", "2026-09-14", "2026-09-18"),
-    ("26-CP-11-GE-BCN-B", "BCN on food-safety systems for processors (virtual): IDN host, FJI and VNM sending NPOs", 2, "active", "IDN", "2026-11-16", "2026-12-04"),
-    ("26-SN-15-GE-BCN-A", "BCN on productivity measurement: KOR host, MNG and PHL sending NPOs", 4, "planned", "KOR", "2026-12-07", "2026-12-11"),
+# Project notifications (issue 22): references 515 (COE) and 520 (BCN) as the seeds give them
+# (../shared/seeds/003_*.txt and 004_*.txt), and their 2026 and 2027 editions (reference numbers,
+# issue dates, budgets and key results invented) so that something is open in the demo.
+COE_TEXT = {
+    "objectives": "Establish COE within APO members by identifying and developing key competencies to enhance productivity; promote innovation, knowledge and technology transfer to continuously improve practices, strengthen existing COEs in specialized domains; encourage collaboration and best practice sharing; evaluate and assess COE performance to ensure sustained excellence and measurable success in their focus areas.",
+    "rationale": "Creating a collaborative environment to spread the know-how and best practices of one APO member to others is a key methodology for improving productivity. By consolidating the expertise throughout the Asia-Pacific, the COE Program facilitates regional cooperation and serves as a catalyst for knowledge sharing, skill development, and exchanging productivity know-how.",
+    "background": "The APO COE Program both enhances the competitiveness of individual members and creates a network for sharing successful productivity initiatives, thus accelerating overall development in the region. It brings together experts and resources in specific fields to drive innovation, efficiency, and excellence among APO members to collectively contribute to overall growth, competitiveness, and adaptability in the Asia-Pacific region. The COE development model is delivered in a \"1-3-1\"-year three-phase life cycle: designation; delivery; and replication. In {year}, the COE Program focuses on disseminating practices and technologies developed by COE, enhancing the collaboration and networking among COE through international platforms. Strengthening the capacity and assessing the status of existing COE's performance to determine their next stages while identifying and developing new COE in required areas of excellence will also be conducted.",
+    "topics": "Promoting innovation, technology as well as knowledge transfer and sharing excellence related to specific focus areas through research, training, mentoring, workshops, benchmarking, pilot projects, and study missions; Developing and publishing training kits, manuals, and case studies; Organizing a forum for experience sharing and expanding cooperation among COE; and Assessing existing COE to determine their status in line with the COE guidelines.",
+    "outcome": "Increased organizational and individual capacity of COE to build and disseminate know-how and technology in their areas of excellence, enhanced collaboration and networking among COE, and new COE created on focus areas supporting the APO Vision 2025.",
+    "qualifications": "Organizations/institutions that have demonstrated outstanding competence and acted as catalysts in promoting best practices in COE focus areas as well as those appointed by the Governing Body to be APO COE.",
+}
+BCN_TEXT = {
+    "objectives": "Facilitate bilateral meetings between APO members to increase the capacity for formulating strategies and strengthen the development of National Productivity Organizations (NPOs) through the transfer of knowledge and know-how; showcase best practices; and encourage long-term collaborations among NPOs through follow-up activities including joint/support programs.",
+    "rationale": "NPOs are the key productivity-promoting institutions in APO members. They must develop and strengthen the capacity to pursue their roles effectively and efficiently. The Bilateral Cooperation between NPOs (BCN) Program functions as a collaborative sharing and learning platform to leverage strengths and build partnerships for mutual benefit among members.",
+    "background": "By learning from others, different views, perspectives, and experiences can provide innovative, creative insights and ideas on productivity practices and related issues to address current needs and requirements.\n\nThe BCN Program provides opportunities for APO members to learn from each other by facilitating exchanges of high-level officials of NPOs and policymakers for mutual learning and sharing of experiences and best practices in areas related to productivity. It functions as a collaborative platform to leverage strengths and build partnerships for mutual benefit. It is expected to stimulate innovative, creative ideas to address current productivity needs and requirements and trigger follow-up collaborations, strengthening the spirit of cooperation among members.\n\nBCN projects may also be proposed proactively by the APO Secretariat to enable broader collaboration and cooperation through centralized coordination and arrangements between sending and hosting NPOs.",
+    "topics": "The BCN Program covers a broad range of topics to cater to the evolving, diverse needs of APO members related to the productivity movement and innovation. The topics may be customized to suit the specific needs and interests of sending NPOs.",
+    "outcome": "Enhanced institutional capacity to formulate and/or implement productivity improvement efforts through collaboration among NPOs; and development of learning and collaboration platforms by NPOs.",
+    "qualifications": "High-level government officials/policymakers and NPO officials.",
+}
+COE_TITLE = "Development and Strengthening the Programs of the Centers of Excellence (COE)"
+BCN_TITLE = "Bilateral Cooperation between NPOs (BCN)"
+COMMON = {
+    "hosts": "*", "venues": "All member countries", "modality": "hybrid",
+    "implementing": "National Productivity Organizations; APO Secretariat", "participants": "*",
+}
+
+
+def coe(year, reference, issued, status, budget, krs):
+    return {
+        **COMMON, "code": f"{year % 100}-RC-04-GE-COE-C", "title": COE_TITLE, "pillar": 4,
+        "status": status, "reference": reference, "issued": issued,
+        "start_date": f"{year}-01-01", "end_date": f"{year}-12-31",
+        "overseas_note": "All member countries", "local_note": "All member countries",
+        "closing_dates": f"{year}-03-31 proposals: Closing date for proposal submission by existing COE",
+        "open_all_year": "Application for the establishment of new COE: throughout the year",
+        **{k: v.replace("{year}", str(year)) for k, v in COE_TEXT.items()},
+        "budget": budget, "key_results": krs,
+    }
+
+
+def bcn(year, reference, issued, status, budget, krs):
+    return {
+        **COMMON, "code": f"{year % 100}-SN-03-GE-BCN-C", "title": BCN_TITLE, "pillar": 1,
+        "status": status, "reference": reference, "issued": issued,
+        "start_date": f"{year}-01-01", "end_date": f"{year}-12-31",
+        "overseas_limit": "virtual=10; face_to_face=4",
+        "overseas_note": "Up to 10 for a virtual activity or four for a face-to-face activity",
+        "local_note": "Not applicable",
+        "closing_dates": f"{year}-03-31 applications: First closing date for application; "
+                         f"{year}-06-30 applications: Second closing date for application",
+        **BCN_TEXT, "budget": budget, "key_results": krs,
+    }
+
+
+NOTIFICATIONS = [
+    coe(2025, 515, "2025-01-27", "completed", "", ""),
+    bcn(2025, 520, "2025-01-27", "completed", "", ""),
+    coe(2026, 612, "2026-01-26", "active", "2026 APO: 180000; 2026 MNG: 15000",
+        "TWN/TWN-KR2; TWN/TWN-KR6; MNG/MNG-KR4"),
+    bcn(2026, 618, "2026-01-26", "active", "2026 APO: 95000; 2026 NPL: 12000",
+        "SGP/SGP-KR7; LAO/LAO-KR4"),
+    coe(2027, 705, "2026-11-30", "planned", "2027 APO: 185000", "TWN/TWN-KR2"),
+    bcn(2027, 711, "2026-11-30", "planned", "2027 APO: 100000", "SGP/SGP-KR7"),
+]
+PROJECT_COLUMNS = [
+    "code", "title", "pillar", "status", "program", "reference", "issued", "start_date",
+    "end_date", "host_iso3", "hosts", "venues", "modality", "implementing", "participants",
+    "overseas_limit", "overseas_note", "local_limit", "local_note", "closing_dates",
+    "open_all_year", "objectives", "rationale", "background", "topics", "outcome",
+    "qualifications", "budget", "key_results",
+]
+
+# BCN exchanges, filed under the BCN notifications on the day given (the closing date they fall
+# under follows from it), then decided: the BCN projects of earlier versions of this demo.
+BCN_APPLICATIONS = [
+    # project, sender, host, topic, modality, participants, start, end, level, filed, status, reason
+    ("25-SN-03-GE-BCN-C", "VNM", "JPN", "Lean manufacturing", "face_to_face", 4, "2025-10-06", "2025-10-10", "NPO officials", "2025-05-20", "approved", ""),
+    ("25-SN-03-GE-BCN-C", "LAO", "JPN", "Lean manufacturing", "face_to_face", 3, "2025-10-06", "2025-10-10", "NPO officials", "2025-06-12", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "KHM", "THA", "Smart agriculture", "face_to_face", 4, "2026-05-11", "2026-05-15", "Policymakers and NPO officials", "2026-02-10", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "LAO", "THA", "Smart agriculture", "face_to_face", 2, "2026-05-11", "2026-05-15", "NPO officials", "2026-03-02", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "BGD", "SGP", "Digital tools for SMEs", "virtual", 8, "2026-08-03", "2026-08-14", "NPO officials", "2026-04-15", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "NPL", "SGP", "Digital tools for SMEs", "virtual", 6, "2026-08-03", "2026-08-14", "NPO officials", "2026-04-20", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "LKA", "SGP", "Digital tools for SMEs", "virtual", 10, "2026-08-03", "2026-08-14", "NPO officials", "2026-05-04", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "BGD", "TUR", "Energy management in textiles", "face_to_face", 4, "2026-09-14", "2026-09-18", "High-level government officials", "2026-05-05", "declined", "The hosting NPO cannot receive a delegation in September 2026; apply again under the 2027 notification"),
+    ("26-SN-03-GE-BCN-C", "PAK", "TUR", "Energy management in textiles", "face_to_face", 3, "2026-09-14", "2026-09-18", "NPO officials", "2026-05-06", "declined", "The hosting NPO cannot receive a delegation in September 2026; apply again under the 2027 notification"),
+    ("26-SN-03-GE-BCN-C", "FJI", "IDN", "Food-safety systems for processors", "virtual", 5, "2026-11-16", "2026-12-04", "NPO officials", "2026-06-01", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "VNM", "IDN", "Food-safety systems for processors", "virtual", 9, "2026-11-16", "2026-12-04", "NPO officials", "2026-06-03", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "MNG", "KOR", "Productivity measurement", "face_to_face", 4, "2026-12-07", "2026-12-11", "NPO officials", "2026-06-22", "approved", ""),
+    ("26-SN-03-GE-BCN-C", "PHL", "KOR", "Productivity measurement", "face_to_face", 4, "2026-12-07", "2026-12-11", "NPO officials", "2026-06-29", "pending", ""),
+    ("27-SN-03-GE-BCN-C", "VNM", "SGP", "Productivity of the electronics supply chain", "virtual", 10, "2027-04-12", "2027-04-23", "NPO officials and enterprise managers", "2026-12-01", "pending", ""),
+    ("27-SN-03-GE-BCN-C", "TUR", "JPN", "Service productivity measurement", "face_to_face", 4, "2027-06-07", "2027-06-11", "High-level government officials", "2026-12-03", "pending", ""),
+]
+BCN_COLUMNS = ["project", "sender", "host", "topic", "modality", "participants", "start_date",
+               "end_date", "level", "filed_on", "status", "reason"]
+
+# The registry of Centers of Excellence under reference 515 (institutions as in earlier versions
+# of this demo's COE projects).
+COES = [
+    ("twn-green-productivity", "TWN", "China Productivity Center", "Green productivity", "2025-04-01"),
+    ("mys-public-sector-productivity", "MYS", "Malaysia Productivity Corporation", "Public-sector productivity", "2025-01-15"),
+    ("vnm-digital-smes", "VNM", "Vietnam National Productivity Institute", "Digital transformation of SMEs", "2026-07-01"),
+]
+COE_PROPOSALS = [
+    # coe (empty: a new COE), iso3, project, title, filed
+    ("twn-green-productivity", "TWN", "26-RC-04-GE-COE-C", "Green productivity training kit for SMEs", "2026-03-10"),
+    ("mys-public-sector-productivity", "MYS", "26-RC-04-GE-COE-C", "Good regulatory practice forum for COE", "2026-03-27"),
+    ("", "VNM", "26-RC-04-GE-COE-C", "COE on Digital Transformation of SMEs", "2026-02-15"),
 ]
 
 
@@ -587,17 +687,25 @@ def main() -> None:
         budget_rows.append([pillar, 2026, planned, spent, iso3])
     write("budgets.csv", ["pillar", "year", "planned", "spent", "iso3"], budget_rows)
 
-    # projects --------------------------------------------------------------------------------
+    # programmes: notifications, BCN applications, COEs and their proposals ------------------
     write(
         "projects.csv",
-        ["code", "title", "program", "pillar", "status", "host_iso3", "start_date", "end_date"],
-        [[c, t, c.split("-")[4], p, s, h, a, b] for c, t, p, s, h, a, b in PROJECTS],
+        PROJECT_COLUMNS,
+        [[n.get(c, "") for c in PROJECT_COLUMNS] for n in NOTIFICATIONS],
     )
+    # Not tables of a workbook: in a folder of their own, which `import data/demo` leaves alone.
+    (HERE / "programmes").mkdir(exist_ok=True)
+    write("programmes/bcn_applications.csv", BCN_COLUMNS, [list(a) for a in BCN_APPLICATIONS])
+    write("programmes/coes.csv", ["id", "iso3", "institution", "area", "designated"],
+          [list(c) for c in COES])
+    write("programmes/coe_proposals.csv", ["coe", "iso3", "project", "title", "filed_on"],
+          [list(p) for p in COE_PROPOSALS])
 
     print(
         f"wrote {len(MEMBERS)} primers, {len(kr_rows)} key results, {len(target_rows)} targets, "
         f"{len(actuals)} actuals ({histories} key results with history), "
-        f"{len(budget_rows)} budget rows, {len(PROJECTS)} projects to {HERE}"
+        f"{len(budget_rows)} budget rows, {len(NOTIFICATIONS)} notifications, "
+        f"{len(BCN_APPLICATIONS)} BCN applications, {len(COES)} COEs to {HERE}"
     )
 
 

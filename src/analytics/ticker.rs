@@ -115,6 +115,51 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
         ),
         // Not on the ticker (Edit::on_ticker); said plainly should it ever be.
         Edit::SeriesInfo(i) => format!("Series {} catalogued as {:?}", i.series, i.label),
+        Edit::Bcn {
+            action,
+            application: a,
+        } => {
+            let host = facts
+                .member_name(a.host.as_str())
+                .unwrap_or(a.host.as_str());
+            let exchange = format!(
+                "BCN exchange {who} → {host} ({}, {} {} participant{})",
+                a.topic,
+                a.participants,
+                a.modality.as_str().replace('_', "-"),
+                if a.participants == 1 { "" } else { "s" }
+            );
+            match action {
+                Action::Approve => format!("{exchange} approved"),
+                Action::Decline => format!(
+                    "{exchange} declined: {}",
+                    a.reason.as_deref().unwrap_or_default()
+                ),
+                _ => match a.closing_date {
+                    Some(d) => format!("{exchange} applied for, under the closing date {d}"),
+                    None => format!("{exchange} applied for"),
+                },
+            }
+        }
+        Edit::Coe { action, coe } => match (action, coe.assessments.last()) {
+            (Action::Assess, Some(a)) => format!(
+                "{who} · COE {} assessed: {}",
+                coe.area,
+                match a.decision {
+                    crate::model::Decision::Hold => "phase held",
+                    crate::model::Decision::Advance => "advanced to its next phase",
+                }
+            ),
+            (Action::Create, _) => format!(
+                "{who} · {} registered as a Center of Excellence in {}",
+                coe.institution, coe.area
+            ),
+            _ => format!("{who} · COE {} updated", coe.area),
+        },
+        Edit::CoeProposal(p) => match &p.coe {
+            Some(id) => format!("{who} · COE {} proposed {:?}", id.as_str(), p.title),
+            None => format!("{who} applied for a new Center of Excellence: {}", p.title),
+        },
     };
     Recent {
         rev: l.rev,

@@ -3,6 +3,7 @@
 //! ISO text they are stored as, so that a re-import gives back the same values, bit for bit.
 
 use super::sheet::{Cell, Column, Kind, Rows, Sheet, col};
+use crate::model::project_sheet::{self, SheetCell};
 use crate::store::dump::Dump;
 
 fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<'a> {
@@ -169,30 +170,19 @@ pub fn sheets(d: &Dump) -> Vec<Sheet<'_>> {
         ),
         sheet(
             "projects",
-            vec![
-                col("code", "the project's code"),
-                col("title", "its title"),
-                col("program", "its programme (COE, BCN, …)"),
-                col("pillar", "the pillar's number, 1 to 4"),
-                col("status", "planned, active, completed or cancelled"),
-                col("host_iso3", "the member hosting it"),
-                col(
-                    "start_date",
-                    "the day it starts (YYYY-MM-DD); empty if not set",
-                ),
-                col("end_date", "the day it ends (YYYY-MM-DD); empty if not set"),
-            ],
+            project_sheet::COLUMNS
+                .iter()
+                .map(|(name, what)| col(*name, *what))
+                .collect(),
             Box::new(d.projects.iter().map(|p| {
-                vec![
-                    Cell::text(&p.code),
-                    Cell::text(&p.title),
-                    Cell::text(&p.program),
-                    Cell::Int(p.pillar),
-                    Cell::text(&p.status),
-                    Cell::text(&p.host_iso3),
-                    Cell::opt_text(p.start_date.as_deref()),
-                    Cell::opt_text(p.end_date.as_deref()),
-                ]
+                project_sheet::cells(p)
+                    .into_iter()
+                    .map(|c| match c {
+                        SheetCell::Text(t) if t.is_empty() => Cell::Empty,
+                        SheetCell::Text(t) => Cell::owned(t),
+                        SheetCell::Int(i) => Cell::Int(i),
+                    })
+                    .collect()
             })),
         ),
         sheet(

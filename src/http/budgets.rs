@@ -9,16 +9,42 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::Secretariat;
 use super::{AppState, OneOrMany, Query, WriteResult};
 use crate::error::{Detail, Error, ErrorBody, Result};
-use crate::model::Budget;
+use crate::model::{Budget, PillarBudget};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_budgets, put_budgets))
+    OpenApiRouter::new()
+        .routes(routes!(list_budgets, put_budgets))
+        .routes(routes!(pillar_budgets))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct BudgetFilter {
     year: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PillarBudgetQuery {
+    /// The budget year (2026–2028).
+    #[param(minimum = 2026, maximum = 2028)]
+    year: i64,
+}
+
+/// Per pillar, the year's budget (METRICS.md "Budget": its regional and member-level parts
+/// and their total) beside how much of each part is assigned to projects (Σ the project
+/// budget rows of the pillar and year), the unassigned rest, and the projects. Project budgets
+/// break the pillar budgets down: adding one never changes `planned` or `spent`.
+#[utoipa::path(get, path = "/budgets/pillars", tag = "budgets", params(PillarBudgetQuery),
+    responses((status = 200, body = Vec<PillarBudget>),
+              (status = 422, description = "A year outside the cycle", body = ErrorBody)))]
+async fn pillar_budgets(
+    State(app): State<AppState>,
+    Query(q): Query<PillarBudgetQuery>,
+) -> Result<Json<Vec<PillarBudget>>> {
+    let year = crate::domain::Year::new(q.year)
+        .map_err(|e| Error::invalid(vec![Detail::field("year", e.0)]))?;
+    Ok(Json(app.store.pillar_budgets(year.get()).await?))
 }
 
 /// The schema of `PUT /budgets`' body: one row, or an array of them.

@@ -11,7 +11,9 @@ mod access;
 mod actuals;
 mod audit;
 pub mod auth;
+mod bcn;
 mod budgets;
+mod coes;
 mod dashboard;
 mod export;
 mod extract;
@@ -73,6 +75,8 @@ pub struct AppState {
     pub in_flight: idempotency::InFlight,
     /// Dashboards of past revisions, computed with bounded work.
     pub history: std::sync::Arc<crate::analytics::history::History>,
+    /// The day closing dates and COE phases are judged by (settable by tests).
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(OpenApi)]
@@ -99,6 +103,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .merge(actuals::router())
         .merge(budgets::router())
         .merge(projects::router())
+        .merge(bcn::router())
+        .merge(coes::router())
         .merge(series::router())
         .merge(import::router())
         .merge(export::router())

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::{Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, Year};
 use crate::error::Detail;
+use crate::model::project_sheet::{self, ProjectRow};
 use crate::model::{ActualInput, Budget, Project, SERIES, SeriesInfo, SeriesPoint};
 
 pub use super::read::RawTable;
@@ -215,8 +216,8 @@ const TABLES: [(&str, &[&str], &[&str]); 7] = [
     ),
     (
         "projects",
-        &["code", "title", "pillar", "status", "host_iso3"],
-        &["program", "start_date", "end_date"],
+        &project_sheet::REQUIRED,
+        &project_sheet::OPTIONAL,
     ),
     (
         "series_catalogue",
@@ -269,7 +270,33 @@ impl Workbook {
                     }));
                     p
                 }
-                _ => rows(t, &mut self.projects, &mut failed),
+                _ => {
+                    let mut read = Vec::new();
+                    let mut p = rows::<ProjectRow>(t, &mut read, &mut failed);
+                    for row in read {
+                        let Row {
+                            file,
+                            sheet,
+                            line,
+                            value,
+                        } = row;
+                        match value.into_project() {
+                            Ok(value) => self.projects.push(Row {
+                                file,
+                                sheet,
+                                line,
+                                value,
+                            }),
+                            Err(problems) => p.extend(problems.into_iter().map(|(f, m)| {
+                                Detail::field(f, m)
+                                    .in_file(&file)
+                                    .in_sheet(sheet.as_deref())
+                                    .at_row(line)
+                            })),
+                        }
+                    }
+                    p
+                }
             };
             if matches!(*name, "primers" | "key_results") {
                 let cell = |record: &csv::StringRecord, c: &str| {

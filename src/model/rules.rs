@@ -4,12 +4,17 @@
 /// cannot state, as JSON Schema keywords for their components: a baseline is a year and a value
 /// or neither; targets are keyed by the cycle's years; only an endorsed primer has an
 /// endorsement date; a focus area is listed once; key-result values and weights lie within
-/// their magnitudes.
+/// their magnitudes; a project's participant limits are keyed by modality; an exchange is
+/// virtual or face to face.
 pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
     use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
     use crate::domain::{MAX_MAGNITUDE, MAX_WEIGHT};
     use serde_json::json;
     let magnitude = json!({"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE});
+    let limits = json!({
+        "propertyNames": {"enum": ["face_to_face", "virtual", "hybrid"]},
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 1000},
+    });
     let years: Vec<String> = (CYCLE_FIRST_YEAR..=CYCLE_LAST_YEAR)
         .map(|y| y.to_string())
         .collect();
@@ -48,6 +53,12 @@ pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
         (
             "PrimerInput/properties/focus_areas",
             json!({"uniqueItems": true}),
+        ),
+        ("Project/properties/overseas_limit", limits.clone()),
+        ("Project/properties/local_limit", limits),
+        (
+            "BcnInput/properties/modality",
+            json!({"enum": ["face_to_face", "virtual"]}),
         ),
         (
             "ReviewInput",

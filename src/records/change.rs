@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::facts::{ActualFact, Text};
-use crate::model::{Budget, PrimerInput, Project, SeriesInfo};
+use crate::model::{
+    BcnApplication, Budget, CoeProposal, CoeRecord, PrimerInput, Project, SeriesInfo,
+};
 
 /// One committed write.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +109,16 @@ pub enum Edit {
     Series(SeriesEdit),
     /// The catalogue entry of a series (label, unit, source) set, as it is now.
     SeriesInfo(SeriesInfo),
+    /// A BCN application filed (`Create`), approved or declined: as it stands after.
+    Bcn {
+        action: Action,
+        application: Box<BcnApplication>,
+    },
+    /// A COE registered (`Create`), changed (`Update`) or assessed (`Assess`): the entry
+    /// with its assessments as it stands after.
+    Coe { action: Action, coe: Box<CoeRecord> },
+    /// A proposal by an existing COE, or an application for a new one, filed.
+    CoeProposal(Box<CoeProposal>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +161,14 @@ pub enum Entity {
     /// A series' catalogue entry (stored as `series_info`).
     #[serde(rename = "series_info")]
     SeriesInfo,
+    /// A BCN exchange applied for (stored as `bcn_application`).
+    #[serde(rename = "bcn_application")]
+    BcnApplication,
+    /// A Center of Excellence's registry entry and its assessments.
+    Coe,
+    /// A COE proposal or an application for a new COE (stored as `coe_proposal`).
+    #[serde(rename = "coe_proposal")]
+    CoeProposal,
 }
 
 /// What was done to it. Serialized (and stored) as its lower-case name.
@@ -169,16 +189,25 @@ pub enum Action {
     Set,
     /// A report taken back.
     Withdraw,
+    /// A BCN application approved.
+    Approve,
+    /// A BCN application declined.
+    Decline,
+    /// A COE assessed: its phase held or advanced.
+    Assess,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 6] = [
+    pub const ALL: [Entity; 9] = [
         Entity::Actual,
         Entity::Primer,
         Entity::Budget,
         Entity::Project,
         Entity::Series,
         Entity::SeriesInfo,
+        Entity::BcnApplication,
+        Entity::Coe,
+        Entity::CoeProposal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,6 +218,9 @@ impl Entity {
             Self::Project => "project",
             Self::Series => "series",
             Self::SeriesInfo => "series_info",
+            Self::BcnApplication => "bcn_application",
+            Self::Coe => "coe",
+            Self::CoeProposal => "coe_proposal",
         }
     }
 
@@ -198,7 +230,7 @@ impl Entity {
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::Report,
         Action::Create,
         Action::Update,
@@ -208,6 +240,9 @@ impl Action {
         Action::Amend,
         Action::Set,
         Action::Withdraw,
+        Action::Approve,
+        Action::Decline,
+        Action::Assess,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -221,6 +256,9 @@ impl Action {
             Self::Amend => "amend",
             Self::Set => "set",
             Self::Withdraw => "withdraw",
+            Self::Approve => "approve",
+            Self::Decline => "decline",
+            Self::Assess => "assess",
         }
     }
 
@@ -238,6 +276,9 @@ impl Edit {
             Self::Project { .. } => Entity::Project,
             Self::Series(_) => Entity::Series,
             Self::SeriesInfo(_) => Entity::SeriesInfo,
+            Self::Bcn { .. } => Entity::BcnApplication,
+            Self::Coe { .. } => Entity::Coe,
+            Self::CoeProposal(_) => Entity::CoeProposal,
         }
     }
 
@@ -249,12 +290,15 @@ impl Edit {
             Self::Budget(_) | Self::Series(_) | Self::SeriesInfo(_) => Action::Set,
             Self::Project { created: true, .. } => Action::Create,
             Self::Project { created: false, .. } => Action::Update,
+            Self::Bcn { action, .. } | Self::Coe { action, .. } => *action,
+            Self::CoeProposal(_) => Action::Create,
         }
     }
 
     /// The key of what it changed, as the audit log names it: `ISO3/KR/YEAR` for a report,
     /// `ISO3` for a primer, `PILLAR/YEAR/ISO3` (or `…/APO`) for a budget, the code of a
-    /// project, `ISO3/SERIES` for a series' values, `SERIES` for its catalogue entry.
+    /// project, `ISO3/SERIES` for a series' values, `SERIES` for its catalogue entry, the id
+    /// of a BCN application, a COE or a COE proposal.
     pub fn key(&self) -> String {
         match self {
             Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => {
@@ -270,18 +314,24 @@ impl Edit {
             Self::Project { project, .. } => project.code.as_str().to_owned(),
             Self::Series(s) => format!("{}/{}", s.iso3, s.series),
             Self::SeriesInfo(i) => i.series.clone(),
+            Self::Bcn { application, .. } => application.id.to_string(),
+            Self::Coe { coe, .. } => coe.id.as_str().to_owned(),
+            Self::CoeProposal(p) => p.id.to_string(),
         }
     }
 
-    /// The member it concerns, if one.
+    /// The member it concerns, if one (a BCN application's sender; a project's single host).
     pub fn iso3(&self) -> Option<&str> {
         match self {
             Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => Some(&a.iso3),
             Self::Primer(p) => Some(&p.iso3),
             Self::Budget(b) => b.iso3.as_ref().map(|m| m.as_str()),
-            Self::Project { project, .. } => Some(project.host_iso3.as_str()),
+            Self::Project { project, .. } => project.host_iso3.as_ref().map(|h| h.as_str()),
             Self::Series(s) => Some(&s.iso3),
             Self::SeriesInfo(_) => None,
+            Self::Bcn { application, .. } => Some(application.sender.as_str()),
+            Self::Coe { coe, .. } => Some(coe.iso3.as_str()),
+            Self::CoeProposal(p) => Some(p.iso3.as_str()),
         }
     }
 
@@ -299,6 +349,15 @@ impl Edit {
         match self {
             Self::Primer(p) => p.note.as_deref(),
             Self::Withdraw(w) => Some(&w.reason),
+            Self::Bcn { application, .. } => application.reason.as_deref(),
+            Self::Coe {
+                action: Action::Assess,
+                coe,
+            } => coe
+                .assessments
+                .last()
+                .map(|a| a.note.as_str())
+                .filter(|n| !n.is_empty()),
             _ => None,
         }
     }

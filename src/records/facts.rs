@@ -260,7 +260,12 @@ impl Facts {
                         }
                     }
                 }
-                Edit::Project { .. } | Edit::Series(_) | Edit::SeriesInfo(_) => {}
+                Edit::Project { .. }
+                | Edit::Series(_)
+                | Edit::SeriesInfo(_)
+                | Edit::Bcn { .. }
+                | Edit::Coe { .. }
+                | Edit::CoeProposal(_) => {}
             }
         }
         // The ticker's edits on top, newest first; its reports as linked above (so that a

@@ -19,7 +19,8 @@ pub struct Dump {
     /// Every report, withdrawn ones too, oldest first (by report time, then revision).
     pub actuals: Vec<ActualDump>,
     pub budgets: Vec<BudgetDump>,
-    pub projects: Vec<ProjectDump>,
+    /// Whole notifications, by code.
+    pub projects: Vec<crate::model::Project>,
     pub series: Vec<SeriesDump>,
     /// Empty on a database without the catalogue table (before migration 0005).
     pub catalogue: Vec<CatalogueDump>,
@@ -70,18 +71,6 @@ pub struct BudgetDump {
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
-pub struct ProjectDump {
-    pub code: String,
-    pub title: String,
-    pub program: String,
-    pub pillar: i64,
-    pub status: String,
-    pub host_iso3: String,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct SeriesDump {
     pub iso3: String,
     pub series: String,
@@ -113,9 +102,10 @@ impl Store {
     /// Every stored row an export holds, read in one transaction (on PostgreSQL a repeatable
     /// read, on SQLite one read of the write-ahead log), so that a write committed meanwhile
     /// cannot make the tables disagree. With `only`, that member's rows only: its primer, key
-    /// results, targets, reports, its own budget rows (not the APO-wide ones), the projects it
-    /// hosts, its series and their catalogue entries, and the audit rows about it. With
-    /// `audit_log`, the audit log too.
+    /// results, targets, reports, its own budget rows (not the APO-wide ones), the projects
+    /// naming it among their hosts (not those hosted by every member: like APO-wide budgets),
+    /// its series and their catalogue entries, and the audit rows about it. With `audit_log`,
+    /// the audit log too.
     pub async fn dump(&self, only: Option<&str>, audit_log: bool) -> Result<Dump> {
         let mut tx = self.pool().begin().await.map_err(|e| self.failed(e))?;
         if self.backend() == Backend::Postgres {
@@ -191,13 +181,14 @@ impl Store {
         .bind(only.clone())
         .fetch_all(&mut *conn)
         .await?;
-        dump.projects = sqlx::query_as(
-            "SELECT code, title, program, pillar, status, host_iso3, start_date, end_date
-             FROM projects WHERE ($1 IS NULL OR host_iso3 = $1) ORDER BY code",
-        )
-        .bind(only.clone())
-        .fetch_all(&mut *conn)
-        .await?;
+        dump.projects = super::projects::read(conn, None)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                only.as_deref()
+                    .is_none_or(|m| p.hosts.iter().any(|h| h.as_str() == m))
+            })
+            .collect();
         dump.series = sqlx::query_as(
             "SELECT iso3, series, year, value FROM series
              WHERE ($1 IS NULL OR iso3 = $1) ORDER BY iso3, series, year",

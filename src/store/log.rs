@@ -77,6 +77,9 @@ pub(super) fn logged_value(edit: &Edit) -> String {
         Edit::Project { project, .. } => serde_json::to_string(project),
         Edit::Series(s) => serde_json::to_string(&s.values),
         Edit::SeriesInfo(i) => serde_json::to_string(i),
+        Edit::Bcn { application, .. } => serde_json::to_string(application),
+        Edit::Coe { coe, .. } => serde_json::to_string(coe),
+        Edit::CoeProposal(p) => serde_json::to_string(p),
     };
     json.expect("records serialize")
 }
@@ -169,7 +172,39 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
         Entity::SeriesInfo => {
             Edit::SeriesInfo(serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?)
         }
+        Entity::BcnApplication => Edit::Bcn {
+            action,
+            application: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+        },
+        Entity::Coe => Edit::Coe {
+            action,
+            coe: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+        },
+        Entity::CoeProposal => Edit::CoeProposal(
+            serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+        ),
     })
+}
+
+/// The edits of `entities` logged up to revision `upto`, oldest first: what the programmes'
+/// past states (`GET /projects?rev=N`, …) are folded from.
+pub(super) async fn logged_edits(
+    conn: &mut AnyConnection,
+    entities: &[Entity],
+    upto: i64,
+) -> Result<Vec<Edit>> {
+    let names: Vec<String> = entities
+        .iter()
+        .map(|e| format!("'{}'", e.as_str()))
+        .collect();
+    let rows: Vec<LogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {LOG_COLUMNS} FROM audit_log WHERE rev <= $1 AND entity IN ({}) ORDER BY id",
+        names.join(", ")
+    )))
+    .bind(upto)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(edit_of).collect()
 }
 
 /// The codes of the key results `new` has and `old` had not (none for a new primer).
@@ -486,116 +521,4 @@ async fn recent(conn: &mut AnyConnection, rev: i64) -> Result<Vec<Logged>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every kind of edit reads back from its audit row as it was written.
-    #[test]
-    fn an_edit_logged_reads_back_the_same() {
-        let primer: PrimerInput = serde_json::from_value(serde_json::json!({
-            "status": "draft", "focus_areas": ["Digital"],
-            "key_results": [{"code": "VNM-KR1", "pillar": 3, "focus_area": "Digital",
-                             "title": "SMEs trained", "unit": "SMEs", "direction": "increase",
-                             "baseline_year": 2025, "baseline_value": 100.5,
-                             "targets": {"2026": 500}}]
-        }))
-        .unwrap();
-        let budget: Budget = serde_json::from_value(
-            serde_json::json!({"pillar": 2, "year": 2026, "planned": 1e6, "spent": 0.1, "iso3": "VNM"}),
-        )
-        .unwrap();
-        let project: crate::model::Project = serde_json::from_value(serde_json::json!({
-            "code": "26-VN-01-GE-COE-A", "title": "COE", "program": "COE", "pillar": 3,
-            "status": "active", "host_iso3": "VNM", "start_date": "2026-01-05"}))
-        .unwrap();
-        let edits = [
-            (
-                Action::Report,
-                Edit::Report(ActualFact {
-                    iso3: "VNM".into(),
-                    code: "VNM-KR1".into(),
-                    year: 2026,
-                    value: 0.1 + 0.2,
-                    reported_at: "2026-03-02T09:30:00.000001Z".into(),
-                    rev: 7,
-                    kr: UNLINKED,
-                }),
-            ),
-            (
-                Action::Create,
-                Edit::Primer(PrimerEdit {
-                    iso3: "VNM".into(),
-                    action: Action::Create,
-                    primer: Arc::new(primer.clone()),
-                    added: Vec::new(),
-                    note: None,
-                }),
-            ),
-            (
-                Action::Return,
-                Edit::Primer(PrimerEdit {
-                    iso3: "VNM".into(),
-                    action: Action::Return,
-                    primer: Arc::new(primer),
-                    added: Vec::new(),
-                    note: Some("Targets for 2027 are missing".into()),
-                }),
-            ),
-            (
-                Action::Withdraw,
-                Edit::Withdraw(Withdrawal {
-                    report: ActualFact {
-                        iso3: "VNM".into(),
-                        code: "VNM-KR1".into(),
-                        year: 2026,
-                        value: 395.0,
-                        reported_at: "2026-03-01T08:00:00.000000Z".into(),
-                        rev: 5,
-                        kr: UNLINKED,
-                    },
-                    reason: "typed in the wrong row".into(),
-                }),
-            ),
-            (Action::Set, Edit::Budget(budget)),
-            (
-                Action::Update,
-                Edit::Project {
-                    created: false,
-                    project: Box::new(project),
-                },
-            ),
-            (
-                Action::Set,
-                Edit::Series(SeriesEdit {
-                    iso3: "VNM".into(),
-                    series: "rgdpo".into(),
-                    values: [(2019, 1.5), (2020, 2.25)].into(),
-                }),
-            ),
-            (
-                Action::Set,
-                Edit::SeriesInfo(crate::model::SeriesInfo {
-                    series: "VNM.lp_agri".into(),
-                    label: "Labour productivity, agriculture".into(),
-                    unit: "index, 2015 = 100".into(),
-                    source: String::new(),
-                }),
-            ),
-        ];
-        for (action, edit) in edits {
-            assert_eq!(edit.action(), action);
-            let row = LogRow {
-                rev: 7,
-                at: "2026-03-02T09:30:00.000001Z".into(),
-                actor: "tester".into(),
-                action: edit.action().as_str().into(),
-                entity: edit.entity().as_str().into(),
-                entity_key: edit.key(),
-                old_value: None,
-                new_value: Some(logged_value(&edit)),
-                note: edit.note().map(str::to_owned),
-            };
-            assert_eq!(edit_of(&row).unwrap(), edit, "{row:?}");
-        }
-    }
-}
+mod tests;

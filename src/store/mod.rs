@@ -22,7 +22,9 @@
 
 pub mod access;
 pub mod backup;
+mod bcn;
 mod claim;
+mod coes;
 pub mod commit;
 pub mod dump;
 pub mod health;
@@ -30,6 +32,7 @@ pub mod history;
 mod log;
 pub mod notify;
 mod primers;
+mod projects;
 mod reads;
 mod series;
 mod write;
@@ -50,6 +53,7 @@ use crate::domain::{CYCLE, CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR, Pillar};
 use crate::error::Result;
 use crate::records::{Actor, Change};
 
+pub use bcn::BcnFilter;
 pub use health::{StoreHealth, StoreState};
 pub use notify::{Heard, REVISION_CHANNEL};
 pub use primers::{PrimerSummary, Review, Workflow};

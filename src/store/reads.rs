@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Store;
 use crate::error::{Detail, Result};
-use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, Project, SeriesPoint};
+use crate::model::{Actual, AuditEntry, Budget, Member, PillarInfo, SeriesPoint};
 
 /// A key result as listed by `GET /key_results`: flat, with its member.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
@@ -179,11 +179,6 @@ impl Store {
         budgets(&mut conn, year).await
     }
 
-    pub async fn projects(&self) -> Result<Vec<Project>> {
-        let mut conn = self.pool().acquire().await?;
-        projects(&mut conn, None).await
-    }
-
     pub async fn series(
         &self,
         iso3: Option<&str>,
@@ -330,19 +325,6 @@ struct AuditRow {
     note: Option<String>,
 }
 
-/// A stored project.
-#[derive(FromRow)]
-struct ProjectRow {
-    code: String,
-    title: String,
-    program: String,
-    pillar: i64,
-    status: String,
-    host_iso3: String,
-    start_date: Option<String>,
-    end_date: Option<String>,
-}
-
 fn series_points(rows: Vec<(String, String, i64, f64)>) -> Result<Vec<SeriesPoint>> {
     rows.into_iter()
         .map(|(iso3, series, year, value)| {
@@ -389,34 +371,6 @@ pub(super) async fn budgets(conn: &mut AnyConnection, year: Option<i64>) -> Resu
                 } else {
                     Some(decoded(crate::domain::Iso3::parse(&scope))?)
                 },
-            })
-        })
-        .collect()
-}
-
-pub(super) async fn projects(conn: &mut AnyConnection, code: Option<&str>) -> Result<Vec<Project>> {
-    let rows: Vec<ProjectRow> = sqlx::query_as(
-        "SELECT code, title, program, pillar, status, host_iso3, start_date, end_date
-         FROM projects WHERE ($1 IS NULL OR code = $1) ORDER BY code",
-    )
-    .bind(code.map(str::to_owned))
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let date = |s: Option<String>| -> Result<Option<time::Date>> {
-                s.map(|s| parse_date(&s)).transpose()
-            };
-            Ok(Project {
-                code: decoded(crate::domain::ProjectCode::parse(&r.code))?,
-                title: r.title,
-                program: r.program,
-                pillar: decoded(crate::domain::Pillar::new(r.pillar))?,
-                status: serde_json::from_value(serde_json::Value::String(r.status))
-                    .map_err(|e| anyhow::anyhow!("stored project status: {e}"))?,
-                host_iso3: decoded(crate::domain::Iso3::parse(&r.host_iso3))?,
-                start_date: date(r.start_date)?,
-                end_date: date(r.end_date)?,
             })
         })
         .collect()

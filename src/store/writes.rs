@@ -1,4 +1,4 @@
-//! Writes other than primers and series: actuals (append-only), budgets, projects, and the
+//! Writes other than primers, series and programmes: actuals (append-only), budgets, and the
 //! audit rows that go with every change.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -7,11 +7,11 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::log::logged_value;
-use super::reads::{budgets, format_date, projects};
+use super::reads::budgets;
 use super::{Val, Write, insert_rows, timestamp};
 use crate::domain::KrCode;
 use crate::error::{Detail, Error, Result};
-use crate::model::{ActualInput, Budget, Project};
+use crate::model::{ActualInput, Budget};
 use crate::records::{ActualFact, Edit, UNLINKED, Withdrawal};
 
 /// Most distinct key results of a batch of reports looked up one by one (in one statement);
@@ -306,46 +306,6 @@ impl Write {
         .execute(&mut *self.tx)
         .await?;
         self.audit(Edit::Budget(b.clone()), old.as_ref()).await?;
-        Ok(true)
-    }
-
-    /// Creates or replaces a project, which must have passed [`Project::check`].
-    pub async fn put_project(&mut self, p: &Project) -> Result<bool> {
-        if !super::reads::member_exists(&mut self.tx, p.host_iso3.as_str()).await? {
-            return Err(Error::invalid(vec![Detail::field(
-                "host_iso3",
-                format!("unknown member {}", p.host_iso3),
-            )]));
-        }
-        let old = projects(&mut self.tx, Some(p.code.as_str())).await?.pop();
-        if old.as_ref() == Some(p) {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO projects (code, title, program, year, pillar, status, host_iso3,
-                                   start_date, end_date)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (code) DO UPDATE SET title = excluded.title,
-                 program = excluded.program, year = excluded.year, pillar = excluded.pillar,
-                 status = excluded.status, host_iso3 = excluded.host_iso3,
-                 start_date = excluded.start_date, end_date = excluded.end_date",
-        )
-        .bind(p.code.as_str().to_owned())
-        .bind(p.title.clone())
-        .bind(p.program.clone())
-        .bind(p.code.year())
-        .bind(p.pillar.get())
-        .bind(p.status.as_str())
-        .bind(p.host_iso3.as_str().to_owned())
-        .bind(p.start_date.map(format_date))
-        .bind(p.end_date.map(format_date))
-        .execute(&mut *self.tx)
-        .await?;
-        let edit = Edit::Project {
-            created: old.is_none(),
-            project: Box::new(p.clone()),
-        };
-        self.audit(edit, old.as_ref()).await?;
         Ok(true)
     }
 }

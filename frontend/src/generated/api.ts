@@ -87,6 +87,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bcn/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Applications, oldest first, filtered by notification, status, closing window or member,
+         *     now or as of revision `rev`.
+         */
+        get: operations["list_applications"];
+        put?: never;
+        /**
+         * Applies for an exchange: the sending member's editor, or the Secretariat. Refused (422,
+         *     naming the field) when the participants exceed the notification's limit for the modality,
+         *     sender and host are the same member, every closing date for applications has passed
+         *     (today, UTC; a closing date is open through its day), the notification is not a BCN one, or
+         *     the members are not among its hosts and participants. Otherwise filed under the next
+         *     closing date not passed, pending a decision.
+         */
+        post: operations["file_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bcn/applications/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves or declines an application (the Secretariat): a reason is required to decline;
+         *     409 once it has been decided.
+         */
+        post: operations["decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bcn/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who learns from whom: sending → hosting member pairs with their applications counted by
+         *     status, for the Secretariat's page and the wall.
+         */
+        get: operations["network"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/budgets": {
         parameters: {
             query?: never;
@@ -99,6 +167,113 @@ export interface paths {
         /** Sets one budget row or several, all-or-nothing. */
         put: operations["put_budgets"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/budgets/pillars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per pillar, the year's budget (METRICS.md "Budget": its regional and member-level parts
+         *     and their total) beside how much of each part is assigned to projects (Σ the project
+         *     budget rows of the pillar and year), the unassigned rest, and the projects. Project budgets
+         *     break the pillar budgets down: adding one never changes `planned` or `spent`.
+         */
+        get: operations["pillar_budgets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/coes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registry, by id: each COE with its phase today (UTC), where the phase comes from
+         *     (computed from the designation date, or an assessment), its phases with their dates, and
+         *     its assessments; now or as of revision `rev`.
+         */
+        get: operations["list_coes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/coes/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proposals by existing COEs and applications for new ones, oldest first; now or as of
+         *     revision `rev`.
+         */
+        get: operations["list_proposals"];
+        put?: never;
+        /**
+         * Files a proposal by an existing COE (`coe` set), refused after the notification's closing
+         *     date for proposals (reference 515: 31 March), or an application for a new COE (`coe`
+         *     null), taken throughout the notification's year. The member's editor, or the Secretariat.
+         */
+        post: operations["file_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/coes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Registers a COE or changes its entry (the Secretariat); its assessments stay. */
+        put: operations["put_coe"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/coes/{id}/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records an assessment (the Secretariat): from its date the phase is held (the phase of that
+         *     day starts again) or advanced (the next phase starts), instead of the computed one. Dated
+         *     from the designation to today, not before the latest assessment; answers the COE as it
+         *     now stands.
+         */
+        post: operations["assess"];
         delete?: never;
         options?: never;
         head?: never;
@@ -199,6 +374,27 @@ export interface paths {
         };
         /** The 21 member economies, with the status of each one's primer. */
         get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{iso3}/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a member takes part in: its COEs (with their phases today), the notifications it
+         *     hosts or joins (`*` included), its COE proposals, and the BCN applications it sent and
+         *     hosts.
+         */
+        get: operations["programmes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -370,7 +566,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All projects, by code. */
+        /**
+         * Notifications by code, filtered, each with its closing dates and the days left to each
+         *     (`closing`), now or as of revision `rev`.
+         */
         get: operations["list_projects"];
         put?: never;
         post?: never;
@@ -387,10 +586,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One notification as people read it, with its closing dates' days left. */
+        get: operations["get_project"];
         /**
-         * Creates or replaces a project. The code's shape is checked, and its year and program are
-         *     derived from it (`25-SN-03-GE-BCN-C`: 2025, BCN).
+         * Creates or replaces a notification, whole. The code's shape is checked, and its year and
+         *     program are derived from it (`25-SN-03-GE-BCN-C`: 2025, BCN). What `GET` answers may be
+         *     sent back as it is (`closing` is ignored).
          */
         put: operations["put_project"];
         post?: never;
@@ -580,7 +781,7 @@ export interface components {
          * @description What was done to it. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "amend" | "set" | "withdraw";
+        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "amend" | "set" | "withdraw" | "approve" | "decline" | "assess";
         /** @description A stored report, as history. */
         Actual: {
             /**
@@ -641,6 +842,22 @@ export interface components {
              */
             members_lp_hour: number;
         };
+        /** @description An assessment as recorded, with the revision that recorded it. */
+        Assessment: {
+            /** Format: date */
+            date: string;
+            decision: components["schemas"]["Decision"];
+            note: string;
+            /** Format: int64 */
+            rev: number;
+        };
+        /** @description The body of `POST /coes/{id}/assessments`. */
+        AssessmentInput: {
+            /** Format: date */
+            date: string;
+            decision: components["schemas"]["Decision"];
+            note?: string;
+        };
         /** @description A row of the audit log. */
         AuditEntry: {
             action: string;
@@ -668,6 +885,106 @@ export interface components {
             /** @description An editor's member. */
             scope?: string | null;
         };
+        /** @description A stored application: what `GET /bcn/applications` lists and the audit log keeps. */
+        BcnApplication: {
+            /**
+             * Format: date
+             * @description The closing date it was filed under; none when the notification is open all year and
+             *     no closing date was left.
+             */
+            closing_date?: string | null;
+            /** Format: int64 */
+            decided_rev?: number | null;
+            /** Format: date */
+            end_date: string;
+            /**
+             * Format: date
+             * @description The day it was filed (UTC).
+             */
+            filed_on: string;
+            /** Format: int64 */
+            filed_rev: number;
+            host: components["schemas"]["Iso3"];
+            /** Format: int64 */
+            id: number;
+            level: string;
+            modality: components["schemas"]["Modality"];
+            /** Format: int64 */
+            participants: number;
+            project: components["schemas"]["ProjectCode"];
+            /** @description Why it was declined (or a note with an approval). */
+            reason?: string | null;
+            sender: components["schemas"]["Iso3"];
+            /** Format: date */
+            start_date: string;
+            status: components["schemas"]["BcnStatus"];
+            topic: string;
+        };
+        /** @description The body of `POST /bcn/applications/{id}/decision`. */
+        BcnDecision: {
+            /** @description Required when declining. */
+            reason?: string;
+            status: components["schemas"]["BcnVerdict"];
+        };
+        /** @description The answer to a filed application. */
+        BcnFiled: {
+            /** Format: date */
+            closing_date?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            rev: number;
+            status: components["schemas"]["BcnStatus"];
+        };
+        /** @description The body of `POST /bcn/applications`. */
+        BcnInput: {
+            /** Format: date */
+            end_date: string;
+            /** @description The hosting member. */
+            host: components["schemas"]["Iso3"];
+            /** @description The participants' level ("High-level government officials"). */
+            level?: string;
+            /**
+             * @description `virtual` or `face_to_face`: the notification's limit for it applies.
+             * @enum {unknown}
+             */
+            modality: components["schemas"]["Modality"];
+            /**
+             * Format: int64
+             * @description Overseas participants (1 to 1000, and at most the notification's limit).
+             */
+            participants: number;
+            /** @description The BCN notification it is filed under. */
+            project: components["schemas"]["ProjectCode"];
+            /** @description The sending member (whose NPO's officials travel or connect). */
+            sender: components["schemas"]["Iso3"];
+            /** Format: date */
+            start_date: string;
+            topic: string;
+        };
+        /** @description Applications from one sending member to one hosting member, counted by status. */
+        BcnPair: {
+            /** Format: int64 */
+            approved: number;
+            /** Format: int64 */
+            declined: number;
+            host: string;
+            /** Format: int64 */
+            pending: number;
+            sender: string;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description Where an application stands.
+         * @enum {string}
+         */
+        BcnStatus: "pending" | "approved" | "declined";
+        /**
+         * @description A decision's outcome.
+         * @enum {string}
+         */
+        BcnVerdict: "approved" | "declined";
         /** @description Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent. */
         Budget: {
             iso3?: components["schemas"]["Iso3"] | null;
@@ -689,6 +1006,26 @@ export interface components {
             planned: number;
             /** Format: double */
             spent: number;
+        };
+        /** @description Amounts of one part of a pillar's budget (regional, member-level, or both). */
+        BudgetPart: {
+            /**
+             * Format: double
+             * @description Σ of the project budget rows of the pillar and year: a breakdown of `planned`.
+             */
+            assigned: number;
+            /**
+             * Format: double
+             * @description Σ planned of the pillar budget rows (METRICS.md "Budget").
+             */
+            planned: number;
+            /** Format: double */
+            spent: number;
+            /**
+             * Format: double
+             * @description `planned − assigned`: negative when projects are given more than was planned.
+             */
+            unassigned: number;
         };
         /** @description A delegation card's content: shown once, when it is issued. */
         Card: {
@@ -722,6 +1059,99 @@ export interface components {
             period: number;
             /** @enum {string} */
             type: "period";
+        };
+        /**
+         * @description A closing date as `GET /projects` shows it: with the days left (today, UTC; 0 on the day
+         *     itself, negative once passed).
+         */
+        Closing: {
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            days_left: number;
+            for: components["schemas"]["ClosingFor"];
+            remark: string;
+        };
+        /**
+         * @description A closing date with its remark, as the notification's Remarks column gives it. A closing
+         *     date is open through its whole day (UTC).
+         */
+        ClosingDate: {
+            /** Format: date */
+            date: string;
+            for?: components["schemas"]["ClosingFor"];
+            remark?: string;
+        };
+        /**
+         * @description What a closing date closes.
+         * @enum {string}
+         */
+        ClosingFor: "applications" | "proposals" | "any";
+        /**
+         * @description A COE as `GET /coes` shows it: the entry, its phase today (UTC) and where it comes from,
+         *     its phases with their dates, and its assessments.
+         */
+        Coe: {
+            area: string;
+            assessments: components["schemas"]["Assessment"][];
+            /** Format: date */
+            designated: string;
+            id: components["schemas"]["CoeId"];
+            institution: string;
+            iso3: components["schemas"]["Iso3"];
+            phase: components["schemas"]["Phase"];
+            phase_source: components["schemas"]["PhaseSource"];
+            phases: components["schemas"]["PhaseSpan"][];
+        };
+        /**
+         * @description A COE's id: a slug such as `twn-green-productivity` (lower-case letters and digits in
+         *     words joined by `-`, at most 64 characters).
+         * @example twn-green-productivity
+         */
+        CoeId: string;
+        /** @description The body of `PUT /coes/{id}`: a registry entry. */
+        CoeInput: {
+            /** @description The area of excellence ("Green productivity"). */
+            area: string;
+            /**
+             * Format: date
+             * @description The designation date: the life cycle counts from it.
+             */
+            designated: string;
+            id: components["schemas"]["CoeId"];
+            /** @description The host institution. */
+            institution: string;
+            iso3: components["schemas"]["Iso3"];
+        };
+        /** @description A stored proposal or application. */
+        CoeProposal: {
+            /**
+             * Format: date
+             * @description The closing date it was filed under; none for an application for a new COE (open all
+             *     year).
+             */
+            closing_date?: string | null;
+            coe?: components["schemas"]["CoeId"] | null;
+            /** Format: date */
+            filed_on: string;
+            /** Format: int64 */
+            id: number;
+            iso3: components["schemas"]["Iso3"];
+            project: components["schemas"]["ProjectCode"];
+            /** Format: int64 */
+            rev: number;
+            title: string;
+        };
+        /**
+         * @description The body of `POST /coes/proposals`: a proposal by an existing COE (`coe` set), or an
+         *     application for a new COE (`coe` null).
+         */
+        CoeProposalInput: {
+            coe?: components["schemas"]["CoeId"] | null;
+            iso3: components["schemas"]["Iso3"];
+            /** @description The COE notification it is filed under. */
+            project: components["schemas"]["ProjectCode"];
+            title: string;
         };
         Completeness: {
             expected: number;
@@ -810,6 +1240,11 @@ export interface components {
             /** Format: int64 */
             rev: number;
         };
+        /**
+         * @description An assessment's decision.
+         * @enum {string}
+         */
+        Decision: "hold" | "advance";
         /** @description One problem with a request or an import, naming where it is. */
         Detail: {
             /** @description The offending field: a JSON path such as `key_results[2].direction` or a CSV column. */
@@ -831,7 +1266,7 @@ export interface components {
          * @description What a row of the audit log is about. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Entity: "actual" | "primer" | "budget" | "project" | "series" | "series_info";
+        Entity: "actual" | "primer" | "budget" | "project" | "series" | "series_info" | "bcn_application" | "coe" | "coe_proposal";
         /** @description The JSON error body. */
         ErrorBody: {
             error: components["schemas"]["ErrorPayload"];
@@ -1034,6 +1469,23 @@ export interface components {
             score: number | null;
             status_counts: components["schemas"]["StatusCounts"];
         };
+        /**
+         * @description A member's ISO3 code, or "*" for every member.
+         * @example VNM
+         */
+        MemberOrAll: string;
+        /**
+         * @description What a member takes part in: its COEs, the projects it hosts or joins (`*` included), its
+         *     COE proposals, and the BCN applications it sent and hosts.
+         */
+        MemberProgrammes: {
+            bcn_hosted: components["schemas"]["BcnApplication"][];
+            bcn_sent: components["schemas"]["BcnApplication"][];
+            coe_proposals: components["schemas"]["CoeProposal"][];
+            coes: components["schemas"]["Coe"][];
+            iso3: string;
+            projects: components["schemas"]["Project"][];
+        };
         /** @description One member's measures in one year; each is `null` where an input is missing. */
         MemberYear: {
             cpi: components["schemas"]["Cpi"];
@@ -1069,6 +1521,11 @@ export interface components {
              */
             tfp_growth?: number | null;
         };
+        /**
+         * @description How an activity is held.
+         * @enum {string}
+         */
+        Modality: "face_to_face" | "virtual" | "hybrid";
         NewToken: {
             /**
              * @description How long it lasts, at most 10 years: `1`–`3650d`, `1`–`87600h` or `1`–`5256000m` (e.g.
@@ -1144,10 +1601,44 @@ export interface components {
             rev: number;
         };
         /**
+         * @description A phase of the 1-3-1 life cycle.
+         * @enum {string}
+         */
+        Phase: "designation" | "delivery" | "replication" | "assessment_due";
+        /**
+         * @description Where a phase comes from: the dates alone, or an assessment that held or advanced it.
+         * @enum {string}
+         */
+        PhaseSource: "computed" | "assessment";
+        /** @description A phase with its dates (both days included; `to` none: it lasts until an assessment). */
+        PhaseSpan: {
+            /** Format: date */
+            from: string;
+            phase: components["schemas"]["Phase"];
+            source: components["schemas"]["PhaseSource"];
+            /** Format: date */
+            to?: string | null;
+        };
+        /**
          * Format: int64
          * @description One of the four Vision 2030 pillars.
          */
         Pillar: number;
+        /**
+         * @description A pillar's budget of a year: its regional and member-level parts and their total (which
+         *     project budgets never change), how much of each is assigned to projects, and the projects.
+         */
+        PillarBudget: {
+            members: components["schemas"]["BudgetPart"];
+            name: string;
+            /** Format: int64 */
+            pillar: number;
+            projects: components["schemas"]["ProjectShare"][];
+            regional: components["schemas"]["BudgetPart"];
+            total: components["schemas"]["BudgetPart"];
+            /** Format: int64 */
+            year: number;
+        };
         PillarDoc: {
             budget: components["schemas"]["BudgetDoc"];
             krs: number;
@@ -1273,22 +1764,97 @@ export interface components {
             /** @description `{public_url}/join/{code}`: scanning it makes the phone this member's editor. */
             url: string;
         };
-        /** @description An APO project (COE, BCN, …). `year` is derived from the code. */
+        /**
+         * @description A project notification. `year` and `program` are derived from the code. What `GET` answers
+         *     may be `PUT` back as it is: `closing` is computed and ignored on input, `host_iso3` is the
+         *     single host (older clients and files give it instead of `hosts`).
+         */
         Project: {
+            background?: string;
+            /** @description The project's part of the pillar budgets, by year and member (kept in that order). */
+            budget?: components["schemas"]["ProjectBudget"][];
+            /** @description Computed on reading (ignored on input): the closing dates with the days left. */
+            closing?: components["schemas"]["Closing"][] | null;
+            /** @description Closing dates, each with its remark and what it closes (kept in date order). */
+            closing_dates?: components["schemas"]["ClosingDate"][];
             code: components["schemas"]["ProjectCode"];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Timing: the last day.
+             */
             end_date?: string | null;
-            host_iso3: components["schemas"]["Iso3"];
+            host_iso3?: components["schemas"]["Iso3"] | null;
+            /** @description Hosting members, or `["*"]` for all members. */
+            hosts?: components["schemas"]["MemberOrAll"][];
+            /** @description Implementing organizations. */
+            implementing?: string[];
+            /**
+             * Format: date
+             * @description Date of issue.
+             */
+            issued?: string | null;
+            /** @description Key results it contributes to. */
+            key_results?: components["schemas"]["ProjectKr"][];
+            local_limit?: {
+                [key: string]: number;
+            };
+            local_note?: string;
+            modality?: components["schemas"]["Modality"] | null;
+            objectives?: string;
+            /**
+             * @description Set when something is taken throughout the year, in the notification's words
+             *     (reference 515: "Application for the establishment of new COE: throughout the year").
+             */
+            open_all_year?: string;
+            outcome?: string;
+            /**
+             * @description Most overseas participants by the activity's modality (1 to 1000); a modality absent:
+             *     no limit.
+             */
+            overseas_limit?: {
+                [key: string]: number;
+            };
+            /** @description The notification's own words on overseas participants. */
+            overseas_note?: string;
+            /** @description Participating members, or `["*"]`; empty when the notification does not say. */
+            participants?: components["schemas"]["MemberOrAll"][];
             pillar: components["schemas"]["Pillar"];
             /**
              * @description Program as written in the code's fifth segment (e.g. COE, BCN); derived when omitted
              *     or blank.
              */
             program?: string;
-            /** Format: date */
+            qualifications?: string;
+            rationale?: string;
+            /**
+             * Format: int64
+             * @description The notification's reference number (e.g. 520).
+             */
+            reference?: number | null;
+            /**
+             * Format: date
+             * @description Timing: the first day.
+             */
             start_date?: string | null;
             status: components["schemas"]["ProjectStatus"];
             title: string;
+            topics?: string;
+            /** @description Venue cities, as written ("All member countries"). */
+            venues?: string[];
+        };
+        /**
+         * @description A row of a project's budget: a part of the pillar budget of its year (METRICS.md "Budget"),
+         *     regional when `iso3` is absent, else of that member's allocation. Never added to them.
+         */
+        ProjectBudget: {
+            /**
+             * Format: double
+             * @description 0 to 10¹² (`MAX_BUDGET`).
+             */
+            amount: number;
+            iso3?: components["schemas"]["Iso3"] | null;
+            /** Format: int64 */
+            year: number;
         };
         /**
          * @description An APO project code such as `25-SN-03-GE-BCN-C`: opaque, but its shape is checked and the
@@ -1296,6 +1862,26 @@ export interface components {
          * @example 25-SN-03-GE-BCN-C
          */
         ProjectCode: string;
+        /** @description A key result a project contributes to. */
+        ProjectKr: {
+            iso3: components["schemas"]["Iso3"];
+            kr_code: components["schemas"]["KrCode"];
+        };
+        /** @description One project's part of a pillar's budget in a year. */
+        ProjectShare: {
+            code: string;
+            /**
+             * Format: double
+             * @description From members' allocations.
+             */
+            members: number;
+            /**
+             * Format: double
+             * @description From the regional part.
+             */
+            regional: number;
+            title: string;
+        };
         /** @enum {string} */
         ProjectStatus: "planned" | "active" | "completed" | "cancelled";
         PutPrimerResult: {
@@ -2062,6 +2648,361 @@ export interface operations {
             };
         };
     };
+    list_applications: {
+        parameters: {
+            query?: {
+                /** @description The notification's code. */
+                project?: string | null;
+                /** @description pending, approved or declined. */
+                status?: string | null;
+                /** @description The closing date it was filed under (YYYY-MM-DD). */
+                closing_date?: string | null;
+                /** @description Sent or hosted by this member. */
+                member?: string | null;
+                /** @description As of this revision (0 or more); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BcnApplication"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BcnInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BcnFiled"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the sending member's editor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BcnDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BcnApplication"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such application */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already decided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    network: {
+        parameters: {
+            query?: {
+                /** @description The notifications' year (from their codes); default: every year. */
+                year?: number | null;
+                /** @description As of this revision (0 or more); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BcnPair"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_budgets: {
         parameters: {
             query?: {
@@ -2187,6 +3128,507 @@ export interface operations {
                 };
             };
             /** @description Invalid rows, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pillar_budgets: {
+        parameters: {
+            query: {
+                /** @description The budget year (2026–2028). */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PillarBudget"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A year outside the cycle */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_coes: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coe"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_proposals: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoeProposal"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoeProposalInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoeProposal"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the member's editor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_coe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The COE's id, e.g. twn-green-productivity; the body's `id` must be the same */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The COE's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coe"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such COE */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2546,6 +3988,64 @@ export interface operations {
             };
             /** @description The credential's role or member does not cover this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    programmes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's ISO3 code */
+                iso3: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberProgrammes"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such member */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3250,7 +4750,24 @@ export interface operations {
     };
     list_projects: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Programme, as in the code's fifth segment (BCN, COE, …). */
+                program?: string | null;
+                /** @description Pillar served (1–4). */
+                pillar?: number | null;
+                /**
+                 * @description A member hosting or taking part (a notification for all members, `*`, includes every
+                 *     member).
+                 */
+                member?: string | null;
+                /**
+                 * @description Only notifications open for applications (some closing date not yet passed, today in
+                 *     UTC, or open all year), or only the others.
+                 */
+                open?: boolean | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3276,6 +4793,82 @@ export interface operations {
             };
             /** @description The credential's role or member does not cover this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid filters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project code, e.g. 25-SN-03-GE-BCN-C */
+                code: components["schemas"]["ProjectCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
