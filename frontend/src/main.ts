@@ -14,6 +14,7 @@ import { loadSession } from './session';
 const root = document.getElementById('app') as HTMLElement;
 const path = location.pathname.replace(/\/+$/, '') || '/';
 const member = /^\/members\/([A-Za-z]{3})$/.exec(path);
+const project = /^\/projects\/[^/]+$/.test(path);
 
 async function route(): Promise<void> {
   if (path === '/signin') return (await import('./pages/signin')).renderSignIn(root);
@@ -33,7 +34,11 @@ async function route(): Promise<void> {
   else if (path === '/secretariat') (await import('./pages/secretariat')).renderSecretariat(root);
   else if (path === '/secretariat/review') (await import('./pages/review')).renderReview(root);
   else if (path === '/productivity') (await import('./pages/productivity')).renderProductivity(root);
-  else if (member) (await import('./pages/member')).renderMember(root, (member[1] as string).toUpperCase());
+  else if (path === '/projects') (await import('./pages/projects')).renderProjects(root);
+  else if (project) {
+    const { codeFromPath } = await import('./pages/projects-model');
+    (await import('./pages/projects-detail')).renderProjectDetail(root, codeFromPath(path) ?? '');
+  } else if (member) (await import('./pages/member')).renderMember(root, (member[1] as string).toUpperCase());
   else (await import('./pages/home')).renderHome(root);
 }
 

@@ -11,13 +11,14 @@ const LINKS: [string, string][] = [
   ['/secretariat', 'Secretariat'],
   ['/members/VNM', 'Members'],
   ['/productivity', 'Productivity'],
+  ['/projects', 'Projects'],
   ['/wall', 'Wall'],
 ];
 
 export function navBar(badge: HTMLElement | null, title: string): HTMLElement {
   const here = location.pathname;
   const links = LINKS.map(([href, text]) => {
-    const current = here === href || (href.startsWith('/members/') && here.startsWith('/members/'));
+    const current = here === href || (href.startsWith('/members/') && here.startsWith('/members/')) || (href === '/projects' && here.startsWith('/projects/'));
     return h('li', {}, h('a', { href, 'aria-current': current ? 'page' : null }, text));
   });
   return h(

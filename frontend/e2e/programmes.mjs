@@ -1,0 +1,206 @@
+// e2e of the programmes' pages (issue 22), called from run.mjs's suite on each backend:
+// `programmesTests({ t, server, backend, context })`.
+//
+// - /projects lists the demo's notifications (references 515 and 520 and their other years),
+//   each closing date with the days left as the server counts them; the filters (programme,
+//   open for applications) ask the server again and keep the address; a row opens its page.
+// - /projects/{code} shows the notification as people read it, and a change PUT through the
+//   API while the page is open arrives from the live feed, without a reload.
+// - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
+//   each, and on the phone no sideways scroll and no text under 14 px.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { axeViolations, describeViolations } from './axe.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, DIST, OUT, assert } from './harness.mjs';
+import { scrollOverflow } from './wall-checks.mjs';
+
+/**
+ * Whether the server answers the page addresses /projects and /projects/{code} with the page
+ * application. Until it does (src/http/site.rs lists the page addresses), the browser is given
+ * dist/index.html for them here, so that the pages themselves are still tested; the test of the
+ * addresses fails on its own, naming what is missing. A document the test hands the browser has
+ * no address of its own, so Chromium's local network access checks would refuse the page's live
+ * socket to 127.0.0.1: that browser runs without them (a browser of its own, signed in alike).
+ */
+async function pageAddressesServed(server) {
+  const served = [];
+  for (const path of ['/projects', '/projects/26-SN-03-GE-BCN-C']) {
+    const r = await fetch(`${server.base}${path}`);
+    const text = await r.text();
+    served.push({ path, ok: r.ok && text.includes('id="app"'), status: r.status });
+  }
+  return served;
+}
+
+async function shellFor(page, server) {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  await page.route(
+    (url) => url.origin === server.base && /^\/projects(\/[^/]+)?\/?$/.test(url.pathname),
+    async (route) => {
+      const r = await route.fetch();
+      if (r.ok()) return route.fulfill({ response: r });
+      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+    },
+  );
+}
+
+/** axe; at phone width, the page's sideways scroll and text under 14 px; a screenshot of the whole page. */
+async function look(page, name, backend, problems) {
+  const size = page.viewportSize();
+  const v = await axeViolations(page);
+  if (v.length) problems.push(`${name} at ${size.width}×${size.height}: axe: ${describeViolations(v)}`);
+  if (size.width < 600) {
+    const over = await scrollOverflow(page);
+    if (over.width > 0) problems.push(`${name} at ${size.width}: the page scrolls sideways by ${over.width} px`);
+  }
+  const min = size.width < 600 ? 14 : 18;
+  const tiny = await page.evaluate((min) => {
+    const out = [];
+    const root = document.querySelector('main');
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || !n.textContent.trim() || el.closest('svg') || !el.getClientRects().length) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      if (px < min) out.push(`${n.textContent.trim().slice(0, 30)} (${px} px)`);
+    }
+    return out;
+  }, min);
+  if (tiny.length) problems.push(`${name} at ${size.width}: text under ${min} px: ${tiny.slice(0, 4).join('; ')}`);
+  await page.screenshot({ path: join(OUT, `programmes-${name}-${size.width}x${size.height}-${backend}.png`), fullPage: size.width < 1000 });
+}
+
+export async function programmesTests({ t, server, backend, context: given }) {
+  const missing = (await pageAddressesServed(server)).filter((s) => !s.ok);
+  await t('the server answers /projects and /projects/{code} with the page application', async () => {
+    assert(!missing.length, `not served as pages (src/http/site.rs PAGES lacks them): ${missing.map((s) => `${s.path} → ${s.status}`).join(', ')}`);
+  });
+  let own = null;
+  let context = given;
+  if (missing.length) {
+    own = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] });
+    context = await own.newContext({ locale: 'en-US' });
+    await server.signIn(context);
+  }
+  try {
+    await pageTests({ t, server, backend, context });
+  } finally {
+    await own?.close();
+  }
+}
+
+async function pageTests({ t, server, backend, context }) {
+
+  await t('/projects lists the notifications with the days left to each closing date, filters them, and opens one', async () => {
+    const all = await server.json('/projects');
+    assert(all.length >= 2, `the demo has notifications: ${all.map((p) => p.code).join(' ')}`);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    try {
+      await shellFor(page, server);
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/projects`);
+      await page.waitForFunction(() => document.querySelector('main')?.dataset.codes !== undefined && !document.querySelector('main')?.hasAttribute('data-loading'), null, { timeout: 15_000 });
+      const codes = (await page.locator('main').getAttribute('data-codes')).split(' ');
+      assert(JSON.stringify(codes) === JSON.stringify(all.map((p) => p.code)), `every notification, in the server's order: ${codes.join(' ')}`);
+      // Each closing date with the days left, as the server counts them.
+      for (const p of all) {
+        const shown = await page.$$eval(`[data-code="${p.code}"] .closing-list li[data-days-left]`, (ls) => ls.map((l) => [Number(l.dataset.daysLeft), l.querySelector('.days-left').textContent]));
+        const want = (p.closing ?? []).map((c) => [c.days_left, c.days_left < 0 ? 'closed' : c.days_left === 0 ? 'closes today' : c.days_left === 1 ? 'closes tomorrow' : `closes in ${c.days_left} days`]);
+        assert(JSON.stringify(shown) === JSON.stringify(want), `${p.code}'s closing dates: ${JSON.stringify(shown)} ≠ ${JSON.stringify(want)}`);
+      }
+      await look(page, 'list', backend, problems);
+
+      // Filters: BCN, open for applications; the list is the server's answer to the same query.
+      await page.selectOption('[data-testid=filter-program]', 'BCN');
+      await page.check('[data-testid=filter-open]');
+      const want = (await server.json('/projects?program=BCN&open=true')).map((p) => p.code).join(' ');
+      await page.waitForFunction((w) => document.querySelector('main')?.dataset.codes === w, want, { timeout: 10_000 });
+      assert(new URL(page.url()).search === '?program=BCN&open=true', `the filters are in the address: ${page.url()}`);
+      assert(want.length > 0, 'a BCN notification is open in the demo');
+      await page.reload();
+      await page.waitForFunction((w) => document.querySelector('main')?.dataset.codes === w && !document.querySelector('main')?.hasAttribute('data-loading'), want, { timeout: 10_000 });
+      assert((await page.locator('[data-testid=filter-open]').isChecked()) && (await page.inputValue('[data-testid=filter-program]')) === 'BCN', 'a reload keeps the filters');
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      await look(page, 'list-filtered', backend, problems);
+
+      // A row opens the notification.
+      const first = want.split(' ')[0];
+      await page.click(`[data-code="${first}"] a.project-link`);
+      await page.waitForURL(`**/projects/${first}`);
+      await page.waitForSelector('[data-testid=project-title]', { timeout: 10_000 });
+    } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('/projects/{code} shows the notification as people read it, and a PUT through the API arrives live', async () => {
+    const code = (await server.json('/projects?program=BCN&open=true'))[0]?.code ?? (await server.json('/projects'))[0].code;
+    const before = await server.json(`/projects/${code}`);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    try {
+      await shellFor(page, server);
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${server.base}/projects/${code}`);
+      await page.waitForSelector('[data-testid=project-title]', { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+      const text = await page.locator('[data-testid=project]').innerText();
+      assert((await page.locator('[data-testid=project-title]').textContent()) === before.title, 'the title');
+      if (before.reference) assert((await page.locator('[data-testid=project-reference]').textContent()) === String(before.reference), 'the reference number');
+      assert((await page.locator('[data-testid=project-code]').textContent()) === code, 'the code');
+      for (const [what, value] of [
+        ['objectives', before.objectives],
+        ['rationale', before.rationale],
+        ['qualifications', before.qualifications],
+        ['overseas note', before.overseas_note],
+        ...(before.closing_dates ?? []).map((c, i) => [`closing remark ${i + 1}`, c.remark]),
+        ...(before.implementing ?? []).map((o) => ['implementing organization', o]),
+      ]) {
+        if (value?.trim()) assert(text.includes(value.trim().split('\n')[0]), `the ${what} is shown: ${value.slice(0, 60)}`);
+      }
+      for (const [m, n] of Object.entries(before.overseas_limit ?? {})) {
+        const label = { virtual: 'Virtual', face_to_face: 'Face-to-face', hybrid: 'Hybrid' }[m];
+        assert((await page.locator('[data-testid=project-overseas]').textContent()).includes(`${label}: up to ${n}`), `the overseas limit for ${m}`);
+      }
+      const krs = await page.locator('[data-testid=project-krs]').innerText();
+      for (const k of before.key_results ?? []) assert(krs.includes(k.kr_code), `the key result ${k.kr_code}`);
+      assert((await page.locator('[data-testid=project-budget] table').count()) >= (before.budget?.length ? 1 : 0), 'the budget rows');
+      await look(page, 'detail', backend, problems);
+
+      // A change through the API while the page is open: drawn from the live feed, no reload.
+      const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+      const changed = { ...before, title: `${before.title} (revised)`, qualifications: 'Senior NPO officials (revised in the e2e test).' };
+      delete changed.closing;
+      await server.put(`/projects/${code}`, changed);
+      await page.waitForFunction((want) => document.querySelector('[data-testid=project-title]')?.textContent === want, changed.title, { timeout: 10_000 });
+      assert((await page.locator('[data-testid=project-qualifications]').innerText()).includes('revised in the e2e test'), 'the qualifications follow');
+      assert((await page.evaluate(() => performance.getEntriesByType('navigation').length)) === loads, 'without a reload');
+
+      // Put back, so that later tests see the demo as it was.
+      const back = { ...before };
+      delete back.closing;
+      await server.put(`/projects/${code}`, back);
+      await page.waitForFunction((want) => document.querySelector('[data-testid=project-title]')?.textContent === want, before.title, { timeout: 10_000 });
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      await look(page, 'detail', backend, problems);
+    } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+}

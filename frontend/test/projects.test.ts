@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { codeFromPath, daysLeftText, filtersFrom, filtersQuery, isOpen, limitsText, membersText, nextClosing, type Project, timingText, touchesProject } from '../src/pages/projects-model';
+
+const project = (over: Partial<Project> = {}): Project => ({ code: '27-SN-03-GE-BCN-C', title: 'BCN', pillar: 1, status: 'planned', ...over });
+
+describe('the days left to a closing date', () => {
+  it('reads as people say it, the closing day itself still open', () => {
+    expect(daysLeftText(12)).toBe('closes in 12 days');
+    expect(daysLeftText(1)).toBe('closes tomorrow');
+    expect(daysLeftText(0)).toBe('closes today');
+    expect(daysLeftText(-1)).toBe('closed');
+  });
+
+  it('a notification is open while a closing date is not passed, or when it takes things all year', () => {
+    const closing = [
+      { date: '2027-03-31', days_left: -2, for: 'applications' as const, remark: 'First' },
+      { date: '2027-06-30', days_left: 89, for: 'applications' as const, remark: 'Second' },
+    ];
+    expect(isOpen(project({ closing }))).toBe(true);
+    expect(nextClosing(project({ closing }))?.remark).toBe('Second');
+    expect(isOpen(project({ closing: [closing[0]!] }))).toBe(false);
+    expect(isOpen(project({ closing: [closing[0]!], open_all_year: 'New COEs: throughout the year' }))).toBe(true);
+    expect(isOpen(project({ closing: null }))).toBe(false);
+  });
+});
+
+describe('the filters of /projects', () => {
+  it('read from the address, dropping what the API would refuse', () => {
+    expect(filtersFrom('?program=bcn&pillar=1&member=vnm&open=true')).toEqual({ program: 'BCN', pillar: '1', member: 'VNM', open: true });
+    expect(filtersFrom('?pillar=9&member=VIETNAM&open=1')).toEqual({ program: '', pillar: '', member: '', open: false });
+  });
+
+  it('written back as the query of GET /projects', () => {
+    expect(filtersQuery({ program: 'BCN', pillar: '', member: '', open: true })).toBe('?program=BCN&open=true');
+    expect(filtersQuery({ program: '', pillar: '', member: '', open: false })).toBe('');
+  });
+});
+
+describe('a notification as read', () => {
+  const names = new Map([['VNM', 'Viet Nam'], ['JPN', 'Japan']]);
+  it('names members, "all members" for *', () => {
+    expect(membersText(['*'], names)).toBe('All members');
+    expect(membersText(['VNM', 'JPN', 'XYZ'], names)).toBe('Viet Nam, Japan, XYZ');
+    expect(membersText([], names)).toBe('–');
+  });
+
+  it('gives the limits per modality from the notification', () => {
+    expect(limitsText({ face_to_face: 4, virtual: 10 })).toBe('Virtual: up to 10 · Face-to-face: up to 4');
+    expect(limitsText({})).toBe('');
+  });
+
+  it('gives the timing in words', () => {
+    expect(timingText('2027-01-01', '2027-12-31')).toBe('1 January 2027 – 31 December 2027');
+    expect(timingText(null, null)).toBe('–');
+  });
+
+  it('takes the code from its address', () => {
+    expect(codeFromPath('/projects/27-SN-03-GE-BCN-C')).toBe('27-SN-03-GE-BCN-C');
+    expect(codeFromPath('/projects/%E0')).toBeNull();
+    expect(codeFromPath('/projects')).toBeNull();
+  });
+});
+
+describe('live changes', () => {
+  it('a page hears the edits of its project only', () => {
+    const edit = (entity: string, key: string) => ({ kind: 'patch', events: [{ entity, key }] });
+    expect(touchesProject(edit('project', '27-SN-03-GE-BCN-C'), '27-SN-03-GE-BCN-C')).toBe(true);
+    expect(touchesProject(edit('project', '26-SN-03-GE-BCN-C'), '27-SN-03-GE-BCN-C')).toBe(false);
+    expect(touchesProject(edit('actual', 'VNM/VNM-KR1/2026'), null)).toBe(false);
+    expect(touchesProject(edit('project', '26-SN-03-GE-BCN-C'), null)).toBe(true);
+    expect(touchesProject({ kind: 'snapshot', events: [] }, '27-SN-03-GE-BCN-C')).toBe(true);
+  });
+});
