@@ -6,6 +6,8 @@
 //   open for applications) ask the server again and keep the address; a row opens its page.
 // - /projects/{code} shows the notification as people read it, and a change PUT through the
 //   API while the page is open arrives from the live feed, without a reload.
+// - The Secretariat's form publishes and edits a notification (PUT /projects/{code}); the 422's
+//   messages are shown next to the fields they name, and nothing is changed.
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
@@ -198,6 +200,64 @@ async function pageTests({ t, server, backend, context }) {
       await page.waitForTimeout(300);
       await look(page, 'detail', backend, problems);
     } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('the Secretariat form edits a notification, and shows a 422 next to the field it names', async () => {
+    const code = (await server.json('/projects?program=BCN&open=true'))[0].code;
+    const before = await server.json(`/projects/${code}`);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.click('[data-testid=project-form-panel] summary');
+      await page.waitForFunction((c) => [...document.querySelectorAll('[data-testid=project-pick] option')].some((o) => o.value === c), code, { timeout: 10_000 });
+      await page.selectOption('[data-testid=project-pick]', code);
+      assert((await page.inputValue('[data-testid=pf-title]')) === before.title, 'the form is filled with the notification');
+      assert((await page.inputValue('[data-testid=pf-overseas-virtual]')) === String(before.overseas_limit.virtual), 'with its limits');
+
+      // A closing date after the project ends: refused, the message beside the closing dates.
+      const closing = await page.inputValue('[data-testid=pf-closing]');
+      const late = `${Number(before.end_date.slice(0, 4)) + 1}-01-31`;
+      await page.fill('[data-testid=pf-closing]', `${closing}\n${late} applications: too late`);
+      await page.click('[data-testid=project-save]');
+      const slot = page.locator('[data-error-for=closing_dates]');
+      await page.waitForFunction(() => document.querySelector('[data-error-for=closing_dates]')?.textContent, null, { timeout: 10_000 });
+      const message = await slot.textContent();
+      assert(message.includes(late), `the closing date's message names it: ${message}`);
+      assert((await page.getAttribute('[data-testid=pf-closing]', 'aria-invalid')) === 'true', 'the field is marked');
+      const unchanged = await server.json(`/projects/${code}`);
+      assert(JSON.stringify(unchanged.closing_dates) === JSON.stringify(before.closing_dates), 'nothing was changed');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      await page.locator('[data-testid=pf-closing]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-form-422-390x844-${backend}.png`) });
+      await page.setViewportSize({ width: 1920, height: 1080 });
+
+      // Corrected, and a new title: saved, and the API has it.
+      await page.fill('[data-testid=pf-closing]', closing);
+      await page.fill('[data-testid=pf-title]', `${before.title} (edited in the form)`);
+      await page.click('[data-testid=project-save]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=project-form-status]')?.classList.contains('ok'), null, { timeout: 10_000 });
+      const after = await server.json(`/projects/${code}`);
+      assert(after.title === `${before.title} (edited in the form)`, `saved: ${after.title}`);
+      for (const k of ['closing_dates', 'overseas_limit', 'local_limit', 'budget', 'key_results', 'hosts', 'participants', 'objectives', 'background', 'reference', 'issued', 'modality']) {
+        assert(JSON.stringify(after[k]) === JSON.stringify(before[k]), `the form kept ${k}: ${JSON.stringify(after[k])?.slice(0, 200)} ≠ ${JSON.stringify(before[k])?.slice(0, 200)}`);
+      }
+      await page.locator('[data-testid=project-form-status]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-form-saved-1920x1080-${backend}.png`) });
+      const v = await axeViolations(page);
+      if (v.length) problems.push(`the form: axe: ${describeViolations(v)}`);
+    } finally {
+      const back = { ...before };
+      delete back.closing;
+      await server.put(`/projects/${code}`, back);
       await page.close();
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);

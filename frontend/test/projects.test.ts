@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeFromPath, daysLeftText, filtersFrom, filtersQuery, isOpen, limitsText, membersText, nextClosing, type Project, timingText, touchesProject } from '../src/pages/projects-model';
+import { budgetText, closingText, krsText, limits, memberList, parseBudget, parseClosing, parseKrs, type Problem, splitList } from '../src/pages/projects-form-model';
 
 const project = (over: Partial<Project> = {}): Project => ({ code: '27-SN-03-GE-BCN-C', title: 'BCN', pillar: 1, status: 'planned', ...over });
 
@@ -69,5 +70,43 @@ describe('live changes', () => {
     expect(touchesProject(edit('actual', 'VNM/VNM-KR1/2026'), null)).toBe(false);
     expect(touchesProject(edit('project', '26-SN-03-GE-BCN-C'), null)).toBe(true);
     expect(touchesProject({ kind: 'snapshot', events: [] }, '27-SN-03-GE-BCN-C')).toBe(true);
+  });
+});
+
+describe('the notification form, as the workbook writes the lists', () => {
+  it('reads closing dates a line each, naming the line it cannot read', () => {
+    const problems: Problem[] = [];
+    const rows = parseClosing('2027-03-31 applications: First closing date\n\n2027-06-30: Second\n31 March', problems);
+    expect(rows.slice(0, 2)).toEqual([
+      { date: '2027-03-31', for: 'applications', remark: 'First closing date' },
+      { date: '2027-06-30', remark: 'Second' },
+    ]);
+    expect(problems.map((p) => p.field)).toEqual(['closing_dates[2].date']);
+    expect(closingText(rows.slice(0, 2))).toBe('2027-03-31 applications: First closing date\n2027-06-30: Second');
+  });
+
+  it('reads budget rows, APO for the regional part', () => {
+    const problems: Problem[] = [];
+    expect(parseBudget('2027 APO: 100,000\n2027 vnm: 5000', problems)).toEqual([
+      { year: 2027, iso3: null, amount: 100000 },
+      { year: 2027, iso3: 'VNM', amount: 5000 },
+    ]);
+    expect(problems).toEqual([]);
+    parseBudget('2027 APO: 100000\nlots', problems);
+    expect(problems.map((p) => p.field)).toEqual(['budget[1].amount']);
+    expect(budgetText([{ year: 2027, iso3: null, amount: 100000 }])).toBe('2027 APO: 100000');
+  });
+
+  it('reads members, key results and limits', () => {
+    const problems: Problem[] = [];
+    expect(memberList('vnm; THA\n*')).toEqual(['VNM', 'THA', '*']);
+    expect(splitList(' a ;; b ')).toEqual(['a', 'b']);
+    expect(parseKrs('vnm/vnm-kr1; SGP / SGP-KR7', problems)).toEqual([
+      { iso3: 'VNM', kr_code: 'VNM-KR1' },
+      { iso3: 'SGP', kr_code: 'SGP-KR7' },
+    ]);
+    expect(krsText([{ iso3: 'VNM', kr_code: 'VNM-KR1' }])).toBe('VNM/VNM-KR1');
+    expect(limits({ virtual: '10', face_to_face: '', hybrid: 'four' }, 'overseas_limit', problems)).toEqual({ virtual: 10 });
+    expect(problems.map((p) => p.field)).toEqual(['overseas_limit.hybrid']);
   });
 });
