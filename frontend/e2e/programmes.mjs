@@ -8,6 +8,9 @@
 //   API while the page is open arrives from the live feed, without a reload.
 // - The Secretariat's form publishes and edits a notification (PUT /projects/{code}); the 422's
 //   messages are shown next to the fields they name, and nothing is changed.
+// - BCN on the Secretariat page: the applications by closing window; declining needs a reason
+//   (said beside it, nothing sent), a decline with one reaches the API; the network of sending →
+//   hosting members holds what GET /bcn/network counts, and follows a decision live.
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
@@ -258,6 +261,66 @@ async function pageTests({ t, server, backend, context }) {
       const back = { ...before };
       delete back.closing;
       await server.put(`/projects/${code}`, back);
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('the Secretariat page lists BCN applications by closing window, declines one only with a reason, and draws the network', async () => {
+    const apps = await server.json('/bcn/applications');
+    const pending = apps.filter((a) => a.status === 'pending');
+    assert(pending.length > 0, 'the demo has pending applications');
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=bcn-panel] [data-application]').length === n, apps.length, { timeout: 15_000 });
+      const windows = await page.$$eval('[data-testid=bcn-windows] [data-window]', (ws) => ws.map((w) => w.dataset.window));
+      const want = [...new Set(apps.map((a) => `${a.project}|${a.closing_date ?? ''}`))].sort().reverse();
+      assert(JSON.stringify([...windows].sort().reverse()) === JSON.stringify(want), `a block per closing window: ${windows.join(', ')}`);
+      const pairs = (await server.json('/bcn/network')).filter((p) => p.approved + p.pending > 0);
+      const drawn = (await page.getAttribute('[data-testid=bcn-network]', 'data-pairs')).split(' ').sort();
+      assert(JSON.stringify(drawn) === JSON.stringify(pairs.map((p) => `${p.sender}>${p.host}:${p.approved + p.pending}`).sort()), `the network is GET /bcn/network's: ${drawn.join(' ')}`);
+      await page.locator('[data-testid=bcn-panel]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-bcn-1920x1080-${backend}.png`) });
+      await page.locator('[data-testid=bcn-network]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-bcn-network-1920x1080-${backend}.png`) });
+
+      // Declining without a reason: said beside the reason, nothing sent.
+      const a = pending[0];
+      const cell = page.locator(`[data-application="${a.id}"]`);
+      await cell.locator('[data-testid=bcn-decline]').click();
+      assert(/reason is needed/i.test(await cell.locator('.field-error').textContent()), 'a reason is asked for');
+      assert((await server.json('/bcn/applications')).find((x) => x.id === a.id).status === 'pending', 'nothing was sent');
+      await cell.locator('[data-testid=bcn-reason]').fill('The host cannot receive a delegation on these dates (e2e).');
+      await cell.locator('[data-testid=bcn-decline]').click();
+      await page.waitForFunction((id) => document.querySelector(`[data-application="${id}"]`)?.dataset.status === 'declined', a.id, { timeout: 10_000 });
+      const stored = (await server.json('/bcn/applications')).find((x) => x.id === a.id);
+      assert(stored.status === 'declined' && /e2e/.test(stored.reason), `declined with its reason: ${JSON.stringify(stored)}`);
+      // The network follows: the pair counts one exchange fewer.
+      const key = `${a.sender}>${a.host}:`;
+      const after = (await server.json('/bcn/network')).find((p) => p.sender === a.sender && p.host === a.host);
+      const left = after.approved + after.pending;
+      await page.waitForFunction(
+        ([k, n]) => {
+          const d = document.querySelector('[data-testid=bcn-network]')?.dataset.pairs ?? '';
+          return n === 0 ? !d.split(' ').some((x) => x.startsWith(k)) : d.split(' ').includes(`${k}${n}`);
+        },
+        [key, left],
+        { timeout: 10_000 },
+      );
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const over = await scrollOverflow(page);
+      if (over.width > 0) problems.push(`the Secretariat page at 390 scrolls sideways by ${over.width} px`);
+      await page.locator('[data-testid=bcn-panel]').screenshot({ path: join(OUT, `programmes-bcn-390x844-${backend}.png`) });
+      const v = await axeViolations(page);
+      if (v.length) problems.push(`the BCN panel: axe: ${describeViolations(v)}`);
+    } finally {
       await page.close();
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);

@@ -6,7 +6,11 @@
 import type { components } from '../generated/api';
 
 type Schemas = components['schemas'];
-export type Project = Schemas['Project'];
+/**
+ * A notification. The schema may also say "with `hosts` or `host_iso3`" as a union of bare
+ * objects beside the full one; the full one is what GET answers and PUT takes.
+ */
+export type Project = Extract<Schemas['Project'], { code: string }>;
 export type Closing = Schemas['Closing'];
 export type Modality = Schemas['Modality'];
 export type PillarBudget = Schemas['PillarBudget'];

@@ -33,6 +33,7 @@ import { tokenPanel, workshopPanel } from './access-panels';
 import { importPanel } from '../import-panel';
 import { exportPanel } from '../export-buttons';
 import { projectFormPanel } from './projects-form';
+import { bcnPanel } from './projects-bcn';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
 export function byMemberAndCode(a: string, b: string): number {
@@ -241,6 +242,7 @@ export function renderSecretariat(root: HTMLElement): void {
       // Import for the Secretariat; export for whoever reads this page, at the period shown.
       h('div', { class: 'admin data-io' }, me?.role === 'secretariat' ? importPanel() : null, exportPanel({ period: () => period.value })),
       me?.role === 'secretariat' ? projectFormPanel() : null,
+      bcnPanel(live, me?.role === 'secretariat'),
       h(
         'div',
         { class: 'controls' },
