@@ -11,6 +11,7 @@
 // - BCN on the Secretariat page: the applications by closing window; declining needs a reason
 //   (said beside it, nothing sent), a decline with one reaches the API; the network of sending →
 //   hosting members holds what GET /bcn/network counts, and follows a decision live.
+// - The wall's BCN panel draws the same network, dark, in type the back of the room reads.
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
@@ -325,5 +326,40 @@ async function pageTests({ t, server, backend, context }) {
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);
     assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('the wall has a BCN panel: the network of sending → hosting members, readable from the back', async () => {
+    const pairs = (await server.json('/bcn/network')).filter((p) => p.approved + p.pending > 0);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/wall`);
+      await page.waitForSelector('[data-panel=exchanges]', { state: 'attached', timeout: 15_000 });
+      await page.evaluate(() => {
+        for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.getAttribute('data-panel') !== 'exchanges';
+      });
+      await page.waitForFunction(() => document.querySelector('[data-testid=wall-bcn-network]')?.dataset.pairs !== undefined, null, { timeout: 10_000 });
+      await page.waitForTimeout(600);
+      const drawn = (await page.getAttribute('[data-testid=wall-bcn-network]', 'data-pairs')).split(' ').filter(Boolean).sort();
+      assert(JSON.stringify(drawn) === JSON.stringify(pairs.map((p) => `${p.sender}>${p.host}:${p.approved + p.pending}`).sort()), `the wall's network is GET /bcn/network's: ${drawn.join(' ')}`);
+      const tiny = await page.evaluate(() => {
+        const out = [];
+        for (const el of document.querySelectorAll('.panel-exchanges *')) {
+          if (el.closest('svg') || !el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+          const px = parseFloat(getComputedStyle(el).fontSize);
+          if (px < 20) out.push(`${el.textContent.trim().slice(0, 30)} (${px} px)`);
+        }
+        return out;
+      });
+      assert(!tiny.length, `text under 20 px on the wall: ${tiny.slice(0, 4).join('; ')}`);
+      const svgText = await page.$$eval('[data-testid=wall-bcn-network] svg text', (ts) => ts.map((t) => parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize)));
+      assert(svgText.length && Math.min(...svgText) >= 18, `the members' names in the picture at 18 px or more: ${svgText.slice(0, 5)}`);
+      await page.screenshot({ path: join(OUT, `programmes-wall-exchanges-1920x1080-${backend}.png`) });
+    } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
   });
 }

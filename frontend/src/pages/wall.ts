@@ -25,6 +25,7 @@ import type { Phase } from './wall-data';
 import { draftingPanel } from './wall-drafting';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
+import { exchangesPanel } from './projects-wall';
 import { joinBox, ticker } from './wall-side';
 
 export function renderWall(root: HTMLElement): void {
@@ -82,8 +83,9 @@ export function renderWall(root: HTMLElement): void {
   const monitor = h('div', { class: 'wall-panel', 'data-panel': 'main' }, mainPanel(model, names));
   const drafting = h('div', { class: 'wall-panel', 'data-panel': 'drafting', hidden: true }, draftingPanel(model, names, draftPrimers(model)));
   const focus = h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model));
+  const bcn = h('div', { class: 'wall-panel', 'data-panel': 'exchanges', hidden: true }, exchangesPanel(live));
   const side = h('div', { class: 'wall-side' }, ticker(model), joinBox(live, session()));
-  const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus);
+  const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus, bcn);
   const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, panels, side));
   root.append(wall);
   // While the data may be old, the room sees it dimmed (the badge says since when).
@@ -94,12 +96,12 @@ export function renderWall(root: HTMLElement): void {
     .catch(() => prodHolder.append(productivityPanel(null, names)));
 
   // What rotates: the phase's own panel first, then the others.
-  const slots = computed(() => (phase.value === 'drafting' ? [drafting, prodHolder] : [monitor, prodHolder, focus]));
+  const slots = computed(() => (phase.value === 'drafting' ? [drafting, prodHolder] : [monitor, prodHolder, focus, bcn]));
   let shown = 0;
   const show = () => {
     const list = slots.peek();
     const current = list[shown % list.length];
-    for (const p of [monitor, drafting, prodHolder, focus]) p.hidden = p !== current;
+    for (const p of [monitor, drafting, prodHolder, focus, bcn]) p.hidden = p !== current;
     wall.dataset.phase = phase.peek();
     wall.dataset.showing = current?.dataset.panel ?? '';
   };
