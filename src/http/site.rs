@@ -1,8 +1,8 @@
 //! The browser dashboard, served at the root: the files Vite builds into `frontend/dist`.
 //!
 //! The dashboard is one page application: every page address (`/wall`, `/delegate`,
-//! `/secretariat`, `/secretariat/review`, `/productivity`, `/signin`, `/cards`,
-//! `/members/{iso3}`) answers with `index.html`, which routes on the path; everything else is a
+//! `/secretariat`, `/secretariat/review`, `/productivity`, `/projects`, `/signin`, `/cards`,
+//! `/members/{iso3}`, `/projects/{code}`) answers with `index.html`, which routes on the path; everything else is a
 //! file of the build. Vite names the files under `assets/` by their content's hash, so they can
 //! be cached for good; `index.html` is revalidated on every load so a new build reaches the
 //! projector at its next reload.
@@ -35,14 +35,16 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::services::ServeDir;
 
-/// The addresses the page application answers, besides `/members/{iso3}`.
-pub const PAGES: [&str; 8] = [
+/// The addresses the page application answers, besides `/members/{iso3}` and
+/// `/projects/{code}`.
+pub const PAGES: [&str; 9] = [
     "/",
     "/wall",
     "/delegate",
     "/secretariat",
     "/secretariat/review",
     "/productivity",
+    "/projects",
     "/signin",
     "/cards",
 ];
@@ -121,6 +123,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(static_dir: Option<&Path>) -> Ro
         router = router.route(page, page_route(&source));
     }
     router = router.route("/members/{iso3}", page_route(&source));
+    router = router.route("/projects/{code}", page_route(&source));
     match &*source {
         Source::Folder(dir) => {
             let files = ServeDir::new(dir).append_index_html_on_directories(false);

@@ -47,6 +47,8 @@ async fn pages_answer_with_the_built_index_and_assets_are_immutable(b: Backend) 
         "/secretariat",
         "/productivity",
         "/members/VNM",
+        "/projects",
+        "/projects/25-SN-03-GE-BCN-C",
     ] {
         let (status, cache, ty, body) = raw_get(&app.base, page).await;
         assert_eq!(status, 200, "{page}");
