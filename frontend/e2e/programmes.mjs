@@ -12,6 +12,9 @@
 //   (said beside it, nothing sent), a decline with one reaches the API; the network of sending →
 //   hosting members holds what GET /bcn/network counts, and follows a decision live.
 // - The wall's BCN panel draws the same network, dark, in type the back of the room reads.
+// - The COE timeline on the Secretariat page marks each COE's phase today; an assessment
+//   recorded through the API while the page is open shows as the override, live. A member's
+//   page lists its COEs, projects and exchanges as GET /members/{iso3}/programmes gives them.
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
@@ -53,7 +56,7 @@ async function shellFor(page, server) {
 }
 
 /** axe; at phone width, the page's sideways scroll and text under 14 px; a screenshot of the whole page. */
-async function look(page, name, backend, problems) {
+async function look(page, name, backend, problems, scope = 'main') {
   const size = page.viewportSize();
   const v = await axeViolations(page);
   if (v.length) problems.push(`${name} at ${size.width}×${size.height}: axe: ${describeViolations(v)}`);
@@ -62,9 +65,9 @@ async function look(page, name, backend, problems) {
     if (over.width > 0) problems.push(`${name} at ${size.width}: the page scrolls sideways by ${over.width} px`);
   }
   const min = size.width < 600 ? 14 : 18;
-  const tiny = await page.evaluate((min) => {
+  const tiny = await page.evaluate(([min, scope]) => {
     const out = [];
-    const root = document.querySelector('main');
+    const root = document.querySelector(scope);
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
@@ -73,9 +76,10 @@ async function look(page, name, backend, problems) {
       if (px < min) out.push(`${n.textContent.trim().slice(0, 30)} (${px} px)`);
     }
     return out;
-  }, min);
+  }, [min, scope]);
   if (tiny.length) problems.push(`${name} at ${size.width}: text under ${min} px: ${tiny.slice(0, 4).join('; ')}`);
-  await page.screenshot({ path: join(OUT, `programmes-${name}-${size.width}x${size.height}-${backend}.png`), fullPage: size.width < 1000 });
+  if (scope !== 'main') await page.locator(scope).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUT, `programmes-${name}-${size.width}x${size.height}-${backend}.png`), fullPage: size.width < 1000 && scope === 'main' });
 }
 
 export async function programmesTests({ t, server, backend, context: given }) {
@@ -361,5 +365,70 @@ async function pageTests({ t, server, backend, context }) {
       await page.close();
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+  });
+
+  await t('the COE timeline marks each phase today, and an assessment recorded through the API shows as the override, live', async () => {
+    const coes = await server.json('/coes');
+    assert(coes.length > 0, 'the demo has COEs');
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    const today = new Date().toISOString().slice(0, 10);
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      const want = coes.map((c) => `${c.id}:${c.phase}:${c.phase_source}`).join(' ');
+      await page.waitForFunction((w) => document.querySelector('[data-testid=coe-timeline]')?.dataset.current === w, want, { timeout: 15_000 });
+      assert((await page.locator('[data-testid=coe-timeline] svg path').count()) > 0, 'the phases are drawn');
+      await page.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+      // An assessment that advances a computed phase, recorded while the page is open.
+      const target = coes.find((c) => c.phase_source === 'computed' && c.phase !== 'assessment_due') ?? coes[0];
+      await server.post(`/coes/${target.id}/assessments`, { date: today, decision: 'advance', note: 'Ahead of plan (e2e)' });
+      const after = (await server.json('/coes')).find((c) => c.id === target.id);
+      assert(after.phase_source === 'assessment', `the server took the override: ${JSON.stringify(after.phase)} ${after.phase_source}`);
+      await page.waitForFunction((id) => document.querySelector(`[data-testid=coe-overrides] [data-coe="${id}"]`)?.textContent?.includes('Ahead of plan (e2e)'), target.id, { timeout: 10_000 });
+      const line = await page.locator(`[data-testid=coe-overrides] [data-coe="${target.id}"]`).textContent();
+      assert(/advanced by the assessment/.test(line), `the override is said: ${line}`);
+      assert((await page.getAttribute('[data-testid=coe-timeline]', 'data-current')).includes(`${target.id}:${after.phase}:assessment`), 'and drawn');
+      await page.locator('[data-testid=coe-panel]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-coes-1920x1080-${backend}.png`) });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(400);
+      const over = await scrollOverflow(page);
+      if (over.width > 0) problems.push(`the Secretariat page at 390 scrolls sideways by ${over.width} px`);
+      await page.locator('[data-testid=coe-panel]').screenshot({ path: join(OUT, `programmes-coes-390x844-${backend}.png`) });
+    } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('a member page lists its COEs, projects and exchanges', async () => {
+    const want = await server.json('/members/VNM/programmes');
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const problems = [];
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/members/VNM`);
+      const counts = `coes:${want.coes.length} projects:${want.projects.length} sent:${want.bcn_sent.length} hosted:${want.bcn_hosted.length}`;
+      await page.waitForFunction((c) => document.querySelector('[data-testid=member-programmes]')?.dataset.counts === c, counts, { timeout: 15_000 });
+      const codes = await page.$$eval('[data-testid=member-projects] [data-code]', (ls) => ls.map((l) => l.dataset.code).sort());
+      assert(JSON.stringify(codes) === JSON.stringify(want.projects.map((p) => p.code).sort()), `its projects: ${codes.join(' ')}`);
+      const text = await page.locator('[data-testid=member-programmes]').innerText();
+      for (const c of want.coes) assert(text.includes(c.area) && text.includes(c.institution), `its COE ${c.id}`);
+      for (const a of want.bcn_sent) assert(text.includes(a.topic), `its exchange ${a.topic}`);
+      await look(page, 'member', backend, problems, '[data-testid=member-programmes]');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      await look(page, 'member', backend, problems, '[data-testid=member-programmes]');
+    } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
   });
 }

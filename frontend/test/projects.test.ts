@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeFromPath, daysLeftText, filtersFrom, filtersQuery, isOpen, limitsText, membersText, nextClosing, type Project, timingText, touchesProject } from '../src/pages/projects-model';
+import { currentText, spans } from '../src/pages/coes-timeline';
 import { budgetText, closingText, krsText, limits, memberList, parseBudget, parseClosing, parseKrs, type Problem, splitList } from '../src/pages/projects-form-model';
 
 const project = (over: Partial<Project> = {}): Project => ({ code: '27-SN-03-GE-BCN-C', title: 'BCN', pillar: 1, status: 'planned', ...over });
@@ -108,5 +109,37 @@ describe('the notification form, as the workbook writes the lists', () => {
     expect(krsText([{ iso3: 'VNM', kr_code: 'VNM-KR1' }])).toBe('VNM/VNM-KR1');
     expect(limits({ virtual: '10', face_to_face: '', hybrid: 'four' }, 'overseas_limit', problems)).toEqual({ virtual: 10 });
     expect(problems.map((p) => p.field)).toEqual(['overseas_limit.hybrid']);
+  });
+});
+
+describe('the COE life cycle', () => {
+  const coe = {
+    id: 'twn-green',
+    iso3: 'TWN',
+    institution: 'China Productivity Center',
+    area: 'Green productivity',
+    designated: '2025-04-01',
+    phase: 'replication' as const,
+    phase_source: 'assessment' as const,
+    phases: [
+      { phase: 'designation' as const, from: '2025-04-01', to: '2026-03-31', source: 'computed' as const },
+      { phase: 'delivery' as const, from: '2026-04-01', to: '2026-11-30', source: 'computed' as const },
+      { phase: 'replication' as const, from: '2026-12-01', to: '2027-11-30', source: 'assessment' as const },
+      { phase: 'assessment_due' as const, from: '2027-12-01', to: null, source: 'computed' as const },
+    ],
+    assessments: [{ date: '2026-12-01', decision: 'advance' as const, note: 'Ahead of plan', rev: 3 }],
+  };
+  it('marks the phase of today and the one an assessment decided', () => {
+    const s = spans(coe, Date.parse('2026-12-07T00:00:00Z'));
+    expect(s.map((p) => [p.phase, p.current, p.assessed])).toEqual([
+      ['designation', false, false],
+      ['delivery', false, false],
+      ['replication', true, true],
+      ['assessment_due', false, false],
+    ]);
+    // A closed span ends after its last day; the open one runs on.
+    expect(s[0]!.to).toBe(Date.parse('2026-04-01T00:00:00Z'));
+    expect(s[3]!.open).toBe(true);
+    expect(currentText(coe)).toBe('Replication (year 5), since 1 December 2026 (by assessment)');
   });
 });

@@ -23,6 +23,7 @@ import { CYCLE_YEARS, PILLARS } from '../protocol';
 import { each, watch } from '../reactive';
 import { exportButtons } from '../export-buttons';
 import { memberSeries } from './member-series';
+import { memberProgrammes } from './projects-member';
 import { sparkline } from '../sparkline';
 import { chartWithTable, dataTable, scrollBox } from '../table';
 
@@ -70,6 +71,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       context,
       h('section', {}, krHeading, krList, noKrs),
       memberSeries(iso3, live),
+      memberProgrammes(iso3, live),
     ),
   );
   picker.addEventListener('change', () => location.assign(`/members/${picker.value}`));

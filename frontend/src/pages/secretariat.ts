@@ -34,6 +34,7 @@ import { importPanel } from '../import-panel';
 import { exportPanel } from '../export-buttons';
 import { projectFormPanel } from './projects-form';
 import { bcnPanel } from './projects-bcn';
+import { coeTimeline } from './coes-timeline';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
 export function byMemberAndCode(a: string, b: string): number {
@@ -243,6 +244,7 @@ export function renderSecretariat(root: HTMLElement): void {
       h('div', { class: 'admin data-io' }, me?.role === 'secretariat' ? importPanel() : null, exportPanel({ period: () => period.value })),
       me?.role === 'secretariat' ? projectFormPanel() : null,
       bcnPanel(live, me?.role === 'secretariat'),
+      coeTimeline(live),
       h(
         'div',
         { class: 'controls' },
