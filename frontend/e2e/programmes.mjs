@@ -18,21 +18,12 @@
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { axeViolations, describeViolations } from './axe.mjs';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, DIST, OUT, assert } from './harness.mjs';
+import { OUT, assert } from './harness.mjs';
 import { scrollOverflow } from './wall-checks.mjs';
 
-/**
- * Whether the server answers the page addresses /projects and /projects/{code} with the page
- * application. Until it does (src/http/site.rs lists the page addresses), the browser is given
- * dist/index.html for them here, so that the pages themselves are still tested; the test of the
- * addresses fails on its own, naming what is missing. A document the test hands the browser has
- * no address of its own, so Chromium's local network access checks would refuse the page's live
- * socket to 127.0.0.1: that browser runs without them (a browser of its own, signed in alike).
- */
+/** Whether the server answers the page addresses /projects and /projects/{code} with the page application. */
 async function pageAddressesServed(server) {
   const served = [];
   for (const path of ['/projects', '/projects/26-SN-03-GE-BCN-C']) {
@@ -41,18 +32,6 @@ async function pageAddressesServed(server) {
     served.push({ path, ok: r.ok && text.includes('id="app"'), status: r.status });
   }
   return served;
-}
-
-async function shellFor(page, server) {
-  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
-  await page.route(
-    (url) => url.origin === server.base && /^\/projects(\/[^/]+)?\/?$/.test(url.pathname),
-    async (route) => {
-      const r = await route.fetch();
-      if (r.ok()) return route.fulfill({ response: r });
-      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-    },
-  );
 }
 
 /** axe; at phone width, the page's sideways scroll and text under 14 px; a screenshot of the whole page. */
@@ -82,23 +61,12 @@ async function look(page, name, backend, problems, scope = 'main') {
   await page.screenshot({ path: join(OUT, `programmes-${name}-${size.width}x${size.height}-${backend}.png`), fullPage: size.width < 1000 && scope === 'main' });
 }
 
-export async function programmesTests({ t, server, backend, context: given }) {
-  const missing = (await pageAddressesServed(server)).filter((s) => !s.ok);
+export async function programmesTests({ t, server, backend, context }) {
   await t('the server answers /projects and /projects/{code} with the page application', async () => {
+    const missing = (await pageAddressesServed(server)).filter((s) => !s.ok);
     assert(!missing.length, `not served as pages (src/http/site.rs PAGES lacks them): ${missing.map((s) => `${s.path} → ${s.status}`).join(', ')}`);
   });
-  let own = null;
-  let context = given;
-  if (missing.length) {
-    own = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] });
-    context = await own.newContext({ locale: 'en-US' });
-    await server.signIn(context);
-  }
-  try {
-    await pageTests({ t, server, backend, context });
-  } finally {
-    await own?.close();
-  }
+  await pageTests({ t, server, backend, context });
 }
 
 async function pageTests({ t, server, backend, context }) {
@@ -111,7 +79,6 @@ async function pageTests({ t, server, backend, context }) {
     page.on('pageerror', (e) => errors.push(String(e)));
     const problems = [];
     try {
-      await shellFor(page, server);
       await page.setViewportSize({ width: 1920, height: 1080 });
       await page.goto(`${server.base}/projects`);
       await page.waitForFunction(() => document.querySelector('main')?.dataset.codes !== undefined && !document.querySelector('main')?.hasAttribute('data-loading'), null, { timeout: 15_000 });
@@ -160,12 +127,16 @@ async function pageTests({ t, server, backend, context }) {
     page.on('pageerror', (e) => errors.push(String(e)));
     const problems = [];
     try {
-      await shellFor(page, server);
       await page.setViewportSize({ width: 1920, height: 1080 });
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       await page.goto(`${server.base}/projects/${code}`);
       await page.waitForSelector('[data-testid=project-title]', { timeout: 15_000 });
-      await page.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+      await page
+        .waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 })
+        .catch(async (e) => {
+          const badge = await page.locator('[data-testid=live-badge]').evaluate((b) => `${b.getAttribute('data-state')}: ${b.textContent}`);
+          throw new Error(`the page did not go live (${badge}; console: ${errors.join('; ')}): ${e.message}`);
+        });
       const text = await page.locator('[data-testid=project]').innerText();
       assert((await page.locator('[data-testid=project-title]').textContent()) === before.title, 'the title');
       if (before.reference) assert((await page.locator('[data-testid=project-reference]').textContent()) === String(before.reference), 'the reference number');
