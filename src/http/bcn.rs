@@ -13,6 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::{Secretariat, Writer};
 use super::projects::as_of;
 use super::{ApiJson, AppState, Path, Query};
+use crate::domain::{Iso3, ProjectCode};
 use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::{
     BcnApplication, BcnDecision, BcnFiled, BcnInput, BcnPair, BcnStatus, bcn_network,
@@ -39,29 +40,16 @@ fn invalid(problems: Vec<(String, String)>) -> Error {
 #[serde(deny_unknown_fields)]
 struct ApplicationQuery {
     /// The notification's code.
-    project: Option<String>,
-    /// pending, approved or declined.
-    status: Option<String>,
+    project: Option<ProjectCode>,
+    status: Option<BcnStatus>,
     /// The closing date it was filed under (YYYY-MM-DD).
     #[param(value_type = Option<String>, format = Date)]
     closing_date: Option<Date>,
     /// Sent or hosted by this member.
-    member: Option<String>,
+    member: Option<Iso3>,
     /// As of this revision (0 or more); default: now.
     #[param(minimum = 0)]
     rev: Option<i64>,
-}
-
-fn status_param(s: Option<&str>) -> Result<Option<BcnStatus>> {
-    s.map(|s| {
-        BcnStatus::parse(s).ok_or_else(|| {
-            Error::invalid(vec![Detail::field(
-                "status",
-                format!("{s:?} is not pending, approved or declined"),
-            )])
-        })
-    })
-    .transpose()
 }
 
 /// Applications, oldest first, filtered by notification, status, closing window or member,
@@ -75,11 +63,11 @@ async fn list_applications(
     Query(q): Query<ApplicationQuery>,
 ) -> Result<Json<Vec<BcnApplication>>> {
     let filter = BcnFilter {
-        project: q.project,
-        status: status_param(q.status.as_deref())?,
+        project: q.project.map(|p| p.as_str().to_owned()),
+        status: q.status,
         closing_date: q.closing_date,
         year: None,
-        member: q.member,
+        member: q.member.map(|m| m.as_str().to_owned()),
     };
     let rev = as_of(&app.store, q.rev).await?;
     Ok(Json(app.store.bcn_applications(&filter, rev).await?))
@@ -182,6 +170,12 @@ async fn network(
     State(app): State<AppState>,
     Query(q): Query<NetworkQuery>,
 ) -> Result<Json<Vec<BcnPair>>> {
+    if let Some(y) = q.year.filter(|y| !(2000..=2100).contains(y)) {
+        return Err(Error::invalid(vec![Detail::field(
+            "year",
+            format!("year {y} is outside 2000–2100"),
+        )]));
+    }
     let filter = BcnFilter {
         year: q.year,
         ..BcnFilter::default()

@@ -12,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::{Secretariat, Writer};
 use super::projects::as_of;
 use super::{ApiJson, AppState, Path, Query, WriteResult};
+use crate::domain::Iso3;
 use crate::error::{Detail, Error, ErrorBody, Result};
 use crate::model::{
     AssessmentInput, Coe, CoeId, CoeInput, CoeProposal, CoeProposalInput, MemberProgrammes,
@@ -65,7 +66,7 @@ async fn list_coes(State(app): State<AppState>, Query(q): Query<AsOf>) -> Result
 
 /// Registers a COE or changes its entry (the Secretariat); its assessments stay.
 #[utoipa::path(put, path = "/coes/{id}", tag = "coes",
-    params(("id" = String, Path, description = "The COE's id, e.g. twn-green-productivity; the body's `id` must be the same")),
+    params(("id" = CoeId, Path, description = "The COE's id, e.g. twn-green-productivity; the body's `id` must be the same")),
     request_body = CoeInput,
     responses((status = 200, body = WriteResult),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
@@ -110,7 +111,7 @@ async fn put_coe(
 /// from the designation to today, not before the latest assessment; answers the COE as it
 /// now stands.
 #[utoipa::path(post, path = "/coes/{id}/assessments", tag = "coes",
-    params(("id" = String, Path, description = "The COE's id")),
+    params(("id" = CoeId, Path, description = "The COE's id")),
     request_body = AssessmentInput,
     responses((status = 201, body = Coe),
               (status = 401, description = "No credential, or one that has ended", body = ErrorBody),
@@ -188,7 +189,7 @@ async fn file_proposal(
 /// hosts or joins (`*` included), its COE proposals, and the BCN applications it sent and
 /// hosts.
 #[utoipa::path(get, path = "/members/{iso3}/programmes", tag = "coes",
-    params(("iso3" = String, Path, description = "The member's ISO3 code")),
+    params(("iso3" = Iso3, Path, description = "Member, e.g. VNM")),
     responses((status = 200, body = MemberProgrammes),
               (status = 404, description = "No such member", body = ErrorBody)))]
 async fn programmes(

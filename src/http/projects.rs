@@ -11,7 +11,7 @@ use super::auth::Secretariat;
 use super::{ApiJson, AppState, Path, Query, WriteResult};
 use crate::domain::ProjectCode;
 use crate::error::{Detail, Error, ErrorBody, Result};
-use crate::model::{Project, covers};
+use crate::model::{MemberOrAll, Project, covers};
 use crate::store::Store;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -29,8 +29,8 @@ struct ProjectFilter {
     #[param(minimum = 1, maximum = 4)]
     pillar: Option<i64>,
     /// A member hosting or taking part (a notification for all members, `*`, includes every
-    /// member).
-    member: Option<String>,
+    /// member); `*`: the notifications for all members.
+    member: Option<MemberOrAll>,
     /// Only notifications open for applications (some closing date not yet passed, today in
     /// UTC, or open all year), or only the others.
     open: Option<bool>,
@@ -74,13 +74,7 @@ async fn list_projects(
         crate::domain::Pillar::new(p)
             .map_err(|e| Error::invalid(vec![Detail::field("pillar", e.0)]))?;
     }
-    let member = match f.member.as_deref() {
-        Some(m) => Some(
-            crate::model::MemberOrAll::parse(m)
-                .map_err(|e| Error::invalid(vec![Detail::field("member", e.0)]))?,
-        ),
-        None => None,
-    };
+    let member = f.member;
     let rev = as_of(&app.store, f.rev).await?;
     let today = app.clock.today();
     let projects = app.store.projects(rev).await?;

@@ -228,7 +228,15 @@ pub struct Closing {
     pub remark: String,
     #[serde(rename = "for")]
     pub for_: ClosingFor,
+    /// Days from today (UTC) to the date: 0 on the day itself, negative once passed. (Read as
+    /// any whole number when a `GET` answer is sent back, where it is ignored.)
+    #[serde(deserialize_with = "whole")]
     pub days_left: i64,
+}
+
+/// A whole number as JSON Schema counts one (`-3` or `-3.0`).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Whole::deserialize(d).map(|w| w.0)
 }
 
 /// A row of a project's budget: a part of the pillar budget of its year (METRICS.md "Budget"),

@@ -4,13 +4,20 @@
 /// cannot state, as JSON Schema keywords for their components: a baseline is a year and a value
 /// or neither; targets are keyed by the cycle's years; only an endorsed primer has an
 /// endorsement date; a focus area is listed once; key-result values and weights lie within
-/// their magnitudes; a project's participant limits are keyed by modality; an exchange is
-/// virtual or face to face.
+/// their magnitudes; a project lists members once and `*` alone, keeps `;` (the projects
+/// sheet's separator) out of its list items and remarks, and keys its participant limits by
+/// modality; an exchange is virtual or face to face.
 pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
     use crate::domain::{CYCLE_FIRST_YEAR, CYCLE_LAST_YEAR};
     use crate::domain::{MAX_MAGNITUDE, MAX_WEIGHT};
     use serde_json::json;
     let magnitude = json!({"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE});
+    // Members listed once, `*` (every member) alone; list items that the projects sheet can
+    // hold (1–200 characters once trimmed, no `;`).
+    let members =
+        json!({"uniqueItems": true, "if": {"contains": {"const": "*"}}, "then": {"maxItems": 1}});
+    let items =
+        json!({"items": {"type": "string", "pattern": r"^\s*[^\s;](?:[^;]{0,198}[^\s;])?\s*$"}});
     let limits = json!({
         "propertyNames": {"enum": ["face_to_face", "virtual", "hybrid"]},
         "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 1000},
@@ -53,6 +60,14 @@ pub fn schema_rules() -> Vec<(&'static str, serde_json::Value)> {
         (
             "PrimerInput/properties/focus_areas",
             json!({"uniqueItems": true}),
+        ),
+        ("Project/properties/hosts", members.clone()),
+        ("Project/properties/participants", members),
+        ("Project/properties/venues", items.clone()),
+        ("Project/properties/implementing", items),
+        (
+            "ClosingDate/properties/remark",
+            json!({"pattern": "^[^;]*$"}),
         ),
         ("Project/properties/overseas_limit", limits.clone()),
         ("Project/properties/local_limit", limits),

@@ -1067,7 +1067,11 @@ export interface components {
         Closing: {
             /** Format: date */
             date: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Days from today (UTC) to the date: 0 on the day itself, negative once passed. (Read as
+             *     any whole number when a `GET` answer is sent back, where it is ignored.)
+             */
             days_left: number;
             for: components["schemas"]["ClosingFor"];
             remark: string;
@@ -2652,13 +2656,12 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The notification's code. */
-                project?: string | null;
-                /** @description pending, approved or declined. */
-                status?: string | null;
+                project?: components["schemas"]["ProjectCode"] | null;
+                status?: components["schemas"]["BcnStatus"] | null;
                 /** @description The closing date it was filed under (YYYY-MM-DD). */
                 closing_date?: string | null;
                 /** @description Sent or hosted by this member. */
-                member?: string | null;
+                member?: components["schemas"]["Iso3"] | null;
                 /** @description As of this revision (0 or more); default: now. */
                 rev?: number | null;
             };
@@ -3449,7 +3452,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The COE's id, e.g. twn-green-productivity; the body's `id` must be the same */
-                id: string;
+                id: components["schemas"]["CoeId"];
             };
             cookie?: never;
         };
@@ -3556,7 +3559,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The COE's id */
-                id: string;
+                id: components["schemas"]["CoeId"];
             };
             cookie?: never;
         };
@@ -4011,8 +4014,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The member's ISO3 code */
-                iso3: string;
+                /** @description Member, e.g. VNM */
+                iso3: components["schemas"]["Iso3"];
             };
             cookie?: never;
         };
@@ -4757,9 +4760,9 @@ export interface operations {
                 pillar?: number | null;
                 /**
                  * @description A member hosting or taking part (a notification for all members, `*`, includes every
-                 *     member).
+                 *     member); `*`: the notifications for all members.
                  */
-                member?: string | null;
+                member?: components["schemas"]["MemberOrAll"] | null;
                 /**
                  * @description Only notifications open for applications (some closing date not yet passed, today in
                  *     UTC, or open all year), or only the others.
