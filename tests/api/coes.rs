@@ -186,6 +186,11 @@ async fn an_assessment_holds_or_advances_the_computed_phase(b: Backend) {
         "{then}"
     );
 
+    let before = (
+        app.get("/audit").await.body,
+        app.get("/coes").await.body,
+        app.store.current_rev().await.unwrap(),
+    );
     for (id, body, status, field) in [
         (
             "mys-public-sector",
@@ -230,6 +235,12 @@ async fn an_assessment_holds_or_advances_the_computed_phase(b: Backend) {
             assert!(r.error_fields().iter().any(|x| x == f), "{f}: {}", r.body);
         }
     }
+    let after = (
+        app.get("/audit").await.body,
+        app.get("/coes").await.body,
+        app.store.current_rev().await.unwrap(),
+    );
+    assert_eq!(after, before, "a refused assessment changes nothing");
     let audit = app.get("/audit").await.body;
     assert_eq!(
         (audit[0]["entity"].clone(), audit[0]["action"].clone()),
@@ -299,6 +310,7 @@ async fn proposals_close_on_the_notification_s_date_and_new_coes_apply_all_year(
         f(&mut v);
         v
     };
+    let rev = app.store.current_rev().await.unwrap();
     for (body, field) in [
         (with(&|v| v["iso3"] = json!("MYS")), "iso3"),
         (with(&|v| v["coe"] = json!("mys-unknown")), "coe"),
@@ -321,6 +333,11 @@ async fn proposals_close_on_the_notification_s_date_and_new_coes_apply_all_year(
             r.body
         );
     }
+    assert_eq!(
+        app.store.current_rev().await.unwrap(),
+        rev,
+        "nothing written"
+    );
     let listed = app.get("/coes/proposals").await.body;
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
     assert_eq!(listed[0]["coe"], "twn-green-productivity");
