@@ -15,6 +15,10 @@
 // - The COE timeline on the Secretariat page marks each COE's phase today; an assessment
 //   recorded through the API while the page is open shows as the override, live. A member's
 //   page lists its COEs, projects and exchanges as GET /members/{iso3}/programmes gives them.
+// - The Secretariat page's per-pillar panel: each pillar's score and key results by status as the
+//   document has them, its budget of the year as GET /budgets/pillars gives it, and the projects
+//   of GET /projects?pillar=N with their parts; a project's budget PUT through the API while the
+//   page is open moves the pillar's assigned figure live, and leaves the pillar's total alone.
 // - Screenshots at 1920×1080 (a projector) and 390×844 (a phone), looked at by people; axe on
 //   each, and on the phone no sideways scroll and no text under 14 px.
 
@@ -370,6 +374,113 @@ async function pageTests({ t, server, backend, context }) {
       if (over.width > 0) problems.push(`the Secretariat page at 390 scrolls sideways by ${over.width} px`);
       await page.locator('[data-testid=coe-panel]').screenshot({ path: join(OUT, `programmes-coes-390x844-${backend}.png`) });
     } finally {
+      await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+    assert(!problems.length, problems.join('\n'));
+  });
+
+  await t('the pillar panel shows each pillar’s result, budget and projects as the API has them, and a project budget PUT moves the assigned part live, not the total', async () => {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const problems = [];
+    let restore = null;
+    try {
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${server.base}/secretariat`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=live-badge]')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=pillars-panel]')?.dataset.loads, null, { timeout: 15_000 });
+      const year = Number(await page.getAttribute('[data-testid=pillars-panel]', 'data-year'));
+      const budgets = await server.json(`/budgets/pillars?year=${year}`);
+      const doc = await server.json(`/dashboard?period=${year}`);
+      const money = (v) => page.evaluate((x) => new Intl.NumberFormat(navigator.language || 'en', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(x), v);
+      const expectParts = (b, projects) => {
+        const shares = new Map((b?.projects ?? []).map((s) => [s.code, s.regional + s.members]));
+        const rows = projects.map((p) => [p.code, shares.has(p.code) ? shares.get(p.code) : (p.budget ?? []).filter((r) => r.year === year).reduce((n, r) => n + r.amount, 0)]);
+        for (const [code, v] of shares) if (!rows.some((r) => r[0] === code)) rows.push([code, v]);
+        rows.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+        return rows.map(([c, v]) => `${c}:${Math.round(v * 100)}`).join(' ');
+      };
+      for (const n of [1, 2, 3, 4]) {
+        const b = budgets.find((x) => x.pillar === n);
+        assert(b, `GET /budgets/pillars?year=${year} has pillar ${n}`);
+        const projects = await server.json(`/projects?pillar=${n}`);
+        const box = page.locator(`[data-testid=pillar-budget-${n}]`);
+        const d = await box.evaluate((el) => ({ ...el.dataset }));
+        for (const k of ['planned', 'spent', 'assigned', 'unassigned']) assert(Number(d[k]) === b.total[k], `pillar ${n}'s ${k}: ${d[k]} ≠ ${b.total[k]}`);
+        assert(d.regional === `${b.regional.planned}/${b.regional.spent}/${b.regional.assigned}`, `pillar ${n}'s regional part: ${d.regional}`);
+        assert(d.members === `${b.members.planned}/${b.members.spent}/${b.members.assigned}`, `pillar ${n}'s member-level part: ${d.members}`);
+        assert(b.regional.planned + b.members.planned === b.total.planned, `the API's parts add up for pillar ${n}`);
+        assert(d.consistent === 'true', `pillar ${n}: the projects' parts add up to what is assigned`);
+        assert((await page.locator(`[data-testid=pillar-assigned-${n}]`).textContent()) === (await money(b.total.assigned)), `pillar ${n}'s assigned figure as text`);
+        const parts = await page.getAttribute(`[data-testid=pillar-projects-${n}]`, 'data-parts');
+        assert(parts === expectParts(b, projects), `pillar ${n}'s projects: ${parts} ≠ ${expectParts(b, projects)}`);
+        for (const p of projects) assert((await page.locator(`[data-testid=pillar-projects-${n}] [data-code="${p.code}"] a`).getAttribute('href')) === `/projects/${encodeURIComponent(p.code)}`, `a link to ${p.code}`);
+        const result = await page.locator(`[data-testid=pillar-result-${n}]`).evaluate((el) => ({ ...el.dataset }));
+        const want = doc.pillars[String(n)];
+        assert(result.score === (want.score === null ? '' : String(want.score)), `pillar ${n}'s score: ${result.score} ≠ ${want.score}`);
+        const counts = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => `${s}:${want.status_counts[s]}`).join(' ');
+        assert(result.counts === counts, `pillar ${n}'s key results by status: ${result.counts} ≠ ${counts}`);
+      }
+      // Headline figures (score, planned, spent, to projects, not assigned) at 18 px or more.
+      const headline = async () =>
+        page.$$eval('.pillar-score, .budget-figures .fig', (els) => els.filter((e) => parseFloat(getComputedStyle(e).fontSize) < 18).map((e) => `${e.textContent} (${getComputedStyle(e).fontSize})`));
+      const small = await headline();
+      if (small.length) problems.push(`headline figures under 18 px at 1920: ${small.slice(0, 4).join('; ')}`);
+      await look(page, 'pillars', backend, problems, '[data-testid=pillars-panel]');
+      const overWide = await scrollOverflow(page);
+      if (overWide.width > 0) problems.push(`the Secretariat page at 1920 scrolls sideways by ${overWide.width} px`);
+      await page.locator('[data-testid=pillars-panel]').screenshot({ path: join(OUT, `programmes-pillars-panel-1920x1080-${backend}.png`) });
+
+      // A project's budget for the year, PUT through the API while the page is open.
+      const withRows = (await server.json('/projects')).find((p) => (p.budget ?? []).some((r) => r.year === year && !r.iso3)) ?? (await server.json('/projects'))[0];
+      const before = await server.json(`/projects/${withRows.code}`);
+      const n = before.pillar;
+      const b0 = budgets.find((x) => x.pillar === n);
+      const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+      const added = 12_345;
+      const changed = { ...before };
+      delete changed.closing;
+      const rows = (before.budget ?? []).map((r) => ({ ...r }));
+      const row = rows.find((r) => r.year === year && !r.iso3);
+      if (row) row.amount += added;
+      else rows.push({ year, iso3: null, amount: added });
+      changed.budget = rows;
+      restore = { ...before };
+      delete restore.closing;
+      await server.put(`/projects/${before.code}`, changed);
+      const b1 = (await server.json(`/budgets/pillars?year=${year}`)).find((x) => x.pillar === n);
+      assert(b1.total.assigned === b0.total.assigned + added && b1.total.planned === b0.total.planned, `the API: assigned ${b0.total.assigned} → ${b1.total.assigned}, planned ${b0.total.planned} → ${b1.total.planned}`);
+      await page
+        .waitForFunction(([p, a]) => Number(document.querySelector(`[data-testid=pillar-budget-${p}]`)?.dataset.assigned) === a, [n, b1.total.assigned], { timeout: 10_000 })
+        .catch(async () => {
+          throw new Error(`pillar ${n}'s assigned figure did not follow live: ${await page.getAttribute(`[data-testid=pillar-budget-${n}]`, 'data-assigned')} ≠ ${b1.total.assigned}`);
+        });
+      const d1 = await page.locator(`[data-testid=pillar-budget-${n}]`).evaluate((el) => ({ ...el.dataset }));
+      assert(Number(d1.planned) === b0.total.planned, `the pillar's total stays ${b0.total.planned}: ${d1.planned}`);
+      assert(Number(d1.unassigned) === b0.total.unassigned - added, `what is not assigned falls by ${added}: ${d1.unassigned}`);
+      assert((await page.locator(`[data-testid=pillar-assigned-${n}]`).textContent()) === (await money(b1.total.assigned)), 'the assigned figure as text');
+      assert((await page.getAttribute(`[data-testid=pillar-projects-${n}]`, 'data-parts')).includes(`${before.code}:`), 'the project is listed with its new part');
+      assert((await page.evaluate(() => performance.getEntriesByType('navigation').length)) === loads, 'without a reload');
+      await page.locator(`[data-pillar="${n}"]`).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `programmes-pillars-live-1920x1080-${backend}.png`) });
+
+      // Put back, and the figure follows again.
+      await server.put(`/projects/${before.code}`, restore);
+      restore = null;
+      await page.waitForFunction(([p, a]) => Number(document.querySelector(`[data-testid=pillar-budget-${p}]`)?.dataset.assigned) === a, [n, b0.total.assigned], { timeout: 10_000 });
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(400);
+      const smallPhone = await headline();
+      if (smallPhone.length) problems.push(`headline figures under 18 px at 390: ${smallPhone.slice(0, 4).join('; ')}`);
+      await look(page, 'pillars', backend, problems, '[data-testid=pillars-panel]');
+      await page.locator('[data-testid=pillars-panel]').screenshot({ path: join(OUT, `programmes-pillars-panel-390x844-${backend}.png`) });
+      await page.locator('[data-pillar="1"]').screenshot({ path: join(OUT, `programmes-pillars-card-390x844-${backend}.png`) });
+    } finally {
+      if (restore) await server.put(`/projects/${restore.code}`, restore).catch(() => {});
       await page.close();
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);

@@ -35,6 +35,7 @@ import { exportPanel } from '../export-buttons';
 import { projectFormPanel } from './projects-form';
 import { bcnPanel } from './projects-bcn';
 import { coeTimeline } from './coes-timeline';
+import { pillarsPanel } from './pillars-panel';
 
 /** Key results ordered by member, then code ("VNM-KR2" before "VNM-KR10"). Keys are `ISO3/CODE`. */
 export function byMemberAndCode(a: string, b: string): number {
@@ -256,6 +257,7 @@ export function renderSecretariat(root: HTMLElement): void {
       banner,
       h('h2', {}, 'Pillars: results and budget'),
       chartWithTable(chartEl, pillarTable),
+      pillarsPanel(live),
       h('h2', {}, 'Primers'),
       primerBox,
       h('h2', {}, 'Completeness by member'),
