@@ -380,7 +380,7 @@ async function pageTests({ t, server, backend, context }) {
     assert(!problems.length, problems.join('\n'));
   });
 
-  await t('the pillar panel shows each pillar’s result, budget and projects as the API has them, and a project budget PUT moves the assigned part live, not the total', async () => {
+  await t('the pillar panel shows each pillar’s result, budget and projects as the API has them, follows a report and the period, and a project budget PUT moves the assigned part live, not the total', async () => {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -424,6 +424,29 @@ async function pageTests({ t, server, backend, context }) {
         const counts = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => `${s}:${want.status_counts[s]}`).join(' ');
         assert(result.counts === counts, `pillar ${n}'s key results by status: ${result.counts} ≠ ${counts}`);
       }
+      // A report that moves a pillar's key results: its card follows the document's patch.
+      const kr = Object.values(doc.key_results).find((k) => k.iso3 !== 'VNM' && k.target != null && k.actual == null && k.status === 'no_data');
+      if (kr) {
+        await server.post('/actuals', { iso3: kr.iso3, kr_code: kr.code, year, value: kr.target });
+        // The document of GET /dashboard may follow the write a moment later: asked until it has it.
+        let after = null;
+        for (let i = 0; i < 50; i++) {
+          after = (await server.json(`/dashboard?period=${year}`)).pillars[String(kr.pillar)];
+          if (after.status_counts.no_data === doc.pillars[String(kr.pillar)].status_counts.no_data - 1) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert(after.status_counts.no_data === doc.pillars[String(kr.pillar)].status_counts.no_data - 1, `the report on ${kr.iso3}/${kr.code} moved pillar ${kr.pillar}'s key results in the API: ${JSON.stringify(after.status_counts)} after ${JSON.stringify(doc.pillars[String(kr.pillar)].status_counts)}`);
+        const counts = ['achieved', 'on_track', 'at_risk', 'off_track', 'no_data'].map((s) => `${s}:${after.status_counts[s]}`).join(' ');
+        await page
+          .waitForFunction(([p, c, sc]) => {
+            const d = document.querySelector(`[data-testid=pillar-result-${p}]`)?.dataset;
+            return d?.counts === c && d?.score === sc;
+          }, [kr.pillar, counts, after.score === null ? '' : String(after.score)], { timeout: 10_000 })
+          .catch(async () => {
+            throw new Error(`pillar ${kr.pillar}'s result did not follow the report live: ${JSON.stringify(await page.locator(`[data-testid=pillar-result-${kr.pillar}]`).evaluate((el) => ({ ...el.dataset })))} ≠ ${counts} ${after.score}`);
+          });
+      } else problems.push('no key result without a report to post one for: the live score is not checked');
+
       // Headline figures (score, planned, spent, to projects, not assigned) at 18 px or more.
       const headline = async () =>
         page.$$eval('.pillar-score, .budget-figures .fig', (els) => els.filter((e) => parseFloat(getComputedStyle(e).fontSize) < 18).map((e) => `${e.textContent} (${getComputedStyle(e).fontSize})`));
@@ -479,6 +502,18 @@ async function pageTests({ t, server, backend, context }) {
       await look(page, 'pillars', backend, problems, '[data-testid=pillars-panel]');
       await page.locator('[data-testid=pillars-panel]').screenshot({ path: join(OUT, `programmes-pillars-panel-390x844-${backend}.png`) });
       await page.locator('[data-pillar="1"]').screenshot({ path: join(OUT, `programmes-pillars-card-390x844-${backend}.png`) });
+
+      // Another period: the budgets of that year, and its document's scores.
+      const other = year === 2027 ? 2026 : 2027;
+      await page.selectOption('[data-testid=period]', String(other));
+      await page.waitForFunction((y) => document.querySelector('[data-testid=pillars-panel]')?.dataset.year === String(y), other, { timeout: 10_000 });
+      const [bOther, dOther] = [await server.json(`/budgets/pillars?year=${other}`), await server.json(`/dashboard?period=${other}`)];
+      for (const n of [1, 2, 3, 4]) {
+        const want = bOther.find((x) => x.pillar === n)?.total.planned;
+        await page.waitForFunction(([p, w]) => Number(document.querySelector(`[data-testid=pillar-budget-${p}]`)?.dataset.planned) === w, [n, want], { timeout: 10_000 });
+        const sc = dOther.pillars[String(n)].score;
+        await page.waitForFunction(([p, w]) => document.querySelector(`[data-testid=pillar-result-${p}]`)?.dataset.score === w, [n, sc === null ? '' : String(sc)], { timeout: 10_000 });
+      }
     } finally {
       if (restore) await server.put(`/projects/${restore.code}`, restore).catch(() => {});
       await page.close();
