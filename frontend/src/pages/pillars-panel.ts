@@ -15,10 +15,11 @@
 
 import '../styles/pillars.css';
 import { describeError, get } from '../api';
-import { h, setText } from '../dom';
+import { flashEl, h, setText } from '../dom';
 import { count, money, pct } from '../format';
 import type { Live } from '../live';
 import { STATUS_COLOUR, STATUS_LABEL, STATUS_TEXT } from '../palette';
+import type { ReadonlySignal } from '@preact/signals-core';
 import type { KrStatus } from '../protocol';
 import { PILLARS } from '../protocol';
 import { watch } from '../reactive';
@@ -45,14 +46,18 @@ interface Card {
   projects: HTMLElement;
 }
 
-export function pillarsPanel(live: Live): HTMLElement {
+/** `replaying`: whether the page above shows a past revision (this panel stays live, and says so). */
+export function pillarsPanel(live: Live, replaying?: ReadonlySignal<boolean>): HTMLElement {
   const heading = h('h2', { id: 'pillars-heading' }, 'Pillars: results, budget and the projects that serve them');
   const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' }, 'Loading…');
+  const liveNote = h('p', { class: 'form-status', hidden: true }, 'These cards stay live: they show the current figures, not the revision being replayed.');
+  if (replaying) watch(() => (liveNote.hidden = !replaying.value));
   const cards = PILLARS.map((p) => card(live, Number(p)));
   const section = h(
     'section',
     { class: 'pillars-panel', 'data-testid': 'pillars-panel', 'aria-labelledby': 'pillars-heading' },
     heading,
+    liveNote,
     status,
     h('div', { class: 'pillar-cards' }, ...cards.map((c) => c.el)),
   );
@@ -174,6 +179,8 @@ function drawBudget(c: Card, v: PillarView): void {
     members: b ? `${b.members.planned}/${b.members.spent}/${b.members.assigned}` : '',
     consistent: String(v.consistent),
   });
+  const before = texts(c.parts, 'td');
+  const beforeProjects = new Map([...c.projects.querySelectorAll<HTMLElement>('li[data-code]')].map((li) => [li.dataset.code, li.textContent]));
   // Of which regional and member-level: a row per figure, a column per part (the totals are the
   // figures above, so not repeated: narrow enough for a phone).
   c.parts.replaceChildren(
@@ -216,4 +223,11 @@ function drawBudget(c: Card, v: PillarView): void {
         )
       : [h('li', { class: 'muted' }, 'No project serves this pillar yet.')]),
   );
+  // What a live change altered flashes (not on the first drawing).
+  if (before.length) texts(c.parts, 'td').forEach((t, i) => t !== before[i] && flashEl(c.parts.querySelectorAll('td')[i] as Element));
+  if (beforeProjects.size) for (const li of c.projects.querySelectorAll<HTMLElement>('li[data-code]')) if (beforeProjects.get(li.dataset.code) !== li.textContent) flashEl(li);
+}
+
+function texts(root: Element, selector: string): string[] {
+  return [...root.querySelectorAll(selector)].map((e) => e.textContent ?? '');
 }

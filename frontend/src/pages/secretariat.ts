@@ -257,7 +257,7 @@ export function renderSecretariat(root: HTMLElement): void {
       banner,
       h('h2', {}, 'Pillars: results and budget'),
       chartWithTable(chartEl, pillarTable),
-      pillarsPanel(live),
+      pillarsPanel(live, computed(() => shown.value !== live.model)),
       h('h2', {}, 'Primers'),
       primerBox,
       h('h2', {}, 'Completeness by member'),
