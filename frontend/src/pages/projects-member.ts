@@ -45,7 +45,7 @@ export function memberProgrammes(iso3: string, live: Live): HTMLElement {
     body.replaceChildren(
       h('h3', {}, 'Centers of Excellence'),
       p.coes.length
-        ? h('ul', { class: 'kr-list', 'data-testid': 'member-coes' }, ...p.coes.map((c) => h('li', { 'data-coe': c.id }, h('strong', {}, c.area), ` · ${c.institution}`, h('br'), `Designated ${dateText(c.designated)} · ${currentText(c)}`)))
+        ? h('ul', { class: 'programme-list', 'data-testid': 'member-coes' }, ...p.coes.map((c) => h('li', { 'data-coe': c.id }, h('strong', {}, c.area), ` · ${c.institution}`, h('br'), `Designated ${dateText(c.designated)} · ${currentText(c)}`)))
         : h('p', { class: 'muted' }, 'No Center of Excellence.'),
       h('h3', {}, 'Project notifications it hosts or joins'),
       projects.length
