@@ -37,6 +37,7 @@ interface Card {
   budgetHead: HTMLElement;
   planned: HTMLElement;
   spent: HTMLElement;
+  spentShare: HTMLElement;
   assigned: HTMLElement;
   unassigned: HTMLElement;
   bar: HTMLElement;
@@ -118,9 +119,14 @@ function card(live: Live, pillar: number): Card {
     setText(score, pct(x.score));
     setText(scored, ` score · ${count(x.members_scored)} ${x.members_scored === 1 ? 'member' : 'members'} scored`, false);
     setText(krs, `Key results with data: ${count(x.krs_with_data)} of ${count(x.krs)}`);
+    // A count that changes rings its pill: a yellow flash behind white type would hide it.
     STATUSES.forEach((s, i) => {
       const c = counts[i];
-      if (c) setText(c, count(x.status_counts[s]));
+      const text = count(x.status_counts[s]);
+      if (!c || c.textContent === text) return;
+      const first = c.textContent === '–';
+      setText(c, text, false);
+      if (!first && c.parentElement) flashEl(c.parentElement);
     });
     result.dataset.score = x.score === null ? '' : String(x.score);
     result.dataset.counts = STATUSES.map((s) => `${s}:${x.status_counts[s]}`).join(' ');
@@ -128,6 +134,7 @@ function card(live: Live, pillar: number): Card {
 
   const planned = h('strong', { class: 'fig' }, '–');
   const spent = h('strong', { class: 'fig' }, '–');
+  const spentShare = h('span', { class: 'fig-note' });
   const assigned = h('strong', { class: 'fig', 'data-testid': `pillar-assigned-${pillar}` }, '–');
   const unassigned = h('strong', { class: 'fig' }, '–');
   const barFill = h('span', { class: 'assign-fill' });
@@ -138,9 +145,9 @@ function card(live: Live, pillar: number): Card {
     'div',
     { class: 'pillar-budget', 'data-testid': `pillar-budget-${pillar}` },
     budgetHead,
-    h('dl', { class: 'budget-figures' }, h('div', {}, h('dt', {}, 'Planned'), h('dd', {}, planned)), h('div', {}, h('dt', {}, 'Spent'), h('dd', {}, spent))),
+    h('dl', { class: 'budget-figures' }, h('div', {}, h('dt', {}, 'Planned'), h('dd', {}, planned)), h('div', {}, h('dt', {}, 'Spent'), h('dd', {}, spent, spentShare))),
     bar,
-    h('dl', { class: 'budget-figures' }, h('div', { class: 'to-projects' }, h('dt', {}, 'To projects'), h('dd', {}, assigned)), h('div', {}, h('dt', {}, 'Not assigned'), h('dd', {}, unassigned))),
+    h('dl', { class: 'budget-figures' }, h('div', { class: 'to-projects' }, h('dt', {}, 'To projects'), h('dd', {}, assigned)), h('div', { class: 'not-assigned' }, h('dt', {}, 'Not assigned'), h('dd', {}, unassigned))),
     parts,
   );
   const projectsHead = h('h4', {}, 'Projects serving it');
@@ -153,7 +160,7 @@ function card(live: Live, pillar: number): Card {
     budget,
     h('div', { class: 'pillar-projects-box' }, projectsHead, projects),
   );
-  return { el, name, budget, budgetHead, planned, spent, assigned, unassigned, bar, barFill, parts, projectsHead, projects };
+  return { el, name, budget, budgetHead, planned, spent, spentShare, assigned, unassigned, bar, barFill, parts, projectsHead, projects };
 }
 
 function drawBudget(c: Card, v: PillarView): void {
@@ -161,7 +168,8 @@ function drawBudget(c: Card, v: PillarView): void {
   const t = b?.total;
   setText(c.budgetHead, `Budget ${v.year}`, false);
   setText(c.planned, money(t?.planned));
-  setText(c.spent, t ? `${money(t.spent)}${t.planned > 0 ? ` (${pct(t.spent / t.planned)})` : ''}` : '–');
+  setText(c.spent, money(t?.spent));
+  setText(c.spentShare, t && t.planned > 0 ? `${pct(t.spent / t.planned)} of planned` : '');
   setText(c.assigned, money(t?.assigned));
   setText(c.unassigned, t && t.unassigned < 0 ? `${money(-t.unassigned)} over` : money(t?.unassigned));
   c.unassigned.classList.toggle('over', Boolean(t && t.unassigned < 0));
