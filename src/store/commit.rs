@@ -31,66 +31,7 @@ use crate::error::{Error, Result};
 use crate::model::ActualInput;
 use crate::records::{Actor, Change, Edit};
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
-
-/// How a write ended (the label value is the name in lower case).
-#[derive(Clone, Debug, Hash, PartialEq, Eq)]
-pub enum Outcome {
-    /// Committed with its own revision.
-    Committed,
-    /// Changed nothing: rolled back, no revision used.
-    Unchanged,
-    /// Refused or failed: rolled back alone, the others in its group unaffected.
-    Failed,
-}
-
-impl EncodeLabelValue for Outcome {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        use std::fmt::Write as _;
-        encoder.write_str(match self {
-            Self::Committed => "committed",
-            Self::Unchanged => "unchanged",
-            Self::Failed => "failed",
-        })
-    }
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabel {
-    pub outcome: Outcome,
-}
-
-/// What the committer measures, registered by `/metrics` ([`crate::http::metrics`]). Cheap
-/// to clone: each field is a shared handle.
-#[derive(Clone)]
-pub struct CommitMetrics {
-    /// Seconds each COMMIT took, its fsync included (SQLite `synchronous=FULL`, PostgreSQL
-    /// `synchronous_commit=on`).
-    pub commit_seconds: Histogram,
-    /// Writes per commit: the group-commit batch sizes.
-    pub group_writes: Histogram,
-    /// Writes by outcome.
-    pub writes: Family<OutcomeLabel, Counter>,
-    /// Writes waiting for the committer now.
-    pub queued: Gauge,
-}
-
-impl Default for CommitMetrics {
-    fn default() -> Self {
-        Self {
-            commit_seconds: Histogram::new([
-                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
-            ]),
-            group_writes: Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
-            writes: Family::default(),
-            queued: Gauge::default(),
-        }
-    }
-}
+pub use super::commit_metrics::{CommitMetrics, Outcome, OutcomeLabel};
 
 /// Most writes one commit carries. PostgreSQL keeps the subtransactions of 64 savepoints in
 /// each backend's cache; more would make every other session's snapshots look further.
@@ -640,56 +581,5 @@ fn share(e: &Error) -> Error {
     match e {
         Error::Unavailable(m) => Error::Unavailable(m.clone()),
         other => Error::Internal(anyhow::anyhow!("the commit failed: {other}")),
-    }
-}
-
-impl Store {
-    /// How a commit reaches the disk, as a pooled connection reports it: SQLite's
-    /// `synchronous` (2 is FULL: the log is fsynced at every commit) or PostgreSQL's
-    /// `synchronous_commit` and `fsync`. Logged at start; the tests check it.
-    pub async fn durability(&self) -> Result<String> {
-        Ok(match self.inner.backend {
-            Backend::Sqlite => {
-                let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
-                    .fetch_one(&self.inner.pool)
-                    .await?;
-                let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-                    .fetch_one(&self.inner.pool)
-                    .await?;
-                let level = match sync {
-                    0 => "OFF",
-                    1 => "NORMAL",
-                    2 => "FULL",
-                    3 => "EXTRA",
-                    _ => "?",
-                };
-                format!("sqlite synchronous={level} journal_mode={journal}")
-            }
-            Backend::Postgres => {
-                let mut conn = self.inner.pool.acquire().await?;
-                let (commit,): (String,) = sqlx::query_as("SHOW synchronous_commit")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let (fsync,): (String,) =
-                    sqlx::query_as("SHOW fsync").fetch_one(&mut *conn).await?;
-                format!("postgres synchronous_commit={commit} fsync={fsync}")
-            }
-        })
-    }
-
-    /// PostgreSQL: says so loudly when the server does not flush its log (`fsync=off`): then
-    /// no setting of ours makes an acknowledged write durable.
-    pub(super) async fn warn_unless_durable(&self) {
-        match sqlx::query_as::<_, (String,)>("SELECT setting FROM pg_settings WHERE name = 'fsync'")
-            .fetch_one(&self.inner.pool)
-            .await
-        {
-            Ok((on,)) if on == "on" => {}
-            Ok((off,)) => tracing::warn!(
-                fsync = %off,
-                "PostgreSQL runs with fsync off: acknowledged writes can be lost in a power cut"
-            ),
-            Err(e) => tracing::warn!(error = %e, "could not read PostgreSQL's fsync setting"),
-        }
     }
 }
