@@ -37,7 +37,7 @@ use tower_http::services::ServeDir;
 
 /// The addresses the page application answers, besides `/members/{iso3}` and
 /// `/projects/{code}`.
-pub const PAGES: [&str; 9] = [
+pub const PAGES: [&str; 12] = [
     "/",
     "/wall",
     "/delegate",
@@ -45,6 +45,9 @@ pub const PAGES: [&str; 9] = [
     "/secretariat/review",
     "/productivity",
     "/projects",
+    "/accreditations",
+    "/gp",
+    "/trainings",
     "/signin",
     "/cards",
 ];

@@ -48,6 +48,9 @@ async fn pages_answer_with_the_built_index_and_assets_are_immutable(b: Backend) 
         "/productivity",
         "/members/VNM",
         "/projects",
+        "/accreditations",
+        "/gp",
+        "/trainings",
         "/projects/25-SN-03-GE-BCN-C",
     ] {
         let (status, cache, ty, body) = raw_get(&app.base, page).await;
