@@ -12,6 +12,7 @@ const LINKS: [string, string][] = [
   ['/members/VNM', 'Members'],
   ['/productivity', 'Productivity'],
   ['/projects', 'Projects'],
+  ['/gp', 'GP 2.0'],
   ['/wall', 'Wall'],
 ];
 
