@@ -36,6 +36,7 @@ async function route(): Promise<void> {
   else if (path === '/productivity') (await import('./pages/productivity')).renderProductivity(root);
   else if (path === '/projects') (await import('./pages/projects')).renderProjects(root);
   else if (path === '/gp') (await import('./pages/gp')).renderGp(root);
+  else if (path === '/accreditations') (await import('./pages/accreditations')).renderAccreditations(root);
   else if (project) {
     const { codeFromPath } = await import('./pages/projects-model');
     (await import('./pages/projects-detail')).renderProjectDetail(root, codeFromPath(path) ?? '');

@@ -13,6 +13,7 @@ const LINKS: [string, string][] = [
   ['/productivity', 'Productivity'],
   ['/projects', 'Projects'],
   ['/gp', 'GP 2.0'],
+  ['/accreditations', 'Accreditation'],
   ['/wall', 'Wall'],
 ];
 

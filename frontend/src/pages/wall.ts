@@ -26,6 +26,7 @@ import { draftingPanel } from './wall-drafting';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
 import { exchangesPanel } from './projects-wall';
+import { accreditationBox } from './accreditations-wall';
 import { joinBox, ticker } from './wall-side';
 
 export function renderWall(root: HTMLElement): void {
@@ -84,7 +85,8 @@ export function renderWall(root: HTMLElement): void {
   const drafting = h('div', { class: 'wall-panel', 'data-panel': 'drafting', hidden: true }, draftingPanel(model, names, draftPrimers(model)));
   const focus = h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model));
   const bcn = h('div', { class: 'wall-panel', 'data-panel': 'exchanges', hidden: true }, exchangesPanel(live));
-  const side = h('div', { class: 'wall-side' }, ticker(model), joinBox(live, session()));
+  // Accreditation (issue 23): in the right column, so a certificate conferred is seen whatever panel shows.
+  const side = h('div', { class: 'wall-side' }, ticker(model), accreditationBox(live), joinBox(live, session()));
   const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus, bcn);
   const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, panels, side));
   root.append(wall);
