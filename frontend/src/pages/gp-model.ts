@@ -4,7 +4,7 @@
 // the views. Pure, so tested in test/gp.test.ts without a browser.
 
 import { count, num, plural } from '../format';
-import { RAMP } from '../palette';
+import { RAMP, WALL_RAMP } from '../palette';
 
 // The contract's shapes (issue 23 §2), until the server's schema (generated/api.ts) has them.
 export type GpType = 'demonstration_project' | 'training' | 'specialist_certification' | 'policy_or_standard' | 'database';
@@ -210,6 +210,15 @@ export function countColour(n: number, max: number): { bg: string; fg: string } 
   const top = RAMP.length - 1;
   const i = max <= 1 ? 3 : Math.min(top, 1 + Math.round(((Math.min(n, max) - 1) / (max - 1)) * (top - 1)));
   return { bg: RAMP[i] as string, fg: i < 5 ? '#000000' : '#ffffff' };
+}
+
+/** The wall's shade of a count (palette.ts WALL_RAMP: every step carries black type on the dark page); none is the page's dark cell. */
+export const WALL_NONE = { bg: '#1c2129', fg: '#dfe4ea' } as const;
+export function wallCountColour(n: number, max: number): { bg: string; fg: string } {
+  if (!(n > 0)) return { ...WALL_NONE };
+  const top = WALL_RAMP.length - 1;
+  const i = max <= 1 ? 4 : Math.min(top, Math.round(((Math.min(n, max) - 1) / (max - 1)) * top));
+  return { bg: WALL_RAMP[i] as string, fg: '#000000' };
 }
 
 /** The counts the legend shows: every one up to 6, else six from 1 to the largest. */
