@@ -14,6 +14,7 @@ const LINKS: [string, string][] = [
   ['/projects', 'Projects'],
   ['/gp', 'GP 2.0'],
   ['/accreditations', 'Accreditation'],
+  ['/trainings', 'Trainings'],
   ['/wall', 'Wall'],
 ];
 
