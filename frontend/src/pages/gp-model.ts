@@ -95,6 +95,11 @@ export function coverageText(t: Pick<GpTotal, 'initiatives' | 'members'>, member
   return `from ${plural(t.initiatives, 'initiative')} in ${count(t.members)} of ${count(membersTotal)} members`;
 }
 
+/** The same, in the few words a wall box holds: "from 25 initiatives, 17 members". */
+export function wallCoverText(t: Pick<GpTotal, 'initiatives' | 'members'>): string {
+  return `from ${plural(t.initiatives, 'initiative')}, ${plural(t.members, 'member')}`;
+}
+
 /** "14 of 21 members have initiatives" (with the filters' words when some are set). */
 export function membersText(m: Pick<GpMapping, 'members_with_initiatives' | 'members_total'>, filtered: boolean): string {
   const n = m.members_with_initiatives;

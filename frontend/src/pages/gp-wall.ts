@@ -10,14 +10,14 @@ import { h } from '../dom';
 import { count } from '../format';
 import type { Live } from '../live';
 import type { Member } from '../protocol';
-import { type GpMapping, cellCounts, changedKeys, coverageText, headlineTotals, matrixOf, metricLabel, touchesGp, valueText, wallCountColour } from './gp-model';
+import { type GpMapping, cellCounts, changedKeys, headlineTotals, matrixOf, metricLabel, touchesGp, valueText, wallCountColour, wallCoverText } from './gp-model';
 
 /** Outcome totals beside the members' count: what fits the panel's width at 1920×1080. */
 const HEADLINES = 2;
 
 export function gpPanel(live: Live): HTMLElement {
   const heads = h('div', { class: 'gp-wall-heads', 'data-testid': 'wall-gp-heads' });
-  const matrixEl = h('div', { class: 'gp-wall-matrix' });
+  const matrixEl = h('div', { class: 'gp-wall-matrix', role: 'region', tabindex: '0', 'aria-label': 'GP 2.0 initiatives by member and theme' });
   const el = h(
     'section',
     { class: 'panel-gp', 'aria-label': 'GP 2.0 initiatives', 'data-testid': 'wall-gp' },
@@ -38,7 +38,7 @@ export function gpPanel(live: Live): HTMLElement {
 
     const boxes: [string, string, string, string][] = [
       ['members', 'Members with initiatives', `${count(mapping.members_with_initiatives)} of ${count(mapping.members_total)}`, `${count(m.rows.reduce((s, r) => s + r.total, 0))} initiatives`],
-      ...headlineTotals(mapping.totals, HEADLINES).map((t): [string, string, string, string] => [t.metric, metricLabel(t.metric), valueText(t.metric, t.value, t.unit), coverageText(t, mapping.members_total)]),
+      ...headlineTotals(mapping.totals, HEADLINES).map((t): [string, string, string, string] => [t.metric, metricLabel(t.metric), valueText(t.metric, t.value, t.unit), wallCoverText(t)]),
     ];
     const next = new Map(boxes.map(([k, , v, c]) => [k, `${v}|${c}`]));
     heads.replaceChildren(

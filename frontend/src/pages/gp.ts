@@ -58,6 +58,7 @@ export function renderGp(root: HTMLElement): void {
   );
   const status = h('p', { class: 'gp-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'gp-members' }, 'Loading…');
   const totals = h('ul', { class: 'gp-totals', 'data-testid': 'gp-totals' });
+  const totalsNone = h('p', { class: 'muted gp-totals-none', 'data-testid': 'gp-totals-none' });
   const mapBox = h('div', { class: 'map gp-map', 'data-testid': 'gp-map' });
   const legendBox = h('div', { class: 'gp-legend-box' });
   const mapTable = scrollBox('Initiatives by member as a table');
@@ -78,6 +79,7 @@ export function renderGp(root: HTMLElement): void {
     status,
     h('h2', {}, 'Outcomes reported'),
     totals,
+    totalsNone,
     h(
       'div',
       { class: 'gp-grid' },
@@ -138,19 +140,25 @@ export function renderGp(root: HTMLElement): void {
     shown = nextCounts;
     main.dataset.cells = [...nextCounts].filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
 
+    // A card per outcome some initiative reports; the others named on one line, not as empty cards.
+    const reported = mapping.totals.filter((t) => t.initiatives > 0);
+    const missing = mapping.totals.filter((t) => t.initiatives === 0);
     totals.replaceChildren(
-      ...(mapping.totals.length
-        ? mapping.totals.map((t) =>
-            h(
-              'li',
-              { class: `gp-total${t.initiatives ? '' : ' is-empty'}`, 'data-metric': t.metric },
-              h('span', { class: 'gp-total-label' }, metricLabel(t.metric)),
-              h('span', { class: 'gp-total-value' }, t.initiatives ? valueText(t.metric, t.value, t.unit) : `no ${t.unit} reported`),
-              h('span', { class: 'gp-total-cover' }, t.initiatives ? coverageText(t, mapping.members_total) : 'no initiative reports it'),
-            ),
-          )
-        : [h('li', { class: 'gp-total is-empty' }, 'No outcome reported yet.')]),
+      ...reported.map((t) =>
+        h(
+          'li',
+          { class: 'gp-total', 'data-metric': t.metric },
+          h('span', { class: 'gp-total-label' }, metricLabel(t.metric)),
+          h('span', { class: 'gp-total-value' }, valueText(t.metric, t.value, t.unit)),
+          h('span', { class: 'gp-total-cover' }, coverageText(t, mapping.members_total)),
+        ),
+      ),
     );
+    totalsNone.textContent = reported.length
+      ? missing.length
+        ? `Not reported by any initiative${filtered ? ' of this kind' : ''} yet: ${missing.map((t) => metricLabel(t.metric).toLowerCase()).join(', ')}.`
+        : ''
+      : `No outcome reported by any initiative${filtered ? ' of this kind' : ''} yet.`;
     // A total flashes when its words changed under the same filters.
     const totalTexts = new Map([...totals.children].map((li) => [(li as HTMLElement).dataset.metric ?? '', li.textContent ?? '']));
     if (same) for (const li of totals.children) if (shownTotals.get((li as HTMLElement).dataset.metric ?? '') !== li.textContent) flashEl(li);
@@ -252,7 +260,7 @@ export function renderGp(root: HTMLElement): void {
     }
   };
 
-  const select = (s: Selection) => {
+  const select = (s: Selection, reveal = true) => {
     selected = s;
     if (matrix) {
       drawMatrix(matrix, new Set());
@@ -260,6 +268,8 @@ export function renderGp(root: HTMLElement): void {
       for (const el of mapBox.querySelectorAll(`[data-member="${s.iso3}"]`)) el.classList.add('gp-selected');
     }
     void loadList();
+    // The list is below the matrix: brought into view, as a phone would otherwise not show it.
+    if (reveal && listHead.getBoundingClientRect().top > innerHeight) listHead.scrollIntoView({ block: 'start' });
   };
 
   mapBox.addEventListener('click', (e) => {
