@@ -48,6 +48,9 @@ describe('the register filters', () => {
     expect(applyFilters(register, { member: 'VNM', status: 'accredited', scheme: '' }).map((r) => r.id)).toEqual(['vnm-vnpi']);
     expect(applyFilters(register, { member: '', status: '', scheme: 'Other scheme' }).map((r) => r.id)).toEqual(['vnm-other']);
     expect(applyFilters(register, { member: 'JPN', status: '', scheme: '' })).toEqual([]);
+    const names: Record<string, string> = { IND: 'India', MYS: 'Malaysia', SGP: 'Singapore', THA: 'Thailand', VNM: 'Viet Nam' };
+    expect(applyFilters(register, { member: '', status: 'renewal_due', scheme: '' }, (c) => names[c] ?? c).map((r) => r.iso3)).toEqual(['IND', 'MYS']);
+    expect(applyFilters([rec({ id: 'a', iso3: 'ROK' }), rec({ id: 'b', iso3: 'KOR' })], { member: '', status: '', scheme: '' }, (c) => (c === 'KOR' ? 'Republic of Korea' : 'Austria')).map((r) => r.id)).toEqual(['a', 'b']);
   });
 
   it('are read from the address, dropping what is not a member or a status, and written back', () => {

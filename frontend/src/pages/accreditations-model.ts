@@ -130,11 +130,11 @@ export function filtersQuery(f: AccFilters): string {
   return s ? `?${s}` : '';
 }
 
-/** The records the filters keep, in register order: member, then body. */
-export function applyFilters(records: readonly Accreditation[], f: AccFilters): Accreditation[] {
+/** The records the filters keep, in register order: member (by the name people read), then body. */
+export function applyFilters(records: readonly Accreditation[], f: AccFilters, nameOf: (iso3: string) => string = (c) => c): Accreditation[] {
   return records
     .filter((r) => (!f.member || r.iso3 === f.member) && (!f.status || r.status === f.status) && (!f.scheme || r.scheme === f.scheme))
-    .sort((a, b) => a.iso3.localeCompare(b.iso3) || a.body.localeCompare(b.body) || a.id.localeCompare(b.id));
+    .sort((a, b) => nameOf(a.iso3).localeCompare(nameOf(b.iso3)) || a.body.localeCompare(b.body) || a.id.localeCompare(b.id));
 }
 
 /** The schemes in use, in name order (the scheme filter's choices). */

@@ -105,11 +105,13 @@ export function renderAccreditations(root: HTMLElement): void {
   let drawn = new Map<string, string>();
   let drawnStatus = new Map<string, AccStatus | 'none'>();
   let seq = 0;
+  /** Loads drawn (the e2e waits for a live one). */
+  let loads = 0;
   const current = (): AccFilters => ({ member: memberSel.value, status: statusSel.value as AccStatus | '', scheme: schemeSel.value });
   const nameOf = (iso3: string) => names.get(iso3) ?? iso3;
 
   const drawTable = (changed: ReadonlySet<string>) => {
-    const shown = applyFilters(records, current());
+    const shown = applyFilters(records, current(), nameOf);
     tbody.replaceChildren(...shown.map((r) => registerRow(r, nameOf(r.iso3), changed.has(r.id))));
     status.textContent = shown.length ? `${shown.length} of ${records.length} record${records.length === 1 ? '' : 's'}` : records.length ? 'No record matches these filters.' : 'No accreditation is recorded yet.';
     main.dataset.ids = shown.map((r) => r.id).join(' ');
@@ -166,7 +168,7 @@ export function renderAccreditations(root: HTMLElement): void {
     renewList.replaceChildren(...(due.length ? due.map((r) => renewalItem(r, nameOf(r.iso3), changed.has(r.id))) : [h('li', { class: 'muted' }, 'No renewal is due in the next 6 months.')]));
     drawTable(changed);
     form?.update(list, members);
-    main.dataset.rev = String(Date.now());
+    main.dataset.loads = String(++loads);
   };
   const fail = (e: unknown) => {
     status.textContent = `Could not load the register: ${String(e)}`;
@@ -203,7 +205,7 @@ export function renderAccreditations(root: HTMLElement): void {
 function registerRow(r: Accreditation, member: string, changed: boolean): HTMLElement {
   const valid = r.valid_until
     ? h('td', { 'data-label': 'Valid until' }, dateText(r.valid_until), r.days_left !== null && r.days_left !== undefined ? h('span', { class: `acc-days${r.renewal_due_soon ? ' soon' : ''}${r.days_left < 0 ? ' past' : ''}` }, daysLeftText(r.days_left)) : null)
-    : h('td', { 'data-label': 'Valid until', class: 'muted' }, '–');
+    : h('td', { 'data-label': 'Valid until', class: 'muted empty' }, '–');
   const row = h(
     'tr',
     { 'data-id': r.id, 'data-status': r.status },
@@ -211,8 +213,8 @@ function registerRow(r: Accreditation, member: string, changed: boolean): HTMLEl
     h('td', { 'data-label': 'Body' }, r.body, h('span', { class: 'acc-kind' }, BODY_KIND_TEXT[r.body_kind] ?? r.body_kind)),
     h('td', { 'data-label': 'Scheme' }, r.scheme),
     h('td', { 'data-label': 'Status' }, statusPill(r.status)),
-    h('td', { 'data-label': 'Certificate', class: r.certificate ? 'acc-cert' : 'muted' }, r.certificate || '–'),
-    h('td', { 'data-label': 'Conferred', class: r.conferred_on ? null : 'muted' }, r.conferred_on ? dateText(r.conferred_on) : '–', r.occasion ? h('span', { class: 'acc-occasion' }, r.occasion) : null),
+    h('td', { 'data-label': 'Certificate', class: r.certificate ? 'acc-cert' : 'muted empty' }, r.certificate || '–'),
+    h('td', { 'data-label': 'Conferred', class: r.conferred_on ? null : 'muted empty' }, r.conferred_on ? dateText(r.conferred_on) : '–', r.occasion ? h('span', { class: 'acc-occasion' }, r.occasion) : null),
     valid,
   );
   if (changed) flashEl(row);
