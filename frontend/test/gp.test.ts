@@ -17,8 +17,11 @@ import {
   outcomesText,
   touchesGp,
   valueText,
+  WALL_NONE,
+  wallCountColour,
+  wallCoverText,
 } from '../src/pages/gp-model';
-import { RAMP } from '../src/palette';
+import { RAMP, WALL_RAMP, contrast } from '../src/palette';
 
 const THEMES = [
   { id: 'energy_efficiency', label: 'Energy efficiency' },
@@ -95,6 +98,14 @@ describe('shading a count', () => {
     expect(countColour(1, 9).fg).toBe('#000000');
   });
 
+  it("on the wall: the wall's ramp with black type that reads on every step, none the dark cell", () => {
+    expect(wallCountColour(0, 4)).toEqual(WALL_NONE);
+    expect(wallCountColour(1, 4).bg).toBe(WALL_RAMP[0]);
+    expect(wallCountColour(4, 4).bg).toBe(WALL_RAMP.at(-1));
+    for (let n = 1; n <= 4; n++) expect(contrast(wallCountColour(n, 4).bg, wallCountColour(n, 4).fg)).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(WALL_NONE.bg, WALL_NONE.fg)).toBeGreaterThanOrEqual(4.5);
+  });
+
   it('the legend lists each count up to six, else six steps up to the largest', () => {
     expect(legendSteps(1)).toEqual([1]);
     expect(legendSteps(4)).toEqual([1, 2, 3, 4]);
@@ -111,6 +122,7 @@ describe('the totals in words', () => {
     expect(valueText('companies_reached', 12, 'companies')).toBe('12 companies');
     expect(coverageText({ initiatives: 7, members: 5 }, 21)).toBe('from 7 initiatives in 5 of 21 members');
     expect(coverageText({ initiatives: 1, members: 1 }, 21)).toBe('from 1 initiative in 1 of 21 members');
+    expect(wallCoverText({ initiatives: 25, members: 17 })).toBe('from 25 initiatives, 17 members');
   });
 
   it('how many members have initiatives', () => {
