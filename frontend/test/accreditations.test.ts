@@ -124,6 +124,7 @@ describe('the form', () => {
     expect(body.occasion).toBe('66th WSM');
     expect(body.criteria_scores).toEqual({});
     expect(body.valid_until).toBe('2027-03-01');
+    expect(body.note).toBe('');
   });
 
   it('reads criteria scores as the workbook writes them', () => {

@@ -5,7 +5,7 @@
 // PUT /accreditations/{id}. The server's 409 (a move it refuses) and 422 (each field it
 // refuses) are shown beside the field they name, and nothing was written.
 
-import { put } from '../api';
+import { ApiError, put } from '../api';
 import { h } from '../dom';
 import { clearErrors, field, input, select, showErrors } from '../forms';
 import type { Member } from '../protocol';
@@ -165,7 +165,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
       conferred_on: c.conferred_on.value,
       occasion: c.occasion.value,
       valid_until: c.valid_until.value,
-      note: c.note.value.trim() || null,
+      note: c.note.value.trim(),
     };
     const body = inputOf(chosen ?? BLANK, changes);
     if (!body.id) {
@@ -186,7 +186,18 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
         chosen = { ...(chosen ?? BLANK), ...body };
         pick.value = body.id;
       })
-      .catch((err: unknown) => showErrors(form, err, result))
+      .catch((err: unknown) => {
+        // "criteria_scores.governance" is shown beside the scores: details are placed by their field's head.
+        if (err instanceof ApiError) {
+          for (const d of err.details) {
+            if (!d.field || form.querySelector(`[data-error-for="${CSS.escape(d.field)}"]`)) continue;
+            const head = d.field.split(/[.[]/)[0] ?? d.field;
+            d.message = `${d.field.slice(head.length).replace(/^\./, '')}: ${d.message}`;
+            d.field = head;
+          }
+        }
+        showErrors(form, err, result);
+      })
       .finally(() => (save.disabled = false));
   });
 

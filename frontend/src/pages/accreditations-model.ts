@@ -241,7 +241,7 @@ const INPUT_KEYS = ['id', 'iso3', 'body', 'body_kind', 'scheme', 'status', 'appl
 /**
  * The body of PUT /accreditations/{id}: the record's input fields only (the server refuses
  * unknown fields, so the view's `days_left` and the like are left out), with `changes` over
- * them; an empty text becomes null.
+ * them; an empty text becomes null (but the note, which the server keeps as text: "").
  */
 export function inputOf(record: Accreditation, changes: Partial<AccreditationInput> = {}): AccreditationInput {
   const merged: Record<string, unknown> = { ...record, ...changes };
@@ -249,6 +249,7 @@ export function inputOf(record: Accreditation, changes: Partial<AccreditationInp
   for (const k of INPUT_KEYS) {
     let v = merged[k];
     if (typeof v === 'string' && k !== 'id' && k !== 'iso3' && k !== 'body' && k !== 'scheme' && k !== 'note') v = v.trim() === '' ? null : v.trim();
+    if (k === 'note' && (v === null || v === undefined)) v = '';
     if (v === undefined) v = k === 'criteria_scores' ? {} : null;
     out[k] = v;
   }
