@@ -24,7 +24,7 @@ import { trainingForm } from './trainings-form';
 import { datesText, groupRows, memberFrom, memberQuery, MODE_LABEL, overTime, sectorBars, sectorLabel, SEXES, type SectorInfo, share, total, type Training, type TrainingSummary, touchesTrainings } from './trainings-model';
 
 /** Type on the charts: larger where the chart is wide (a projector), read from the back row. */
-const chartFont = (el: HTMLElement) => Math.round(Math.min(20, Math.max(14, el.clientWidth / 45)));
+const chartFont = (el: HTMLElement) => Math.round(Math.min(20, Math.max(16, el.clientWidth / 45)));
 
 function barChart(el: HTMLElement, horizontal: boolean): Chart {
   const size = chartFont(el);
@@ -116,7 +116,7 @@ export function renderTrainings(root: HTMLElement): void {
     groupEl.setAttribute('aria-label', `Participants by group: ${rows.map((r) => `${r.label} ${r.n}${r.smes !== null ? `, of whom ${r.smes} from SMEs` : ''}`).join('; ')}`);
     group.setOption({
       legend: { show: true, top: 0, right: 0, textStyle: { fontSize: size - 2 } },
-      yAxis: { data: rows.map((r) => (r.id === 'universities' ? 'Universities and\ntraining institutions' : r.label)), axisLabel: { fontSize: size - 1 } },
+      yAxis: { data: rows.map((r) => (r.id === 'universities' ? 'Universities and\ntraining institutions' : r.label)), axisLabel: { fontSize: size - 1, lineHeight: Math.round(size * 1.2) } },
       series: [
         { name: 'SMEs', type: 'bar', stack: 'g', data: rows.map((r) => r.smes ?? 0), itemStyle: { color: SERIES[1] } },
         { name: 'Other participants', type: 'bar', stack: 'g', data: rows.map((r) => r.n - (r.smes ?? 0)), itemStyle: { color: SERIES[0] }, label: { show: true, position: 'right', fontSize: size, color: '#000', formatter: (p: { dataIndex: number }) => count(rows[p.dataIndex]?.n ?? 0) } },
