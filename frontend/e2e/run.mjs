@@ -16,6 +16,7 @@ import { axeViolations, describeViolations } from './axe.mjs';
 import { importExportTests } from './import-export.mjs';
 import { seriesTests } from './series.mjs';
 import { programmesTests } from './programmes.mjs';
+import { accreditationTests } from './platforms-accreditation.mjs';
 import { trainingsTests } from './platforms-trainings.mjs';
 
 const PERIOD = 2026;
@@ -477,6 +478,7 @@ async function suite(server, backend) {
   await importExportTests({ t, server, backend, context, newContext });
   await seriesTests({ t, server, backend, context });
   await programmesTests({ t, server, backend, context });
+  await accreditationTests({ t, server, backend, context });
   await trainingsTests({ t, server, backend, context, newContext });
 
   if (server.db.proxy) {
