@@ -43,6 +43,20 @@ async function look(page, name, backend, problems) {
     const over = await scrollOverflow(page);
     if (over.width > 0) problems.push(`${name} at ${size.width}: the page scrolls sideways by ${over.width} px`);
   }
+  // Text in the page's main area: 18 px at least on a projector, 14 on a phone (the map's labels aside).
+  const min = size.width < 600 ? 14 : 18;
+  const tiny = await page.evaluate((min) => {
+    const out = [];
+    const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || !n.textContent.trim() || el.closest('svg') || !el.getClientRects().length) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      if (px < min) out.push(`${n.textContent.trim().slice(0, 30)} (${px} px)`);
+    }
+    return out;
+  }, min);
+  if (tiny.length) problems.push(`${name} at ${size.width}: text under ${min} px: ${tiny.slice(0, 4).join('; ')}`);
   await page.screenshot({ path: join(OUT, `accreditation-${name}-${size.width}x${size.height}-${backend}.png`), fullPage: size.width < 1000 });
 }
 
