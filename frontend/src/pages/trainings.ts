@@ -97,7 +97,14 @@ export function renderTrainings(root: HTMLElement): void {
       ['female', share(s.by_sex.female ?? 0, s.participants), 'women'],
       ['certified', count(s.certified_specialists), 'certified specialists'],
     ];
-    figures.replaceChildren(...items.map(([k, v, label]) => h('div', { class: 'figure', 'data-figure': k }, h('dt', {}, label), h('dd', {}, v))));
+    // Made once, then updated: a figure a live change moved flashes, so the room sees what changed.
+    if (!figures.childElementCount) figures.append(...items.map(([k]) => h('div', { class: 'figure', 'data-figure': k }, h('dt', {}), h('dd', {}))));
+    for (const [k, v, label] of items) {
+      const box = figures.querySelector(`[data-figure="${k}"]`);
+      if (!box) continue;
+      setText(box.querySelector('dt') as HTMLElement, label, false);
+      setText(box.querySelector('dd') as HTMLElement, v);
+    }
   };
 
   const drawCharts = (s: TrainingSummary, courses: Training[]) => {
@@ -144,18 +151,22 @@ export function renderTrainings(root: HTMLElement): void {
   const drawList = (courses: Training[]) => {
     const sorted = [...courses].sort((a, b) => b.end_date.localeCompare(a.end_date) || a.id.localeCompare(b.id));
     setText(listHead, `Courses (${sorted.length})`, false);
-    list.replaceChildren(...sorted.map((t) => courseItem(t)));
+    const before = new Set(shownIds);
+    list.replaceChildren(...sorted.map((t) => courseItem(t, shownIds.length > 0 && !before.has(t.id))));
+    shownIds = sorted.map((t) => t.id);
     if (!sorted.length) list.append(h('li', { class: 'muted' }, iso3 ? `No course of ${memberName(iso3)} yet.` : 'No course yet.'));
     main.dataset.ids = sorted.map((t) => t.id).join(' ');
   };
 
-  const courseItem = (t: Training) => {
+  /** The courses shown, so that one arriving live is flashed (none before the first drawing). */
+  let shownIds: string[] = [];
+  const courseItem = (t: Training, arrived: boolean) => {
     const people = total(t.participants);
     const edit = mayWrite(t.iso3) ? h('button', { type: 'button', class: 'secondary', 'data-edit': t.id, 'aria-label': `Correct or delete ${t.title}` }, 'Correct') : null;
     edit?.addEventListener('click', () => form.edit(t));
     return h(
       'li',
-      { class: 'training-item', 'data-id': t.id },
+      { class: arrived ? 'training-item flash' : 'training-item', 'data-id': t.id },
       h('p', { class: 'tr-title' }, h('strong', {}, t.title), iso3 ? null : h('span', { class: 'muted' }, ` · ${memberName(t.iso3)}`)),
       h('p', { class: 'tr-meta' }, `${datesText(t.start_date, t.end_date)} · ${sectorLabel(t.sector, labels)} · ${t.topic || '–'} · ${MODE_LABEL[t.mode] ?? t.mode}, ${num(t.hours, 1)} h · ${t.provider}`),
       h(
@@ -194,6 +205,7 @@ export function renderTrainings(root: HTMLElement): void {
   };
   picker.addEventListener('change', () => {
     iso3 = picker.value || null;
+    shownIds = [];
     history.replaceState(history.state, '', `${location.pathname}${memberQuery(iso3)}`);
     title();
     if (iso3 && mayWrite(iso3)) form.add(iso3);
