@@ -16,6 +16,7 @@ import { axeViolations, describeViolations } from './axe.mjs';
 import { importExportTests } from './import-export.mjs';
 import { seriesTests } from './series.mjs';
 import { programmesTests } from './programmes.mjs';
+import { gpTests } from './platforms-gp.mjs';
 import { accreditationTests } from './platforms-accreditation.mjs';
 import { trainingsTests } from './platforms-trainings.mjs';
 
@@ -478,6 +479,7 @@ async function suite(server, backend) {
   await importExportTests({ t, server, backend, context, newContext });
   await seriesTests({ t, server, backend, context });
   await programmesTests({ t, server, backend, context });
+  await gpTests({ t, server, backend, context });
   await accreditationTests({ t, server, backend, context });
   await trainingsTests({ t, server, backend, context, newContext });
 
