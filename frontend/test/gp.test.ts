@@ -94,6 +94,7 @@ describe('shading a count', () => {
     expect(shades).toEqual([...shades].sort((a, b) => a - b));
     expect(shades[0]).toBeGreaterThan(0);
     expect(shades.at(-1)).toBe(RAMP.length - 1);
+    for (let n = 1; n <= 12; n++) expect(contrast(countColour(n, 12).bg, countColour(n, 12).fg)).toBeGreaterThanOrEqual(4.5);
     expect(countColour(9, 9).fg).toBe('#ffffff');
     expect(countColour(1, 9).fg).toBe('#000000');
   });

@@ -214,7 +214,8 @@ export function countColour(n: number, max: number): { bg: string; fg: string } 
   if (!(n > 0)) return { ...NONE };
   const top = RAMP.length - 1;
   const i = max <= 1 ? 3 : Math.min(top, 1 + Math.round(((Math.min(n, max) - 1) / (max - 1)) * (top - 1)));
-  return { bg: RAMP[i] as string, fg: i < 5 ? '#000000' : '#ffffff' };
+  // Black on the light half, white from the seventh step (white on the sixth is 4.1:1, black 5.1:1).
+  return { bg: RAMP[i] as string, fg: i < 6 ? '#000000' : '#ffffff' };
 }
 
 /** The wall's shade of a count (palette.ts WALL_RAMP: every step carries black type on the dark page); none is the page's dark cell. */
