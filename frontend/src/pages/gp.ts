@@ -89,7 +89,7 @@ export function renderGp(root: HTMLElement): void {
         h('h2', { id: 'gp-map-head' }, 'Initiatives by member'),
         h('figure', { class: 'chart-figure' }, mapBox, legendBox, h('details', { class: 'as-table' }, h('summary', {}, 'Show as table'), mapTable)),
       ),
-      h('section', { class: 'gp-matrix-part', 'aria-labelledby': 'gp-matrix-head' }, h('h2', { id: 'gp-matrix-head' }, 'By member and theme'), matrixBox),
+      h('section', { class: 'gp-matrix-part', 'aria-labelledby': 'gp-matrix-head' }, h('h2', { id: 'gp-matrix-head' }, 'By member and theme'), h('p', { class: 'muted gp-matrix-note' }, 'Shaded as on the map. Choose a count to list its initiatives.'), matrixBox),
     ),
     h('section', { class: 'gp-list-part', 'aria-labelledby': 'gp-list-head' }, listHead, listNote, list),
   );
@@ -205,7 +205,7 @@ export function renderGp(root: HTMLElement): void {
     const rows = m.rows.map((r) => {
       const pick = h('button', { type: 'button', class: 'gp-pick', 'data-pick': r.iso3, 'aria-pressed': selected?.iso3 === r.iso3 && selected.theme === null ? 'true' : 'false' }, r.name);
       pick.addEventListener('click', () => select({ iso3: r.iso3, theme: null }));
-      const cells = r.cells.map((c) => cell(r, c.theme, c.count, countColour(c.count, m.maxCell), changed));
+      const cells = r.cells.map((c) => cell(r, c.theme, c.count, countColour(c.count, m.maxTotal), changed));
       const total = h('td', { class: `num gp-row-total${changed.has(`${r.iso3}/*`) ? ' flash' : ''}`, 'data-cell': `${r.iso3}/*` }, r.total ? count(r.total) : '0');
       return h('tr', { 'data-member': r.iso3 }, h('th', { scope: 'row', class: 'gp-member-col' }, pick), ...cells, total);
     });
