@@ -285,7 +285,7 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
-      dueTag.hidden = !(k.target != null && k.actual == null);
+      dueTag.hidden = !(k.target != null && k.actual == null) || krSource(k) !== null;
       setDerivedMark(derived, k);
     });
     watch(() => {
@@ -303,9 +303,11 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
     const earlier = h('p', { class: 'muted kr-earlier', hidden: true });
     watch(() => {
       const list = hooks.reports.value.get(krCode) ?? [];
-      const can = hooks.editable.value;
+      // A derived key result's old reports are history: its actual comes from its database.
+      const derivedKr = krSource(model.key_results.entry(key).value) !== null;
+      const can = hooks.editable.value && !derivedKr;
       const unit = model.key_results.entry(key).value?.unit ?? '';
-      const now = counting(list);
+      const now = derivedKr ? null : counting(list);
       history.hidden = list.length === 0;
       // Only the report that counts is corrected or withdrawn here: an older one counts for nothing.
       history.replaceChildren(...list.slice(0, REPORTS_SHOWN).map((a) => reportItem(a, a === now, unit, can && a === now ? (mode) => hooks.fix(key, a, mode) : null)));

@@ -242,8 +242,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       headLine,
       title,
       progress,
-      numbers,
-      derived,
+      h('div', { class: 'kr-actual-line' }, numbers, derived),
       h(
         'div',
         { class: 'spark-row' },
