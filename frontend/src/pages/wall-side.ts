@@ -48,7 +48,7 @@ export function lineStatus(r: Recent): KrStatus | null {
   return r.status && r.status !== 'no_data' ? r.status : null;
 }
 
-/** The "derived from …" mark of a line about a key result whose actual is computed (derived.ts). */
+/** The "derived from …" mark of a line about a key result whose actual is computed (derived.ts), before the line's words (a long line is cut at its end). */
 function derivedOf(model: DocModel, r: Recent): HTMLElement | null {
   const key = krKeyOf(r);
   return key ? derivedMark(model.key_results.peek(key)) : null;
@@ -78,7 +78,7 @@ export function ticker(model: DocModel): HTMLElement {
       const li = h(
         'li',
         { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
-        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', status, who ? h('strong', { class: 'tk-who' }, who) : null, rest, derivedOf(model, r)),
+        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', status, who ? h('strong', { class: 'tk-who' }, who) : null, derivedOf(model, r), rest),
       );
       fit?.observe(li);
       onDispose(() => fit?.unobserve(li));
