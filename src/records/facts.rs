@@ -265,7 +265,11 @@ impl Facts {
                 | Edit::SeriesInfo(_)
                 | Edit::Bcn { .. }
                 | Edit::Coe { .. }
-                | Edit::CoeProposal(_) => {}
+                | Edit::CoeProposal(_)
+                | Edit::Accreditation { .. }
+                | Edit::GpTheme { .. }
+                | Edit::GpInitiative { .. }
+                | Edit::Training { .. } => {}
             }
         }
         // The ticker's edits on top, newest first; its reports as linked above (so that a
