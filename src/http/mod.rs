@@ -8,6 +8,7 @@
 //! passes (host, credential, CSRF, rate limits, security headers).
 
 mod access;
+mod accreditations;
 mod actuals;
 mod audit;
 pub mod auth;
@@ -22,6 +23,7 @@ mod idempotency;
 mod import;
 pub mod live;
 pub mod metrics;
+mod platform;
 mod primers;
 mod productivity;
 mod projects;
@@ -105,6 +107,7 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .merge(projects::router())
         .merge(bcn::router())
         .merge(coes::router())
+        .merge(accreditations::router())
         .merge(series::router())
         .merge(import::router())
         .merge(export::router())

@@ -21,6 +21,7 @@
 //! ([`crate::feed`]).
 
 pub mod access;
+mod accreditations;
 pub mod backup;
 mod bcn;
 mod claim;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod accreditations;
 mod actuals;
 mod backup;
 mod bad_input;

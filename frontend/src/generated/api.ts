@@ -3,6 +3,72 @@
 // `scripts/generate` (or the npm script above), and use the types through src/protocol.ts.
 
 export interface paths {
+    "/accreditations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accreditations, by id, each with `days_left` and `renewal_due_soon` (today, UTC);
+         *     filtered; now or as of revision `rev`.
+         */
+        get: operations["list_accreditations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accreditations/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many members have an accredited body, each status's count, each member's most
+         *     advanced status, and the ids due for renewal soon (today, UTC); now or as of revision
+         *     `rev`.
+         */
+        get: operations["summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accreditations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One accreditation, now or as of revision `rev`. */
+        get: operations["get_accreditation"];
+        /**
+         * Records an accreditation or changes it (the Secretariat). The status moves along its
+         *     workflow only (a new id may start in any): applied → under_assessment | withdrawn;
+         *     under_assessment → accredited | applied | withdrawn; accredited → renewal_due | expired |
+         *     withdrawn; renewal_due → under_assessment | accredited (renewed: a later valid_until) |
+         *     expired | withdrawn; expired → applied; withdrawn is final. A refused move is a 409
+         *     `invalid_transition` and writes nothing.
+         */
+        put: operations["put_accreditation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/actuals": {
         parameters: {
             query?: never;
@@ -778,6 +844,111 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description An accreditation as `GET /accreditations` shows it: the record, the days left until
+         *     `valid_until` (none without one; negative once passed) and whether its renewal is due soon.
+         */
+        Accreditation: {
+            /** Format: date */
+            applied_on?: string | null;
+            /** Format: date */
+            assessment_date?: string | null;
+            body: string;
+            body_kind: components["schemas"]["BodyKind"];
+            certificate?: string | null;
+            /** Format: date */
+            conferred_on?: string | null;
+            criteria_scores: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description `valid_until` − today, in days; none without a `valid_until`.
+             */
+            days_left?: number | null;
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            note: string;
+            occasion?: string | null;
+            /** @description Accredited with `valid_until` within 183 days of today (or passed), or renewal_due. */
+            renewal_due_soon: boolean;
+            scheme: string;
+            status: components["schemas"]["AccreditationStatus"];
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        /** @description The body of `PUT /accreditations/{id}`, and an accreditation as stored and logged. */
+        AccreditationInput: {
+            /**
+             * Format: date
+             * @description Not after today.
+             */
+            applied_on?: string | null;
+            /**
+             * Format: date
+             * @description Not after today; required from `under_assessment` on (except `withdrawn`).
+             */
+            assessment_date?: string | null;
+            /** @description The body accredited ("Vietnam National Productivity Institute"). */
+            body: string;
+            body_kind: components["schemas"]["BodyKind"];
+            /** @description Required when accredited, renewal_due or expired (as are the next three). */
+            certificate?: string | null;
+            /**
+             * Format: date
+             * @description Not after today.
+             */
+            conferred_on?: string | null;
+            /** @description Criterion (1–60 characters) → score in [0, 100]; may be empty. */
+            criteria_scores?: {
+                [key: string]: number;
+            };
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            /** @description Free text; null is taken as empty. */
+            note?: string | null;
+            /** @description Where it was conferred ("66th WSM, Seoul"). */
+            occasion?: string | null;
+            /** @description The scheme it is accredited under ("APO accreditation of NPOs"). */
+            scheme: string;
+            status: components["schemas"]["AccreditationStatus"];
+            /**
+             * Format: date
+             * @description After `conferred_on`.
+             */
+            valid_until?: string | null;
+        };
+        /**
+         * @description Where an accreditation stands.
+         * @enum {string}
+         */
+        AccreditationStatus: "applied" | "under_assessment" | "accredited" | "renewal_due" | "expired" | "withdrawn";
+        /** @description `GET /accreditations/summary`. */
+        AccreditationSummary: {
+            /**
+             * Format: int64
+             * @description Members with a body accredited or due for renewal.
+             */
+            accredited_members: number;
+            /**
+             * @description Each member's most advanced status (accredited > renewal_due > under_assessment >
+             *     applied > expired > withdrawn); members without a record are left out.
+             */
+            by_member: {
+                [key: string]: components["schemas"]["AccreditationStatus"];
+            };
+            /** @description Every status, with how many records are in it (0 included). */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description How many members there are.
+             */
+            members: number;
+            /** @description The ids whose renewal is due soon (`renewal_due_soon`), by id. */
+            renewals_due: components["schemas"]["RecordId"][];
+        };
+        /**
          * @description What was done to it. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
@@ -985,6 +1156,11 @@ export interface components {
          * @enum {string}
          */
         BcnVerdict: "approved" | "declined";
+        /**
+         * @description What kind of body is accredited.
+         * @enum {string}
+         */
+        BodyKind: "npo" | "other";
         /** @description Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent. */
         Budget: {
             iso3?: components["schemas"]["Iso3"] | null;
@@ -1923,6 +2099,13 @@ export interface components {
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
         };
+        /**
+         * @description The id of an accreditation, a GP initiative or a training: a slug such as `vnm-vnpi` or
+         *     `vnm-tr-2026-014` (a lower-case letter or digit, then 1 to 62 lower-case letters, digits or
+         *     `-`).
+         * @example vnm-vnpi
+         */
+        RecordId: string;
         /** @description What an import changed (or, in a dry run, would change). */
         Report: {
             /** @description Reports appended. */
@@ -2188,6 +2371,336 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accreditations: {
+        parameters: {
+            query?: {
+                /** @description The member. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                status?: components["schemas"]["AccreditationStatus"] | null;
+                /** @description The scheme, exactly. */
+                scheme?: string | null;
+                /**
+                 * @description Only accredited or renewal_due records whose `valid_until` is at most this many days
+                 *     from today (passed ones included).
+                 */
+                renewal_within_days?: number | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accreditation"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccreditationSummary"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_accreditation: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The accreditation's id, e.g. vnm-vnpi */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accreditation"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such accreditation (then), or a revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_accreditation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The accreditation's id; the body's `id` must be the same */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccreditationInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A status move the workflow does not allow (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_actuals: {
         parameters: {
             query?: {
