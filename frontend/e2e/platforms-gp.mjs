@@ -178,6 +178,7 @@ export async function gpTests({ t, server, backend, context }) {
       assert(await page.$eval(cell, (td) => td.classList.contains('flash')), 'the changed cell flashes');
       const mapAfter = await mapOf(page, none.iso3);
       assert(mapAfter.count === '1' && mapAfter.fill !== mapBefore.fill, `the map shades the member now: ${JSON.stringify(mapAfter)}`);
+      assert(await page.$eval(`[data-testid=gp-map] [data-member="${none.iso3}"]`, (el) => el.classList.contains('gp-changed')), 'the member rings on the map');
       assert((await page.evaluate(() => performance.getEntriesByType('navigation').length)) === loads, 'without a reload');
 
       // Deleted: back to none, live.
@@ -239,11 +240,13 @@ export async function gpTests({ t, server, backend, context }) {
         return [...document.querySelectorAll('.panel-gp tbody tr')].filter((r) => r.getBoundingClientRect().bottom > panel.bottom + 1).length;
       });
       assert(cut === 0, `${cut} rows of the matrix below the panel's edge`);
+      const clipped = await page.$$eval('.panel-gp [data-gp-cell], .panel-gp tbody th, .panel-gp .gp-wall-value', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      assert(!clipped.length, `cut off on the wall: ${clipped.slice(0, 5).join('; ')}`);
 
       const added = initiative('e2e-gp-wall-jpn', 'JPN', 'sustainable_agriculture');
       const was = mapping.members.JPN?.themes?.sustainable_agriculture ?? 0;
       await server.put(`/gp/initiatives/${added.id}`, added);
-      await page.waitForFunction((n) => document.querySelector('[data-testid=wall-gp] [data-cell="JPN/sustainable_agriculture"]')?.textContent === n, String(was + 1), { timeout: 10_000 });
+      await page.waitForFunction((n) => document.querySelector('[data-testid=wall-gp] [data-gp-cell="JPN/sustainable_agriculture"]')?.textContent === n, String(was + 1), { timeout: 10_000 });
       await page.waitForTimeout(200);
       await page.screenshot({ path: join(OUT, `gp-wall-1920x1080-${backend}.png`) });
       await page.setViewportSize({ width: 390, height: 844 });
