@@ -195,6 +195,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
           }
         }
         showErrors(form, err, result);
+        if (result.textContent === 'Please correct the fields marked above.') result.textContent = 'Nothing was saved: please correct the fields marked above.';
       })
       .finally(() => (save.disabled = false));
   });
