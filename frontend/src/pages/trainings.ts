@@ -61,6 +61,13 @@ export function renderTrainings(root: HTMLElement): void {
   const list = h('ul', { class: 'training-list', 'data-testid': 'training-list' });
   const listHead = h('h2', {}, 'Courses');
   const form = trainingForm(editable, () => void load().catch(fail));
+  // Without a course there is nothing to chart: the charts are hidden (the status line says so).
+  const charts = h(
+    'div',
+    {},
+    h('div', { class: 'tr-grid' }, h('section', {}, h('h2', {}, 'Participants by sector'), chartWithTable(sectorEl, sectorTable)), h('section', {}, h('h2', {}, 'By tripartite group, with the SMEs among enterprises'), chartWithTable(groupEl, groupTable), h('h2', {}, 'By sex'), chartWithTable(sexEl, sexTable))),
+    h('section', {}, timeHead, chartWithTable(timeEl, timeTable)),
+  );
   const canWriteAny = who?.signed_in === true && (who.role === 'secretariat' || (who.role === 'editor' && !!who.member));
   const main = h(
     'main',
@@ -70,8 +77,7 @@ export function renderTrainings(root: HTMLElement): void {
     status,
     figures,
     canWriteAny ? form.el : null,
-    h('div', { class: 'tr-grid' }, h('section', {}, h('h2', {}, 'Participants by sector'), chartWithTable(sectorEl, sectorTable)), h('section', {}, h('h2', {}, 'By tripartite group, with the SMEs among enterprises'), chartWithTable(groupEl, groupTable), h('h2', {}, 'By sex'), chartWithTable(sexEl, sexTable))),
-    h('section', {}, timeHead, chartWithTable(timeEl, timeTable)),
+    charts,
     h('section', {}, listHead, list),
   );
   root.append(navBar(statusBadge(live), 'Trainings'), main);
@@ -184,9 +190,10 @@ export function renderTrainings(root: HTMLElement): void {
     const q = memberQuery(iso3);
     const [s, courses] = await Promise.all([get<TrainingSummary>(`/trainings/summary${q}`), get<Training[]>(`/trainings${q}`)]);
     if (mine !== seq) return;
-    status.textContent = `${heading()}: ${count(s.courses)} course${s.courses === 1 ? '' : 's'} delivered, ${count(s.participants)} participants.`;
+    status.textContent = s.courses ? `${heading()}: ${count(s.courses)} course${s.courses === 1 ? '' : 's'} delivered, ${count(s.participants)} participants.` : `${heading()}: no course recorded yet.`;
     status.className = 'muted';
     drawFigures(s);
+    charts.hidden = s.courses === 0;
     drawCharts(s, courses);
     drawList(courses);
     // The whole list for the next free id: APO-wide, the member's own courses are among them.
