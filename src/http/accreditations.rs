@@ -22,7 +22,7 @@ use crate::model::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accreditations))
-        .routes(routes!(summary))
+        .routes(routes!(accreditations_summary))
         .routes(routes!(get_accreditation, put_accreditation))
 }
 
@@ -85,7 +85,7 @@ async fn list_accreditations(
 #[utoipa::path(get, path = "/accreditations/summary", tag = "accreditations", params(AsOf),
     responses((status = 200, body = AccreditationSummary),
               (status = 404, description = "A revision not yet reached", body = ErrorBody)))]
-async fn summary(
+async fn accreditations_summary(
     State(app): State<AppState>,
     Query(q): Query<AsOf>,
 ) -> Result<Json<AccreditationSummary>> {

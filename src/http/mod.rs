@@ -18,6 +18,7 @@ mod coes;
 mod dashboard;
 mod export;
 mod extract;
+mod gp;
 mod health;
 mod idempotency;
 mod import;
@@ -31,6 +32,7 @@ mod reference;
 mod series;
 mod shape;
 pub mod site;
+mod trainings;
 
 use std::time::Instant;
 
@@ -108,6 +110,8 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .merge(bcn::router())
         .merge(coes::router())
         .merge(accreditations::router())
+        .merge(gp::router())
+        .merge(trainings::router())
         .merge(series::router())
         .merge(import::router())
         .merge(export::router())

@@ -30,6 +30,7 @@ pub mod commit;
 mod commit_metrics;
 pub mod dump;
 mod durability;
+mod gp;
 pub mod health;
 pub mod history;
 mod log;
@@ -38,6 +39,7 @@ mod primers;
 mod projects;
 mod reads;
 mod series;
+mod trainings;
 mod write;
 mod writes;
 

@@ -229,7 +229,8 @@ export function renderGp(root: HTMLElement): void {
         class: `gp-cell${n ? '' : ' is-zero'}`,
         style: `background:${c.bg};color:${n ? c.fg : '#4b5563'}`,
         'aria-pressed': on ? 'true' : 'false',
-        'aria-label': `${r.name}, ${themeLabel(theme)}: ${n ? plural(n, 'initiative') : 'none'}`,
+        // The count first, as it is shown (the accessible name holds the visible text).
+        'aria-label': `${plural(n, 'initiative')}: ${r.name}, ${themeLabel(theme)}`,
       },
       count(n),
     );
