@@ -196,9 +196,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
             let actor = crate::records::Actor::cli(&actor);
             let result = match store.begin(&actor).await {
-                Ok(write) => import::run(write, workbook, problems, mode, &on_progress)
-                    .await
-                    .map(|(report, _)| report),
+                Ok(write) => import::run(
+                    write,
+                    workbook,
+                    problems,
+                    mode,
+                    import::today(),
+                    &on_progress,
+                )
+                .await
+                .map(|(report, _)| report),
                 Err(e) => Err(e),
             };
             bar.finish_and_clear();

@@ -57,7 +57,7 @@ impl Application {
         let durability = store.durability().await.unwrap_or_else(|e| e.to_string());
         tracing::info!(database = %redact(&config.database.url), backend = ?store.backend(), %durability, "store open");
         if config.demo {
-            match crate::demo::load_if_empty(&store).await? {
+            match crate::demo::load_if_empty(&store, config.clock.today()).await? {
                 Some(report) => tracing::info!(rev = ?report.rev, "demo data loaded: {report}"),
                 None => tracing::info!("database not empty: demo data not loaded"),
             }

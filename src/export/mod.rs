@@ -11,6 +11,7 @@
 //! [`export`] builds the file in memory (the HTTP answer); [`write_export`] writes it to a path
 //! as the command does (a workbook, a `.zip`, or a folder of CSV files).
 
+mod platforms;
 mod raw;
 pub mod sheet;
 mod views;

@@ -19,7 +19,8 @@ fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<
 const ISO3: &str = "the member's ISO 3166-1 alpha-3 code";
 const KR_CODE: &str = "the key result's code, unique within the member's primer";
 
-/// The raw sheets, in the order of the import format, `audit_log` last when the dump holds it.
+/// The raw sheets, in the order of the import format (the platforms' after the series
+/// catalogue), `audit_log` last when the dump holds it.
 pub fn sheets(d: &Dump) -> Vec<Sheet<'_>> {
     let mut out = vec![
         sheet(
@@ -223,6 +224,7 @@ pub fn sheets(d: &Dump) -> Vec<Sheet<'_>> {
             })),
         ),
     ];
+    out.extend(super::platforms::sheets(d));
     if let Some(audit) = &d.audit {
         out.push(sheet(
             "audit_log",

@@ -149,7 +149,9 @@ async fn run(
             .map_err(|e| Error::Internal(anyhow::anyhow!("reading the files failed: {e}")))?
     };
     let write = app.store.begin(actor).await?;
-    let (report, change) = import::run(write, workbook, problems, mode, &on_progress).await?;
+    let today = app.clock.today();
+    let (report, change) =
+        import::run(write, workbook, problems, mode, today, &on_progress).await?;
     if let Some(change) = change {
         app.feed.publish(change);
     }

@@ -15,6 +15,7 @@ use crate::store::{Duplicates, Workflow, Write};
 pub async fn apply(
     write: &mut Write,
     w: &Workbook,
+    today: time::Date,
     progress: OnProgress<'_>,
 ) -> Result<(Report, Vec<Detail>)> {
     let mut report = Report::default();
@@ -26,7 +27,8 @@ pub async fn apply(
         + w.budgets.len()
         + w.projects.len()
         + w.catalogue.len()
-        + w.series.len()) as u64;
+        + w.series.len()
+        + w.platforms.len()) as u64;
     let mut done = 0u64;
     let mut step = |n: usize| {
         done += n as u64;
@@ -157,6 +159,9 @@ pub async fn apply(
         Err(e) => problems.extend(located(e, &w.series.iter().collect::<Vec<_>>())?),
     }
     step(w.series.len());
+
+    super::platform_apply::apply(write, &w.platforms, today, &mut report, &mut problems).await?;
+    step(w.platforms.len());
     Ok((report, problems))
 }
 
@@ -354,7 +359,7 @@ fn first_row_of(w: &Workbook, iso3: &str, field: &str, message: String) -> Detai
 
 /// The problems of a store error about `rows` (its details' rows index that slice), at the file
 /// rows they came from. An error that is not about the rows is returned as it is.
-fn located<T>(e: Error, rows: &[&Row<T>]) -> Result<Vec<Detail>> {
+pub(super) fn located<T>(e: Error, rows: &[&Row<T>]) -> Result<Vec<Detail>> {
     match e {
         Error::Invalid(_, details) => Ok(details
             .into_iter()

@@ -16,6 +16,8 @@
 //! nothing is rolled back too, so a second import of the same files leaves no trace.
 
 pub mod apply;
+mod platform_apply;
+pub mod platforms;
 pub mod read;
 pub mod tables;
 
@@ -90,6 +92,14 @@ pub struct Report {
     pub series: usize,
     /// Series catalogue entries changed.
     pub catalogue: usize,
+    /// Accreditations created or changed.
+    pub accreditations: usize,
+    /// GP themes created or relabelled.
+    pub gp_themes: usize,
+    /// GP initiatives created or changed (with their outcomes).
+    pub gp_initiatives: usize,
+    /// Trainings created or changed.
+    pub trainings: usize,
     /// Tables left alone on purpose (an export's README and views).
     pub skipped: Vec<Skipped>,
 }
@@ -98,7 +108,8 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} primers, {} reports, {} withdrawn, {} budget rows, {} projects, {} series values, {} catalogue entries {}",
+            "{} primers, {} reports, {} withdrawn, {} budget rows, {} projects, {} series values, {} catalogue entries, \
+             {} accreditations, {} GP themes, {} GP initiatives, {} trainings {}",
             self.primers,
             self.actuals,
             self.withdrawn,
@@ -106,6 +117,10 @@ impl fmt::Display for Report {
             self.projects,
             self.series,
             self.catalogue,
+            self.accreditations,
+            self.gp_themes,
+            self.gp_initiatives,
+            self.trainings,
             match (self.dry_run, self.rev) {
                 (true, _) => "would change (dry run: nothing written)".to_owned(),
                 (false, Some(rev)) => format!("changed at revision {rev}"),
@@ -167,6 +182,7 @@ pub fn parse(sources: &[Source], progress: OnProgress) -> (Workbook, Vec<Detail>
         });
     }
     problems.extend(duplicates(&workbook));
+    problems.extend(workbook.platforms.duplicates());
     (workbook, problems)
 }
 
@@ -242,31 +258,50 @@ fn duplicates(w: &Workbook) -> Vec<Detail> {
 }
 
 /// Reads, checks and applies `sources` as one write by `actor`, straight to the store (the
-/// command line). A server imports with [`run`], so that its dashboard hears of the change.
+/// command line), today being the real day (UTC). A server imports with [`run`], so that its
+/// dashboard hears of the change.
 pub async fn import(
     store: &Store,
     sources: &[Source],
     actor: &Actor,
     mode: Mode,
 ) -> Result<Report> {
+    import_on(store, sources, actor, mode, today()).await
+}
+
+/// [`import`] on the day `today` (what dates that may not be in the future are judged by).
+pub async fn import_on(
+    store: &Store,
+    sources: &[Source],
+    actor: &Actor,
+    mode: Mode,
+    today: time::Date,
+) -> Result<Report> {
     let (workbook, problems) = parse(sources, &quietly);
     let write = store.begin(actor).await?;
-    let (report, _) = run(write, workbook, problems, mode, &quietly).await?;
+    let (report, _) = run(write, workbook, problems, mode, today, &quietly).await?;
     Ok(report)
+}
+
+/// The real day (UTC), for imports run outside a server (whose day is its clock's).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
 }
 
 /// Applies a parsed workbook in `write` and commits it, unless `problems` (from [`parse`]) or
 /// the database's checks found anything wrong, or this is a dry run: then it rolls back. Every
 /// problem is reported at once, sorted by file, sheet and row. Returns the report and the
-/// change committed (for the caller to publish).
+/// change committed (for the caller to publish). `today` is the server's day (dates of
+/// accreditations, outcomes and trainings may not be after it).
 pub async fn run(
     mut write: Write,
     workbook: Workbook,
     mut problems: Vec<Detail>,
     mode: Mode,
+    today: time::Date,
     progress: OnProgress<'_>,
 ) -> Result<(Report, Option<Change>)> {
-    let applied = apply::apply(&mut write, &workbook, progress).await;
+    let applied = apply::apply(&mut write, &workbook, today, progress).await;
     let mut report = match applied {
         Ok((report, found)) => {
             problems.extend(found);

@@ -138,6 +138,8 @@ pub struct Workbook {
     pub projects: Vec<Row<Project>>,
     pub series: Vec<Row<SeriesPoint>>,
     pub catalogue: Vec<Row<SeriesInfo>>,
+    /// The platforms' sheets (accreditations, GP 2.0, trainings).
+    pub platforms: super::platforms::Sheets,
     /// Tables deliberately not imported (an export's README, its views and its audit log).
     pub skipped: Vec<Skipped>,
     /// The members, and key results (`iso3`, `kr_code`), of `primers` and `key_results` rows
@@ -228,10 +230,15 @@ const TABLES: [(&str, &[&str], &[&str]); 7] = [
 /// The order problems are reported in, by table: as a primer is read, whatever the order of
 /// the files (a folder's files come sorted by name).
 pub fn reading_rank(table: &str) -> usize {
+    let platforms = &super::platforms::TABLES;
     TABLES
         .iter()
         .position(|(n, ..)| *n == table)
-        .unwrap_or(TABLES.len())
+        .or_else(|| {
+            let i = platforms.iter().position(|(n, ..)| *n == table)?;
+            Some(TABLES.len() + i)
+        })
+        .unwrap_or(TABLES.len() + platforms.len())
 }
 
 const SERIES_LONG: [&str; 4] = ["iso3", "series", "year", "value"];
@@ -247,6 +254,9 @@ impl Workbook {
                 message: format!("not imported: {why}"),
             });
             return Vec::new();
+        }
+        if let Some(problems) = self.platforms.add(t) {
+            return problems;
         }
         if let Some((name, required, optional)) = TABLES.iter().find(|(n, ..)| *n == t.name) {
             if let Err(p) = check_columns(t, required, optional) {
@@ -336,7 +346,8 @@ impl Workbook {
         vec![
             Detail::message(format!(
                 "unknown {} {:?}: a workbook has primers, key_results, targets, actuals, \
-                 budgets, projects and series_catalogue; a series file has the columns iso3, \
+                 budgets, projects, series_catalogue, accreditations, gp_themes, gp_initiatives, \
+                 gp_outcomes and trainings; a series file has the columns iso3, \
                  series, year, value or Penn World Table's isocode, year, rgdpo, …",
                 if t.sheet.is_some() { "sheet" } else { "table" },
                 t.sheet.as_deref().unwrap_or(&t.name)
@@ -406,7 +417,11 @@ impl Workbook {
     }
 }
 
-fn check_columns(t: &RawTable, required: &[&str], optional: &[&str]) -> Result<(), Vec<Detail>> {
+pub(super) fn check_columns(
+    t: &RawTable,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(), Vec<Detail>> {
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for h in t.header.iter() {
@@ -449,7 +464,7 @@ fn check_columns(t: &RawTable, required: &[&str], optional: &[&str]) -> Result<(
 
 /// Deserializes every record of `t` into `out`, naming the column of each failure; the records
 /// that failed are added to `failed`.
-fn rows<'t, T: DeserializeOwned>(
+pub(super) fn rows<'t, T: DeserializeOwned>(
     t: &'t RawTable,
     out: &mut Vec<Row<T>>,
     failed: &mut Vec<&'t csv::StringRecord>,

@@ -26,6 +26,14 @@ pub struct Dump {
     pub catalogue: Vec<CatalogueDump>,
     /// `None` when not asked for (only the Secretariat reads the audit log).
     pub audit: Option<Vec<AuditDump>>,
+    /// The platforms' records (issue 23), by id (trainings by member and end date); empty on a
+    /// database before migration 0008.
+    pub accreditations: Vec<crate::model::AccreditationInput>,
+    /// Every theme (a member's export too), in their order.
+    pub gp_themes: Vec<crate::model::GpTheme>,
+    /// With their outcomes, by metric and year.
+    pub gp_initiatives: Vec<crate::model::GpInitiativeInput>,
+    pub trainings: Vec<crate::model::TrainingInput>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +214,9 @@ impl Store {
             .bind(only.clone())
             .fetch_all(&mut *conn)
             .await?;
+        }
+        if has_table(conn, self.backend(), "accreditations").await? {
+            super::dump_platforms::read(conn, only.as_deref(), &mut dump).await?;
         }
         if audit_log {
             dump.audit = Some(

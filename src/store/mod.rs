@@ -29,6 +29,7 @@ mod coes;
 pub mod commit;
 mod commit_metrics;
 pub mod dump;
+mod dump_platforms;
 mod durability;
 mod gp;
 pub mod health;

@@ -26,6 +26,7 @@ mod live_flow;
 mod live_serving;
 mod metrics;
 mod outage;
+mod platform_sheets;
 mod primers;
 mod productivity;
 mod projects;

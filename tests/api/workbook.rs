@@ -671,6 +671,10 @@ async fn comparable(app: &TestApp, period: i64) -> Value {
         "projects": app.get("/projects").await.body,
         "series": app.get("/series").await.body,
         "catalogue": app.get("/series/catalogue").await.body,
+        "accreditations": app.get("/accreditations").await.body,
+        "gp_themes": app.get("/gp/themes").await.body,
+        "gp_initiatives": app.get("/gp/initiatives").await.body,
+        "trainings": app.get("/trainings").await.body,
     })
 }
 

@@ -2426,12 +2426,18 @@ export interface components {
         RecordId: string;
         /** @description What an import changed (or, in a dry run, would change). */
         Report: {
+            /** @description Accreditations created or changed. */
+            accreditations: number;
             /** @description Reports appended. */
             actuals: number;
             budgets: number;
             /** @description Series catalogue entries changed. */
             catalogue: number;
             dry_run: boolean;
+            /** @description GP initiatives created or changed (with their outcomes). */
+            gp_initiatives: number;
+            /** @description GP themes created or relabelled. */
+            gp_themes: number;
             /** @description Primers created or changed (with their key results and targets). */
             primers: number;
             projects: number;
@@ -2444,6 +2450,8 @@ export interface components {
             series: number;
             /** @description Tables left alone on purpose (an export's README and views). */
             skipped: components["schemas"]["Skipped"][];
+            /** @description Trainings created or changed. */
+            trainings: number;
             /** @description Reports withdrawn (rows of an exported history that carry a `withdrawn_reason`). */
             withdrawn: number;
         };

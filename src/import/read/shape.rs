@@ -25,6 +25,11 @@ pub const DATE_COLUMNS: &[(&str, DateKind)] = &[
     ("start_date", DateKind::Date),
     ("end_date", DateKind::Date),
     ("signed_on", DateKind::Date),
+    // accreditations
+    ("applied_on", DateKind::Date),
+    ("assessment_date", DateKind::Date),
+    ("conferred_on", DateKind::Date),
+    ("valid_until", DateKind::Date),
     ("reported_at", DateKind::Timestamp),
 ];
 

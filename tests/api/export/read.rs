@@ -17,7 +17,7 @@ pub(super) const VIEWS: [&str; 6] = [
     "Focus areas",
     "Key result progress",
 ];
-pub(super) const RAW: [&str; 8] = [
+pub(super) const RAW: [&str; 13] = [
     "primers",
     "key_results",
     "targets",
@@ -26,6 +26,11 @@ pub(super) const RAW: [&str; 8] = [
     "projects",
     "series",
     "series_catalogue",
+    "accreditations",
+    "gp_themes",
+    "gp_initiatives",
+    "gp_outcomes",
+    "trainings",
 ];
 pub(super) const STATUSES: [&str; 5] = ["Achieved", "On track", "At risk", "Off track", "No data"];
 
