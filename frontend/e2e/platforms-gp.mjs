@@ -256,6 +256,9 @@ export async function gpTests({ t, server, backend, context }) {
       await page.waitForTimeout(300);
       const over = await scrollOverflow(page);
       assert(over.width <= 0, `the wall on a phone scrolls sideways by ${over.width} px`);
+      // The wall clips what is wider than a phone (overflow-x: clip): nothing of it may be wider, or it is cut off unseen.
+      const wide = await page.evaluate(() => [...document.querySelectorAll('.wall-head, .wall-body, .panel-gp > *, .ticker')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1).map((e) => `${e.className || e.tagName} ${Math.round(e.getBoundingClientRect().width)} px`));
+      assert(!wide.length, `wider than the phone, cut off: ${wide.join('; ')}`);
       await page.screenshot({ path: join(OUT, `gp-wall-390x844-${backend}.png`), fullPage: true });
       await server.json(`/gp/initiatives/${added.id}`, { method: 'DELETE' });
     } finally {

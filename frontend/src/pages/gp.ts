@@ -202,14 +202,15 @@ export function renderGp(root: HTMLElement): void {
       {},
       h('th', { scope: 'col', class: 'gp-member-col' }, 'Member'),
       ...m.themes.map((t) => h('th', { scope: 'col', class: 'num', 'data-theme': t.id }, t.label)),
-      h('th', { scope: 'col', class: 'num gp-total-col' }, m.themes.length === 1 ? 'Shown' : 'All themes'),
+      // One theme shown: its column is the total already.
+      m.themes.length === 1 ? null : h('th', { scope: 'col', class: 'num gp-total-col' }, 'All themes'),
     );
     const rows = m.rows.map((r) => {
       const pick = h('button', { type: 'button', class: 'gp-pick', 'data-pick': r.iso3, 'aria-pressed': selected?.iso3 === r.iso3 && selected.theme === null ? 'true' : 'false' }, r.name);
       pick.addEventListener('click', () => select({ iso3: r.iso3, theme: null }));
       const cells = r.cells.map((c) => cell(r, c.theme, c.count, countColour(c.count, m.maxTotal), changed));
       const total = h('td', { class: `num gp-row-total${changed.has(`${r.iso3}/*`) ? ' flash' : ''}`, 'data-cell': `${r.iso3}/*` }, r.total ? count(r.total) : '0');
-      return h('tr', { 'data-member': r.iso3 }, h('th', { scope: 'row', class: 'gp-member-col' }, pick), ...cells, total);
+      return h('tr', { 'data-member': r.iso3 }, h('th', { scope: 'row', class: 'gp-member-col' }, pick), ...cells, m.themes.length === 1 ? null : total);
     });
     const table = h(
       'table',
