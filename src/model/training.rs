@@ -31,14 +31,14 @@ closed_list! {
 #[serde(deny_unknown_fields)]
 pub struct Participants {
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub government: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub enterprises: i64,
     /// Universities and training institutions.
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub universities: i64,
 }
 
@@ -53,13 +53,13 @@ impl Participants {
 #[serde(deny_unknown_fields)]
 pub struct BySex {
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub female: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub male: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub unspecified: i64,
 }
 
@@ -98,11 +98,11 @@ pub struct TrainingInput {
     pub by_sex: BySex,
     /// Small and medium enterprises among the enterprises' participants (at most as many).
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub smes: i64,
     /// At most the participants' total.
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub certified_specialists: i64,
 }
 
