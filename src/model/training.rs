@@ -210,6 +210,22 @@ impl TrainingInput {
     }
 }
 
+/// Participants by group, summed over trainings (no upper bound, unlike one training's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct GroupTotals {
+    pub government: i64,
+    pub enterprises: i64,
+    pub universities: i64,
+}
+
+/// Participants by sex, summed over trainings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct SexTotals {
+    pub female: i64,
+    pub male: i64,
+    pub unspecified: i64,
+}
+
 /// `GET /trainings/summary`. `by_sector`, `by_year` and `by_member` count participants.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct TrainingSummary {
@@ -219,8 +235,8 @@ pub struct TrainingSummary {
     pub hours: f64,
     /// Sector → participants (sectors with a course).
     pub by_sector: BTreeMap<String, i64>,
-    pub by_group: Participants,
-    pub by_sex: BySex,
+    pub by_group: GroupTotals,
+    pub by_sex: SexTotals,
     pub smes: i64,
     pub certified_specialists: i64,
     /// Year (of the end date) → participants.
