@@ -63,7 +63,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
     h('div', { class: 'row2' }, field('Body', c.body, 'body'), field('Kind of body', c.body_kind, 'body_kind')),
     field('Scheme', c.scheme, 'scheme'),
   );
-  const assessment = h('div', { class: 'row2' }, field('Assessment date', c.assessment_date, 'assessment_date'), field('Criteria scores (criterion=score, separated by ;)', c.criteria_scores, 'criteria_scores'));
+  const assessment = h('div', { class: 'row2' }, field('Assessment date', c.assessment_date, 'assessment_date'), field('Criteria scores (name=score; …)', c.criteria_scores, 'criteria_scores'));
   const certificate = h(
     'fieldset',
     { class: 'acc-cert-fields' },
@@ -100,7 +100,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
       if (!c.valid_until.value || chosen?.status === 'renewal_due') c.valid_until.value = validUntilFrom(c.conferred_on.value);
     }
     if (to === 'under_assessment' && !c.assessment_date.value) c.assessment_date.value = todayIso();
-    save.textContent = conferring ? 'Confer the certificate' : 'Save';
+    save.textContent = conferring ? (chosen?.status === 'renewal_due' ? 'Renew the accreditation' : 'Confer the certificate') : 'Save';
   };
 
   const fill = (r: Accreditation | null) => {
