@@ -16,6 +16,7 @@
 //! nothing is rolled back too, so a second import of the same files leaves no trace.
 
 pub mod apply;
+mod cell;
 mod platform_apply;
 pub mod platforms;
 pub mod read;
