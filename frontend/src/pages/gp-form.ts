@@ -52,6 +52,11 @@ export interface GpForm {
 }
 
 const thisYear = () => new Date().getUTCFullYear();
+/** An outcome row's field, named for the row's grid (its error spans the whole row). */
+const part = (name: string, el: HTMLElement) => {
+  el.classList.add(`gp-f-${name}`);
+  return el;
+};
 
 /** Puts each problem beside the control whose slot it names; returns what found no slot, as text. */
 function placeProblems(form: HTMLElement, problems: readonly Problem[]): string[] {
@@ -180,7 +185,7 @@ export function gpForm(editableMembers: () => readonly string[], saved: (rev: nu
     return h(
       'li',
       { class: 'gp-outcome-row', 'data-row': String(i) },
-      h('div', { class: 'gp-outcome-fields' }, field(`Outcome ${i + 1}: metric`, metric, `outcomes[${i}].metric`), field('Year', year, `outcomes[${i}].year`), valueField),
+      h('div', { class: 'gp-outcome-fields' }, part('metric', field(`Outcome ${i + 1}: metric`, metric, `outcomes[${i}].metric`)), part('year', field('Year', year, `outcomes[${i}].year`)), part('value', valueField)),
       remove,
     );
   };
