@@ -282,6 +282,9 @@ export async function gpFormTests({ t, server, backend, context, newContext }) {
       await page.click('[data-testid=gp-matrix] [data-pick=THA]');
       await page.waitForSelector(`[data-testid=gp-list] [data-delete="${doomed.id}"]`, { timeout: 10_000 });
       const before = cellCount(await cells(page), 'THA/*');
+      // Open in the form first: once deleted, the form lets it go (saving would bring it back).
+      await page.click(`[data-testid=gp-list] [data-edit="${doomed.id}"]`);
+      assert((await page.inputValue('[data-testid=gf-title]')) === doomed.title, 'the form holds it');
       await page.click(`[data-testid=gp-list] [data-delete="${doomed.id}"]`);
       const question = await page.locator(`[data-id="${doomed.id}"] [data-testid=gp-confirm]`).innerText();
       assert(/Delete “To be deleted \(e2e form\)” \(e2e-gpf-delete-me\), with its 1 outcome\?/.test(question), `asked first: “${question}”`);
@@ -289,6 +292,7 @@ export async function gpFormTests({ t, server, backend, context, newContext }) {
       await page.click(`[data-id="${doomed.id}"] [data-testid=gp-delete-yes]`);
       await page.waitForFunction((id) => !document.querySelector(`[data-testid=gp-list] [data-id="${id}"]`), doomed.id, { timeout: 10_000 });
       assert((await server.fetch(`/gp/initiatives/${doomed.id}`)).status === 404, 'deleted on the server');
+      assert((await page.inputValue('[data-testid=gf-title]')) === '' && !(await page.locator('[data-testid=gf-id]').evaluate((e) => e.readOnly)), 'the form no longer holds it');
       await page.waitForFunction((n) => Number(/(?:^| )THA\/\*=(\d+)/.exec(document.querySelector('main')?.dataset.cells ?? '')?.[1] ?? 0) === n, before - 1, { timeout: 10_000 });
     } finally {
       await page.close();

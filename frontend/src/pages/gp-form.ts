@@ -49,6 +49,8 @@ export interface GpForm {
   /** Empties the form for a new initiative of `iso3`. */
   add(iso3: string): void;
   setContext(c: GpFormContext): void;
+  /** An initiative was deleted: if the form holds it, it is emptied (saving would bring it back). */
+  deleted(id: string): void;
 }
 
 const thisYear = () => new Date().getUTCFullYear();
@@ -316,6 +318,13 @@ export function gpForm(editableMembers: () => readonly string[], saved: (rev: nu
     add(iso3) {
       status.textContent = '';
       fill(null, iso3);
+    },
+    deleted(id) {
+      if (stored?.id !== id) return;
+      const iso3 = stored.iso3;
+      fill(null, iso3);
+      status.className = 'form-status';
+      status.textContent = `${id} was deleted; the form is empty.`;
     },
     setContext(next) {
       const d = draft();
