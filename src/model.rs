@@ -16,6 +16,7 @@ use crate::error::Detail;
 
 mod bcn;
 mod coe;
+mod kr_source;
 mod programmes;
 mod project;
 mod project_parts;
@@ -25,6 +26,7 @@ mod rules;
 mod series;
 pub use bcn::*;
 pub use coe::*;
+pub use kr_source::{KrSource, SourceDataset, SourceMeasure};
 pub use programmes::*;
 pub use project::*;
 pub use project_parts::*;
@@ -91,6 +93,10 @@ pub struct KeyResult {
     /// The greatest value a report may give (100 for a percentage); none: no upper bound.
     #[serde(default)]
     pub max_value: Option<Finite>,
+    /// Where its actuals come from when they are not reported by hand: the training database
+    /// or the GP initiatives' outcomes (its member's rows). Absent or null: reported by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<KrSource>,
 }
 
 fn default_weight() -> Finite {
@@ -291,6 +297,11 @@ impl KeyResult {
         for (field, v) in values {
             if let Some(why) = v.and_then(|v| crate::domain::magnitude_problem(v.get())) {
                 problems.push((field, why));
+            }
+        }
+        if let Some(source) = &self.source {
+            for (field, why) in source.check() {
+                problems.push((format!("source.{field}"), why));
             }
         }
         if let (Some(lo), Some(hi)) = (self.min_value, self.max_value)

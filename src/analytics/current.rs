@@ -452,6 +452,7 @@ mod tests {
             reported_at: format!("2026-{month:02}-01T00:00:00.000000Z").into(),
             rev,
             kr: UNLINKED,
+            derived: false,
         })
     }
 

@@ -451,6 +451,7 @@ mod tests {
                         reported_at: "2026-01-01T00:00:00.000000Z".into(),
                         rev,
                         kr: crate::records::UNLINKED,
+                        derived: false,
                     };
                     reports
                 ],

@@ -31,6 +31,7 @@ pub mod dump;
 mod durability;
 pub mod health;
 pub mod history;
+mod kr_sources;
 mod log;
 pub mod notify;
 mod primers;
