@@ -14,9 +14,12 @@ use utoipa::ToSchema;
 use crate::domain::{Direction, Finite, Iso3, KrCode, Pillar, PrimerStatus, Year, focus_area_key};
 use crate::error::Detail;
 
+mod accreditation;
 mod bcn;
 mod coe;
+mod gp;
 mod kr_source;
+mod platform;
 mod programmes;
 mod project;
 mod project_parts;
@@ -24,9 +27,13 @@ pub mod project_sheet;
 mod room;
 mod rules;
 mod series;
+mod training;
+pub use accreditation::*;
 pub use bcn::*;
 pub use coe::*;
+pub use gp::*;
 pub use kr_source::{KrSource, SourceDataset, SourceMeasure};
+pub use platform::{RecordId, Sector, SectorInfo, sectors};
 pub use programmes::*;
 pub use project::*;
 pub use project_parts::*;
@@ -36,6 +43,7 @@ pub use room::{
 };
 pub use rules::schema_rules;
 pub use series::*;
+pub use training::*;
 
 /// A member economy.
 #[derive(Debug, Clone, Serialize, ToSchema)]

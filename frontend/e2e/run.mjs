@@ -16,6 +16,9 @@ import { axeViolations, describeViolations } from './axe.mjs';
 import { importExportTests } from './import-export.mjs';
 import { seriesTests } from './series.mjs';
 import { programmesTests } from './programmes.mjs';
+import { gpTests } from './platforms-gp.mjs';
+import { accreditationTests } from './platforms-accreditation.mjs';
+import { trainingsTests } from './platforms-trainings.mjs';
 
 const PERIOD = 2026;
 const started = Date.now();
@@ -476,6 +479,9 @@ async function suite(server, backend) {
   await importExportTests({ t, server, backend, context, newContext });
   await seriesTests({ t, server, backend, context });
   await programmesTests({ t, server, backend, context });
+  await gpTests({ t, server, backend, context });
+  await accreditationTests({ t, server, backend, context });
+  await trainingsTests({ t, server, backend, context, newContext });
 
   if (server.db.proxy) {
     await t('with the database out of reach every page says the data may be stale, writes are refused with 503, and once it is back the banner goes and a report gets through', async () => {

@@ -35,6 +35,9 @@ async function route(): Promise<void> {
   else if (path === '/secretariat/review') (await import('./pages/review')).renderReview(root);
   else if (path === '/productivity') (await import('./pages/productivity')).renderProductivity(root);
   else if (path === '/projects') (await import('./pages/projects')).renderProjects(root);
+  else if (path === '/gp') (await import('./pages/gp')).renderGp(root);
+  else if (path === '/accreditations') (await import('./pages/accreditations')).renderAccreditations(root);
+  else if (path === '/trainings') (await import('./pages/trainings')).renderTrainings(root);
   else if (project) {
     const { codeFromPath } = await import('./pages/projects-model');
     (await import('./pages/projects-detail')).renderProjectDetail(root, codeFromPath(path) ?? '');

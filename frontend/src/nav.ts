@@ -12,6 +12,9 @@ const LINKS: [string, string][] = [
   ['/members/VNM', 'Members'],
   ['/productivity', 'Productivity'],
   ['/projects', 'Projects'],
+  ['/gp', 'GP 2.0'],
+  ['/accreditations', 'Accreditation'],
+  ['/trainings', 'Trainings'],
   ['/wall', 'Wall'],
 ];
 

@@ -160,6 +160,53 @@ pub fn line(l: &Logged, facts: &Facts) -> Recent {
             Some(id) => format!("{who} · COE {} proposed {:?}", id.as_str(), p.title),
             None => format!("{who} applied for a new Center of Excellence: {}", p.title),
         },
+        Edit::Accreditation {
+            action,
+            accreditation: a,
+        } => {
+            use crate::model::AccreditationStatus as S;
+            let what = match a.status {
+                S::Applied => "applied for accreditation".to_owned(),
+                S::UnderAssessment => "under assessment for accreditation".to_owned(),
+                S::Accredited => match &a.occasion {
+                    Some(o) => format!("accredited ({o})"),
+                    None => "accredited".to_owned(),
+                },
+                S::RenewalDue => "due for renewal of its accreditation".to_owned(),
+                S::Expired => "accreditation expired".to_owned(),
+                S::Withdrawn => "accreditation withdrawn".to_owned(),
+            };
+            match action {
+                Action::Create | Action::Update => format!("{who} · {}: {what}", a.body),
+                _ => format!("{who} · {} accreditation updated", a.body),
+            }
+        }
+        Edit::GpTheme { action, theme } => match action {
+            Action::Create => format!("GP 2.0 theme added: {}", theme.label),
+            _ => format!("GP 2.0 theme renamed: {}", theme.label),
+        },
+        Edit::GpInitiative { action, initiative } => format!(
+            "{who} · GP 2.0 initiative {}: {}",
+            match action {
+                Action::Create => "recorded",
+                Action::Delete => "removed",
+                _ => "updated",
+            },
+            initiative.title
+        ),
+        Edit::Training { action, training } => {
+            let n = training.participants.total();
+            format!(
+                "{who} · training {}: {} ({n} participant{})",
+                match action {
+                    Action::Create => "recorded",
+                    Action::Delete => "removed",
+                    _ => "updated",
+                },
+                training.title,
+                if n == 1 { "" } else { "s" }
+            )
+        }
     };
     Recent {
         rev: l.rev,

@@ -9,32 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-// TEMPORARY until main's model types land (crate::model::Sector).
-use shim::Sector;
-mod shim {
-    use serde::{Deserialize, Serialize};
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Sector {
-        FoodProcessing,
-        Agriculture,
-        Energy,
-    }
-    impl Sector {
-        pub fn as_str(self) -> &'static str {
-            match self {
-                Self::FoodProcessing => "food_processing",
-                Self::Agriculture => "agriculture",
-                Self::Energy => "energy",
-            }
-        }
-    }
-    impl std::fmt::Display for Sector {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-}
+use super::{Sector, ThemeId};
 
 /// Where a key result's actuals come from.
 #[derive(
@@ -177,23 +152,12 @@ pub struct KrSource {
     pub sectors: Vec<Sector>,
     /// GP initiatives only: the themes that count (ids of `GET /gp/themes`); empty: all.
     #[serde(default)]
-    #[schema(value_type = Vec<String>, inline)]
-    pub themes: Vec<String>,
+    pub themes: Vec<ThemeId>,
     /// With a year (2000–2028), the value for a year sums the rows from that year on
     /// (cumulative); without, the year's rows alone.
     #[serde(default, deserialize_with = "crate::domain::whole_option")]
     #[schema(minimum = 2000, maximum = 2028)]
     pub since: Option<i64>,
-}
-
-/// Whether `s` is a GP theme id (`^[a-z][a-z0-9_]{1,40}$`).
-pub fn is_theme_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    (2..=41).contains(&b.len())
-        && b[0].is_ascii_lowercase()
-        && b[1..]
-            .iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
 }
 
 impl KrSource {
@@ -238,15 +202,7 @@ impl KrSource {
             }
         }
         for (i, t) in self.themes.iter().enumerate() {
-            if !is_theme_id(t) {
-                problems.push((
-                    format!("themes[{i}]"),
-                    format!(
-                        "{t:?} is not a theme id: a lower-case letter, then 1 to 40 lower-case \
-                         letters, digits or '_'"
-                    ),
-                ));
-            } else if self.themes[..i].contains(t) {
+            if self.themes[..i].contains(t) {
                 problems.push((format!("themes[{i}]"), format!("{t} is listed twice")));
             }
         }
@@ -269,7 +225,7 @@ impl KrSource {
                     || self.sectors.iter().any(|s| s.as_str() == sector_or_theme)
             }
             SourceDataset::GpInitiatives => {
-                self.themes.is_empty() || self.themes.iter().any(|t| t == sector_or_theme)
+                self.themes.is_empty() || self.themes.iter().any(|t| t.as_str() == sector_or_theme)
             }
         }
     }
@@ -283,7 +239,12 @@ impl KrSource {
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
-            SourceDataset::GpInitiatives => self.themes.join(";"),
+            SourceDataset::GpInitiatives => self
+                .themes
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
         }
     }
 }
@@ -324,11 +285,8 @@ mod tests {
                                 "themes":["energy_efficiency"],"since":1999}));
         assert_eq!(fields(&bad), ["measure", "themes", "since"]);
         let bad = source(json!({"dataset":"gp_initiatives","measure":"courses",
-                                "sectors":["energy"],"themes":["Bad","x_y","x_y"],"since":2029}));
-        assert_eq!(
-            fields(&bad),
-            ["measure", "sectors", "themes[0]", "themes[2]", "since"]
-        );
+                                "sectors":["energy"],"themes":["x_y","x_y"],"since":2029}));
+        assert_eq!(fields(&bad), ["measure", "sectors", "themes[1]", "since"]);
         let twice = source(json!({"dataset":"trainings","measure":"smes",
                                   "sectors":["energy","energy"]}));
         assert_eq!(fields(&twice), ["sectors[1]"]);
@@ -338,6 +296,7 @@ mod tests {
             json!({"dataset":"trainings","measure":"smes","sectors":["mining"]}),
             json!({"dataset":"trainings","measure":"smes","since":2026.5}),
             json!({"dataset":"trainings","measure":"smes","filter":[]}),
+            json!({"dataset":"gp_initiatives","measure":"initiatives","themes":["Bad"]}),
         ] {
             assert!(
                 serde_json::from_value::<KrSource>(wrong.clone()).is_err(),

@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 
 use super::facts::{ActualFact, Text};
 use crate::model::{
-    BcnApplication, Budget, CoeProposal, CoeRecord, PrimerInput, Project, SeriesInfo,
+    AccreditationInput, BcnApplication, Budget, CoeProposal, CoeRecord, GpInitiativeInput, GpTheme,
+    PrimerInput, Project, SeriesInfo, TrainingInput,
 };
 
 /// One committed write.
@@ -119,6 +120,26 @@ pub enum Edit {
     Coe { action: Action, coe: Box<CoeRecord> },
     /// A proposal by an existing COE, or an application for a new one, filed.
     CoeProposal(Box<CoeProposal>),
+    /// An accreditation recorded (`Create`) or changed (`Update`): the record as it stands
+    /// after.
+    Accreditation {
+        action: Action,
+        accreditation: Box<AccreditationInput>,
+    },
+    /// A GP theme added (`Create`) or relabelled (`Update`).
+    GpTheme { action: Action, theme: GpTheme },
+    /// A GP initiative recorded (`Create`), changed (`Update`), or deleted (`Delete`: the
+    /// record as it was).
+    GpInitiative {
+        action: Action,
+        initiative: Box<GpInitiativeInput>,
+    },
+    /// A training recorded (`Create`), changed (`Update`), or deleted (`Delete`: the record
+    /// as it was).
+    Training {
+        action: Action,
+        training: Box<TrainingInput>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +190,16 @@ pub enum Entity {
     /// A COE proposal or an application for a new COE (stored as `coe_proposal`).
     #[serde(rename = "coe_proposal")]
     CoeProposal,
+    /// A body's accreditation.
+    Accreditation,
+    /// A GP 2.0 initiative with its outcomes (stored as `gp_initiative`).
+    #[serde(rename = "gp_initiative")]
+    GpInitiative,
+    /// A GP 2.0 theme (stored as `gp_theme`).
+    #[serde(rename = "gp_theme")]
+    GpTheme,
+    /// A training delivered.
+    Training,
 }
 
 /// What was done to it. Serialized (and stored) as its lower-case name.
@@ -195,10 +226,12 @@ pub enum Action {
     Decline,
     /// A COE assessed: its phase held or advanced.
     Assess,
+    /// A record deleted (a GP initiative, a training).
+    Delete,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 13] = [
         Entity::Actual,
         Entity::Primer,
         Entity::Budget,
@@ -208,6 +241,10 @@ impl Entity {
         Entity::BcnApplication,
         Entity::Coe,
         Entity::CoeProposal,
+        Entity::Accreditation,
+        Entity::GpInitiative,
+        Entity::GpTheme,
+        Entity::Training,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -221,6 +258,10 @@ impl Entity {
             Self::BcnApplication => "bcn_application",
             Self::Coe => "coe",
             Self::CoeProposal => "coe_proposal",
+            Self::Accreditation => "accreditation",
+            Self::GpInitiative => "gp_initiative",
+            Self::GpTheme => "gp_theme",
+            Self::Training => "training",
         }
     }
 
@@ -230,7 +271,7 @@ impl Entity {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Report,
         Action::Create,
         Action::Update,
@@ -243,6 +284,7 @@ impl Action {
         Action::Approve,
         Action::Decline,
         Action::Assess,
+        Action::Delete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -259,6 +301,7 @@ impl Action {
             Self::Approve => "approve",
             Self::Decline => "decline",
             Self::Assess => "assess",
+            Self::Delete => "delete",
         }
     }
 
@@ -279,6 +322,10 @@ impl Edit {
             Self::Bcn { .. } => Entity::BcnApplication,
             Self::Coe { .. } => Entity::Coe,
             Self::CoeProposal(_) => Entity::CoeProposal,
+            Self::Accreditation { .. } => Entity::Accreditation,
+            Self::GpTheme { .. } => Entity::GpTheme,
+            Self::GpInitiative { .. } => Entity::GpInitiative,
+            Self::Training { .. } => Entity::Training,
         }
     }
 
@@ -290,7 +337,12 @@ impl Edit {
             Self::Budget(_) | Self::Series(_) | Self::SeriesInfo(_) => Action::Set,
             Self::Project { created: true, .. } => Action::Create,
             Self::Project { created: false, .. } => Action::Update,
-            Self::Bcn { action, .. } | Self::Coe { action, .. } => *action,
+            Self::Bcn { action, .. }
+            | Self::Coe { action, .. }
+            | Self::Accreditation { action, .. }
+            | Self::GpTheme { action, .. }
+            | Self::GpInitiative { action, .. }
+            | Self::Training { action, .. } => *action,
             Self::CoeProposal(_) => Action::Create,
         }
     }
@@ -298,7 +350,8 @@ impl Edit {
     /// The key of what it changed, as the audit log names it: `ISO3/KR/YEAR` for a report,
     /// `ISO3` for a primer, `PILLAR/YEAR/ISO3` (or `…/APO`) for a budget, the code of a
     /// project, `ISO3/SERIES` for a series' values, `SERIES` for its catalogue entry, the id
-    /// of a BCN application, a COE or a COE proposal.
+    /// of a BCN application, a COE or a COE proposal, the id of an accreditation, a GP theme,
+    /// a GP initiative or a training.
     pub fn key(&self) -> String {
         match self {
             Self::Report(a) | Self::Withdraw(Withdrawal { report: a, .. }) => {
@@ -317,6 +370,10 @@ impl Edit {
             Self::Bcn { application, .. } => application.id.to_string(),
             Self::Coe { coe, .. } => coe.id.as_str().to_owned(),
             Self::CoeProposal(p) => p.id.to_string(),
+            Self::Accreditation { accreditation, .. } => accreditation.id.to_string(),
+            Self::GpTheme { theme, .. } => theme.id.to_string(),
+            Self::GpInitiative { initiative, .. } => initiative.id.to_string(),
+            Self::Training { training, .. } => training.id.to_string(),
         }
     }
 
@@ -332,6 +389,10 @@ impl Edit {
             Self::Bcn { application, .. } => Some(application.sender.as_str()),
             Self::Coe { coe, .. } => Some(coe.iso3.as_str()),
             Self::CoeProposal(p) => Some(p.iso3.as_str()),
+            Self::Accreditation { accreditation, .. } => Some(accreditation.iso3.as_str()),
+            Self::GpTheme { .. } => None,
+            Self::GpInitiative { initiative, .. } => Some(initiative.iso3.as_str()),
+            Self::Training { training, .. } => Some(training.iso3.as_str()),
         }
     }
 
@@ -342,6 +403,13 @@ impl Edit {
     /// those.
     pub fn restructures(&self) -> bool {
         matches!(self, Self::Primer(_) | Self::Budget(_) | Self::Withdraw(_))
+    }
+
+    /// Whether it changed rows that key results fed by data are derived from (a training or
+    /// a GP initiative): the document is recomputed after it when there are such key results
+    /// (`crate::analytics::derived`).
+    pub fn feeds_key_results(&self) -> bool {
+        matches!(self, Self::Training { .. } | Self::GpInitiative { .. })
     }
 
     /// The comment, reason or note that went with it (the audit log's `note`).

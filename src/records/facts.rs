@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::change::{Change, Edit, Logged};
-use super::sources::{Stamp, source_stamp};
+use super::sources::{SourceFacts, Stamp, source_stamp};
 use crate::domain::{Direction, PrimerStatus};
 use crate::model::{Budget, KeyResult, KrSource, PrimerInput};
 
@@ -106,6 +106,8 @@ pub struct Facts {
     pub recent: Vec<Logged>,
     /// Derived by [`Facts::link`]: what computations need per row without lookups by name.
     pub links: Links,
+    /// The trainings and GP initiatives key results fed by data are derived from.
+    pub sources: SourceFacts,
     /// When set, only reports of this year are kept ([`Facts::only_year`]): a period's
     /// document reads no others, so the aggregator's three documents share the reports out
     /// rather than each holding all of them.
@@ -211,7 +213,7 @@ impl Facts {
     }
 
     /// Whether report `a` is kept here ([`Facts::only_year`]).
-    fn keeps(&self, a: &ActualFact) -> bool {
+    pub fn keeps(&self, a: &ActualFact) -> bool {
         self.year.is_none_or(|y| a.year == y)
     }
 
@@ -295,7 +297,18 @@ impl Facts {
                 | Edit::SeriesInfo(_)
                 | Edit::Bcn { .. }
                 | Edit::Coe { .. }
-                | Edit::CoeProposal(_) => {}
+                | Edit::CoeProposal(_)
+                | Edit::Accreditation { .. }
+                | Edit::GpTheme { .. } => {}
+                // The rows key results fed by data are derived from: the derived actuals
+                // follow when they are derived again (`crate::analytics::derived`).
+                Edit::GpInitiative { .. } | Edit::Training { .. } => {
+                    let now = Stamp {
+                        rev: change.rev,
+                        at: change.at.clone(),
+                    };
+                    self.sources.apply(edit, &now);
+                }
             }
         }
         // The ticker's edits on top, newest first; its reports as linked above (so that a

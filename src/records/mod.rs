@@ -16,4 +16,4 @@ pub use change::{
 pub use facts::{
     ActualFact, BudgetFact, Facts, KrFact, MemberFact, PrimerFact, RECENT, Text, UNLINKED, kr_key,
 };
-pub use sources::{Stamp, source_stamp};
+pub use sources::{GpFact, SourceFacts, Stamp, TrainingFact, source_stamp};

@@ -16,12 +16,15 @@ pub(crate) struct StoredSource {
     pub(crate) stamp: Option<Stamp>,
 }
 
+/// A stored source's row: member, code, source (JSON), revision and time.
+type SourceRow = (String, String, String, Option<i64>, Option<String>);
+
 /// The key results' sources by (member, code): `iso3`'s, or everyone's.
 pub(crate) async fn sources(
     conn: &mut AnyConnection,
     iso3: Option<&str>,
 ) -> Result<BTreeMap<(String, String), StoredSource>> {
-    let rows: Vec<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<SourceRow> = sqlx::query_as(
         "SELECT iso3, code, source, source_rev, source_at FROM key_results
          WHERE source IS NOT NULL AND ($1 IS NULL OR iso3 = $1)",
     )

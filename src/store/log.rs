@@ -80,6 +80,19 @@ pub(super) fn logged_value(edit: &Edit) -> String {
         Edit::Bcn { application, .. } => serde_json::to_string(application),
         Edit::Coe { coe, .. } => serde_json::to_string(coe),
         Edit::CoeProposal(p) => serde_json::to_string(p),
+        // A deletion's new value is null; the record as it was is the row's old value.
+        Edit::GpInitiative {
+            action: Action::Delete,
+            ..
+        }
+        | Edit::Training {
+            action: Action::Delete,
+            ..
+        } => Ok("null".to_owned()),
+        Edit::Accreditation { accreditation, .. } => serde_json::to_string(accreditation),
+        Edit::GpTheme { theme, .. } => serde_json::to_string(theme),
+        Edit::GpInitiative { initiative, .. } => serde_json::to_string(initiative),
+        Edit::Training { training, .. } => serde_json::to_string(training),
     };
     json.expect("records serialize")
 }
@@ -184,7 +197,39 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
         Entity::CoeProposal => Edit::CoeProposal(
             serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
         ),
+        Entity::Accreditation => Edit::Accreditation {
+            action,
+            accreditation: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+        },
+        Entity::GpTheme => Edit::GpTheme {
+            action,
+            theme: serde_json::from_str(json(&row.new_value, bad)?).map_err(|e| bad(&e))?,
+        },
+        Entity::GpInitiative => Edit::GpInitiative {
+            action,
+            initiative: serde_json::from_str(record(action, row, &bad)?).map_err(|e| bad(&e))?,
+        },
+        Entity::Training => Edit::Training {
+            action,
+            training: serde_json::from_str(record(action, row, &bad)?).map_err(|e| bad(&e))?,
+        },
     })
+}
+
+/// The JSON of the record an audit row of a deletable record is about: the new value, or for a
+/// deletion the old one (the record as it was).
+fn record<'a>(
+    action: Action,
+    row: &'a LogRow,
+    bad: &dyn Fn(&dyn std::fmt::Display) -> crate::error::Error,
+) -> Result<&'a str> {
+    let text = if action == Action::Delete {
+        &row.old_value
+    } else {
+        &row.new_value
+    };
+    text.as_deref()
+        .ok_or_else(|| bad(&"no record in the row (its old value for a deletion)"))
 }
 
 /// The edits of `entities` logged up to revision `upto`, oldest first: what the programmes'
@@ -257,6 +302,7 @@ impl Store {
         } else {
             logged_state(conn, rev, &mut facts).await?;
         }
+        facts.sources = sources::source_facts(conn, rev).await?;
         facts.actuals = reports(conn, rev).await?;
         facts.link();
         facts.recent = recent(conn, rev).await?;
@@ -554,5 +600,6 @@ async fn recent(conn: &mut AnyConnection, rev: i64) -> Result<Vec<Logged>> {
         .collect()
 }
 
+mod sources;
 #[cfg(test)]
 mod tests;

@@ -781,7 +781,7 @@ export interface components {
          * @description What was done to it. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "amend" | "set" | "withdraw" | "approve" | "decline" | "assess";
+        Action: "report" | "create" | "update" | "submit" | "endorse" | "return" | "amend" | "set" | "withdraw" | "approve" | "decline" | "assess" | "delete";
         /** @description A stored report, as history. */
         Actual: {
             /**
@@ -1270,7 +1270,7 @@ export interface components {
          * @description What a row of the audit log is about. Serialized (and stored) as its lower-case name.
          * @enum {string}
          */
-        Entity: "actual" | "primer" | "budget" | "project" | "series" | "series_info" | "bcn_application" | "coe" | "coe_proposal";
+        Entity: "actual" | "primer" | "budget" | "project" | "series" | "series_info" | "bcn_application" | "coe" | "coe_proposal" | "accreditation" | "gp_initiative" | "gp_theme" | "training";
         /** @description The JSON error body. */
         ErrorBody: {
             error: components["schemas"]["ErrorPayload"];

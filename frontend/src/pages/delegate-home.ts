@@ -8,6 +8,7 @@ import type { ReadonlySignal } from '@preact/signals-core';
 import { ApiError, sendWithKey } from '../api';
 import type { FixMode } from '../delegate-reports';
 import { REPORTS_SHOWN, counting, reasonProblem } from '../delegate-reports';
+import { krSource, setDerivedMark, setDerivedNote } from '../derived';
 import { h, setText } from '../dom';
 import { clearErrors, field, showErrors } from '../forms';
 import { count, num, pct } from '../format';
@@ -181,11 +182,12 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
   const krs = h('section', { class: 'home-krs', 'aria-label': 'Key results', hidden: true }, krHeading, focus, list, none);
   const keys = keysWithPrefix(model.key_results, () => (iso3.value ? `${iso3.value}/` : ''));
   const year = computed(() => model.period.value ?? period);
-  /** The member's key results with a target this period and no report yet. */
+  /** The member's key results with a target this period and no report yet (derived ones aside). */
   const dueKeys = stableList(() =>
     keys.value.filter((k) => {
       const d = model.key_results.entry(k).value;
-      return !!d && d.target != null && d.actual == null;
+      // A derived key result is never due from people: its actual comes from its database.
+      return !!d && d.target != null && d.actual == null && krSource(d) === null;
     }),
   );
 
@@ -265,6 +267,8 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
     const krCode = key.slice(key.indexOf('/') + 1);
     const button = h('button', { type: 'button', class: 'report-btn', 'data-report': key, 'aria-label': `Report a value for ${krCode}`, hidden: true }, 'Report');
     button.addEventListener('click', () => hooks.report(key));
+    const derived = h('span', { hidden: true });
+    const derivedNote = h('p', { hidden: true, 'data-testid': 'derived-note' });
     watch(() => {
       const k = model.key_results.entry(key).value;
       if (!k) return;
@@ -281,23 +285,29 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
       progress.setAttribute('aria-label', `progress ${pct(k.progress)}`);
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
-      dueTag.hidden = !(k.target != null && k.actual == null);
+      dueTag.hidden = !(k.target != null && k.actual == null) || krSource(k) !== null;
+      setDerivedMark(derived, k);
     });
     watch(() => {
       const t = targets.value.get(krCode) ?? {};
       setText(years, `Targets: ${CYCLE_YEARS.map((y) => `${y}: ${num(t[String(y)], 2)}`).join(' · ')}`, false);
     });
     watch(() => {
-      button.hidden = !hooks.editable.value;
+      // A derived key result takes no report (the server refuses it): the explanation instead.
+      const k = model.key_results.entry(key).value;
+      button.hidden = !hooks.editable.value || krSource(k) !== null;
+      setDerivedNote(derivedNote, hooks.editable.value ? k : null, key.slice(0, key.indexOf('/')));
     });
     // Its latest reports for the period; the one that counts with Correct and Withdraw for who may edit.
     const history = h('ul', { class: 'kr-reports', 'data-testid': 'kr-reports', 'aria-label': `Reports of ${krCode}`, hidden: true });
     const earlier = h('p', { class: 'muted kr-earlier', hidden: true });
     watch(() => {
       const list = hooks.reports.value.get(krCode) ?? [];
-      const can = hooks.editable.value;
+      // A derived key result's old reports are history: its actual comes from its database.
+      const derivedKr = krSource(model.key_results.entry(key).value) !== null;
+      const can = hooks.editable.value && !derivedKr;
       const unit = model.key_results.entry(key).value?.unit ?? '';
-      const now = counting(list);
+      const now = derivedKr ? null : counting(list);
       history.hidden = list.length === 0;
       // Only the report that counts is corrected or withdrawn here: an older one counts for nothing.
       history.replaceChildren(...list.slice(0, REPORTS_SHOWN).map((a) => reportItem(a, a === now, unit, can && a === now ? (mode) => hooks.fix(key, a, mode) : null)));
@@ -335,12 +345,13 @@ export function memberHome(model: DocModel, iso3: ReadonlySignal<string>, primer
       { class: 'kr-item' },
       h('div', { class: 'kr-head' }, code, where, dueTag),
       title,
-      h('div', { class: 'kr-now' }, 'Actual ', actual, rest, state),
+      h('div', { class: 'kr-now' }, 'Actual ', actual, rest, state, derived),
       progress,
       years,
       history,
       earlier,
       note,
+      derivedNote,
       button,
     );
   });

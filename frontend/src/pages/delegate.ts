@@ -33,6 +33,7 @@ import { statusBadge } from '../badge';
 import type { FixMode } from '../delegate-reports';
 import { countsAfter, fixOf, reasonProblem, reportsByKr } from '../delegate-reports';
 import { readValue } from '../delegate-value';
+import { krSource } from '../derived';
 import { h } from '../dom';
 import { clearErrors, field, input, select, showErrors } from '../forms';
 import { num } from '../format';
@@ -381,7 +382,8 @@ export function renderDelegate(root: HTMLElement): void {
     const krCode = key.slice(key.indexOf('/') + 1);
     const k = model.key_results.peek(key);
     const box = outbox.peek();
-    if (!box || code !== iso3.peek()) return;
+    // A derived key result takes no report (derived.ts): its card says why instead.
+    if (!box || code !== iso3.peek() || (krSource(k) && !from)) return;
     const body = (from?.body ?? null) as Partial<ActualInput> | null;
     const current = model.period.peek() ?? period;
     const year = select(

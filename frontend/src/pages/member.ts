@@ -24,6 +24,8 @@ import { each, watch } from '../reactive';
 import { exportButtons } from '../export-buttons';
 import { memberSeries } from './member-series';
 import { memberProgrammes } from './projects-member';
+import { memberTrainings } from './trainings-member';
+import { setDerivedMark } from '../derived';
 import { sparkline } from '../sparkline';
 import { chartWithTable, dataTable, scrollBox } from '../table';
 
@@ -72,6 +74,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       h('section', {}, krHeading, krList, noKrs),
       memberSeries(iso3, live),
       memberProgrammes(iso3, live),
+      memberTrainings(iso3, live),
     ),
   );
   picker.addEventListener('change', () => location.assign(`/members/${picker.value}`));
@@ -208,6 +211,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
     const bar = h('span', {});
     const progress = h('div', { class: 'progress', role: 'img' }, bar);
     const numbers = h('div', { class: 'muted' });
+    const derived = h('span', { hidden: true });
     const spark = h('span', {});
     const table = h('div', {});
     watch(() => {
@@ -224,6 +228,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       bar.style.width = `${Math.max(0, Math.min(1, k.progress ?? 0)) * 100}%`;
       bar.style.background = colour;
       setText(numbers, `Baseline ${num(k.baseline, 2)} · target ${num(k.target, 2)} · actual ${num(k.actual, 2)} · progress ${pct(k.progress)}`);
+      setDerivedMark(derived, k);
     });
     watch(() => {
       const t = targets.value.get(code);
@@ -237,7 +242,7 @@ export function renderMember(root: HTMLElement, iso3: string): void {
       headLine,
       title,
       progress,
-      numbers,
+      h('div', { class: 'kr-actual-line' }, numbers, derived),
       h(
         'div',
         { class: 'spark-row' },

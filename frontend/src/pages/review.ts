@@ -23,6 +23,7 @@ import { ApiError, describeError, get, post } from '../api';
 import type { components } from '../generated/api';
 import { statusBadge } from '../badge';
 import { h } from '../dom';
+import { derivedMark } from '../derived';
 import { clearErrors, field, showErrors } from '../forms';
 import { count, num, plural, when } from '../format';
 import { connectLive } from '../live';
@@ -441,7 +442,7 @@ export function renderReview(root: HTMLElement): void {
     return h(
       'li',
       { class: `kr-card${mark ? ` mark-${mark}` : ''}`, 'data-code': k.code, 'data-mark': mark },
-      h('p', { class: 'kr-title' }, h('strong', {}, k.code), mark ? h('span', { class: 'mark' }, mark === 'added' ? 'New' : 'Changed') : null, ' ', k.title ?? ''),
+      h('p', { class: 'kr-title' }, h('strong', {}, k.code), mark ? h('span', { class: 'mark' }, mark === 'added' ? 'New' : 'Changed') : null, ' ', k.title ?? '', derivedMark(k)),
       h(
         'dl',
         { class: 'kr-facts' },

@@ -18,6 +18,7 @@ import { get } from '../api';
 import { statusBadge } from '../badge';
 import { makeChart } from '../charts';
 import { h, setStyle, setText } from '../dom';
+import { derivedAside, derivedSuffix } from '../derived';
 import { count, money, num, pct } from '../format';
 import { connectLive } from '../live';
 import { DocModel, filteredKeys, naturalOrder, stableList } from '../model';
@@ -174,7 +175,7 @@ export function renderSecretariat(root: HTMLElement): void {
         watch(() => {
           const k = shown.value.key_results.entry(key).value;
           if (!k) return;
-          const values = [k.code, String(k.pillar), k.title, num(k.target, 2), num(k.actual, 2), pct(k.progress)];
+          const values = [k.code, String(k.pillar), k.title, num(k.target, 2), `${num(k.actual, 2)}${derivedSuffix(k)}`, pct(k.progress)];
           values.forEach((v, i) => {
             const c = cells[i];
             if (c) setText(c, v, false);
@@ -208,7 +209,9 @@ export function renderSecretariat(root: HTMLElement): void {
       watch(() => {
         const keys = missing.value.get(iso3) ?? [];
         const name = shown.value.members.entry(iso3).value?.name ?? iso3;
-        [`${name} (${iso3})`, keys.map((k) => k.slice(k.indexOf('/') + 1)).join(', '), count(keys.length)].forEach((v, i) => {
+        // A derived key result without data is chased in its database, not for a report: said so.
+        const codes = keys.map((k) => `${k.slice(k.indexOf('/') + 1)}${derivedAside(shown.value.key_results.entry(k).value)}`);
+        [`${name} (${iso3})`, codes.join(', '), count(keys.length)].forEach((v, i) => {
           const c = cells[i];
           if (c) setText(c, v, false);
         });

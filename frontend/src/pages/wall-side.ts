@@ -12,6 +12,7 @@
 import { computed } from '@preact/signals-core';
 import { codeHalves, shortUrl, wallJoin } from '../access';
 import { get } from '../api';
+import { derivedMark, krKeyOf } from '../derived';
 import { h, setText } from '../dom';
 import { clockShort, count } from '../format';
 import type { Live } from '../live';
@@ -47,6 +48,12 @@ export function lineStatus(r: Recent): KrStatus | null {
   return r.status && r.status !== 'no_data' ? r.status : null;
 }
 
+/** The "derived from …" mark of a line about a key result whose actual is computed (derived.ts), before the line's words (a long line is cut at its end). */
+function derivedOf(model: DocModel, r: Recent): HTMLElement | null {
+  const key = krKeyOf(r);
+  return key ? derivedMark(model.key_results.peek(key)) : null;
+}
+
 export function ticker(model: DocModel): HTMLElement {
   const recent = model.recent;
   const list = h('ol', { class: 'ticker-list', 'aria-live': 'polite', 'aria-relevant': 'additions', 'data-testid': 'ticker' });
@@ -71,7 +78,7 @@ export function ticker(model: DocModel): HTMLElement {
       const li = h(
         'li',
         { class: added ? 'ticker-item flash' : 'ticker-item', 'data-key': key, title: r.actor ? `by ${r.actor}` : null },
-        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', status, who ? h('strong', { class: 'tk-who' }, who) : null, rest),
+        h('span', { class: 'tk-what' }, h('span', { class: 'tk-time' }, clockShort(r.at)), ' ', status, who ? h('strong', { class: 'tk-who' }, who) : null, derivedOf(model, r), rest),
       );
       fit?.observe(li);
       onDispose(() => fit?.unobserve(li));

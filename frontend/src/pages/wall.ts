@@ -26,6 +26,8 @@ import { draftingPanel } from './wall-drafting';
 import { mainPanel } from './wall-main';
 import { focusPanel, productivityPanel } from './wall-panels';
 import { exchangesPanel } from './projects-wall';
+import { accreditationBox } from './accreditations-wall';
+import { gpPanel } from './gp-wall';
 import { joinBox, ticker } from './wall-side';
 
 export function renderWall(root: HTMLElement): void {
@@ -84,8 +86,11 @@ export function renderWall(root: HTMLElement): void {
   const drafting = h('div', { class: 'wall-panel', 'data-panel': 'drafting', hidden: true }, draftingPanel(model, names, draftPrimers(model)));
   const focus = h('div', { class: 'wall-panel', 'data-panel': 'focus', hidden: true }, focusPanel(model));
   const bcn = h('div', { class: 'wall-panel', 'data-panel': 'exchanges', hidden: true }, exchangesPanel(live));
-  const side = h('div', { class: 'wall-side' }, ticker(model), joinBox(live, session()));
-  const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus, bcn);
+  // GP 2.0 (issue 23): initiatives by member and theme, in the monitoring rotation.
+  const gp = h('div', { class: 'wall-panel', 'data-panel': 'gp', hidden: true }, gpPanel(live));
+  // Accreditation (issue 23): in the right column, so a certificate conferred is seen whatever panel shows.
+  const side = h('div', { class: 'wall-side' }, ticker(model), accreditationBox(live), joinBox(live, session()));
+  const panels = h('div', { class: 'wall-panels' }, monitor, drafting, prodHolder, focus, bcn, gp);
   const wall = h('div', { class: 'wall' }, header, h('main', { class: 'wall-body' }, panels, side));
   root.append(wall);
   // While the data may be old, the room sees it dimmed (the badge says since when).
@@ -96,12 +101,12 @@ export function renderWall(root: HTMLElement): void {
     .catch(() => prodHolder.append(productivityPanel(null, names)));
 
   // What rotates: the phase's own panel first, then the others.
-  const slots = computed(() => (phase.value === 'drafting' ? [drafting, prodHolder] : [monitor, prodHolder, focus, bcn]));
+  const slots = computed(() => (phase.value === 'drafting' ? [drafting, prodHolder] : [monitor, prodHolder, focus, bcn, gp]));
   let shown = 0;
   const show = () => {
     const list = slots.peek();
     const current = list[shown % list.length];
-    for (const p of [monitor, drafting, prodHolder, focus, bcn]) p.hidden = p !== current;
+    for (const p of [monitor, drafting, prodHolder, focus, bcn, gp]) p.hidden = p !== current;
     wall.dataset.phase = phase.peek();
     wall.dataset.showing = current?.dataset.panel ?? '';
   };

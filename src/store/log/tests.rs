@@ -144,3 +144,84 @@ fn an_edit_logged_reads_back_the_same() {
         assert_eq!(edit_of(&row).unwrap(), edit, "{row:?}");
     }
 }
+
+/// The platforms' edits (issue 23) read back too; a deletion from its old value, its new value
+/// being null.
+#[test]
+fn a_platform_edit_logged_reads_back_the_same() {
+    let accreditation: crate::model::AccreditationInput =
+        serde_json::from_value(serde_json::json!({
+            "id": "vnm-vnpi", "iso3": "VNM", "body": "VNPI", "body_kind": "npo",
+            "scheme": "APO accreditation of NPOs", "status": "accredited",
+            "assessment_date": "2025-06-20", "criteria_scores": {"governance": 82.5},
+            "certificate": "APO-ACC-2025-003", "conferred_on": "2025-10-28",
+            "occasion": "66th WSM, Seoul", "valid_until": "2028-10-27"}))
+        .unwrap();
+    let theme: crate::model::GpTheme = serde_json::from_value(
+        serde_json::json!({"id": "water_stewardship", "label": "Water stewardship"}),
+    )
+    .unwrap();
+    let initiative: crate::model::GpInitiativeInput = serde_json::from_value(serde_json::json!({
+        "id": "vnm-gp-demo-2026", "iso3": "VNM", "title": "GP demonstration",
+        "theme": "energy_efficiency", "type": "demonstration_project", "sector": "food_processing",
+        "start_year": 2026, "end_year": 2027, "status": "ongoing",
+        "outcomes": [{"metric": "energy_saved", "year": 2026, "value": 340.5}]}))
+    .unwrap();
+    let training: crate::model::TrainingInput = serde_json::from_value(serde_json::json!({
+        "id": "vnm-tr-2026-014", "iso3": "VNM", "title": "Lean", "provider": "VNPI",
+        "sector": "food_processing", "topic": "Lean production", "start_date": "2026-03-02",
+        "end_date": "2026-03-06", "mode": "in_person", "hours": 40.5,
+        "participants": {"government": 4, "enterprises": 21, "universities": 5},
+        "by_sex": {"female": 14, "male": 16, "unspecified": 0}, "smes": 17,
+        "certified_specialists": 3}))
+    .unwrap();
+    let edits = [
+        Edit::Accreditation {
+            action: Action::Update,
+            accreditation: Box::new(accreditation),
+        },
+        Edit::GpTheme {
+            action: Action::Create,
+            theme,
+        },
+        Edit::GpInitiative {
+            action: Action::Create,
+            initiative: Box::new(initiative.clone()),
+        },
+        Edit::GpInitiative {
+            action: Action::Delete,
+            initiative: Box::new(initiative.clone()),
+        },
+        Edit::Training {
+            action: Action::Update,
+            training: Box::new(training.clone()),
+        },
+        Edit::Training {
+            action: Action::Delete,
+            training: Box::new(training.clone()),
+        },
+    ];
+    for edit in edits {
+        let deleted = edit.action() == Action::Delete;
+        let old = match &edit {
+            Edit::GpInitiative { initiative, .. } => serde_json::to_string(initiative).unwrap(),
+            Edit::Training { training, .. } => serde_json::to_string(training).unwrap(),
+            _ => "{}".to_owned(),
+        };
+        let row = LogRow {
+            rev: 7,
+            at: "2026-03-02T09:30:00.000001Z".into(),
+            actor: "tester".into(),
+            action: edit.action().as_str().into(),
+            entity: edit.entity().as_str().into(),
+            entity_key: edit.key(),
+            old_value: deleted.then_some(old),
+            new_value: Some(logged_value(&edit)),
+            note: edit.note().map(str::to_owned),
+        };
+        if deleted {
+            assert_eq!(row.new_value.as_deref(), Some("null"));
+        }
+        assert_eq!(edit_of(&row).unwrap(), edit, "{row:?}");
+    }
+}
