@@ -108,12 +108,13 @@ impl CurrentDashboard {
             return Ok(Vec::new());
         };
         // A change to the rows key results fed by data are derived from recomputes as a
-        // primer does, when there are such key results.
-        let sources = super::derived::has_sources(&self.facts);
+        // primer does, when there are such key results (looked for only then: a report does
+        // not pay for it).
         if changes.iter().any(|c| {
-            c.edits
-                .iter()
-                .any(|e| e.restructures() || (sources && e.feeds_key_results()))
+            c.edits.iter().any(|e| {
+                e.restructures()
+                    || (e.feeds_key_results() && super::derived::has_sources(&self.facts))
+            })
         }) {
             let old = to_value(&self.doc);
             let mut facts = std::mem::take(&mut self.facts);

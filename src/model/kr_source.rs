@@ -141,7 +141,7 @@ pub const SINCE_LAST: i64 = crate::domain::CYCLE_LAST_YEAR;
 /// The source of a key result's actuals: `{"dataset":"trainings","measure":"participants",
 /// "sectors":["food_processing"],"since":2026}`. `sectors` (trainings) or `themes` (GP
 /// initiatives) filter the rows; empty, every row of the member counts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KrSource {
     pub dataset: SourceDataset,
@@ -158,6 +158,23 @@ pub struct KrSource {
     #[serde(default, deserialize_with = "crate::domain::whole_option")]
     #[schema(minimum = 2000, maximum = 2028)]
     pub since: Option<i64>,
+}
+
+/// Written as the contract shows it: the filter of its dataset only (`sectors` for trainings,
+/// `themes` for GP initiatives, even when empty), and `since` always (null: the year alone).
+impl Serialize for KrSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("KrSource", 4)?;
+        out.serialize_field("dataset", &self.dataset)?;
+        out.serialize_field("measure", &self.measure)?;
+        match self.dataset {
+            SourceDataset::Trainings => out.serialize_field("sectors", &self.sectors)?,
+            SourceDataset::GpInitiatives => out.serialize_field("themes", &self.themes)?,
+        }
+        out.serialize_field("since", &self.since)?;
+        out.end()
+    }
 }
 
 impl KrSource {
@@ -275,8 +292,22 @@ mod tests {
         );
         assert!(g.check().is_empty());
         assert!(g.admits("anything"));
-        let back: KrSource = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
-        assert_eq!(back, t);
+        for (s, written) in [
+            (
+                &t,
+                json!({"dataset":"trainings","measure":"participants",
+                        "sectors":["food_processing","agriculture"],"since":2026}),
+            ),
+            (
+                &g,
+                json!({"dataset":"gp_initiatives","measure":"specialists_certified",
+                        "themes":[],"since":null}),
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), written);
+            let back: KrSource = serde_json::from_value(written).unwrap();
+            assert_eq!(&back, s);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sqlx::AnyConnection;
 
-use crate::error::{Error, Result};
+use crate::error::{Detail, Error, Result};
 use crate::model::{KrSource, PrimerInput, SourceDataset};
 use crate::records::{Stamp, source_stamp};
 
@@ -107,4 +107,44 @@ pub(crate) async fn write_sources(
         .await?;
     }
     Ok(())
+}
+
+/// Refuses (422) a source filtered by a theme that is not in the GP themes' list, naming each.
+pub(crate) async fn check_themes(conn: &mut AnyConnection, new: &PrimerInput) -> Result<()> {
+    let named: Vec<(usize, usize, &str)> = new
+        .key_results
+        .iter()
+        .enumerate()
+        .flat_map(|(i, k)| {
+            k.source
+                .iter()
+                .flat_map(|s| s.themes.iter().enumerate())
+                .map(move |(j, t)| (i, j, t.as_str()))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let known: std::collections::HashSet<String> =
+        sqlx::query_as::<_, (String,)>("SELECT id FROM gp_themes")
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+    let problems: Vec<Detail> = named
+        .into_iter()
+        .filter(|(_, _, t)| !known.contains(*t))
+        .map(|(i, j, t)| {
+            Detail::field(
+                format!("key_results[{i}].source.themes[{j}]"),
+                format!("{t} is not one of the GP themes (GET /gp/themes)"),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(problems))
+    }
 }

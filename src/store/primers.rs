@@ -293,6 +293,7 @@ impl Write {
             ));
         }
 
+        super::kr_sources::check_themes(&mut self.tx, new).await?;
         // Read before the key results are rewritten: a kept source keeps its stamp.
         let old_sources = super::kr_sources::sources(&mut self.tx, Some(iso3)).await?;
         let (rev, at) = (self.rev, self.at.to_string());
