@@ -110,12 +110,12 @@ impl CurrentDashboard {
         // A change to the rows key results fed by data are derived from recomputes as a
         // primer does, when there are such key results (looked for only then: a report does
         // not pay for it).
-        if changes.iter().any(|c| {
-            c.edits.iter().any(|e| {
-                e.restructures()
-                    || (e.feeds_key_results() && super::derived::has_sources(&self.facts))
-            })
-        }) {
+        let any =
+            |f: fn(&crate::records::Edit) -> bool| changes.iter().any(|c| c.edits.iter().any(f));
+        if any(crate::records::Edit::restructures)
+            || (any(crate::records::Edit::feeds_key_results)
+                && super::derived::has_sources(&self.facts))
+        {
             let old = to_value(&self.doc);
             let mut facts = std::mem::take(&mut self.facts);
             for c in changes {

@@ -233,3 +233,19 @@ pub fn derive(facts: &Facts) -> PolarsResult<Vec<ActualFact>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents without sources pay nothing: the facts are left exactly as they were (not even
+    /// re-sorted or re-linked).
+    #[test]
+    fn facts_without_sources_are_left_as_they_are() {
+        let facts = crate::analytics::synthetic::generate(5, 10, |_| 2);
+        let mut refreshed = facts.clone();
+        refresh(&mut refreshed).unwrap();
+        assert_eq!(refreshed, facts);
+        assert!(derive(&facts).unwrap().is_empty());
+    }
+}
