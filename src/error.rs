@@ -99,6 +99,10 @@ pub enum Error {
     /// the workflow does not allow, or removing a key result that has reports).
     #[error("{0}")]
     Conflict(String, Vec<Detail>),
+    /// 409 `invalid_transition`: a status move its workflow does not allow (an accreditation
+    /// from `withdrawn`, say); nothing is written.
+    #[error("{0}")]
+    InvalidTransition(String, Vec<Detail>),
     /// 413: the body is larger than the limit.
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
@@ -165,7 +169,7 @@ impl Error {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Conflict(..) => StatusCode::CONFLICT,
+            Self::Conflict(..) | Self::InvalidTransition(..) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -184,6 +188,7 @@ impl Error {
             Self::Gone(_) => "gone",
             Self::TooManyRequests(..) => "too_many_requests",
             Self::Conflict(..) => "conflict",
+            Self::InvalidTransition(..) => "invalid_transition",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Invalid(..) => "invalid",
@@ -194,7 +199,10 @@ impl Error {
 
     pub fn details(&self) -> &[Detail] {
         match self {
-            Self::Malformed(_, d) | Self::Conflict(_, d) | Self::Invalid(_, d) => d,
+            Self::Malformed(_, d)
+            | Self::Conflict(_, d)
+            | Self::InvalidTransition(_, d)
+            | Self::Invalid(_, d) => d,
             _ => &[],
         }
     }

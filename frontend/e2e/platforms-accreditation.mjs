@@ -10,8 +10,9 @@
 //   not accredited) moves the wall's
 //   "Accredited N of 21" to N+1 without a reload, the member's badge appears, and the open
 //   register page shows the record accredited, live.
-// - The Secretariat's form: a move the server refuses (an assessment date after today) shows the
-//   server's message beside the field it names and writes nothing; corrected, it is saved.
+// - The Secretariat's form: a move the server refuses (an assessment date after today: 422; a
+//   renewal whose validity is not later: 409) shows the server's message beside the field it
+//   names and writes nothing; corrected, it is saved.
 // - Screenshots at 1920×1080 and 390×844 of the page and the wall; axe on the page; no sideways
 //   scroll on a phone; the wall keeps its no-scrollbar, no-text-under-18-px rules.
 
@@ -229,6 +230,27 @@ export async function accreditationTests({ t, server, backend, context }) {
       const saved = await server.json('/accreditations/e2e-lka-npo');
       assert(saved.status === 'under_assessment' && saved.assessment_date === day(0), `saved: ${JSON.stringify(saved)}`);
       await page.waitForFunction(() => document.querySelector('tr[data-id="e2e-lka-npo"]')?.dataset.status === 'under_assessment', null, { timeout: 5000 });
+
+      // A renewal that does not move the validity on: the server's 409 beside "Valid until".
+      const { days_left: _dl, renewal_due_soon: _rs, ...ind } = await server.json('/accreditations/e2e-ind-npc');
+      await server.put('/accreditations/e2e-ind-npc', { ...ind, status: 'renewal_due' });
+      await page.waitForFunction(() => document.querySelector('tr[data-id="e2e-ind-npc"]')?.dataset.status === 'renewal_due', null, { timeout: 5000 });
+      await page.selectOption('[data-testid=acc-pick]', 'e2e-ind-npc');
+      await page.selectOption('[data-testid=acc-status-to]', 'accredited');
+      assert((await page.inputValue('[data-testid=acc-conferred-on]')) === day(0), 'a renewal is conferred today by default');
+      await page.fill('[data-testid=acc-valid-until]', ind.valid_until);
+      const same = await server.fetch('/accreditations/e2e-ind-npc', { method: 'PUT', body: JSON.stringify({ ...ind, status: 'accredited', conferred_on: day(0) }) });
+      const conflict = await same.json();
+      assert(same.status === 409 && conflict.error.code === 'invalid_transition', `a renewal without a later validity is a 409: ${same.status} ${JSON.stringify(conflict)}`);
+      const why = conflict.error.details.find((d) => d.field === 'valid_until')?.message;
+      assert(why, `the 409 names valid_until: ${JSON.stringify(conflict)}`);
+      await page.click('[data-testid=acc-save]');
+      await page.waitForFunction(() => document.querySelector('[data-error-for="valid_until"]')?.textContent, null, { timeout: 5000 });
+      const beside = await page.locator('[data-error-for="valid_until"]').textContent();
+      assert(beside.toLowerCase().includes(why.trim().toLowerCase().replace(/\.$/, '')), `the 409's message beside the validity: "${beside}" (server: "${why}")`);
+      assert((await server.json('/accreditations/e2e-ind-npc')).status === 'renewal_due', 'the refused renewal wrote nothing');
+      await page.locator('[data-testid=acc-valid-until]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUT, `accreditation-form-conflict-1920x1080-${backend}.png`) });
       await page.setViewportSize({ width: 390, height: 844 });
       await sleep(300);
       await page.locator('[data-testid=acc-form]').scrollIntoViewIfNeeded();

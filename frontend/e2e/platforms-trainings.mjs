@@ -42,7 +42,14 @@ const course = (over = {}) => ({
   ...over,
 });
 
-const loaded = (page) => page.waitForFunction(() => !document.querySelector('main')?.hasAttribute('data-loading') && document.querySelector('main')?.dataset.ids !== undefined, null, { timeout: 15_000 });
+/** Waits for the page's first drawing; a page that does not draw says why (its status line, its address). */
+const loaded = (page) =>
+  page
+    .waitForFunction(() => !document.querySelector('main')?.hasAttribute('data-loading') && document.querySelector('main')?.dataset.ids !== undefined, null, { timeout: 15_000 })
+    .catch(async (e) => {
+      const said = await page.evaluate(() => document.querySelector('[data-testid=trainings-status]')?.textContent ?? document.body.innerText.slice(0, 200)).catch(() => '?');
+      throw new Error(`${page.url()} did not draw: “${said}” (${e.message.split('\n')[0]})`);
+    });
 const figure = (page, k) => page.locator(`[data-figure="${k}"] dd`).innerText();
 const digits = (s) => Number(String(s).replace(/[^\d]/g, ''));
 

@@ -150,7 +150,7 @@ async function suite(server, backend) {
     await checkCells(wall);
     assert((await wall.locator('main').count()) === 1, 'the wall has one main landmark');
     assert((await wall.evaluate(() => getComputedStyle(document.querySelector('.wall-body')).cursor)) === 'none', 'the mouse cursor is hidden on the wall');
-    for (const panel of ['productivity', 'focus', 'exchanges']) {
+    for (const panel of ['productivity', 'focus', 'exchanges', 'gp']) {
       await showPanel(wall, panel);
       await checkWallView(wall, `wall-${panel}-1920x1080-${backend}`);
       if (panel === 'focus') await checkCells(wall);
@@ -183,7 +183,7 @@ async function suite(server, backend) {
     await sleep(100);
     await checkWallView(wall, `wall-1280x720-${backend}`);
     await checkCells(wall);
-    for (const panel of ['productivity', 'focus', 'exchanges']) {
+    for (const panel of ['productivity', 'focus', 'exchanges', 'gp']) {
       await showPanel(wall, panel);
       await checkWallView(wall, `wall-${panel}-1280x720-${backend}`);
     }

@@ -29,6 +29,8 @@ const rec = (over: Partial<Accreditation>): Accreditation => ({
   scheme: 'APO accreditation of NPOs',
   status: 'applied',
   criteria_scores: {},
+  note: '',
+  renewal_due_soon: false,
   ...over,
 });
 

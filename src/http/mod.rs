@@ -8,6 +8,7 @@
 //! passes (host, credential, CSRF, rate limits, security headers).
 
 mod access;
+mod accreditations;
 mod actuals;
 mod audit;
 pub mod auth;
@@ -17,11 +18,13 @@ mod coes;
 mod dashboard;
 mod export;
 mod extract;
+mod gp;
 mod health;
 mod idempotency;
 mod import;
 pub mod live;
 pub mod metrics;
+mod platform;
 mod primers;
 mod productivity;
 mod projects;
@@ -29,6 +32,7 @@ mod reference;
 mod series;
 mod shape;
 pub mod site;
+mod trainings;
 
 use std::time::Instant;
 
@@ -105,6 +109,9 @@ pub fn router(state: AppState, static_dir: Option<&std::path::Path>) -> Router {
         .merge(projects::router())
         .merge(bcn::router())
         .merge(coes::router())
+        .merge(accreditations::router())
+        .merge(gp::router())
+        .merge(trainings::router())
         .merge(series::router())
         .merge(import::router())
         .merge(export::router())

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::platform::{RecordId, closed_list, optional_text, required_text};
+use super::platform::{RecordId, closed_list, null_as_empty, optional_text, required_text};
 use super::{MAX_COMMENT, MAX_LABEL, is_member};
 use crate::domain::{Finite, Iso3};
 
@@ -121,8 +121,9 @@ pub struct AccreditationInput {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<Date>,
-    #[serde(default)]
-    #[schema(max_length = 2000)]
+    /// Free text; null is taken as empty.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: String,
 }
 
@@ -395,7 +396,7 @@ mod tests {
             "applied_on": "2024-11-15", "assessment_date": "2025-06-20",
             "criteria_scores": {"governance": 82, "services": 77},
             "certificate": "APO-ACC-2025-003", "conferred_on": "2025-10-28",
-            "occasion": "66th WSM, Seoul", "valid_until": "2028-10-27", "note": ""}))
+            "occasion": "66th WSM, Seoul", "valid_until": "2028-10-27", "note": null}))
         .unwrap()
     }
 

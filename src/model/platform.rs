@@ -147,6 +147,12 @@ pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     Ok(Whole::deserialize(d)?.0)
 }
 
+/// Deserializes text that may be null (taken as empty) into a `String` (a serde
+/// `deserialize_with`, with `default`).
+pub fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Checks required text: trims it in place, or records the problem under `field`.
 pub(crate) fn required_text(
     field: &str,

@@ -21,6 +21,7 @@
 //! ([`crate::feed`]).
 
 pub mod access;
+mod accreditations;
 pub mod backup;
 mod bcn;
 mod claim;
@@ -29,6 +30,7 @@ pub mod commit;
 mod commit_metrics;
 pub mod dump;
 mod durability;
+mod gp;
 pub mod health;
 pub mod history;
 mod kr_sources;
@@ -38,6 +40,7 @@ mod primers;
 mod projects;
 mod reads;
 mod series;
+mod trainings;
 mod write;
 mod writes;
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod accreditations;
 mod actuals;
 mod backup;
 mod bad_input;
@@ -17,6 +18,7 @@ mod derived;
 mod export;
 mod flood;
 mod generated;
+mod gp;
 mod group_commit;
 mod import;
 mod live;
@@ -35,4 +37,5 @@ mod revisions;
 mod room;
 mod series;
 mod site;
+mod trainings;
 mod workbook;

@@ -3,6 +3,72 @@
 // `scripts/generate` (or the npm script above), and use the types through src/protocol.ts.
 
 export interface paths {
+    "/accreditations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accreditations, by id, each with `days_left` and `renewal_due_soon` (today, UTC);
+         *     filtered; now or as of revision `rev`.
+         */
+        get: operations["list_accreditations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accreditations/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many members have an accredited body, each status's count, each member's most
+         *     advanced status, and the ids due for renewal soon (today, UTC); now or as of revision
+         *     `rev`.
+         */
+        get: operations["accreditations_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accreditations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One accreditation, now or as of revision `rev`. */
+        get: operations["get_accreditation"];
+        /**
+         * Records an accreditation or changes it (the Secretariat). The status moves along its
+         *     workflow only (a new id may start in any): applied → under_assessment | withdrawn;
+         *     under_assessment → accredited | applied | withdrawn; accredited → renewal_due | expired |
+         *     withdrawn; renewal_due → under_assessment | accredited (renewed: a later valid_until) |
+         *     expired | withdrawn; expired → applied; withdrawn is final. A refused move is a 409
+         *     `invalid_transition` and writes nothing.
+         */
+        put: operations["put_accreditation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/actuals": {
         parameters: {
             query?: never;
@@ -318,6 +384,108 @@ export interface paths {
          */
         get: operations["get_export"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gp/initiatives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The GP initiatives, by id, each outcome with its unit; filtered; now or as of revision
+         *     `rev`.
+         */
+        get: operations["list_initiatives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gp/initiatives/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One GP initiative, now or as of revision `rev`. */
+        get: operations["get_initiative"];
+        /**
+         * Records or replaces an initiative with its outcomes (one per metric and year, within its
+         *     years and not after this year; units fixed by the server): the member's editor (for an
+         *     initiative of its own member, stored and written) or the Secretariat. Its theme must be in
+         *     `GET /gp/themes`.
+         */
+        put: operations["put_initiative"];
+        post?: never;
+        /**
+         * Deletes an initiative with its outcomes: the editor of its member, or the Secretariat.
+         *     Replay (`?rev=`) still shows it as it was before.
+         */
+        delete: operations["delete_initiative"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gp/mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who does what: the themes, each member's initiatives by theme, and each outcome metric
+         *     summed with the initiatives and members it rests on (its coverage). Cancelled initiatives
+         *     are left out; the filters apply to everything. Now or as of revision `rev`.
+         */
+        get: operations["mapping"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gp/themes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The GP themes, in their order (the five built in first); now or as of revision `rev`. */
+        get: operations["list_themes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gp/themes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Adds a theme to the list, or relabels one (the Secretariat). */
+        put: operations["put_theme"];
         post?: never;
         delete?: never;
         options?: never;
@@ -718,6 +886,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trainings, by id, filtered; now or as of revision `rev`. */
+        get: operations["list_trainings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trainings/sectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sectors a training or a GP initiative is in, with their labels. */
+        get: operations["list_sectors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trainings/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trainings summed (a member's, or all): courses, participants, participant-hours, by
+         *     sector, group, sex, year and member; now or as of revision `rev`.
+         */
+        get: operations["trainings_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trainings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One training, now or as of revision `rev`. */
+        get: operations["get_training"];
+        /**
+         * Records or replaces a training delivered (end date not after today): the member's editor
+         *     (for a training of its own member, stored and written) or the Secretariat. Counts only, no
+         *     personal data: unknown fields are refused.
+         */
+        put: operations["put_training"];
+        post?: never;
+        /**
+         * Deletes a training: the editor of its member, or the Secretariat. Replay (`?rev=`) still
+         *     shows it as it was before.
+         */
+        delete: operations["delete_training"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workshops": {
         parameters: {
             query?: never;
@@ -777,6 +1025,111 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An accreditation as `GET /accreditations` shows it: the record, the days left until
+         *     `valid_until` (none without one; negative once passed) and whether its renewal is due soon.
+         */
+        Accreditation: {
+            /** Format: date */
+            applied_on?: string | null;
+            /** Format: date */
+            assessment_date?: string | null;
+            body: string;
+            body_kind: components["schemas"]["BodyKind"];
+            certificate?: string | null;
+            /** Format: date */
+            conferred_on?: string | null;
+            criteria_scores: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description `valid_until` − today, in days; none without a `valid_until`.
+             */
+            days_left?: number | null;
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            note: string;
+            occasion?: string | null;
+            /** @description Accredited with `valid_until` within 183 days of today (or passed), or renewal_due. */
+            renewal_due_soon: boolean;
+            scheme: string;
+            status: components["schemas"]["AccreditationStatus"];
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        /** @description The body of `PUT /accreditations/{id}`, and an accreditation as stored and logged. */
+        AccreditationInput: {
+            /**
+             * Format: date
+             * @description Not after today.
+             */
+            applied_on?: string | null;
+            /**
+             * Format: date
+             * @description Not after today; required from `under_assessment` on (except `withdrawn`).
+             */
+            assessment_date?: string | null;
+            /** @description The body accredited ("Vietnam National Productivity Institute"). */
+            body: string;
+            body_kind: components["schemas"]["BodyKind"];
+            /** @description Required when accredited, renewal_due or expired (as are the next three). */
+            certificate?: string | null;
+            /**
+             * Format: date
+             * @description Not after today.
+             */
+            conferred_on?: string | null;
+            /** @description Criterion (1–60 characters) → score in [0, 100]; may be empty. */
+            criteria_scores?: {
+                [key: string]: number;
+            };
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            /** @description Free text; null is taken as empty. */
+            note?: string | null;
+            /** @description Where it was conferred ("66th WSM, Seoul"). */
+            occasion?: string | null;
+            /** @description The scheme it is accredited under ("APO accreditation of NPOs"). */
+            scheme: string;
+            status: components["schemas"]["AccreditationStatus"];
+            /**
+             * Format: date
+             * @description After `conferred_on`.
+             */
+            valid_until?: string | null;
+        };
+        /**
+         * @description Where an accreditation stands.
+         * @enum {string}
+         */
+        AccreditationStatus: "applied" | "under_assessment" | "accredited" | "renewal_due" | "expired" | "withdrawn";
+        /** @description `GET /accreditations/summary`. */
+        AccreditationSummary: {
+            /**
+             * Format: int64
+             * @description Members with a body accredited or due for renewal.
+             */
+            accredited_members: number;
+            /**
+             * @description Each member's most advanced status (accredited > renewal_due > under_assessment >
+             *     applied > expired > withdrawn); members without a record are left out.
+             */
+            by_member: {
+                [key: string]: components["schemas"]["AccreditationStatus"];
+            };
+            /** @description Every status, with how many records are in it (0 included). */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description How many members there are.
+             */
+            members: number;
+            /** @description The ids whose renewal is due soon (`renewal_due_soon`), by id. */
+            renewals_due: components["schemas"]["RecordId"][];
+        };
         /**
          * @description What was done to it. Serialized (and stored) as its lower-case name.
          * @enum {string}
@@ -985,6 +1338,11 @@ export interface components {
          * @enum {string}
          */
         BcnVerdict: "approved" | "declined";
+        /**
+         * @description What kind of body is accredited.
+         * @enum {string}
+         */
+        BodyKind: "npo" | "other";
         /** @description Budget planned and spent for a pillar and year; APO-wide when `iso3` is absent. */
         Budget: {
             iso3?: components["schemas"]["Iso3"] | null;
@@ -1026,6 +1384,15 @@ export interface components {
              * @description `planned − assigned`: negative when projects are given more than was planned.
              */
             unassigned: number;
+        };
+        /** @description Participants by sex; sums to the participants' total. */
+        BySex: {
+            /** Format: int64 */
+            female: number;
+            /** Format: int64 */
+            male: number;
+            /** Format: int64 */
+            unspecified: number;
         };
         /** @description A delegation card's content: shown once, when it is issued. */
         Card: {
@@ -1321,6 +1688,92 @@ export interface components {
              */
             score: number | null;
         };
+        /** @description An initiative as `GET /gp/initiatives` shows it. */
+        GpInitiative: {
+            /** Format: int64 */
+            end_year: number;
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            outcomes: components["schemas"]["GpOutcome"][];
+            sector: components["schemas"]["Sector"];
+            /** Format: int64 */
+            start_year: number;
+            status: components["schemas"]["InitiativeStatus"];
+            theme: components["schemas"]["ThemeId"];
+            title: string;
+            type: components["schemas"]["InitiativeType"];
+        };
+        /** @description The body of `PUT /gp/initiatives/{id}`, and an initiative as stored and logged. */
+        GpInitiativeInput: {
+            /**
+             * Format: int64
+             * @description Not before `start_year`.
+             */
+            end_year: number;
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            /** @description One per metric and year. */
+            outcomes?: components["schemas"]["OutcomeInput"][];
+            sector: components["schemas"]["Sector"];
+            /** Format: int64 */
+            start_year: number;
+            status: components["schemas"]["InitiativeStatus"];
+            /** @description One of `GET /gp/themes`. */
+            theme: components["schemas"]["ThemeId"];
+            title: string;
+            type: components["schemas"]["InitiativeType"];
+        };
+        /** @description `GET /gp/mapping`. */
+        GpMapping: {
+            /** @description By member, those with at least one initiative mapped. */
+            members: {
+                [key: string]: components["schemas"]["GpMemberMapping"];
+            };
+            /** Format: int64 */
+            members_total: number;
+            /** Format: int64 */
+            members_with_initiatives: number;
+            themes: components["schemas"]["GpTheme"][];
+            /** @description One per outcome metric, in the metrics' order (0 where nothing is reported). */
+            totals: components["schemas"]["GpTotal"][];
+        };
+        /** @description A member's place on the GP map. */
+        GpMemberMapping: {
+            /** Format: int64 */
+            initiatives: number;
+            /** @description Theme → how many of its initiatives. */
+            themes: {
+                [key: string]: number;
+            };
+        };
+        /** @description An outcome with its unit. */
+        GpOutcome: {
+            metric: components["schemas"]["OutcomeMetric"];
+            unit: string;
+            /** Format: double */
+            value: number;
+            /** Format: int64 */
+            year: number;
+        };
+        /** @description A GP theme: the body of `PUT /gp/themes/{id}`, and an entry of `GET /gp/themes`. */
+        GpTheme: {
+            id: components["schemas"]["ThemeId"];
+            label: string;
+        };
+        /**
+         * @description An outcome metric summed over the initiatives mapped, with its coverage: how many
+         *     initiatives and members the figure rests on.
+         */
+        GpTotal: {
+            /** Format: int64 */
+            initiatives: number;
+            /** Format: int64 */
+            members: number;
+            metric: components["schemas"]["OutcomeMetric"];
+            unit: string;
+            /** Format: double */
+            value: number;
+        };
         Heartbeat: {
             /** Format: int64 */
             rev: number;
@@ -1328,6 +1781,16 @@ export interface components {
             /** @description Live sockets open on this server. */
             viewers: number;
         };
+        /**
+         * @description Where an initiative stands.
+         * @enum {string}
+         */
+        InitiativeStatus: "planned" | "ongoing" | "completed" | "cancelled";
+        /**
+         * @description What kind of initiative it is.
+         * @enum {string}
+         */
+        InitiativeType: "demonstration_project" | "training" | "specialist_certification" | "policy_or_standard" | "database";
         /**
          * @description A member economy's ISO 3166-1 alpha-3 code.
          * @example VNM
@@ -1584,10 +2047,41 @@ export interface components {
             join_url: string;
             workshop: components["schemas"]["WorkshopInfo"];
         };
+        /** @description An outcome of an initiative in a year, as written. */
+        OutcomeInput: {
+            metric: components["schemas"]["OutcomeMetric"];
+            /**
+             * Format: double
+             * @description 0 or more, in the metric's unit.
+             */
+            value: number;
+            /**
+             * Format: int64
+             * @description Within the initiative's years, not after this year.
+             */
+            year: number;
+        };
+        /**
+         * @description What an outcome measures; its unit is [`OutcomeMetric::unit`].
+         * @enum {string}
+         */
+        OutcomeMetric: "companies_reached" | "specialists_certified" | "people_trained" | "energy_saved" | "emissions_avoided" | "water_saved";
         Overall: {
             members_scored: number;
             /** Format: double */
             score: number | null;
+        };
+        /** @description Participants by group (the tripartite coalition). */
+        Participants: {
+            /** Format: int64 */
+            enterprises: number;
+            /** Format: int64 */
+            government: number;
+            /**
+             * Format: int64
+             * @description Universities and training institutions.
+             */
+            universities: number;
         };
         Patch: {
             /**
@@ -1923,6 +2417,13 @@ export interface components {
             /** @description The line itself, e.g. "Viet Nam · SMEs trained: 395 companies in 2026, 79 % of target". */
             summary: string;
         };
+        /**
+         * @description The id of an accreditation, a GP initiative or a training: a slug such as `vnm-vnpi` or
+         *     `vnm-tr-2026-014` (a lower-case letter or digit, then 1 to 62 lower-case letters, digits or
+         *     `-`).
+         * @example vnm-vnpi
+         */
+        RecordId: string;
         /** @description What an import changed (or, in a dry run, would change). */
         Report: {
             /** @description Reports appended. */
@@ -1964,6 +2465,17 @@ export interface components {
         };
         /** @enum {string} */
         Role: "secretariat" | "editor" | "viewer" | "metrics";
+        /**
+         * @description The sector of a training or a GP initiative (`GET /trainings/sectors` lists them with
+         *     their labels).
+         * @enum {string}
+         */
+        Sector: "electronics_ict" | "textiles_garments" | "food_processing" | "agriculture" | "logistics" | "manufacturing" | "services" | "public_sector" | "healthcare" | "tourism" | "energy" | "cross_sector";
+        /** @description A sector with its label, as `GET /trainings/sectors` lists it. */
+        SectorInfo: {
+            id: components["schemas"]["Sector"];
+            label: string;
+        };
         /** @description A step of a path into the document: an object's key, or (for lists) an index. */
         Segment: string | number;
         /** @description How much of a series one member has. */
@@ -2103,6 +2615,11 @@ export interface components {
             since?: string | null;
             state: components["schemas"]["StoreReach"];
         };
+        /**
+         * @description A GP theme's id: `^[a-z][a-z0-9_]{1,40}$` (`water_stewardship`).
+         * @example energy_efficiency
+         */
+        ThemeId: string;
         /** @description A token as `token list` and `GET /tokens` show it: never its secret. */
         TokenInfo: {
             created_at: string;
@@ -2113,6 +2630,80 @@ export interface components {
             member?: string | null;
             revoked_at?: string | null;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * @description The body of `PUT /trainings/{id}`, a training as stored and logged, and as
+         *     `GET /trainings` shows it.
+         */
+        TrainingInput: {
+            by_sex: components["schemas"]["BySex"];
+            /**
+             * Format: int64
+             * @description At most the participants' total.
+             */
+            certified_specialists: number;
+            /**
+             * Format: date
+             * @description Not before `start_date`, not after today (courses delivered). Its year is the
+             *     training's year.
+             */
+            end_date: string;
+            /**
+             * Format: double
+             * @description More than 0, at most 2000.
+             */
+            hours: number;
+            id: components["schemas"]["RecordId"];
+            iso3: components["schemas"]["Iso3"];
+            mode: components["schemas"]["TrainingMode"];
+            participants: components["schemas"]["Participants"];
+            /** @description Who delivered it ("VNPI"). */
+            provider: string;
+            sector: components["schemas"]["Sector"];
+            /**
+             * Format: int64
+             * @description Small and medium enterprises among the enterprises' participants (at most as many).
+             */
+            smes: number;
+            /** Format: date */
+            start_date: string;
+            title: string;
+            topic: string;
+        };
+        /**
+         * @description How a course is delivered.
+         * @enum {string}
+         */
+        TrainingMode: "in_person" | "online" | "blended";
+        /** @description `GET /trainings/summary`. `by_sector`, `by_year` and `by_member` count participants. */
+        TrainingSummary: {
+            by_group: components["schemas"]["Participants"];
+            /** @description Member → participants. */
+            by_member: {
+                [key: string]: number;
+            };
+            /** @description Sector → participants (sectors with a course). */
+            by_sector: {
+                [key: string]: number;
+            };
+            by_sex: components["schemas"]["BySex"];
+            /** @description Year (of the end date) → participants. */
+            by_year: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            certified_specialists: number;
+            /** Format: int64 */
+            courses: number;
+            /**
+             * Format: double
+             * @description Participant-hours: Σ hours × participants.
+             */
+            hours: number;
+            /** Format: int64 */
+            participants: number;
+            /** Format: int64 */
+            smes: number;
         };
         /** @description The body of `POST /actuals/{id}/withdraw`. */
         WithdrawInput: {
@@ -2188,6 +2779,336 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accreditations: {
+        parameters: {
+            query?: {
+                /** @description The member. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                status?: components["schemas"]["AccreditationStatus"] | null;
+                /** @description The scheme, exactly. */
+                scheme?: string | null;
+                /**
+                 * @description Only accredited or renewal_due records whose `valid_until` is at most this many days
+                 *     from today (passed ones included).
+                 */
+                renewal_within_days?: number | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accreditation"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accreditations_summary: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccreditationSummary"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_accreditation: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The accreditation's id, e.g. vnm-vnpi */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accreditation"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such accreditation (then), or a revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_accreditation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The accreditation's id; the body's `id` must be the same */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccreditationInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A status move the workflow does not allow (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_actuals: {
         parameters: {
             query?: {
@@ -3782,6 +4703,565 @@ export interface operations {
             };
             /** @description A missing or unknown format, a period outside the cycle, or an iso3 that is not a member */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_initiatives: {
+        parameters: {
+            query?: {
+                /** @description The member. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                theme?: components["schemas"]["ThemeId"] | null;
+                type?: components["schemas"]["InitiativeType"] | null;
+                status?: components["schemas"]["InitiativeStatus"] | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpInitiative"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_initiative: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The initiative's id, e.g. vnm-gp-demo-2026 */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpInitiative"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such initiative (then), or a revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_initiative: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The initiative's id; the body's `id` must be the same */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GpInitiativeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the editor of the member (the stored one's and the body's) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_initiative: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The initiative's id */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the editor of its member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such initiative */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mapping: {
+        parameters: {
+            query?: {
+                theme?: components["schemas"]["ThemeId"] | null;
+                type?: components["schemas"]["InitiativeType"] | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpMapping"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_themes: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpTheme"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_theme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The theme's id, e.g. water_stewardship; the body's `id` must be the same */
+                id: components["schemas"]["ThemeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GpTheme"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not the Secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5590,6 +7070,437 @@ export interface operations {
                 };
             };
             /** @description No such token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_trainings: {
+        parameters: {
+            query?: {
+                /** @description The member. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                sector?: components["schemas"]["Sector"] | null;
+                /** @description The year of the end date. */
+                year?: number | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingInput"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SectorInfo"][];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trainings_summary: {
+        parameters: {
+            query?: {
+                /** @description The member. */
+                iso3?: components["schemas"]["Iso3"] | null;
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingSummary"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_training: {
+        parameters: {
+            query?: {
+                /** @description As of this revision (0 or more; 404 for one not yet reached); default: now. */
+                rev?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The training's id, e.g. vnm-tr-2026-014 */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingInput"];
+                };
+            };
+            /** @description No credential, or one unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential's role or member does not cover this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such training (then), or a revision not yet reached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid query parameters, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The training's id; the body's `id` must be the same */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the editor of the member (the stored one's and the body's) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path names nothing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many writes with this credential; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The training's id */
+                id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteResult"];
+                };
+            };
+            /** @description No credential, or one that has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Neither the Secretariat nor the editor of its member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such training */
             404: {
                 headers: {
                     [name: string]: unknown;

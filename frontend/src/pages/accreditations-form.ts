@@ -6,6 +6,7 @@
 // refuses) are shown beside the field they name, and nothing was written.
 
 import { ApiError, put } from '../api';
+import type { components } from '../generated/api';
 import { h } from '../dom';
 import { clearErrors, field, input, select, showErrors } from '../forms';
 import type { Member } from '../protocol';
@@ -26,12 +27,9 @@ import {
   validUntilFrom,
 } from './accreditations-model';
 
-interface WriteResult {
-  rev: number;
-  changed: boolean;
-}
+type WriteResult = components['schemas']['WriteResult'];
 
-const BLANK: Accreditation = { id: '', iso3: '', body: '', body_kind: 'npo', scheme: 'APO accreditation of NPOs', status: 'applied', criteria_scores: {} };
+const BLANK: Accreditation = { id: '', iso3: '', body: '', body_kind: 'npo', scheme: 'APO accreditation of NPOs', status: 'applied', criteria_scores: {}, note: '', renewal_due_soon: false };
 
 export function accreditationForm(): { el: HTMLElement; update(records: readonly Accreditation[], members: readonly Member[]): void } {
   const form = h('form', { class: 'stack acc-form', 'data-testid': 'acc-form', novalidate: true });
@@ -65,7 +63,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
     h('div', { class: 'row2' }, field('Body', c.body, 'body'), field('Kind of body', c.body_kind, 'body_kind')),
     field('Scheme', c.scheme, 'scheme'),
   );
-  const assessment = h('div', { class: 'row2' }, field('Assessment date', c.assessment_date, 'assessment_date'), field('Criteria scores (criterion=score, separated by ;)', c.criteria_scores, 'criteria_scores'));
+  const assessment = h('div', { class: 'row2' }, field('Assessment date', c.assessment_date, 'assessment_date'), field('Criteria scores (name=score; …)', c.criteria_scores, 'criteria_scores'));
   const certificate = h(
     'fieldset',
     { class: 'acc-cert-fields' },
@@ -102,7 +100,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
       if (!c.valid_until.value || chosen?.status === 'renewal_due') c.valid_until.value = validUntilFrom(c.conferred_on.value);
     }
     if (to === 'under_assessment' && !c.assessment_date.value) c.assessment_date.value = todayIso();
-    save.textContent = conferring ? 'Confer the certificate' : 'Save';
+    save.textContent = conferring ? (chosen?.status === 'renewal_due' ? 'Renew the accreditation' : 'Confer the certificate') : 'Save';
   };
 
   const fill = (r: Accreditation | null) => {
@@ -183,7 +181,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
         result.textContent = w.changed ? `Saved: ${STATUS_TEXT[body.status]} (revision ${w.rev}).` : 'Nothing changed.';
         result.className = 'form-status ok';
         // The register redraws from the live feed; the form follows the record as saved.
-        chosen = { ...(chosen ?? BLANK), ...body };
+        chosen = { ...(chosen ?? BLANK), ...body, note: body.note ?? '', criteria_scores: body.criteria_scores ?? {} };
         pick.value = body.id;
       })
       .catch((err: unknown) => {
@@ -197,6 +195,7 @@ export function accreditationForm(): { el: HTMLElement; update(records: readonly
           }
         }
         showErrors(form, err, result);
+        if (result.textContent === 'Please correct the fields marked above.') result.textContent = 'Nothing was saved: please correct the fields marked above.';
       })
       .finally(() => (save.disabled = false));
   });

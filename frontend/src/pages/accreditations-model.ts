@@ -6,41 +6,16 @@
 
 import { OKABE_ITO } from '../palette';
 
-// Hand-written after the contract (platforms.md §1) until frontend/src/generated has them.
-export type AccStatus = 'applied' | 'under_assessment' | 'accredited' | 'renewal_due' | 'expired' | 'withdrawn';
-export type BodyKind = 'npo' | 'other';
+import type { components } from '../generated/api';
 
-/** PUT /accreditations/{id}'s body (`AccreditationInput`): optional fields null or absent. */
-export interface AccreditationInput {
-  id: string;
-  iso3: string;
-  body: string;
-  body_kind: BodyKind;
-  scheme: string;
-  status: AccStatus;
-  applied_on?: string | null;
-  assessment_date?: string | null;
-  criteria_scores?: Record<string, number>;
-  certificate?: string | null;
-  conferred_on?: string | null;
-  occasion?: string | null;
-  valid_until?: string | null;
-  note?: string | null;
-}
-
+type Schemas = components['schemas'];
+export type AccStatus = Schemas['AccreditationStatus'];
+export type BodyKind = Schemas['BodyKind'];
+/** PUT /accreditations/{id}'s body: optional fields null or absent. */
+export type AccreditationInput = Schemas['AccreditationInput'];
 /** A record as GET gives it: the input with the days left and whether its renewal is near. */
-export interface Accreditation extends AccreditationInput {
-  days_left?: number | null;
-  renewal_due_soon?: boolean;
-}
-
-export interface AccSummary {
-  members: number;
-  accredited_members: number;
-  by_status: Partial<Record<AccStatus, number>>;
-  by_member: Record<string, AccStatus>;
-  renewals_due: string[];
-}
+export type Accreditation = Schemas['Accreditation'];
+export type AccSummary = Schemas['AccreditationSummary'];
 
 /** The statuses, most advanced first (the order of the summary's `by_member`). */
 export const STATUSES: readonly AccStatus[] = ['accredited', 'renewal_due', 'under_assessment', 'applied', 'expired', 'withdrawn'];
@@ -200,7 +175,7 @@ export function dateText(d: string | null | undefined): string {
 
 /** Whether a live change concerns accreditations (a snapshot may follow missed ones). */
 export function touchesAccreditations(change: { kind: string; events: readonly { entity: string }[] }): boolean {
-  return change.kind === 'snapshot' || change.events.some((e) => (e.entity as string) === 'accreditation');
+  return change.kind === 'snapshot' || change.events.some((e) => e.entity === 'accreditation');
 }
 
 // ---- the form ----
@@ -243,7 +218,7 @@ const INPUT_KEYS = ['id', 'iso3', 'body', 'body_kind', 'scheme', 'status', 'appl
  * unknown fields, so the view's `days_left` and the like are left out), with `changes` over
  * them; an empty text becomes null (but the note, which the server keeps as text: "").
  */
-export function inputOf(record: Accreditation, changes: Partial<AccreditationInput> = {}): AccreditationInput {
+export function inputOf(record: Accreditation | AccreditationInput, changes: Partial<AccreditationInput> = {}): AccreditationInput {
   const merged: Record<string, unknown> = { ...record, ...changes };
   const out: Record<string, unknown> = {};
   for (const k of INPUT_KEYS) {

@@ -75,7 +75,8 @@ export function renderAccreditations(root: HTMLElement): void {
     h(
       'div',
       { class: 'acc-top' },
-      h('section', { class: 'acc-map-box', 'aria-labelledby': 'acc-map-h' }, h('h2', { id: 'acc-map-h' }, 'Members by status'), h('figure', { class: 'acc-figure' }, mapBox, legend, noRecord)),
+      // The map, with its legend (the counts) beside it on a projector and under it on a phone.
+      h('section', { class: 'acc-map-box', 'aria-labelledby': 'acc-map-h' }, h('h2', { id: 'acc-map-h' }, 'Members by status'), h('div', { class: 'acc-figure' }, mapBox, h('div', { class: 'acc-key' }, legend, noRecord))),
       h('section', { class: 'acc-renew-box', 'aria-labelledby': 'acc-renew-h' }, h('h2', { id: 'acc-renew-h' }, 'Renewals due in the next 6 months'), renewList),
     ),
     h(

@@ -4,47 +4,20 @@
 // the views. Pure, so tested in test/gp.test.ts without a browser.
 
 import { count, num, plural } from '../format';
+import type { components } from '../generated/api';
 import { RAMP, WALL_RAMP } from '../palette';
 
-// The contract's shapes (issue 23 §2), until the server's schema (generated/api.ts) has them.
-export type GpType = 'demonstration_project' | 'training' | 'specialist_certification' | 'policy_or_standard' | 'database';
-export type GpStatus = 'planned' | 'ongoing' | 'completed' | 'cancelled';
-export interface GpTheme {
-  id: string;
-  label: string;
-}
-export interface GpOutcome {
-  metric: string;
-  year: number;
-  value: number;
-  unit: string;
-}
-export interface GpInitiative {
-  id: string;
-  iso3: string;
-  title: string;
-  theme: string;
-  type: GpType;
-  sector: string;
-  start_year: number;
-  end_year: number;
-  status: GpStatus;
-  outcomes: GpOutcome[];
-}
-export interface GpTotal {
-  metric: string;
-  unit: string;
-  value: number;
-  initiatives: number;
-  members: number;
-}
-export interface GpMapping {
-  themes: GpTheme[];
-  members: Record<string, { initiatives: number; themes: Record<string, number> }>;
-  totals: GpTotal[];
-  members_with_initiatives: number;
-  members_total: number;
-}
+type Schemas = components['schemas'];
+
+// The server's schemas (generated/api.ts).
+export type GpTheme = Schemas['GpTheme'];
+export type GpOutcome = Schemas['GpOutcome'];
+export type GpInitiative = Schemas['GpInitiative'];
+export type GpTotal = Schemas['GpTotal'];
+export type GpMapping = Schemas['GpMapping'];
+export type GpType = Schemas['InitiativeType'];
+export type GpStatus = Schemas['InitiativeStatus'];
+export type OutcomeMetric = Schemas['OutcomeMetric'];
 
 export const TYPE_LABEL: Record<GpType, string> = {
   demonstration_project: 'Demonstration project',
@@ -62,7 +35,7 @@ export const STATUS_LABEL: Record<GpStatus, string> = {
 };
 
 /** The outcome metrics, as read (the unit is the server's). */
-export const METRIC_LABEL: Record<string, string> = {
+export const METRIC_LABEL: Record<OutcomeMetric, string> = {
   companies_reached: 'Companies reached',
   specialists_certified: 'Specialists certified',
   people_trained: 'People trained',
@@ -81,7 +54,7 @@ export function humanize(id: string): string {
 }
 
 export function metricLabel(metric: string): string {
-  return METRIC_LABEL[metric] ?? humanize(metric);
+  return METRIC_LABEL[metric as OutcomeMetric] ?? humanize(metric);
 }
 
 /** A value with its unit: "1,234.5 MWh", "12 companies". */

@@ -26,7 +26,7 @@ export function gpLegend(max: number, noun: string, dark = false): HTMLElement {
   );
 }
 
-export function initiativeItem(i: GpInitiative, themeLabel: (id: string) => string): HTMLElement {
+export function initiativeItem(i: GpInitiative, themeLabel: (id: string) => string, sectorLabel: (id: string) => string = humanize): HTMLElement {
   const outcomes = outcomesText(i);
   return h(
     'li',
@@ -36,7 +36,7 @@ export function initiativeItem(i: GpInitiative, themeLabel: (id: string) => stri
       'p',
       { class: 'gp-item-meta' },
       h('span', { class: 'pill gp-theme-pill' }, themeLabel(i.theme)),
-      ` ${TYPE_LABEL[i.type] ?? humanize(i.type)} · ${humanize(i.sector)} · ${yearsText(i.start_year, i.end_year)} · `,
+      ` ${TYPE_LABEL[i.type] ?? humanize(i.type)} · ${sectorLabel(i.sector)} · ${yearsText(i.start_year, i.end_year)} · `,
       h('strong', {}, STATUS_LABEL[i.status] ?? humanize(i.status)),
     ),
     outcomes.length ? h('ul', { class: 'gp-outcomes' }, ...outcomes.map((o) => h('li', {}, o))) : h('p', { class: 'muted gp-outcomes-none' }, 'No outcome reported yet.'),

@@ -29,6 +29,8 @@ export function gpPanel(live: Live): HTMLElement {
   let shown: Map<string, number> | null = null;
   let shownHeads = new Map<string, string>();
 
+  // Cells are `data-gp-cell`, not the heat map's `data-cell`: the wall's checks read every
+  // `data-cell` of the page as a heat-map cell of the dashboard document.
   const draw = (mapping: GpMapping) => {
     const m = matrixOf(mapping, members, { theme: '', type: '' });
     const counts = cellCounts(m);
@@ -69,9 +71,9 @@ export function gpPanel(live: Live): HTMLElement {
         ...r.cells.map((c) => {
           const col = wallCountColour(c.count, m.maxCell);
           const key = `${r.iso3}/${c.theme}`;
-          return h('td', { class: `${c.count ? '' : 'is-zero'}${changed.has(key) ? ' flash' : ''}`, style: `background:${col.bg};color:${col.fg}`, 'data-cell': key }, c.count ? count(c.count) : '·');
+          return h('td', { class: `${c.count ? '' : 'is-zero'}${changed.has(key) ? ' flash' : ''}`, style: `background:${col.bg};color:${col.fg}`, 'data-gp-cell': key }, c.count ? count(c.count) : '·');
         }),
-        h('td', { class: `gp-wall-all${changed.has(`${r.iso3}/*`) ? ' flash' : ''}`, 'data-cell': `${r.iso3}/*` }, r.total ? count(r.total) : '·'),
+        h('td', { class: `gp-wall-all${changed.has(`${r.iso3}/*`) ? ' flash' : ''}`, 'data-gp-cell': `${r.iso3}/*` }, r.total ? count(r.total) : '·'),
       ),
     );
     matrixEl.replaceChildren(h('table', { class: 'gp-wall-table' }, h('thead', {}, head), h('tbody', {}, ...rows)));

@@ -31,6 +31,7 @@ import {
   coverageText,
   filtersFrom,
   filtersQuery,
+  humanize,
   listHeading,
   listQuery,
   matrixOf,
@@ -98,6 +99,7 @@ export function renderGp(root: HTMLElement): void {
   let members: Member[] = [];
   let names = new Map<string, string>();
   let themes: GpTheme[] = [];
+  let sectors = new Map<string, string>();
   let shown: Map<string, number> | null = null;
   let matrix: Matrix | null = null;
   let selected: Selection | null = null;
@@ -229,7 +231,8 @@ export function renderGp(root: HTMLElement): void {
         class: `gp-cell${n ? '' : ' is-zero'}`,
         style: `background:${c.bg};color:${n ? c.fg : '#4b5563'}`,
         'aria-pressed': on ? 'true' : 'false',
-        'aria-label': `${r.name}, ${themeLabel(theme)}: ${n ? plural(n, 'initiative') : 'none'}`,
+        // The count first, as it is shown (the accessible name holds the visible text).
+        'aria-label': `${plural(n, 'initiative')}: ${r.name}, ${themeLabel(theme)}`,
       },
       count(n),
     );
@@ -252,7 +255,7 @@ export function renderGp(root: HTMLElement): void {
       const items = await get<GpInitiative[]>(`/gp/initiatives${listQuery(current(), sel.iso3, sel.theme)}`);
       if (mine !== listSeq) return;
       listNote.textContent = items.length ? `${plural(items.length, 'initiative')}${current().type ? ` of type ${TYPE_LABEL[current().type as keyof typeof TYPE_LABEL]}` : ''}` : 'No initiative recorded here.';
-      list.replaceChildren(...items.map((i) => initiativeItem(i, themeLabel)));
+      list.replaceChildren(...items.map((i) => initiativeItem(i, themeLabel, (id) => sectors.get(id) ?? humanize(id))));
       list.dataset.ids = items.map((i) => i.id).join(' ');
     } catch (e) {
       if (mine !== listSeq) return;
@@ -287,8 +290,11 @@ export function renderGp(root: HTMLElement): void {
   typeSel.addEventListener('change', changed);
 
   let ready = false;
-  Promise.all([get<Member[]>('/members'), get<GpTheme[]>('/gp/themes')])
-    .then(([ms, ts]) => {
+  // The sectors' labels (shared with the training database); an initiative shows its id in words without them.
+  const sectorList = get<{ id: string; label: string }[]>('/trainings/sectors').catch(() => []);
+  Promise.all([get<Member[]>('/members'), get<GpTheme[]>('/gp/themes'), sectorList])
+    .then(([ms, ts, ss]) => {
+      sectors = new Map(ss.map((x) => [x.id, x.label]));
       members = ms;
       names = new Map(ms.map((m) => [m.iso3, m.name]));
       fillThemes(ts);

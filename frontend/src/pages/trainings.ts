@@ -61,6 +61,13 @@ export function renderTrainings(root: HTMLElement): void {
   const list = h('ul', { class: 'training-list', 'data-testid': 'training-list' });
   const listHead = h('h2', {}, 'Courses');
   const form = trainingForm(editable, () => void load().catch(fail));
+  // Without a course there is nothing to chart: the charts are hidden (the status line says so).
+  const charts = h(
+    'div',
+    {},
+    h('div', { class: 'tr-grid' }, h('section', {}, h('h2', {}, 'Participants by sector'), chartWithTable(sectorEl, sectorTable)), h('section', {}, h('h2', {}, 'By tripartite group, with the SMEs among enterprises'), chartWithTable(groupEl, groupTable), h('h2', {}, 'By sex'), chartWithTable(sexEl, sexTable))),
+    h('section', {}, timeHead, chartWithTable(timeEl, timeTable)),
+  );
   const canWriteAny = who?.signed_in === true && (who.role === 'secretariat' || (who.role === 'editor' && !!who.member));
   const main = h(
     'main',
@@ -70,8 +77,7 @@ export function renderTrainings(root: HTMLElement): void {
     status,
     figures,
     canWriteAny ? form.el : null,
-    h('div', { class: 'tr-grid' }, h('section', {}, h('h2', {}, 'Participants by sector'), chartWithTable(sectorEl, sectorTable)), h('section', {}, h('h2', {}, 'By tripartite group, with the SMEs among enterprises'), chartWithTable(groupEl, groupTable), h('h2', {}, 'By sex'), chartWithTable(sexEl, sexTable))),
-    h('section', {}, timeHead, chartWithTable(timeEl, timeTable)),
+    charts,
     h('section', {}, listHead, list),
   );
   root.append(navBar(statusBadge(live), 'Trainings'), main);
@@ -115,7 +121,7 @@ export function renderTrainings(root: HTMLElement): void {
     sector.resize();
     sector.setOption({
       yAxis: { data: bars.map(([l]) => l), axisLabel: { fontSize: size } },
-      series: [{ name: 'Participants', type: 'bar', data: bars.map(([, n]) => n), itemStyle: { color: SERIES[0] }, label: { show: true, position: 'right', fontSize: size, color: '#000' } }],
+      series: [{ name: 'Participants', type: 'bar', barMaxWidth: 56, data: bars.map(([, n]) => n), itemStyle: { color: SERIES[0] }, label: { show: true, position: 'right', fontSize: size, color: '#000' } }],
     });
     sectorTable.replaceChildren(dataTable(`Participants by sector, ${heading()}`, ['Sector', 'Participants', 'Share'], bars.map(([l, n]) => [l, count(n), share(n, s.participants)])));
 
@@ -125,8 +131,8 @@ export function renderTrainings(root: HTMLElement): void {
       legend: { show: true, top: 0, right: 0, textStyle: { fontSize: size - 2 } },
       yAxis: { data: rows.map((r) => (r.id === 'universities' ? 'Universities and\ntraining institutions' : r.label)), axisLabel: { fontSize: size - 1, lineHeight: Math.round(size * 1.2) } },
       series: [
-        { name: 'SMEs', type: 'bar', stack: 'g', data: rows.map((r) => r.smes ?? 0), itemStyle: { color: SERIES[1] } },
-        { name: 'Other participants', type: 'bar', stack: 'g', data: rows.map((r) => r.n - (r.smes ?? 0)), itemStyle: { color: SERIES[0] }, label: { show: true, position: 'right', fontSize: size, color: '#000', formatter: (p: { dataIndex: number }) => count(rows[p.dataIndex]?.n ?? 0) } },
+        { name: 'SMEs', type: 'bar', barMaxWidth: 56, stack: 'g', data: rows.map((r) => r.smes ?? 0), itemStyle: { color: SERIES[1] } },
+        { name: 'Other participants', type: 'bar', barMaxWidth: 56, stack: 'g', data: rows.map((r) => r.n - (r.smes ?? 0)), itemStyle: { color: SERIES[0] }, label: { show: true, position: 'right', fontSize: size, color: '#000', formatter: (p: { dataIndex: number }) => count(rows[p.dataIndex]?.n ?? 0) } },
       ],
     });
     groupTable.replaceChildren(dataTable(`Participants by group, ${heading()}`, ['Group', 'Participants', 'Of whom from SMEs', 'Share'], rows.map((r) => [r.label, count(r.n), r.smes === null ? '–' : count(r.smes), share(r.n, s.participants)])));
@@ -134,7 +140,7 @@ export function renderTrainings(root: HTMLElement): void {
     sexEl.setAttribute('aria-label', `Participants by sex: ${SEXES.map(([k, l]) => `${l} ${s.by_sex[k] ?? 0}`).join(', ')}`);
     sex.setOption({
       yAxis: { data: SEXES.map(([, l]) => l), axisLabel: { fontSize: size - 1 } },
-      series: [{ name: 'Participants', type: 'bar', data: SEXES.map(([k], i) => ({ value: s.by_sex[k] ?? 0, itemStyle: { color: [SERIES[4], SERIES[2], SERIES[7]][i] } })), label: { show: true, position: 'right', fontSize: size, color: '#000', formatter: (p: { value: number }) => `${count(p.value)} (${share(p.value, s.participants)})` } }],
+      series: [{ name: 'Participants', type: 'bar', barMaxWidth: 56, data: SEXES.map(([k], i) => ({ value: s.by_sex[k] ?? 0, itemStyle: { color: [SERIES[4], SERIES[2], SERIES[7]][i] } })), label: { show: true, position: 'right', fontSize: size, color: '#000', formatter: (p: { value: number }) => `${count(p.value)} (${share(p.value, s.participants)})` } }],
     });
     sexTable.replaceChildren(dataTable(`Participants by sex, ${heading()}`, ['Sex', 'Participants', 'Share'], SEXES.map(([k, l]) => [l, count(s.by_sex[k] ?? 0), share(s.by_sex[k] ?? 0, s.participants)])));
 
@@ -143,7 +149,7 @@ export function renderTrainings(root: HTMLElement): void {
     timeEl.setAttribute('aria-label', `Participants by ${t.by}: ${t.labels.map((l, i) => `${l} ${t.values[i]}`).join(', ') || 'none'}`);
     time.setOption({
       xAxis: { data: t.labels, axisLabel: { fontSize: size - 2, interval: 'auto', hideOverlap: true } },
-      series: [{ name: 'Participants', type: 'bar', data: t.values, itemStyle: { color: SERIES[0] }, label: { show: t.labels.length <= 14, position: 'top', fontSize: size - 2, color: '#000', formatter: (p: { value: number }) => (p.value ? count(p.value) : '') } }],
+      series: [{ name: 'Participants', type: 'bar', barMaxWidth: 56, data: t.values, itemStyle: { color: SERIES[0] }, label: { show: t.labels.length <= 14, position: 'top', fontSize: size - 2, color: '#000', formatter: (p: { value: number }) => (p.value ? count(p.value) : '') } }],
     });
     timeTable.replaceChildren(dataTable(`Participants by ${t.by}, ${heading()}`, [t.by === 'month' ? 'Month' : 'Year', 'Participants'], t.labels.map((l, i) => [l, count(t.values[i] ?? 0)])));
   };
@@ -184,9 +190,10 @@ export function renderTrainings(root: HTMLElement): void {
     const q = memberQuery(iso3);
     const [s, courses] = await Promise.all([get<TrainingSummary>(`/trainings/summary${q}`), get<Training[]>(`/trainings${q}`)]);
     if (mine !== seq) return;
-    status.textContent = `${heading()}: ${count(s.courses)} course${s.courses === 1 ? '' : 's'} delivered, ${count(s.participants)} participants.`;
+    status.textContent = s.courses ? `${heading()}: ${count(s.courses)} course${s.courses === 1 ? '' : 's'} delivered, ${count(s.participants)} participants.` : `${heading()}: no course recorded yet.`;
     status.className = 'muted';
     drawFigures(s);
+    charts.hidden = s.courses === 0;
     drawCharts(s, courses);
     drawList(courses);
     // The whole list for the next free id: APO-wide, the member's own courses are among them.
