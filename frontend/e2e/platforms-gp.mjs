@@ -256,10 +256,54 @@ export async function gpTests({ t, server, backend, context }) {
       await page.waitForTimeout(300);
       const over = await scrollOverflow(page);
       assert(over.width <= 0, `the wall on a phone scrolls sideways by ${over.width} px`);
+      // The wall clips what is wider than a phone (overflow-x: clip): nothing of it may be wider, or it is cut off unseen.
+      const wide = await page.evaluate(() => [...document.querySelectorAll('.wall-head, .wall-body, .panel-gp > *, .ticker')].filter((e) => e.getBoundingClientRect().right > innerWidth + 1).map((e) => `${e.className || e.tagName} ${Math.round(e.getBoundingClientRect().width)} px`));
+      assert(!wide.length, `wider than the phone, cut off: ${wide.join('; ')}`);
       await page.screenshot({ path: join(OUT, `gp-wall-390x844-${backend}.png`), fullPage: true });
       await server.json(`/gp/initiatives/${added.id}`, { method: 'DELETE' });
     } finally {
       await page.close();
+    }
+    assert(!errors.length, `no page errors: ${errors.join('; ')}`);
+  });
+
+  await t('/gp: a theme the Secretariat adds arrives live as a filter and a column of the matrix, and the wall still fits it', async () => {
+    const { page, errors } = await open(context, server, '/gp');
+    const wall = await context.newPage();
+    try {
+      await page.waitForFunction(() => document.querySelector('main')?.dataset.cells !== undefined && !document.querySelector('main')?.hasAttribute('data-loading'), null, { timeout: 15_000 });
+      await waitLive(page, errors);
+      await wall.setViewportSize({ width: 1280, height: 720 });
+      await wall.goto(`${server.base}/wall`);
+      await wall.waitForSelector('[data-panel=gp]', { state: 'attached', timeout: 15_000 });
+      await wall.evaluate(() => {
+        for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.getAttribute('data-panel') !== 'gp';
+      });
+      const themes = await server.json('/gp/themes');
+      const theme = { id: 'water_stewardship', label: 'Water stewardship' };
+      await server.put(`/gp/themes/${theme.id}`, theme);
+      await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid=gp-filter-theme] option')].some((o) => o.value === id), theme.id, { timeout: 10_000 });
+      await page.waitForSelector(`[data-testid=gp-matrix] thead th[data-theme="${theme.id}"]`, { timeout: 10_000 });
+      const columns = await page.$$eval('[data-testid=gp-matrix] thead th[data-theme]', (ths) => ths.length);
+      const want = themes.length + (themes.some((x) => x.id === theme.id) ? 0 : 1);
+      assert(columns === want, `a column per theme: ${columns}, want ${want}`);
+      // An initiative of the new theme is taken and counted.
+      const added = initiative('e2e-gp-water-lka', 'LKA', theme.id);
+      await server.put(`/gp/initiatives/${added.id}`, added);
+      await page.waitForFunction((id) => document.querySelector(`[data-cell="LKA/${id}"]`)?.textContent === '1', theme.id, { timeout: 10_000 });
+      await wall.waitForFunction((id) => document.querySelector(`[data-testid=wall-gp] [data-gp-cell="LKA/${id}"]`)?.textContent === '1', theme.id, { timeout: 10_000 });
+      const fit = await wall.evaluate(() => {
+        const panel = document.querySelector('.panel-gp').getBoundingClientRect();
+        const rows = [...document.querySelectorAll('.panel-gp tbody tr')].filter((r) => r.getBoundingClientRect().bottom > panel.bottom + 1).length;
+        const cut = [...document.querySelectorAll('.panel-gp thead th, .panel-gp [data-gp-cell]')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map((e) => e.textContent);
+        return { rows, cut };
+      });
+      assert(fit.rows === 0 && !fit.cut.length, `the wall with ${columns} themes at 1280×720: ${fit.rows} rows below the edge, cut: ${fit.cut.join('; ')}`);
+      await wall.screenshot({ path: join(OUT, `gp-wall-six-themes-1280x720-${backend}.png`) });
+      await server.json(`/gp/initiatives/${added.id}`, { method: 'DELETE' });
+    } finally {
+      await page.close();
+      await wall.close();
     }
     assert(!errors.length, `no page errors: ${errors.join('; ')}`);
   });

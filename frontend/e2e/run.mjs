@@ -19,6 +19,7 @@ import { programmesTests } from './programmes.mjs';
 import { gpTests } from './platforms-gp.mjs';
 import { accreditationTests } from './platforms-accreditation.mjs';
 import { trainingsTests } from './platforms-trainings.mjs';
+import { gpFormTests } from './platforms-gp-form.mjs';
 
 const PERIOD = 2026;
 const started = Date.now();
@@ -482,6 +483,7 @@ async function suite(server, backend) {
   await gpTests({ t, server, backend, context });
   await accreditationTests({ t, server, backend, context });
   await trainingsTests({ t, server, backend, context, newContext });
+  await gpFormTests({ t, server, backend, context, newContext });
 
   if (server.db.proxy) {
     await t('with the database out of reach every page says the data may be stale, writes are refused with 503, and once it is back the banner goes and a report gets through', async () => {

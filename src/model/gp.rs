@@ -156,9 +156,10 @@ pub struct OutcomeInput {
     pub metric: OutcomeMetric,
     /// Within the initiative's years, not after this year.
     #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 2000, maximum = 2035)]
     pub year: i64,
     /// 0 or more, in the metric's unit.
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, maximum = 1e15)]
     pub value: Finite,
 }
 

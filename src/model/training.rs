@@ -31,14 +31,14 @@ closed_list! {
 #[serde(deny_unknown_fields)]
 pub struct Participants {
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub government: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub enterprises: i64,
     /// Universities and training institutions.
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub universities: i64,
 }
 
@@ -53,13 +53,13 @@ impl Participants {
 #[serde(deny_unknown_fields)]
 pub struct BySex {
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub female: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub male: i64,
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub unspecified: i64,
 }
 
@@ -98,11 +98,11 @@ pub struct TrainingInput {
     pub by_sex: BySex,
     /// Small and medium enterprises among the enterprises' participants (at most as many).
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub smes: i64,
     /// At most the participants' total.
     #[serde(deserialize_with = "whole")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub certified_specialists: i64,
 }
 
@@ -210,6 +210,22 @@ impl TrainingInput {
     }
 }
 
+/// Participants by group, summed over trainings (no upper bound, unlike one training's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct GroupTotals {
+    pub government: i64,
+    pub enterprises: i64,
+    pub universities: i64,
+}
+
+/// Participants by sex, summed over trainings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct SexTotals {
+    pub female: i64,
+    pub male: i64,
+    pub unspecified: i64,
+}
+
 /// `GET /trainings/summary`. `by_sector`, `by_year` and `by_member` count participants.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct TrainingSummary {
@@ -219,8 +235,8 @@ pub struct TrainingSummary {
     pub hours: f64,
     /// Sector → participants (sectors with a course).
     pub by_sector: BTreeMap<String, i64>,
-    pub by_group: Participants,
-    pub by_sex: BySex,
+    pub by_group: GroupTotals,
+    pub by_sex: SexTotals,
     pub smes: i64,
     pub certified_specialists: i64,
     /// Year (of the end date) → participants.

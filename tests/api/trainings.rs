@@ -16,6 +16,7 @@ crate::on_both_backends!(
     the_summary_sums_courses_participants_and_hours,
     trainings_are_written_by_their_member_s_editor_or_the_secretariat,
     trainings_replay_as_of_a_revision_deletions_included,
+    a_training_sent_twice_with_one_idempotency_key_is_made_once,
 );
 
 pub fn training(id: &str, iso3: &str) -> Value {
@@ -285,5 +286,40 @@ async fn trainings_replay_as_of_a_revision_deletions_included(b: Backend) {
     assert_eq!(audit.status, 200, "{}", audit.body);
     let text = audit.body.to_string();
     assert!(text.contains("\"delete\""), "{text}");
+    app.stop().await;
+}
+
+async fn a_training_sent_twice_with_one_idempotency_key_is_made_once(b: Backend) {
+    let app = app(b).await;
+    let send = |method: &str, path: &str, key: &'static str, body: Option<Value>| {
+        let mut req = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .header("idempotency-key", key);
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        async move {
+            let resp = req.send().await.expect("request");
+            let replayed = resp.headers().contains_key("idempotent-replayed");
+            (TestApp::reply(resp).await, replayed)
+        }
+    };
+    let body = training("vnm-tr-1", "VNM");
+    let (first, replayed) =
+        send("PUT", "/trainings/vnm-tr-1", "tr-put-1", Some(body.clone())).await;
+    assert_eq!((first.status, replayed), (200, false), "{}", first.body);
+    let (again, replayed) = send("PUT", "/trainings/vnm-tr-1", "tr-put-1", Some(body)).await;
+    assert!(replayed, "{}", again.body);
+    assert_eq!(again.body, first.body, "the same revision");
+    let (gone, _) = send("DELETE", "/trainings/vnm-tr-1", "tr-del-1", None).await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    let rev = app.store.current_rev().await.unwrap();
+    let (again, replayed) = send("DELETE", "/trainings/vnm-tr-1", "tr-del-1", None).await;
+    assert_eq!((again.status, replayed), (200, true), "{}", again.body);
+    assert_eq!(again.body, gone.body);
+    assert_eq!(app.store.current_rev().await.unwrap(), rev, "deleted once");
     app.stop().await;
 }

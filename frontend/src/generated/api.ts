@@ -1774,6 +1774,15 @@ export interface components {
             /** Format: double */
             value: number;
         };
+        /** @description Participants by group, summed over trainings (no upper bound, unlike one training's). */
+        GroupTotals: {
+            /** Format: int64 */
+            enterprises: number;
+            /** Format: int64 */
+            government: number;
+            /** Format: int64 */
+            universities: number;
+        };
         Heartbeat: {
             /** Format: int64 */
             rev: number;
@@ -2599,6 +2608,15 @@ export interface components {
             signed_in: boolean;
             workshop?: components["schemas"]["WorkshopInfo"] | null;
         };
+        /** @description Participants by sex, summed over trainings. */
+        SexTotals: {
+            /** Format: int64 */
+            female: number;
+            /** Format: int64 */
+            male: number;
+            /** Format: int64 */
+            unspecified: number;
+        };
         SignIn: {
             /** @description A token (`apo_…`), as `token create` printed it. */
             token: string;
@@ -2712,7 +2730,7 @@ export interface components {
         TrainingMode: "in_person" | "online" | "blended";
         /** @description `GET /trainings/summary`. `by_sector`, `by_year` and `by_member` count participants. */
         TrainingSummary: {
-            by_group: components["schemas"]["Participants"];
+            by_group: components["schemas"]["GroupTotals"];
             /** @description Member → participants. */
             by_member: {
                 [key: string]: number;
@@ -2721,7 +2739,7 @@ export interface components {
             by_sector: {
                 [key: string]: number;
             };
-            by_sex: components["schemas"]["BySex"];
+            by_sex: components["schemas"]["SexTotals"];
             /** @description Year (of the end date) → participants. */
             by_year: {
                 [key: string]: number;

@@ -133,7 +133,7 @@ export function renderAccreditations(root: HTMLElement): void {
       }),
     );
     const none = members.filter((m) => !byMember[m.iso3]);
-    noRecord.textContent = none.length ? `No record: ${none.map((m) => m.name).join(', ')}.` : 'Every member has a record.';
+    noRecord.textContent = none.length ? `No record: ${none.map((m) => m.name).join('; ')}.` : 'Every member has a record.';
     // Flash the members whose status moved (not on the first drawing).
     const now = new Map(members.map((m) => [m.iso3, byMember[m.iso3] ?? ('none' as const)]));
     if (!first) {

@@ -16,7 +16,9 @@ import { memberMap } from '../map';
 import { navBar } from '../nav';
 import { initialPeriod } from '../period';
 import type { Member } from '../protocol';
+import { session } from '../session';
 import { dataTable, scrollBox } from '../table';
+import { deleteControl, gpForm } from './gp-form';
 import { gpLegend, initiativeItem } from './gp-parts';
 import {
   type GpFilters,
@@ -50,6 +52,15 @@ export function renderGp(root: HTMLElement): void {
   document.title = 'APO Dashboard · GP 2.0';
   const live = connectLive(initialPeriod());
   const f = filtersFrom(location.search);
+  // Who may record and change initiatives (gp-form.ts): the Secretariat any member's, an editor its own.
+  const who = session();
+  const mayWrite = (m: string) => who?.signed_in === true && (who.role === 'secretariat' || (who.role === 'editor' && who.member === m));
+  const editable = () => (who?.role === 'secretariat' ? members.map((m) => m.iso3) : who?.role === 'editor' && who.member ? [who.member] : []);
+  const canWriteAny = who?.signed_in === true && (who.role === 'secretariat' || (who.role === 'editor' && !!who.member));
+  const form = gpForm(editable, (_rev, iso3) => {
+    if (selected?.iso3 !== iso3) select({ iso3, theme: null }, false);
+    void load().catch(fail);
+  });
   const themeSel = h('select', { id: 'gp-theme', 'data-testid': 'gp-filter-theme' }, h('option', { value: '' }, 'Any theme'));
   const typeSel = h(
     'select',
@@ -78,6 +89,7 @@ export function renderGp(root: HTMLElement): void {
       h('label', { for: 'gp-type' }, 'Type', typeSel),
     ),
     status,
+    canWriteAny ? form.el : null,
     h('h2', {}, 'Outcomes reported'),
     totals,
     totalsNone,
@@ -126,6 +138,12 @@ export function renderGp(root: HTMLElement): void {
     if (mine !== seq) return;
     draw(mapping, filters);
     await loadList();
+    if (canWriteAny) void refreshForm();
+  };
+  // The form's choices, and every initiative's id (a new one must not take one).
+  const refreshForm = async () => {
+    const all = await get<GpInitiative[]>('/gp/initiatives').catch(() => null);
+    if (all) form.setContext({ members, themes, sectors: [...sectors].map(([id, label]) => ({ id, label })), initiatives: all });
   };
 
   const draw = (mapping: GpMapping, filters: GpFilters) => {
@@ -202,14 +220,15 @@ export function renderGp(root: HTMLElement): void {
       {},
       h('th', { scope: 'col', class: 'gp-member-col' }, 'Member'),
       ...m.themes.map((t) => h('th', { scope: 'col', class: 'num', 'data-theme': t.id }, t.label)),
-      h('th', { scope: 'col', class: 'num gp-total-col' }, m.themes.length === 1 ? 'Shown' : 'All themes'),
+      // One theme shown: its column is the total already.
+      m.themes.length === 1 ? null : h('th', { scope: 'col', class: 'num gp-total-col' }, 'All themes'),
     );
     const rows = m.rows.map((r) => {
       const pick = h('button', { type: 'button', class: 'gp-pick', 'data-pick': r.iso3, 'aria-pressed': selected?.iso3 === r.iso3 && selected.theme === null ? 'true' : 'false' }, r.name);
       pick.addEventListener('click', () => select({ iso3: r.iso3, theme: null }));
       const cells = r.cells.map((c) => cell(r, c.theme, c.count, countColour(c.count, m.maxTotal), changed));
       const total = h('td', { class: `num gp-row-total${changed.has(`${r.iso3}/*`) ? ' flash' : ''}`, 'data-cell': `${r.iso3}/*` }, r.total ? count(r.total) : '0');
-      return h('tr', { 'data-member': r.iso3 }, h('th', { scope: 'row', class: 'gp-member-col' }, pick), ...cells, total);
+      return h('tr', { 'data-member': r.iso3 }, h('th', { scope: 'row', class: 'gp-member-col' }, pick), ...cells, m.themes.length === 1 ? null : total);
     });
     const table = h(
       'table',
@@ -255,7 +274,16 @@ export function renderGp(root: HTMLElement): void {
       const items = await get<GpInitiative[]>(`/gp/initiatives${listQuery(current(), sel.iso3, sel.theme)}`);
       if (mine !== listSeq) return;
       listNote.textContent = items.length ? `${plural(items.length, 'initiative')}${current().type ? ` of type ${TYPE_LABEL[current().type as keyof typeof TYPE_LABEL]}` : ''}` : 'No initiative recorded here.';
-      list.replaceChildren(...items.map((i) => initiativeItem(i, themeLabel, (id) => sectors.get(id) ?? humanize(id))));
+      list.replaceChildren(
+        ...items.map((i) => {
+          const li = initiativeItem(i, themeLabel, (id) => sectors.get(id) ?? humanize(id));
+          if (!mayWrite(i.iso3)) return li;
+          const edit = h('button', { type: 'button', class: 'secondary', 'data-edit': i.id, 'aria-label': `Edit ${i.title}` }, 'Edit');
+          edit.addEventListener('click', () => form.edit(i));
+          li.append(h('div', { class: 'gp-item-actions' }, edit, deleteControl(i, () => void load().catch(fail))));
+          return li;
+        }),
+      );
       list.dataset.ids = items.map((i) => i.id).join(' ');
     } catch (e) {
       if (mine !== listSeq) return;
@@ -300,6 +328,13 @@ export function renderGp(root: HTMLElement): void {
       fillThemes(ts);
       typeSel.value = f.type;
       ready = true;
+      if (canWriteAny) {
+        form.setContext({ members, themes, sectors: ss, initiatives: [] });
+        const own = who?.role === 'editor' ? who.member : null;
+        form.add(own ?? editable()[0] ?? '');
+        // An editor sees its own member's initiatives, with their Edit and Delete, from the start.
+        if (own && names.has(own)) selected = { iso3: own, theme: null };
+      }
       return load();
     })
     .catch(fail)

@@ -175,7 +175,8 @@ export function renderSecretariat(root: HTMLElement): void {
         watch(() => {
           const k = shown.value.key_results.entry(key).value;
           if (!k) return;
-          const values = [k.code, String(k.pillar), k.title, num(k.target, 2), `${num(k.actual, 2)}${derivedSuffix(k)}`, pct(k.progress)];
+          // A derived actual is said in the title's cell: the narrow numeric column would stack the words (and a phone hides it).
+          const values = [k.code, String(k.pillar), `${k.title}${derivedSuffix(k)}`, num(k.target, 2), num(k.actual, 2), pct(k.progress)];
           values.forEach((v, i) => {
             const c = cells[i];
             if (c) setText(c, v, false);

@@ -3,8 +3,20 @@
 // course list, the form's checks made as the delegate types (the sums the server checks too),
 // and the page's member filter kept in the address. Pure, so tested in test/trainings.test.ts.
 //
-// The wire types are the contract's (/tmp/briefs/platforms.md §3) written by hand until the
-// server's schemas reach frontend/src/generated: then `Training*` become aliases of them.
+// The wire types are the server's (frontend/src/generated, from src/model/training.rs).
+
+import type { components } from '../generated/api';
+
+type Schemas = components['schemas'];
+export type Sector = Schemas['Sector'];
+export type Mode = Schemas['TrainingMode'];
+/** `PUT /trainings/{id}`'s body: a delivered course, no personal data (unknown fields are refused). */
+export type TrainingInput = Schemas['TrainingInput'];
+/** A course as `GET /trainings` gives it. */
+export type Training = TrainingInput;
+/** `GET /trainings/summary`: `by_sector`, `by_year` and `by_member` count participants. */
+export type TrainingSummary = Schemas['TrainingSummary'];
+export type SectorInfo = Schemas['SectorInfo'];
 
 export const SECTORS = [
   ['electronics_ict', 'Electronics and ICT'],
@@ -19,15 +31,15 @@ export const SECTORS = [
   ['tourism', 'Tourism'],
   ['energy', 'Energy'],
   ['cross_sector', 'Cross-sector'],
-] as const;
-export type Sector = (typeof SECTORS)[number][0];
+] as const satisfies readonly (readonly [Sector, string])[];
+/** Every sector of the server's closed list is in SECTORS (this fails to compile otherwise). */
+export const ALL_SECTORS: [Exclude<Sector, (typeof SECTORS)[number][0]>] extends [never] ? true : never = true;
 
 export const MODES = [
   ['in_person', 'In person'],
   ['online', 'Online'],
   ['blended', 'Blended'],
-] as const;
-export type Mode = (typeof MODES)[number][0];
+] as const satisfies readonly (readonly [Mode, string])[];
 
 /** The tripartite groups, in the order APO names them, with the words a reader needs. */
 export const GROUPS = [
@@ -43,47 +55,6 @@ export const SEXES = [
   ['unspecified', 'Not specified'],
 ] as const;
 export type Sex = (typeof SEXES)[number][0];
-
-/** `PUT /trainings/{id}`'s body: a delivered course, no personal data. */
-export interface TrainingInput {
-  id: string;
-  iso3: string;
-  title: string;
-  provider: string;
-  sector: Sector;
-  topic: string;
-  start_date: string;
-  end_date: string;
-  mode: Mode;
-  hours: number;
-  participants: Record<Group, number>;
-  by_sex: Record<Sex, number>;
-  smes: number;
-  certified_specialists: number;
-}
-
-/** A course as `GET /trainings` gives it (the server may add its own fields: the revision…). */
-export type Training = TrainingInput & Record<string, unknown>;
-
-/** `GET /trainings/summary`. */
-export interface TrainingSummary {
-  courses: number;
-  participants: number;
-  /** Participant-hours: each course's hours times its participants. */
-  hours: number;
-  by_sector: Partial<Record<string, number>>;
-  by_group: Record<Group, number>;
-  by_sex: Record<Sex, number>;
-  smes: number;
-  certified_specialists: number;
-  by_year: Partial<Record<string, number>>;
-  by_member: Partial<Record<string, number>>;
-}
-
-export interface SectorInfo {
-  id: string;
-  label: string;
-}
 
 export const SECTOR_LABEL: Record<string, string> = Object.fromEntries(SECTORS);
 export const MODE_LABEL: Record<string, string> = Object.fromEntries(MODES);
