@@ -5,7 +5,8 @@
 //
 // - A member's editor (VNM, on a phone) is offered its own member only, records an initiative
 //   with two outcomes through the form; the server stores it as typed, and a Secretariat's /gp
-//   open elsewhere counts it in the matrix live (no reload).
+//   open elsewhere counts it in the matrix live (no reload); corrected through Edit (a row
+//   removed, the status changed), the server holds the correction.
 // - The form refuses an outcome year after the end year as it is typed, and sends nothing.
 // - The server's refusal (a value beyond the largest it takes) is shown beside that row's value,
 //   with a blank row before it (blank rows are not sent: the server's index is not the row's).
@@ -163,6 +164,20 @@ export async function gpFormTests({ t, server, backend, context, newContext }) {
         });
       const cell = await watcher.page.locator('[data-cell="VNM/eco_products"] button').innerText();
       assert(Number(cell) === want, `the cell shows ${cell}, want ${want}`);
+
+      // Corrected through Edit: the form holds it as stored (its id fixed), an outcome row removed, the status changed.
+      await page.click(`[data-testid=gp-list] [data-edit="${id}"]`);
+      assert((await page.inputValue('[data-testid=gf-title]')) === title, 'Edit fills the form with the initiative');
+      assert(await page.locator('[data-testid=gf-id]').evaluate((e) => e.readOnly), 'the id of a stored initiative is not changed');
+      const shownRows = await page.locator('[data-testid=gf-outcomes] [data-row]').count();
+      assert(shownRows === 2, `its two outcomes are rows: ${shownRows}`);
+      const firstMetric = await page.inputValue('[data-testid=gf-metric-0]');
+      await page.click('[data-testid=gf-remove-0]');
+      await page.selectOption('[data-testid=gf-status]', 'completed');
+      await page.click('[data-testid=gp-save]');
+      await page.waitForFunction(() => /^Saved/.test(document.querySelector('[data-testid=gp-form-status]')?.textContent ?? ''), null, { timeout: 10_000 });
+      const corrected = await server.json(`/gp/initiatives/${id}`);
+      assert(corrected.status === 'completed' && corrected.outcomes.length === 1 && corrected.outcomes[0].metric !== firstMetric, `corrected as typed: ${JSON.stringify(corrected)}`);
     } finally {
       await watcher.page.close();
       await ctx.close();
@@ -267,6 +282,9 @@ export async function gpFormTests({ t, server, backend, context, newContext }) {
       await page.click('[data-testid=gp-matrix] [data-pick=THA]');
       await page.waitForSelector(`[data-testid=gp-list] [data-delete="${doomed.id}"]`, { timeout: 10_000 });
       const before = cellCount(await cells(page), 'THA/*');
+      // Open in the form first: once deleted, the form lets it go (saving would bring it back).
+      await page.click(`[data-testid=gp-list] [data-edit="${doomed.id}"]`);
+      assert((await page.inputValue('[data-testid=gf-title]')) === doomed.title, 'the form holds it');
       await page.click(`[data-testid=gp-list] [data-delete="${doomed.id}"]`);
       const question = await page.locator(`[data-id="${doomed.id}"] [data-testid=gp-confirm]`).innerText();
       assert(/Delete “To be deleted \(e2e form\)” \(e2e-gpf-delete-me\), with its 1 outcome\?/.test(question), `asked first: “${question}”`);
@@ -274,6 +292,7 @@ export async function gpFormTests({ t, server, backend, context, newContext }) {
       await page.click(`[data-id="${doomed.id}"] [data-testid=gp-delete-yes]`);
       await page.waitForFunction((id) => !document.querySelector(`[data-testid=gp-list] [data-id="${id}"]`), doomed.id, { timeout: 10_000 });
       assert((await server.fetch(`/gp/initiatives/${doomed.id}`)).status === 404, 'deleted on the server');
+      assert((await page.inputValue('[data-testid=gf-title]')) === '' && !(await page.locator('[data-testid=gf-id]').evaluate((e) => e.readOnly)), 'the form no longer holds it');
       await page.waitForFunction((n) => Number(/(?:^| )THA\/\*=(\d+)/.exec(document.querySelector('main')?.dataset.cells ?? '')?.[1] ?? 0) === n, before - 1, { timeout: 10_000 });
     } finally {
       await page.close();

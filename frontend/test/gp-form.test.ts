@@ -197,6 +197,7 @@ describe('the initiative form: drafts', () => {
   it('every metric offered with the server’s unit', () => {
     expect(METRICS.map(([m]) => m)).toEqual(['companies_reached', 'specialists_certified', 'people_trained', 'energy_saved', 'emissions_avoided', 'water_saved']);
     expect(METRICS.find(([m]) => m === 'energy_saved')?.[1]).toBe('Energy saved (MWh)');
+    expect(METRICS.find(([m]) => m === 'companies_reached')?.[1]).toBe('Companies reached');
     expect(METRIC_UNIT.water_saved).toBe('m³');
   });
 });

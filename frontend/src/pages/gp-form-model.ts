@@ -22,8 +22,10 @@ export const METRIC_UNIT: Record<OutcomeMetric, string> = {
   water_saved: 'm³',
 };
 
-/** The metrics in the server's order, each "Energy saved (MWh)" as the form's choices say. */
-export const METRICS = (Object.keys(METRIC_LABEL) as OutcomeMetric[]).map((m) => [m, `${METRIC_LABEL[m]} (${METRIC_UNIT[m]})`] as const);
+/** Units a metric's name says already ("Companies reached": companies). */
+const NAMED_UNIT = new Set<OutcomeMetric>(['companies_reached', 'specialists_certified', 'people_trained']);
+/** The metrics in the server's order as the form's choices say them: "Energy saved (MWh)", "Companies reached". */
+export const METRICS = (Object.keys(METRIC_LABEL) as OutcomeMetric[]).map((m) => [m, NAMED_UNIT.has(m) ? METRIC_LABEL[m] : `${METRIC_LABEL[m]} (${METRIC_UNIT[m]})`] as const);
 export const TYPES = Object.entries(TYPE_LABEL) as [GpType, string][];
 export const STATUSES = Object.entries(STATUS_LABEL) as [GpStatus, string][];
 

@@ -49,9 +49,16 @@ export interface GpForm {
   /** Empties the form for a new initiative of `iso3`. */
   add(iso3: string): void;
   setContext(c: GpFormContext): void;
+  /** An initiative was deleted: if the form holds it, it is emptied (saving would bring it back). */
+  deleted(id: string): void;
 }
 
 const thisYear = () => new Date().getUTCFullYear();
+/** An outcome row's field, named for the row's grid (its error spans the whole row). */
+const part = (name: string, el: HTMLElement) => {
+  el.classList.add(`gp-f-${name}`);
+  return el;
+};
 
 /** Puts each problem beside the control whose slot it names; returns what found no slot, as text. */
 function placeProblems(form: HTMLElement, problems: readonly Problem[]): string[] {
@@ -180,7 +187,7 @@ export function gpForm(editableMembers: () => readonly string[], saved: (rev: nu
     return h(
       'li',
       { class: 'gp-outcome-row', 'data-row': String(i) },
-      h('div', { class: 'gp-outcome-fields' }, field(`Outcome ${i + 1}: metric`, metric, `outcomes[${i}].metric`), field('Year', year, `outcomes[${i}].year`), valueField),
+      h('div', { class: 'gp-outcome-fields' }, part('metric', field(`Outcome ${i + 1}: metric`, metric, `outcomes[${i}].metric`)), part('year', field('Year', year, `outcomes[${i}].year`)), part('value', valueField)),
       remove,
     );
   };
@@ -311,6 +318,13 @@ export function gpForm(editableMembers: () => readonly string[], saved: (rev: nu
     add(iso3) {
       status.textContent = '';
       fill(null, iso3);
+    },
+    deleted(id) {
+      if (stored?.id !== id) return;
+      const iso3 = stored.iso3;
+      fill(null, iso3);
+      status.className = 'form-status';
+      status.textContent = `${id} was deleted; the form is empty.`;
     },
     setContext(next) {
       const d = draft();

@@ -280,7 +280,10 @@ export function renderGp(root: HTMLElement): void {
           if (!mayWrite(i.iso3)) return li;
           const edit = h('button', { type: 'button', class: 'secondary', 'data-edit': i.id, 'aria-label': `Edit ${i.title}` }, 'Edit');
           edit.addEventListener('click', () => form.edit(i));
-          li.append(h('div', { class: 'gp-item-actions' }, edit, deleteControl(i, () => void load().catch(fail))));
+          li.append(h('div', { class: 'gp-item-actions' }, edit, deleteControl(i, () => {
+              form.deleted(i.id);
+              void load().catch(fail);
+            })));
           return li;
         }),
       );
