@@ -89,6 +89,7 @@ fn bench_size(c: &mut Criterion, name: &str, facts: Facts) {
                 reported_at: "2026-12-31T00:00:00.000000Z".into(),
                 rev,
                 kr: UNLINKED,
+                derived: false,
             };
             // As the aggregator applies it: the change that carried it, with its ticker line.
             let change = Change {

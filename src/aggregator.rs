@@ -459,6 +459,7 @@ mod tests {
             reported_at: format!("2026-01-01T00:00:{:02}Z", 60 - rev).into(),
             rev,
             kr: UNLINKED,
+            derived: false,
         })
     }
 

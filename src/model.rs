@@ -18,6 +18,7 @@ mod accreditation;
 mod bcn;
 mod coe;
 mod gp;
+mod kr_source;
 mod platform;
 mod programmes;
 mod project;
@@ -31,6 +32,7 @@ pub use accreditation::*;
 pub use bcn::*;
 pub use coe::*;
 pub use gp::*;
+pub use kr_source::{KrSource, SourceDataset, SourceMeasure};
 pub use platform::{RecordId, Sector, SectorInfo, sectors};
 pub use programmes::*;
 pub use project::*;
@@ -99,6 +101,10 @@ pub struct KeyResult {
     /// The greatest value a report may give (100 for a percentage); none: no upper bound.
     #[serde(default)]
     pub max_value: Option<Finite>,
+    /// Where its actuals come from when they are not reported by hand: the training database
+    /// or the GP initiatives' outcomes (its member's rows). Absent or null: reported by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<KrSource>,
 }
 
 fn default_weight() -> Finite {
@@ -299,6 +305,11 @@ impl KeyResult {
         for (field, v) in values {
             if let Some(why) = v.and_then(|v| crate::domain::magnitude_problem(v.get())) {
                 problems.push((field, why));
+            }
+        }
+        if let Some(source) = &self.source {
+            for (field, why) in source.check() {
+                problems.push((format!("source.{field}"), why));
             }
         }
         if let (Some(lo), Some(hi)) = (self.min_value, self.max_value)

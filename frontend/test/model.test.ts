@@ -15,7 +15,7 @@ function runs(fn: () => unknown): { n: number; stop: () => void } {
 }
 
 function kr(iso3: string, code: string, over: Partial<KrDoc> = {}): KrDoc {
-  return { iso3, code, pillar: 1, focus_area: 'Digital', title: code, unit: 'x', direction: 'increase', weight: 1, baseline: null, target: 10, actual: null, reported_at: null, progress: null, status: 'no_data', ...over };
+  return { iso3, code, pillar: 1, focus_area: 'Digital', title: code, unit: 'x', direction: 'increase', weight: 1, baseline: null, target: 10, actual: null, reported_at: null, progress: null, status: 'no_data', source: null, ...over };
 }
 
 function withKrs(): Dashboard {

@@ -55,6 +55,7 @@ impl CurrentDashboard {
         if !facts.is_settled() {
             facts.settle();
         }
+        super::derived::refresh(&mut facts)?;
         let doc = super::full::compute(&facts, period, generated_at)?;
         let l = &facts.links;
         let mut live = Self {
@@ -106,9 +107,14 @@ impl CurrentDashboard {
         let Some(last) = changes.last() else {
             return Ok(Vec::new());
         };
-        if changes
-            .iter()
-            .any(|c| c.edits.iter().any(|e| e.restructures()))
+        // A change to the rows key results fed by data are derived from recomputes as a
+        // primer does, when there are such key results (looked for only then: a report does
+        // not pay for it).
+        let any =
+            |f: fn(&crate::records::Edit) -> bool| changes.iter().any(|c| c.edits.iter().any(f));
+        if any(crate::records::Edit::restructures)
+            || (any(crate::records::Edit::feeds_key_results)
+                && super::derived::has_sources(&self.facts))
         {
             let old = to_value(&self.doc);
             let mut facts = std::mem::take(&mut self.facts);
@@ -398,186 +404,4 @@ pub fn to_value(doc: &Dashboard) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use serde_json::json;
-
-    use super::*;
-    use crate::model::{Budget, PrimerInput};
-    use crate::records::{Action, ActualFact, Edit, MemberFact, PrimerEdit, UNLINKED};
-
-    fn primer(krs: usize, target: f64) -> PrimerInput {
-        let krs: Vec<_> = (1..=krs)
-            .map(|i| {
-                json!({"code": format!("VNM-KR{i}"), "pillar": 1 + i % 4, "focus_area": "Digital",
-                       "title": format!("Key result {i}"), "unit": "SMEs",
-                       "direction": "increase", "targets": {"2026": target}})
-            })
-            .collect();
-        serde_json::from_value(json!({"status": "draft", "focus_areas": ["Digital"],
-                                      "key_results": krs}))
-        .unwrap()
-    }
-
-    fn change(rev: i64, edits: Vec<Edit>) -> Change {
-        Change {
-            rev,
-            at: format!("2026-05-01T00:00:{rev:02}.000000Z").into(),
-            actor: "tester".into(),
-            edits,
-        }
-    }
-
-    fn primer_edit(action: Action, krs: usize, target: f64) -> Edit {
-        Edit::Primer(PrimerEdit {
-            iso3: "VNM".into(),
-            action,
-            primer: Arc::new(primer(krs, target)),
-            added: Vec::new(),
-            note: None,
-        })
-    }
-
-    fn report(rev: i64, kr: usize, value: f64, month: u32) -> Edit {
-        report_of(2026, rev, kr, value, month)
-    }
-
-    fn report_of(year: i64, rev: i64, kr: usize, value: f64, month: u32) -> Edit {
-        Edit::Report(ActualFact {
-            iso3: "VNM".into(),
-            code: format!("VNM-KR{kr}"),
-            year,
-            value,
-            reported_at: format!("2026-{month:02}-01T00:00:00.000000Z").into(),
-            rev,
-            kr: UNLINKED,
-        })
-    }
-
-    /// A primer, reports (one dated before the one it follows, two of 2027 that the 2026
-    /// document leaves out), a primer edit that adds a key result, a budget, more reports: as
-    /// the aggregator may find them, one by one or all at once after a lag.
-    fn changes() -> Vec<Change> {
-        let budget: Budget = serde_json::from_value(
-            json!({"pillar": 2, "year": 2026, "planned": 100.0, "spent": 40.0}),
-        )
-        .unwrap();
-        vec![
-            change(1, vec![primer_edit(Action::Create, 3, 100.0)]),
-            change(2, vec![report(2, 1, 60.0, 6)]),
-            change(
-                3,
-                vec![
-                    report(3, 1, 90.0, 3),
-                    report_of(2027, 3, 1, 99.0, 5),
-                    report(3, 2, 10.0, 4),
-                ],
-            ),
-            change(4, vec![primer_edit(Action::Update, 4, 50.0)]),
-            change(5, vec![report(5, 4, 25.0, 5), report(5, 2, 30.0, 4)]),
-            change(6, vec![Edit::Budget(budget)]),
-            change(
-                7,
-                vec![
-                    report(7, 3, 80.0, 2),
-                    report(7, 1, 45.0, 3),
-                    report_of(2027, 7, 2, 11.0, 6),
-                ],
-            ),
-        ]
-    }
-
-    fn empty() -> Facts {
-        Facts {
-            members: vec![MemberFact {
-                iso3: "VNM".into(),
-                name: "Viet Nam".into(),
-            }],
-            ..Facts::default()
-        }
-    }
-
-    /// The document computed from scratch over the facts after `n` changes, as the store
-    /// would read them (reports in report order, linked).
-    fn from_scratch(n: usize) -> Value {
-        let mut facts = empty();
-        for c in &changes()[..n] {
-            facts.apply(c);
-        }
-        facts.settle();
-        let mut doc = super::super::full::compute(&facts, 2026, String::new()).unwrap();
-        doc.generated_at = String::new();
-        to_value(&doc)
-    }
-
-    fn document(d: &CurrentDashboard) -> Value {
-        let mut doc = d.document().clone();
-        doc.generated_at = String::new();
-        to_value(&doc)
-    }
-
-    #[test]
-    fn changes_applied_one_by_one_or_together_give_the_document_computed_from_scratch() {
-        let all = changes();
-        let mut one_by_one = CurrentDashboard::new(empty(), 2026, String::new()).unwrap();
-        for (i, c) in all.iter().enumerate() {
-            let before = document(&one_by_one);
-            let ops = one_by_one.apply(&[c], String::new()).unwrap();
-            assert_eq!(
-                document(&one_by_one),
-                from_scratch(i + 1),
-                "after change {}",
-                c.rev
-            );
-            let mut patched = before;
-            super::super::document::apply(&mut patched, &ops);
-            patched["generated_at"] = json!("");
-            assert_eq!(
-                patched,
-                from_scratch(i + 1),
-                "the patch of change {}",
-                c.rev
-            );
-        }
-        // It holds the reports of its year alone; the ticker still tells of the others.
-        let facts = one_by_one.facts();
-        assert_eq!(facts.actuals.len(), 7);
-        assert!(facts.actuals.iter().all(|a| a.year == 2026));
-        let tickers_2027: Vec<_> = facts
-            .recent
-            .iter()
-            .filter_map(|l| match &l.edit {
-                Edit::Report(a) if a.year == 2027 => Some((a.value, a.kr)),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            tickers_2027,
-            [(11.0, 1), (99.0, 0)],
-            "linked for the ticker"
-        );
-        // The latest of KR1's reports by date (June, 60) is current, not the latest written
-        // (March, 45, after a restructuring change).
-        assert_eq!(
-            document(&one_by_one)["key_results"]["VNM/VNM-KR1"]["actual"],
-            json!(60.0)
-        );
-
-        // After a lag: from each point, everything that follows in one batch.
-        for start in 0..all.len() {
-            let mut lagging = CurrentDashboard::new(empty(), 2026, String::new()).unwrap();
-            for c in &all[..start] {
-                lagging.apply(&[c], String::new()).unwrap();
-            }
-            let rest: Vec<&Change> = all[start..].iter().collect();
-            lagging.apply(&rest, String::new()).unwrap();
-            assert_eq!(
-                document(&lagging),
-                from_scratch(all.len()),
-                "changes {}.. in one batch",
-                start + 1
-            );
-        }
-    }
-}
+mod tests;

@@ -151,6 +151,10 @@ pub struct KrDoc {
     #[schema(value_type = Option<String>)]
     #[schema(required = true)]
     pub reported_at: Option<Text>,
+    /// Where its actuals come from when they are derived from data (`trainings` or
+    /// `gp_initiatives`); null: reported by hand.
+    #[schema(required = true)]
+    pub source: Option<crate::model::SourceDataset>,
     /// Raw progress `p` (above 1 when over-achieved).
     #[schema(required = true)]
     pub progress: Option<f64>,

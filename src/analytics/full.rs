@@ -464,6 +464,7 @@ fn assemble(
                 target: k.targets.get(&period).copied(),
                 actual: actual[i],
                 reported_at: row[i].map(|r| facts.actuals[r as usize].reported_at.clone()),
+                source: k.source.as_ref().map(|s| s.dataset),
                 progress: p[i],
                 status: Status::ALL[status[i].unwrap_or(4) as usize],
             };

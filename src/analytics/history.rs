@@ -252,6 +252,8 @@ impl History {
         let read = started.elapsed();
         let reports = facts.actuals.len();
         let doc = tokio::task::spawn_blocking(move || {
+            let mut facts = facts;
+            super::derived::refresh(&mut facts).map_err(anyhow::Error::from)?;
             let doc = full::compute(&facts, period, timestamp(OffsetDateTime::now_utc()))
                 .map_err(anyhow::Error::from)?;
             drop(facts);
@@ -451,6 +453,7 @@ mod tests {
                         reported_at: "2026-01-01T00:00:00.000000Z".into(),
                         rev,
                         kr: crate::records::UNLINKED,
+                        derived: false,
                     };
                     reports
                 ],

@@ -63,6 +63,8 @@ pub fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> F
                 targets: (2026..=2028)
                     .map(|y| (y, baseline * (1.0 + step * (y - 2025) as f64)))
                     .collect::<BTreeMap<_, _>>(),
+                source: None,
+                source_stamp: None,
             });
         }
     }
@@ -86,6 +88,7 @@ pub fn generate(units: usize, krs: usize, reports: impl Fn(usize) -> usize) -> F
                     .into(),
                     rev: 0,
                     kr: i as u32,
+                    derived: false,
                 });
             }
             pair += 1;

@@ -275,6 +275,8 @@ async fn merge_primer(
             targets: std::collections::BTreeMap::new(),
             min_value: k.min_value,
             max_value: k.max_value,
+            // The key_results sheet's source_* columns are read by the workbook's own change.
+            source: None,
         };
         origin.insert(k.kr_code.as_str().to_owned(), r);
         match primer.key_results.iter_mut().find(|e| e.code == kr.code) {

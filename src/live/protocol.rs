@@ -334,6 +334,7 @@ pub fn examples() -> Examples {
             reported_at: at.clone(),
             rev: snapshot_rev + 1,
             kr: crate::records::UNLINKED,
+            derived: false,
         })],
     };
     let ops = doc.apply(&[&report], at.to_string()).expect("applies");
@@ -414,6 +415,8 @@ fn example_facts() -> crate::records::Facts {
         baseline: Some(100.0),
         weight: 1.0,
         targets: [(2026, target)].into(),
+        source: None,
+        source_stamp: None,
     };
     // A full ticker: the patch inserts its line and trims the list.
     let earlier: Vec<ActualFact> = (1..=crate::records::RECENT as i64)
@@ -425,6 +428,7 @@ fn example_facts() -> crate::records::Facts {
             reported_at: format!("2026-02-{:02}T08:00:00.000000Z", 10 + rev).into(),
             rev,
             kr: UNLINKED,
+            derived: false,
         })
         .collect();
     let recent = earlier

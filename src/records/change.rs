@@ -405,6 +405,13 @@ impl Edit {
         matches!(self, Self::Primer(_) | Self::Budget(_) | Self::Withdraw(_))
     }
 
+    /// Whether it changed rows that key results fed by data are derived from (a training or
+    /// a GP initiative): the document is recomputed after it when there are such key results
+    /// (`crate::analytics::derived`).
+    pub fn feeds_key_results(&self) -> bool {
+        matches!(self, Self::Training { .. } | Self::GpInitiative { .. })
+    }
+
     /// The comment, reason or note that went with it (the audit log's `note`).
     pub fn note(&self) -> Option<&str> {
         match self {

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::change::{Change, Edit, Logged};
+use super::sources::{SourceFacts, Stamp, source_stamp};
 use crate::domain::{Direction, PrimerStatus};
-use crate::model::{Budget, KeyResult, PrimerInput};
+use crate::model::{Budget, KeyResult, KrSource, PrimerInput};
 
 /// A member economy.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,11 @@ pub struct KrFact {
     pub weight: f64,
     /// Target per year.
     pub targets: BTreeMap<i64, f64>,
+    /// Where its actuals come from when they are derived from data (contract §4): then only
+    /// derived actuals count for it.
+    pub source: Option<Arc<KrSource>>,
+    /// The change that gave it its current source ([`super::sources::source_stamp`]).
+    pub source_stamp: Option<Stamp>,
 }
 
 /// The key of a key result in the dashboard document: `ISO3/CODE`.
@@ -52,8 +58,12 @@ pub struct ActualFact {
     pub reported_at: Text,
     pub rev: i64,
     /// Index of its key result in [`Facts::key_results`] ([`UNLINKED`] until
-    /// [`Facts::link`]), so that computations need no lookup by name per report.
+    /// [`Facts::link`], and for a report by hand on a key result fed by data, which does not
+    /// count), so that computations need no lookup by name per report.
     pub kr: u32,
+    /// Derived from the source rows of a key result fed by data
+    /// (`crate::analytics::derived`), stamped with the change that made it; not a report.
+    pub derived: bool,
 }
 
 /// The `kr` of a report whose key result is not (or not yet) known.
@@ -96,6 +106,8 @@ pub struct Facts {
     pub recent: Vec<Logged>,
     /// Derived by [`Facts::link`]: what computations need per row without lookups by name.
     pub links: Links,
+    /// The trainings and GP initiatives key results fed by data are derived from.
+    pub sources: SourceFacts,
     /// When set, only reports of this year are kept ([`Facts::only_year`]): a period's
     /// document reads no others, so the aggregator's three documents share the reports out
     /// rather than each holding all of them.
@@ -158,6 +170,8 @@ impl KrFact {
             baseline: k.baseline_value.map(|b| b.get()),
             weight: k.weight.get(),
             targets: k.targets.iter().map(|(y, t)| (y.get(), t.get())).collect(),
+            source: k.source.clone().map(Arc::new),
+            source_stamp: None,
         }
     }
 }
@@ -199,7 +213,7 @@ impl Facts {
     }
 
     /// Whether report `a` is kept here ([`Facts::only_year`]).
-    fn keeps(&self, a: &ActualFact) -> bool {
+    pub fn keeps(&self, a: &ActualFact) -> bool {
         self.year.is_none_or(|y| a.year == y)
     }
 
@@ -215,7 +229,7 @@ impl Facts {
             match edit {
                 Edit::Report(a) if self.keeps(a) => {
                     let mut a = a.clone();
-                    a.kr = self.kr_index(&a.iso3, &a.code).unwrap_or(UNLINKED);
+                    a.kr = self.counted_kr(&a);
                     self.links.add_report(self.actuals.len(), &a);
                     self.actuals.push(a);
                 }
@@ -230,10 +244,28 @@ impl Facts {
                             .iter()
                             .take_while(|k| k.iso3 == p.iso3)
                             .count();
-                    self.key_results.splice(
-                        start..end,
-                        p.primer.key_results.iter().map(|k| KrFact::new(&p.iso3, k)),
-                    );
+                    let now = Stamp {
+                        rev: change.rev,
+                        at: change.at.clone(),
+                    };
+                    let old = &self.key_results[start..end];
+                    let fresh: Vec<KrFact> = p
+                        .primer
+                        .key_results
+                        .iter()
+                        .map(|k| {
+                            let before = old.iter().find(|o| *o.code == *k.code.as_str());
+                            KrFact {
+                                source_stamp: source_stamp(
+                                    before.map(|b| (b.source.as_deref(), b.source_stamp.as_ref())),
+                                    k.source.as_ref(),
+                                    &now,
+                                ),
+                                ..KrFact::new(&p.iso3, k)
+                            }
+                        })
+                        .collect();
+                    self.key_results.splice(start..end, fresh);
                 }
                 Edit::Budget(b) => {
                     let b = BudgetFact::new(b);
@@ -267,9 +299,16 @@ impl Facts {
                 | Edit::Coe { .. }
                 | Edit::CoeProposal(_)
                 | Edit::Accreditation { .. }
-                | Edit::GpTheme { .. }
-                | Edit::GpInitiative { .. }
-                | Edit::Training { .. } => {}
+                | Edit::GpTheme { .. } => {}
+                // The rows key results fed by data are derived from: the derived actuals
+                // follow when they are derived again (`crate::analytics::derived`).
+                Edit::GpInitiative { .. } | Edit::Training { .. } => {
+                    let now = Stamp {
+                        rev: change.rev,
+                        at: change.at.clone(),
+                    };
+                    self.sources.apply(edit, &now);
+                }
             }
         }
         // The ticker's edits on top, newest first; its reports as linked above (so that a
@@ -288,7 +327,7 @@ impl Facts {
                 // Another year's report, not kept: linked for its ticker line alone.
                 Edit::Report(a) => {
                     let mut a = a.clone();
-                    a.kr = self.kr_index(&a.iso3, &a.code).unwrap_or(UNLINKED);
+                    a.kr = self.counted_kr(&a);
                     Edit::Report(a)
                 }
                 other => other.clone(),
@@ -351,6 +390,16 @@ impl Facts {
             .copied()
     }
 
+    /// The index of report `a`'s key result, by the links (so only while they are current);
+    /// [`UNLINKED`] when it is unknown, or when `a` is a report by hand on a key result fed by
+    /// data (only its derived actuals count) or a derived actual of one that no longer is.
+    pub fn counted_kr(&self, a: &ActualFact) -> u32 {
+        match self.kr_index(&a.iso3, &a.code) {
+            Some(i) if self.key_results[i as usize].source.is_some() == a.derived => i,
+            _ => UNLINKED,
+        }
+    }
+
     /// A member's name, by ISO3.
     pub fn member_name(&self, iso3: &str) -> Option<&str> {
         self.members
@@ -404,6 +453,7 @@ impl Facts {
             a.kr = index
                 .get(&(a.iso3.as_str(), a.code.as_str()))
                 .copied()
+                .filter(|&i| self.key_results[i as usize].source.is_some() == a.derived)
                 .unwrap_or(UNLINKED);
             links.add_report(row, a);
         }

@@ -8,6 +8,7 @@
 
 pub mod change;
 pub mod facts;
+pub mod sources;
 
 pub use change::{
     Action, Actor, Change, Claim, Edit, Entity, Logged, PrimerEdit, SeriesEdit, Withdrawal,
@@ -15,3 +16,4 @@ pub use change::{
 pub use facts::{
     ActualFact, BudgetFact, Facts, KrFact, MemberFact, PrimerFact, RECENT, Text, UNLINKED, kr_key,
 };
+pub use sources::{GpFact, SourceFacts, Stamp, TrainingFact, source_stamp};

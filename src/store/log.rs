@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::model::{Budget, PrimerInput};
 use crate::records::{
     Action, ActualFact, BudgetFact, Change, Edit, Entity, Facts, KrFact, Logged, MemberFact,
-    PrimerEdit, PrimerFact, RECENT, SeriesEdit, UNLINKED, Withdrawal,
+    PrimerEdit, PrimerFact, RECENT, SeriesEdit, Stamp, UNLINKED, Withdrawal, source_stamp,
 };
 
 /// A row of the audit log, as the log is read back from it (`GET /audit` reads more columns).
@@ -133,6 +133,7 @@ fn edit_of(row: &LogRow) -> Result<Edit> {
                 reported_at: reported_at.into(),
                 rev,
                 kr: UNLINKED,
+                derived: false,
             };
             let text = json(&row.new_value, bad)?;
             if action == Action::Withdraw {
@@ -301,6 +302,7 @@ impl Store {
         } else {
             logged_state(conn, rev, &mut facts).await?;
         }
+        facts.sources = sources::source_facts(conn, rev).await?;
         facts.actuals = reports(conn, rev).await?;
         facts.link();
         facts.recent = recent(conn, rev).await?;
@@ -403,6 +405,7 @@ async fn reports(conn: &mut AnyConnection, upto: i64) -> Result<Vec<ActualFact>>
         reported_at: r.reported_at.into(),
         rev: r.rev,
         kr: UNLINKED,
+        derived: false,
     })
     .collect())
 }
@@ -483,10 +486,14 @@ async fn current_primers(conn: &mut AnyConnection, facts: &mut Facts) -> Result<
     )
     .fetch_all(&mut *conn)
     .await?;
+    let mut sources = super::kr_sources::sources(&mut *conn, None).await?;
     facts.key_results = krs
         .into_iter()
         .map(|k| {
+            let source = sources.remove(&(k.iso3.clone(), k.code.clone()));
             Ok(KrFact {
+                source: source.as_ref().map(|s| Arc::new(s.source.clone())),
+                source_stamp: source.and_then(|s| s.stamp),
                 targets: targets
                     .remove(&(k.iso3.clone(), k.code.clone()))
                     .unwrap_or_default(),
@@ -516,10 +523,34 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
     .fetch_all(conn)
     .await?;
     let mut primers: BTreeMap<String, Arc<PrimerInput>> = BTreeMap::new();
+    // Per member, the stamp of each key result's source, as the primer writes left them.
+    let mut stamps: BTreeMap<String, BTreeMap<String, Stamp>> = BTreeMap::new();
     let mut budgets: BTreeMap<String, Budget> = BTreeMap::new();
     for row in &rows {
         match edit_of(row)? {
             Edit::Primer(p) => {
+                let now = Stamp {
+                    rev: row.rev,
+                    at: row.at.as_str().into(),
+                };
+                let old = primers.get(&*p.iso3);
+                let kept = stamps.remove(&*p.iso3).unwrap_or_default();
+                let new_stamps = p
+                    .primer
+                    .key_results
+                    .iter()
+                    .filter_map(|k| {
+                        let before =
+                            old.and_then(|o| o.key_results.iter().find(|b| b.code == k.code));
+                        let stamp = source_stamp(
+                            before.map(|b| (b.source.as_ref(), kept.get(b.code.as_str()))),
+                            k.source.as_ref(),
+                            &now,
+                        )?;
+                        Some((k.code.as_str().to_owned(), stamp))
+                    })
+                    .collect();
+                stamps.insert(p.iso3.to_string(), new_stamps);
                 primers.insert(p.iso3.to_string(), p.primer);
             }
             Edit::Budget(b) => {
@@ -530,9 +561,13 @@ async fn logged_state(conn: &mut AnyConnection, rev: i64, facts: &mut Facts) -> 
     }
     for (iso3, p) in primers {
         facts.primers.insert(iso3.clone(), PrimerFact::new(&p));
+        let stamped = stamps.get(&iso3);
         facts
             .key_results
-            .extend(p.key_results.iter().map(|k| KrFact::new(&iso3, k)));
+            .extend(p.key_results.iter().map(|k| KrFact {
+                source_stamp: stamped.and_then(|s| s.get(k.code.as_str())).cloned(),
+                ..KrFact::new(&iso3, k)
+            }));
     }
     // In the order of the budgets table's query: pillar, year, member.
     facts.budgets = budgets.values().map(BudgetFact::new).collect();
@@ -565,5 +600,6 @@ async fn recent(conn: &mut AnyConnection, rev: i64) -> Result<Vec<Logged>> {
         .collect()
 }
 
+mod sources;
 #[cfg(test)]
 mod tests;

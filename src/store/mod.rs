@@ -34,6 +34,7 @@ mod durability;
 mod gp;
 pub mod health;
 pub mod history;
+mod kr_sources;
 mod log;
 pub mod notify;
 mod primers;

@@ -115,6 +115,7 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .bind(iso3.to_owned())
             .fetch_all(&mut *conn)
             .await?;
+    let mut sources = super::kr_sources::sources(&mut *conn, Some(iso3)).await?;
     let mut by_kr: BTreeMap<String, BTreeMap<Year, Finite>> = BTreeMap::new();
     for (code, year, target) in targets {
         by_kr
@@ -127,6 +128,9 @@ pub(super) async fn load_primer(conn: &mut AnyConnection, iso3: &str) -> Result<
             .map(|k| {
                 Ok(KeyResult {
                     targets: by_kr.remove(&k.code).unwrap_or_default(),
+                    source: sources
+                        .remove(&(k.iso3.clone(), k.code.clone()))
+                        .map(|s| s.source),
                     code: decoded(KrCode::parse(&k.code))?,
                     pillar: decoded(Pillar::new(k.pillar))?,
                     focus_area: k.focus_area,
@@ -289,6 +293,9 @@ impl Write {
             ));
         }
 
+        super::kr_sources::check_themes(&mut self.tx, new).await?;
+        // Read before the key results are rewritten: a kept source keeps its stamp.
+        let old_sources = super::kr_sources::sources(&mut self.tx, Some(iso3)).await?;
         let (rev, at) = (self.rev, self.at.to_string());
         let conn = &mut *self.tx;
         sqlx::query(
@@ -395,6 +402,11 @@ impl Write {
                 .collect(),
         )
         .await?;
+        let now = crate::records::Stamp {
+            rev,
+            at: self.at.clone(),
+        };
+        super::kr_sources::write_sources(&mut self.tx, iso3, new, &old_sources, &now).await?;
         let (action, note) = match review {
             Some(r) => r,
             None => (

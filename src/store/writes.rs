@@ -30,8 +30,19 @@ pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 /// revision that appended it, the one that withdrew it.
 type StoredReportRow = (String, String, i64, f64, String, i64, Option<i64>);
 
-/// Key results' ranges by (member, code): what a report is checked against.
-pub(crate) type KrRanges = HashMap<(String, String), (Option<f64>, Option<f64>)>;
+/// Key results' ranges by (member, code), and the dataset of those fed by data: what a report
+/// is checked against.
+pub(crate) type KrRanges = HashMap<
+    (String, String),
+    (
+        Option<f64>,
+        Option<f64>,
+        Option<crate::model::SourceDataset>,
+    ),
+>;
+
+/// A key result's row as a report is checked against it.
+type KrRangeRow = (String, String, Option<f64>, Option<f64>, Option<String>);
 
 /// What to do with a report that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +138,7 @@ impl Write {
                 .into(),
             rev: self.rev,
             kr: UNLINKED,
+            derived: false,
         }
     }
 
@@ -209,6 +221,7 @@ impl Write {
             reported_at: reported_at.as_str().into(),
             rev,
             kr: UNLINKED,
+            derived: false,
         };
         let old = serde_json::json!({"value": value, "reported_at": reported_at, "rev": rev});
         self.audit(
@@ -364,23 +377,23 @@ impl KrCache {
                 .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            let sql =
-                format!("SELECT iso3, code, min_value, max_value FROM key_results WHERE {keys}");
+            let sql = format!(
+                "SELECT iso3, code, min_value, max_value, source FROM key_results WHERE {keys}"
+            );
             wanted.iter().fold(
-                sqlx::query_as::<_, (String, String, Option<f64>, Option<f64>)>(
-                    sqlx::AssertSqlSafe(sql),
-                ),
+                sqlx::query_as::<_, KrRangeRow>(sqlx::AssertSqlSafe(sql)),
                 |q, (iso3, code)| q.bind(iso3.clone()).bind(code.clone()),
             )
         } else {
             self.all = true;
             self.ranges.clear();
             sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT iso3, code, min_value, max_value FROM key_results".to_owned(),
+                "SELECT iso3, code, min_value, max_value, source FROM key_results".to_owned(),
             ))
         };
-        for (iso3, code, min, max) in query.fetch_all(&mut *conn).await? {
-            self.ranges.insert((iso3, code), (min, max));
+        for (iso3, code, min, max, source) in query.fetch_all(&mut *conn).await? {
+            let dataset = super::kr_sources::dataset_of(&iso3, &code, source.as_deref())?;
+            self.ranges.insert((iso3, code), (min, max, dataset));
         }
         self.looked.extend(wanted);
         Ok(())
@@ -441,7 +454,15 @@ fn check_reports(rows: &[ActualInput], krs: &KrRanges) -> Result<()> {
                     Detail::field("kr_code", format!("{iso3} has no key result {}", r.kr_code))
                         .at_row(i),
                 ),
-                Some(&(min, max)) => {
+                // A key result fed by data takes no report by hand (contract §4).
+                Some(&(_, _, Some(dataset))) => problems.push(
+                    Detail::field(
+                        "kr_code",
+                        format!("{iso3}'s key result {} {}", r.kr_code, dataset.refusal()),
+                    )
+                    .at_row(i),
+                ),
+                Some(&(min, max, None)) => {
                     if let Some(why) = crate::model::range_problem(r.value.get(), min, max) {
                         problems.push(Detail::field("value", why).at_row(i));
                     }

@@ -14,6 +14,7 @@ mod coes;
 mod conformance;
 mod crash;
 mod dashboard;
+mod derived;
 mod export;
 mod flood;
 mod generated;

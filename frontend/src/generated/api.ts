@@ -1827,6 +1827,7 @@ export interface components {
             max_value?: components["schemas"]["Finite"] | null;
             min_value?: components["schemas"]["Finite"] | null;
             pillar: components["schemas"]["Pillar"];
+            source?: components["schemas"]["KrSource"] | null;
             /** @description Target per cycle year, keyed by year: `{"2026": 10, "2027": 12, "2028": 15}`. */
             targets?: {
                 [key: string]: number;
@@ -1893,6 +1894,7 @@ export interface components {
              */
             progress: number | null;
             reported_at: string | null;
+            source: components["schemas"]["SourceDataset"] | null;
             status: components["schemas"]["Status"];
             /**
              * Format: double
@@ -1903,6 +1905,26 @@ export interface components {
             unit: string;
             /** Format: double */
             weight: number;
+        };
+        /**
+         * @description The source of a key result's actuals: `{"dataset":"trainings","measure":"participants",
+         *     "sectors":["food_processing"],"since":2026}`. `sectors` (trainings) or `themes` (GP
+         *     initiatives) filter the rows; empty, every row of the member counts.
+         */
+        KrSource: {
+            dataset: components["schemas"]["SourceDataset"];
+            /** @description One of the dataset's measures. */
+            measure: components["schemas"]["SourceMeasure"];
+            /** @description Trainings only: the sectors that count (ids of `GET /trainings/sectors`); empty: all. */
+            sectors?: components["schemas"]["Sector"][];
+            /**
+             * Format: int64
+             * @description With a year (2000–2028), the value for a year sums the rows from that year on
+             *     (cumulative); without, the year's rows alone.
+             */
+            since?: number | null;
+            /** @description GP initiatives only: the themes that count (ids of `GET /gp/themes`); empty: all. */
+            themes?: components["schemas"]["ThemeId"][];
         };
         /** @description A review of a primer, or its amendment. */
         LastReview: {
@@ -2618,6 +2640,19 @@ export interface components {
             /** Format: int64 */
             rev: number;
         };
+        /**
+         * @description Where a key result's actuals come from.
+         * @enum {string}
+         */
+        SourceDataset: "trainings" | "gp_initiatives";
+        /**
+         * @description What is summed. Training measures: a count of the training's participants (all, SMEs,
+         *     women, certified specialists), `courses` (1 per training) or `participant_hours`
+         *     (participants × hours). GP measures: an outcome metric, or `initiatives` (the initiatives
+         *     active in the years summed, each counted once).
+         * @enum {string}
+         */
+        SourceMeasure: "participants" | "smes" | "female" | "certified_specialists" | "courses" | "participant_hours" | "companies_reached" | "specialists_certified" | "people_trained" | "energy_saved" | "emissions_avoided" | "water_saved" | "initiatives";
         /**
          * @description Status of a key result from its progress.
          * @enum {string}

@@ -63,6 +63,7 @@ fn an_edit_logged_reads_back_the_same() {
                 reported_at: "2026-03-02T09:30:00.000001Z".into(),
                 rev: 7,
                 kr: UNLINKED,
+                derived: false,
             }),
         ),
         (
@@ -96,6 +97,7 @@ fn an_edit_logged_reads_back_the_same() {
                     reported_at: "2026-03-01T08:00:00.000000Z".into(),
                     rev: 5,
                     kr: UNLINKED,
+                    derived: false,
                 },
                 reason: "typed in the wrong row".into(),
             }),
