@@ -75,8 +75,26 @@ pub fn sheets(d: &Dump) -> Vec<Sheet<'_>> {
                     "max_value",
                     "the greatest value a report may take; empty: no bound",
                 ),
+                col(
+                    "source_dataset",
+                    "where its actuals come from: trainings or gp_initiatives; empty: reported",
+                ),
+                col(
+                    "source_measure",
+                    "what is summed (participants, smes, female, certified_specialists, courses, \
+                     participant_hours; an outcome metric or initiatives)",
+                ),
+                col(
+                    "source_filter",
+                    "the sectors (trainings) or themes (GP) that count, separated by ';'; empty: all",
+                ),
+                col(
+                    "source_since",
+                    "with a year, the value sums the years from it on; empty: the year alone",
+                ),
             ],
             Box::new(d.key_results.iter().map(|k| {
+                let source = d.kr_sources.get(&(k.iso3.clone(), k.code.clone()));
                 vec![
                     Cell::text(&k.iso3),
                     Cell::text(&k.code),
@@ -90,6 +108,10 @@ pub fn sheets(d: &Dump) -> Vec<Sheet<'_>> {
                     Cell::Number(k.weight),
                     Cell::opt_number(k.min_value),
                     Cell::opt_number(k.max_value),
+                    source.map_or(Cell::Empty, |s| Cell::text(s.dataset.as_str())),
+                    source.map_or(Cell::Empty, |s| Cell::text(s.measure.as_str())),
+                    source.map_or(Cell::Empty, |s| Cell::owned(s.filter_cell())),
+                    Cell::opt_int(source.and_then(|s| s.since)),
                 ]
             })),
         ),

@@ -252,6 +252,7 @@ async fn merge_primer(
             primer.focus_areas = list;
         }
     }
+    let mut problems = Vec::new();
     // Where each key result came from, to point problems at the file row.
     let mut origin: HashMap<String, &Row<tables::KeyResultRow>> = HashMap::new();
     for r in w
@@ -275,14 +276,29 @@ async fn merge_primer(
             targets: std::collections::BTreeMap::new(),
             min_value: k.min_value,
             max_value: k.max_value,
-            // The key_results sheet's source_* columns are read by the workbook's own change.
-            source: None,
+            source: match super::kr_source_cells::source(k) {
+                Ok(s) => s,
+                Err(p) => {
+                    problems.extend(p.into_iter().map(|(f, m)| r.detail(Some(&f), m)));
+                    None
+                }
+            },
         };
         origin.insert(k.kr_code.as_str().to_owned(), r);
         match primer.key_results.iter_mut().find(|e| e.code == kr.code) {
             Some(existing) => {
                 let targets = std::mem::take(&mut existing.targets);
-                *existing = KeyResult { targets, ..kr };
+                // A sheet without the source columns keeps the stored source.
+                let source = if k.has_source {
+                    kr.source.clone()
+                } else {
+                    existing.source.take()
+                };
+                *existing = KeyResult {
+                    targets,
+                    source,
+                    ..kr
+                };
             }
             None => primer.key_results.push(kr),
         }
@@ -295,7 +311,6 @@ async fn merge_primer(
             primer.focus_areas.push(k.focus_area.trim().to_owned());
         }
     }
-    let mut problems = Vec::new();
     for t in w.targets.iter().filter(|r| r.value.iso3.as_str() == iso3) {
         match primer
             .key_results
@@ -329,6 +344,7 @@ async fn merge_primer(
                     .get(i.parse::<usize>().ok()?)?
                     .code
                     .as_str();
+                let f = super::kr_source_cells::column(f);
                 Some(origin.get(code)?.detail(Some(f), d.message.clone()))
             });
         problems

@@ -17,6 +17,7 @@
 
 pub mod apply;
 mod cell;
+mod kr_source_cells;
 mod platform_apply;
 pub mod platforms;
 pub mod read;

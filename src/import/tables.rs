@@ -118,6 +118,19 @@ pub struct KeyResultRow {
     pub min_value: Option<Finite>,
     #[serde(default)]
     pub max_value: Option<Finite>,
+    /// Where its actuals come from (`trainings`, `gp_initiatives`; empty: reported by hand),
+    /// with the measure, the filter (sectors or themes, `;`-separated) and `since`.
+    #[serde(default)]
+    pub source_dataset: Option<String>,
+    #[serde(default)]
+    pub source_measure: Option<String>,
+    #[serde(default)]
+    pub source_filter: Option<String>,
+    #[serde(default)]
+    pub source_since: Option<i64>,
+    /// Whether the sheet has the source columns (without them, a stored source is kept).
+    #[serde(skip)]
+    pub has_source: bool,
 }
 
 /// A row of `targets`.
@@ -200,6 +213,10 @@ const TABLES: [(&str, &[&str], &[&str]); 7] = [
             "weight",
             "min_value",
             "max_value",
+            "source_dataset",
+            "source_measure",
+            "source_filter",
+            "source_since",
         ],
     ),
     ("targets", &["iso3", "kr_code", "year", "target"], &[]),
@@ -267,7 +284,15 @@ impl Workbook {
             let mut failed = Vec::new();
             let problems = match *name {
                 "primers" => rows(t, &mut self.primers, &mut failed),
-                "key_results" => rows(t, &mut self.key_results, &mut failed),
+                "key_results" => {
+                    let before = self.key_results.len();
+                    let p = rows(t, &mut self.key_results, &mut failed);
+                    let has = t.header.iter().any(|h| h.starts_with("source_"));
+                    for r in &mut self.key_results[before..] {
+                        r.value.has_source = has;
+                    }
+                    p
+                }
                 "targets" => rows(t, &mut self.targets, &mut failed),
                 "actuals" => rows(t, &mut self.actuals, &mut failed),
                 "budgets" => rows(t, &mut self.budgets, &mut failed),

@@ -34,6 +34,8 @@ pub struct Dump {
     /// With their outcomes, by metric and year.
     pub gp_initiatives: Vec<crate::model::GpInitiativeInput>,
     pub trainings: Vec<crate::model::TrainingInput>,
+    /// The sources of key results fed by data, by (member, key result code).
+    pub kr_sources: std::collections::BTreeMap<(String, String), crate::model::KrSource>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -86,6 +86,17 @@ pub(super) async fn read(
     dump: &mut Dump,
 ) -> Result<()> {
     let only = only.map(str::to_owned);
+    let sources: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT iso3, code, source FROM key_results
+         WHERE source IS NOT NULL AND ($1 IS NULL OR iso3 = $1)",
+    )
+    .bind(only.clone())
+    .fetch_all(&mut *conn)
+    .await?;
+    for (iso3, code, json) in sources {
+        let source = super::kr_sources::parse(&iso3, &code, &json)?;
+        dump.kr_sources.insert((iso3, code), source);
+    }
     let rows: Vec<AccreditationRow> = sqlx::query_as(
         "SELECT id, iso3, body, body_kind, scheme, status, applied_on, assessment_date,
                 criteria_scores, certificate, conferred_on, occasion, valid_until, note

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_refused_accreditation_transition_in_a_sheet_names_its_row,
     outcome_rows_add_to_a_stored_initiative,
     the_demo_loads_the_platforms,
+    key_results_take_their_source_from_the_sheet,
 );
 
 const TODAY: time::Date = date!(2026 - 12 - 07);
@@ -419,4 +420,108 @@ async fn the_demo_loads_the_platforms(b: Backend) {
         );
     }
     app.stop().await;
+}
+
+async fn key_results_take_their_source_from_the_sheet(b: Backend) {
+    let clock = Clock::fixed(TODAY);
+    let from = app_on(b, &clock, false).await;
+    let actor = Actor::cli("test");
+    let head = "iso3,kr_code,pillar,focus_area,title,unit,direction,source_dataset,source_measure,source_filter,source_since\n";
+    let good = format!(
+        "{head}VNM,VNM-KR1,3,Food processing,Participants trained,people,increase,trainings,participants,food_processing;agriculture,2026\n\
+         VNM,VNM-KR2,3,Green productivity,GP specialists,people,increase,gp_initiatives,specialists_certified,,\n\
+         VNM,VNM-KR3,1,Coalition,Members of the coalition,members,increase,,,,\n"
+    );
+    let primers = || src("primers.csv", "iso3,status\nVNM,draft\n");
+    let mut files = sheets();
+    files.push(primers());
+    files.push(src("key_results.csv", &good));
+    import::import_on(&from.store, &files, &actor, Mode::Apply, TODAY)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {:#?}", e.details()));
+    let p = from.get("/primers/VNM").await.body;
+    let krs = p["key_results"].as_array().expect("key results");
+    assert_eq!(
+        krs[0]["source"],
+        json!({"dataset":"trainings","measure":"participants",
+               "sectors":["food_processing","agriculture"],"since":2026}),
+        "{p}"
+    );
+    assert_eq!(krs[1]["source"]["dataset"], "gp_initiatives", "{p}");
+    assert_eq!(krs[1]["source"]["since"], Value::Null, "{p}");
+    assert_eq!(krs[2]["source"], Value::Null, "{p}");
+
+    // Bad cells are named by their column.
+    let bad = format!(
+        "{head}VNM,VNM-KR1,3,Food processing,Participants trained,people,increase,trainings,energy_saved,mining,2026\n\
+         VNM,VNM-KR2,3,Green productivity,GP specialists,people,increase,courses,,,\n\
+         VNM,VNM-KR3,1,Coalition,Members of the coalition,members,increase,,,,2026\n"
+    );
+    let rev = from.store.current_rev().await.unwrap();
+    let err = import::import_on(
+        &from.store,
+        &[primers(), src("key_results.csv", &bad)],
+        &actor,
+        Mode::Apply,
+        TODAY,
+    )
+    .await
+    .expect_err("refused");
+    let mut got = places(err.details());
+    got.sort();
+    let mut want: Vec<(String, usize, String)> = [
+        (2, "source_filter"),
+        (2, "source_measure"),
+        (3, "source_dataset"),
+        (4, "source_since"),
+    ]
+    .map(|(r, c)| (String::new(), r, c.to_owned()))
+    .to_vec();
+    want.sort();
+    assert_eq!(got, want, "{:#?}", err.details());
+    assert_eq!(from.store.current_rev().await.unwrap(), rev);
+
+    // A key_results sheet without the columns keeps the sources.
+    let plain = "iso3,kr_code,pillar,focus_area,title,unit,direction\n\
+                 VNM,VNM-KR1,3,Food processing,Participants trained (all),people,increase\n";
+    import::import_on(
+        &from.store,
+        &[src("key_results.csv", plain)],
+        &actor,
+        Mode::Apply,
+        TODAY,
+    )
+    .await
+    .expect("imported");
+    let after = from.get("/primers/VNM").await.body;
+    assert_eq!(
+        after["key_results"][0]["source"], krs[0]["source"],
+        "{after}"
+    );
+
+    // Exported and imported into an empty database, the sources come back.
+    let options = Options {
+        format: Format::Xlsx,
+        iso3: None,
+        period: Some(2026),
+        audit_log: false,
+    };
+    let file = export(&from.store, None, &options).await.expect("exported");
+    let to = app_on(b, &clock, false).await;
+    let source = Source {
+        name: file.file_name(),
+        bytes: file.bytes.clone(),
+    };
+    import::import_on(&to.store, &[source], &actor, Mode::Apply, TODAY)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {:#?}", e.details()));
+    let back = to.get("/primers/VNM").await.body;
+    for i in 0..3 {
+        assert_eq!(
+            back["key_results"][i]["source"], after["key_results"][i]["source"],
+            "{back}"
+        );
+    }
+    to.stop().await;
+    from.stop().await;
 }
