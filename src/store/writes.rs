@@ -17,6 +17,8 @@ use crate::records::{ActualFact, Edit, UNLINKED, Withdrawal};
 /// Most distinct key results of a batch of reports looked up one by one (in one statement);
 /// a larger batch reads the whole table.
 const KR_LOOKUPS: usize = 64;
+/// Lookups by key of one group before it reads every key result instead (an import).
+const KR_LOOKUP_QUERIES: usize = 4;
 
 /// An audit row, as written.
 pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
@@ -330,8 +332,8 @@ impl StoredReports {
 
 /// The key results' ranges looked up so far, by (member, code), and every key looked up (found
 /// or not): a group of writes ([`super::commit`]) reads each once. A few are looked up by key (a
-/// POST reports on one or a handful); more than [`KR_LOOKUPS`] at once (an import) read them
-/// all. Reading them all for every report made a POST take 147 ms instead of 1.0 ms with
+/// POST reports on one or a handful, a group its writes' together, [`KR_LOOKUPS`] a query);
+/// more than [`KR_LOOKUP_QUERIES`] queries' worth at once (an import) read them all. Reading them all for every report made a POST take 147 ms instead of 1.0 ms with
 /// 100,000 key results (national scale) in the database (BENCHMARKS.md).
 #[derive(Default)]
 pub(crate) struct KrCache {
@@ -343,44 +345,51 @@ pub(crate) struct KrCache {
 
 impl KrCache {
     /// Looks up the key results `rows` report on that are not known yet.
-    pub(crate) async fn ensure(
+    pub(crate) async fn ensure<'r>(
         &mut self,
         conn: &mut sqlx::AnyConnection,
-        rows: &[ActualInput],
+        rows: impl IntoIterator<Item = &'r ActualInput>,
     ) -> Result<()> {
         if self.all {
             return Ok(());
         }
         let wanted: BTreeSet<(String, String)> = rows
-            .iter()
+            .into_iter()
             .map(|r| (r.iso3.as_str().to_owned(), r.kr_code.as_str().to_owned()))
             .filter(|k| !self.looked.contains(k))
             .collect();
         if wanted.is_empty() {
             return Ok(());
         }
-        let query = if wanted.len() <= KR_LOOKUPS {
-            let keys = (0..wanted.len())
-                .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let sql =
-                format!("SELECT iso3, code, min_value, max_value FROM key_results WHERE {keys}");
-            wanted.iter().fold(
+        if wanted.len() > KR_LOOKUPS * KR_LOOKUP_QUERIES {
+            self.all = true;
+            self.ranges.clear();
+            let all = sqlx::query_as::<_, (String, String, Option<f64>, Option<f64>)>(
+                "SELECT iso3, code, min_value, max_value FROM key_results",
+            );
+            for (iso3, code, min, max) in all.fetch_all(&mut *conn).await? {
+                self.ranges.insert((iso3, code), (min, max));
+            }
+            return Ok(());
+        }
+        let keys: Vec<&(String, String)> = wanted.iter().collect();
+        for chunk in keys.chunks(KR_LOOKUPS) {
+            let sql = format!(
+                "SELECT iso3, code, min_value, max_value FROM key_results WHERE {}",
+                (0..chunk.len())
+                    .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            );
+            let query = chunk.iter().fold(
                 sqlx::query_as::<_, (String, String, Option<f64>, Option<f64>)>(
                     sqlx::AssertSqlSafe(sql),
                 ),
                 |q, (iso3, code)| q.bind(iso3.clone()).bind(code.clone()),
-            )
-        } else {
-            self.all = true;
-            self.ranges.clear();
-            sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT iso3, code, min_value, max_value FROM key_results".to_owned(),
-            ))
-        };
-        for (iso3, code, min, max) in query.fetch_all(&mut *conn).await? {
-            self.ranges.insert((iso3, code), (min, max));
+            );
+            for (iso3, code, min, max) in query.fetch_all(&mut *conn).await? {
+                self.ranges.insert((iso3, code), (min, max));
+            }
         }
         self.looked.extend(wanted);
         Ok(())
