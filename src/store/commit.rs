@@ -294,20 +294,11 @@ async fn group(
             Some(mut tx) => {
                 // The reports not written yet; then the revision row, which holds the first
                 // write's revision: the others' were counted here.
-                let moved = match at.reports.insert(&mut tx).await {
-                    Err(e) => Err(e),
-                    Ok(()) => match (at.row, at.last_kept) {
-                        (Some(row), Some(last)) if last != row => {
-                            sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
-                                .bind(last)
-                                .execute(&mut *tx)
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| store.failed(e))
-                        }
-                        _ => Ok(()),
-                    },
+                let to = match (at.row, at.last_kept) {
+                    (Some(row), Some(last)) if last != row => Some(last),
+                    _ => None,
                 };
+                let moved = at.reports.insert_and_move(store, &mut tx, to).await;
                 match moved {
                     Ok(()) => tx.commit().await.map_err(|e| store.failed(e)),
                     Err(e) => Err(e),
