@@ -15,6 +15,7 @@
 //! that may read them. A refused one has written nothing, so it needs no savepoint.
 
 use std::any::Any;
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -168,21 +169,28 @@ fn stopped() -> Error {
 /// changes nothing, is rolled back to its savepoint, revision included; the others go on. If
 /// the commit itself fails, every write of the group is told so and none is kept.
 async fn run(inner: Weak<super::Inner>, mut rx: mpsc::Receiver<Queued>, metrics: CommitMetrics) {
-    let mut next: Option<Queued> = None;
+    // Writes taken from the queue and not run yet (a full group leaves the rest to the next).
+    let mut waiting: VecDeque<Queued> = VecDeque::new();
     loop {
-        let first = match next.take() {
-            Some(q) => q,
-            None => match rx.recv().await {
-                Some(q) => q,
+        if waiting.is_empty() {
+            match rx.recv().await {
+                Some(q) => waiting.push_back(q),
                 None => return,
-            },
-        };
-        metrics.queued.dec();
+            }
+        }
         let Some(inner) = inner.upgrade() else { return };
         let store = Store { inner };
-        next = group(&store, first, &mut rx, &metrics).await;
-        if next.is_some() {
-            metrics.queued.inc();
+        group(&store, &mut waiting, &mut rx, &metrics).await;
+    }
+}
+
+/// Takes what is queued now into `waiting`, up to a group's [`MAX_GROUP`] with the `ran`
+/// writes already run.
+fn take_queued(waiting: &mut VecDeque<Queued>, rx: &mut mpsc::Receiver<Queued>, ran: usize) {
+    while ran + waiting.len() < MAX_GROUP {
+        match rx.try_recv() {
+            Ok(q) => waiting.push_back(q),
+            Err(_) => return,
         }
     }
 }
@@ -193,14 +201,14 @@ struct Ran {
     outcome: Result<(Value, Option<Change>)>,
 }
 
-/// Runs one group from `first` on; returns a write it took from the queue but left for the
-/// next group (the group was full).
+/// Runs one group: the writes `waiting` (at least one) and those queued meanwhile, up to
+/// [`MAX_GROUP`]; the rest stay in `waiting` for the next group.
 async fn group(
     store: &Store,
-    first: Queued,
+    waiting: &mut VecDeque<Queued>,
     rx: &mut mpsc::Receiver<Queued>,
     metrics: &CommitMetrics,
-) -> Option<Queued> {
+) {
     let stub = store.inner.stub;
     let _writer = match (stub, store.inner.backend) {
         (false, Backend::Sqlite) => Some(store.inner.sqlite_writer.clone().lock_owned().await),
@@ -213,8 +221,11 @@ async fn group(
             Ok(tx) => Tx(Some(tx)),
             Err(e) => {
                 let e = store.failed(e);
-                let _ = first.reply.send(Err(share(&e)));
-                return None;
+                if let Some(first) = waiting.pop_front() {
+                    metrics.queued.dec();
+                    let _ = first.reply.send(Err(share(&e)));
+                }
+                return;
             }
         }
     };
@@ -227,14 +238,22 @@ async fn group(
         reports: ReportRows::default(),
     };
     let mut ran: Vec<Ran> = Vec::new();
-    let mut pending = Some(first);
-    let mut left = None;
     let mut broken = None;
-    while let Some(q) = pending.take() {
+    take_queued(waiting, rx, 0);
+    while let Some(q) = waiting.pop_front() {
+        metrics.queued.dec();
         let (outcome, sound) = match q.work {
             Work::Job(job) => run_one(store, &mut at, (q.actor, job, q.span, q.request_id)).await,
             Work::Reports(rows) => {
-                let reports = run_reports(store, &mut at, &q.actor, &rows);
+                // The reports waiting behind it: their key results are looked up with its own.
+                let upcoming: Vec<&ActualInput> = waiting
+                    .iter()
+                    .flat_map(|q| match &q.work {
+                        Work::Reports(rows) => rows.as_slice(),
+                        Work::Job(_) => &[],
+                    })
+                    .collect();
+                let reports = run_reports(store, &mut at, &q.actor, &rows, &upcoming);
                 let reports = reports.instrument(q.span);
                 match q.request_id {
                     Some(id) => crate::error::with_request_id(id, reports).await,
@@ -251,16 +270,9 @@ async fn group(
             broken = Some(e);
             break;
         }
-        match rx.try_recv() {
-            Ok(q) if ran.len() < MAX_GROUP => {
-                metrics.queued.dec();
-                pending = Some(q);
-            }
-            Ok(q) => {
-                metrics.queued.dec();
-                left = Some(q);
-            }
-            Err(_) => {}
+        take_queued(waiting, rx, ran.len());
+        if ran.len() >= MAX_GROUP {
+            break;
         }
     }
     let kept = ran
@@ -282,20 +294,11 @@ async fn group(
             Some(mut tx) => {
                 // The reports not written yet; then the revision row, which holds the first
                 // write's revision: the others' were counted here.
-                let moved = match at.reports.insert(&mut tx).await {
-                    Err(e) => Err(e),
-                    Ok(()) => match (at.row, at.last_kept) {
-                        (Some(row), Some(last)) if last != row => {
-                            sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
-                                .bind(last)
-                                .execute(&mut *tx)
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| store.failed(e))
-                        }
-                        _ => Ok(()),
-                    },
+                let to = match (at.row, at.last_kept) {
+                    (Some(row), Some(last)) if last != row => Some(last),
+                    _ => None,
                 };
+                let moved = at.reports.insert_and_move(store, &mut tx, to).await;
                 match moved {
                     Ok(()) => tx.commit().await.map_err(|e| store.failed(e)),
                     Err(e) => Err(e),
@@ -350,7 +353,6 @@ async fn group(
         };
         let _ = r.reply.send(answer);
     }
-    left
 }
 
 fn label(outcome: Outcome) -> OutcomeLabel {
@@ -504,6 +506,7 @@ async fn run_reports(
     at: &mut Group,
     actor: &Actor,
     rows: &[ActualInput],
+    upcoming: &[&ActualInput],
 ) -> (Result<(Value, Option<Change>)>, Result<()>) {
     let Some(conn) = at.tx.0.as_mut() else {
         // Stubbed: answered as it would be, nothing read or written.
@@ -525,7 +528,13 @@ async fn run_reports(
             Err(e) => return broken(store.failed(e)),
         },
     };
-    if let Err(e) = at.krs.ensure(conn, rows).await {
+    // The key results of the reports waiting behind it too, in the same query: one lookup a
+    // group rather than one a write (a job that changes more than reports empties the cache).
+    if let Err(e) = at
+        .krs
+        .ensure(conn, rows.iter().chain(upcoming.iter().copied()))
+        .await
+    {
         return broken(e);
     }
     let rev = at.last_kept.unwrap_or(base) + 1;

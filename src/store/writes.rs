@@ -8,7 +8,10 @@ use sqlx::FromRow;
 
 use super::log::logged_value;
 use super::reads::budgets;
-use super::{Val, Write, insert_rows, timestamp};
+use super::{
+    Val, Write, bind_values, insert_rows, numbered_parameters, push_values, rows_per_statement,
+    timestamp,
+};
 use crate::domain::KrCode;
 use crate::error::{Detail, Error, Result};
 use crate::model::{ActualInput, Budget};
@@ -17,6 +20,12 @@ use crate::records::{ActualFact, Edit, UNLINKED, Withdrawal};
 /// Most distinct key results of a batch of reports looked up one by one (in one statement);
 /// a larger batch reads the whole table.
 const KR_LOOKUPS: usize = 64;
+/// Lookups by key of one group before it reads every key result instead (an import).
+const KR_LOOKUP_QUERIES: usize = 4;
+
+/// A report, as written.
+const ACTUALS_INSERT: &str =
+    "INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev)";
 
 /// An audit row, as written.
 pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, \
@@ -343,8 +352,8 @@ impl StoredReports {
 
 /// The key results' ranges looked up so far, by (member, code), and every key looked up (found
 /// or not): a group of writes ([`super::commit`]) reads each once. A few are looked up by key (a
-/// POST reports on one or a handful); more than [`KR_LOOKUPS`] at once (an import) read them
-/// all. Reading them all for every report made a POST take 147 ms instead of 1.0 ms with
+/// POST reports on one or a handful, a group its writes' together, [`KR_LOOKUPS`] a query);
+/// more than [`KR_LOOKUP_QUERIES`] queries' worth at once (an import) read them all. Reading them all for every report made a POST take 147 ms instead of 1.0 ms with
 /// 100,000 key results (national scale) in the database (BENCHMARKS.md).
 #[derive(Default)]
 pub(crate) struct KrCache {
@@ -356,46 +365,58 @@ pub(crate) struct KrCache {
 
 impl KrCache {
     /// Looks up the key results `rows` report on that are not known yet.
-    pub(crate) async fn ensure(
+    pub(crate) async fn ensure<'r>(
         &mut self,
         conn: &mut sqlx::AnyConnection,
-        rows: &[ActualInput],
+        rows: impl IntoIterator<Item = &'r ActualInput>,
     ) -> Result<()> {
         if self.all {
             return Ok(());
         }
         let wanted: BTreeSet<(String, String)> = rows
-            .iter()
+            .into_iter()
             .map(|r| (r.iso3.as_str().to_owned(), r.kr_code.as_str().to_owned()))
             .filter(|k| !self.looked.contains(k))
             .collect();
         if wanted.is_empty() {
             return Ok(());
         }
-        let query = if wanted.len() <= KR_LOOKUPS {
-            let keys = (0..wanted.len())
-                .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let sql = format!(
-                "SELECT iso3, code, min_value, max_value, source FROM key_results WHERE {keys}"
-            );
-            wanted.iter().fold(
-                sqlx::query_as::<_, KrRangeRow>(sqlx::AssertSqlSafe(sql)),
-                |q, (iso3, code)| q.bind(iso3.clone()).bind(code.clone()),
-            )
-        } else {
+        if wanted.len() > KR_LOOKUPS * KR_LOOKUP_QUERIES {
             self.all = true;
             self.ranges.clear();
-            sqlx::query_as(sqlx::AssertSqlSafe(
-                "SELECT iso3, code, min_value, max_value, source FROM key_results".to_owned(),
-            ))
-        };
-        for (iso3, code, min, max, source) in query.fetch_all(&mut *conn).await? {
-            let dataset = super::kr_sources::dataset_of(&iso3, &code, source.as_deref())?;
-            self.ranges.insert((iso3, code), (min, max, dataset));
+            let all = sqlx::query_as::<_, KrRangeRow>(
+                "SELECT iso3, code, min_value, max_value, source FROM key_results",
+            );
+            for row in all.fetch_all(&mut *conn).await? {
+                self.keep(row)?;
+            }
+            return Ok(());
+        }
+        let keys: Vec<&(String, String)> = wanted.iter().collect();
+        for chunk in keys.chunks(KR_LOOKUPS) {
+            let sql = format!(
+                "SELECT iso3, code, min_value, max_value, source FROM key_results WHERE {}",
+                (0..chunk.len())
+                    .map(|i| format!("(iso3 = ${} AND code = ${})", 2 * i + 1, 2 * i + 2))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            );
+            let query = chunk.iter().fold(
+                sqlx::query_as::<_, KrRangeRow>(sqlx::AssertSqlSafe(sql)),
+                |q, (iso3, code)| q.bind(iso3.clone()).bind(code.clone()),
+            );
+            for row in query.fetch_all(&mut *conn).await? {
+                self.keep(row)?;
+            }
         }
         self.looked.extend(wanted);
+        Ok(())
+    }
+
+    /// Keeps a key result's range, and the dataset it is fed by, if any.
+    fn keep(&mut self, (iso3, code, min, max, source): KrRangeRow) -> Result<()> {
+        let dataset = super::kr_sources::dataset_of(&iso3, &code, source.as_deref())?;
+        self.ranges.insert((iso3, code), (min, max, dataset));
         Ok(())
     }
 }
@@ -492,14 +513,84 @@ impl ReportRows {
 
     /// Inserts them (in multi-row statements) and empties the buffer.
     pub(crate) async fn insert(&mut self, conn: &mut sqlx::AnyConnection) -> Result<()> {
-        insert_rows(
-            conn,
-            "INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev)",
-            "",
-            std::mem::take(&mut self.actuals),
-        )
-        .await?;
+        insert_rows(conn, ACTUALS_INSERT, "", std::mem::take(&mut self.actuals)).await?;
         insert_rows(conn, AUDIT_INSERT, "", std::mem::take(&mut self.audit)).await
+    }
+
+    /// Inserts them and then moves the revision row to `rev`, if given, in one round trip (a
+    /// group's last statements before its commit): on SQLite as statements of one query,
+    /// whose `?` are bound on across them; on PostgreSQL as one statement whose inserts are
+    /// data-modifying `WITH` clauses. More rows than one statement takes go as [`Self::insert`]
+    /// and an `UPDATE` of their own.
+    pub(crate) async fn insert_and_move(
+        &mut self,
+        store: &super::Store,
+        conn: &mut sqlx::AnyConnection,
+        rev: Option<i64>,
+    ) -> Result<()> {
+        let fits = |rows: &Vec<Vec<Val>>| {
+            rows.first()
+                .is_none_or(|r| rows.len() <= rows_per_statement(r.len()))
+        };
+        if !(fits(&self.actuals) && fits(&self.audit)) {
+            self.insert(conn).await?;
+            if let Some(rev) = rev {
+                sqlx::query("UPDATE revision SET rev = $1 WHERE id = 1")
+                    .bind(rev)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| store.failed(e))?;
+            }
+            return Ok(());
+        }
+        let numbered = numbered_parameters(conn);
+        let actuals = std::mem::take(&mut self.actuals);
+        let audit = std::mem::take(&mut self.audit);
+        let mut n = 0;
+        let mut parts = Vec::new();
+        for (head, rows) in [(ACTUALS_INSERT, &actuals), (AUDIT_INSERT, &audit)] {
+            if !rows.is_empty() {
+                let mut sql = String::new();
+                push_values(&mut sql, head, rows, numbered, &mut n);
+                parts.push(sql);
+            }
+        }
+        if let Some(_rev) = rev {
+            n += 1;
+            parts.push(if numbered {
+                format!("UPDATE revision SET rev = ${n} WHERE id = 1")
+            } else {
+                "UPDATE revision SET rev = ? WHERE id = 1".to_owned()
+            });
+        }
+        let Some(last) = parts.pop() else {
+            return Ok(());
+        };
+        let sql = if numbered {
+            let with: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("w{i} AS ({p})"))
+                .collect();
+            if with.is_empty() {
+                last
+            } else {
+                format!("WITH {} {last}", with.join(", "))
+            }
+        } else {
+            parts.push(last);
+            parts.join("; ")
+        };
+        let mut query = bind_values(sqlx::query(sqlx::AssertSqlSafe(sql)), actuals);
+        query = bind_values(query, audit);
+        if let Some(rev) = rev {
+            query = query.bind(rev);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| store.failed(e))?;
+        Ok(())
     }
 }
 

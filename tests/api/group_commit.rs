@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use apo_dashboard::error::Error;
 use apo_dashboard::model::{ActualInput, Budget};
 use apo_dashboard::records::Actor;
-use apo_dashboard::store::Duplicates;
+use apo_dashboard::store::{Duplicates, Workflow};
 use serde_json::json;
 
 use crate::helpers::{Backend, spawn_demo_app};
@@ -15,6 +15,7 @@ use crate::helpers::{Backend, spawn_demo_app};
 crate::on_both_backends!(
     writes_grouped_together_keep_their_own_revisions_and_fail_alone,
     reports_written_together_keep_their_own_revisions_beside_other_writes,
+    a_report_queued_behind_the_write_that_adds_its_key_result_finds_it,
     every_connection_commits_to_disk
 );
 
@@ -289,5 +290,51 @@ async fn reports_written_together_keep_their_own_revisions_beside_other_writes(b
             .any(|r| r["year"] == 2028 && r["planned"].as_f64().is_some_and(|p| p.fract() == 0.25)),
         "a failed budget was kept"
     );
+    app.stop().await;
+}
+
+/// The committer looks up the key results of a group's waiting reports together, before the
+/// writes between them have run. A write that adds a key result makes the group look again:
+/// a report queued in front of it on that key result is refused (it does not exist yet), the
+/// same report queued behind it is kept, in the same group.
+async fn a_report_queued_behind_the_write_that_adds_its_key_result_finds_it(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    let actor = Actor::service("group test");
+    for k in 0..12 {
+        let code = format!("VNM-N{k}");
+        let adds = {
+            let code = code.clone();
+            app.feed.write(&actor, move |w| {
+                Box::pin(async move {
+                    let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
+                    let mut kr = primer.key_results[0].clone();
+                    kr.code = serde_json::from_value(json!(code)).unwrap();
+                    primer.key_results.push(kr);
+                    w.put_primer("VNM", &primer, Workflow::Bypass).await
+                })
+            })
+        };
+        // Holds the committer while the three behind it queue, so that they join its group.
+        let holds = app.feed.write(&actor, |_| {
+            Box::pin(async {
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                Ok(())
+            })
+        });
+        let early = app.feed.append_reports(&actor, vec![report(k, &code)]);
+        let late = app.feed.append_reports(&actor, vec![report(k, &code)]);
+        // Queued in this order: joined futures are polled in turn.
+        let (held, early, adds, late) = tokio::join!(holds, early, adds, late);
+        held.unwrap_or_else(|e| panic!("round {k}: {e}"));
+        assert!(
+            matches!(early, Err(Error::Invalid(..))),
+            "round {k}: a report on a key result not yet written was kept: {early:?}"
+        );
+        let (changed, _) = adds.unwrap_or_else(|e| panic!("round {k}: {e}"));
+        assert!(changed, "round {k}: the key result was not added");
+        let (appended, change) = late.unwrap_or_else(|e| panic!("round {k}: {e}"));
+        assert_eq!(appended, 1, "round {k}");
+        assert!(change.is_some(), "round {k}");
+    }
     app.stop().await;
 }
