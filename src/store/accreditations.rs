@@ -61,14 +61,20 @@ impl Row {
     }
 }
 
-/// Stored accreditations (all, or the one `id`), by id.
-async fn read(conn: &mut AnyConnection, id: Option<&str>) -> Result<Vec<AccreditationInput>> {
+/// Stored accreditations (all, or the one `id`, or a `member`'s), by id.
+pub(super) async fn read(
+    conn: &mut AnyConnection,
+    id: Option<&str>,
+    member: Option<&str>,
+) -> Result<Vec<AccreditationInput>> {
     sqlx::query_as::<_, Row>(
         "SELECT id, iso3, body, body_kind, scheme, status, applied_on, assessment_date,
                 criteria_scores, certificate, conferred_on, occasion, valid_until, note
-         FROM accreditations WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+         FROM accreditations WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR iso3 = $2)
+         ORDER BY id",
     )
     .bind(id.map(str::to_owned))
+    .bind(member.map(str::to_owned))
     .fetch_all(conn)
     .await?
     .into_iter()
@@ -79,7 +85,7 @@ async fn read(conn: &mut AnyConnection, id: Option<&str>) -> Result<Vec<Accredit
 impl Write {
     /// The accreditation `id` as stored now, in this write's transaction.
     pub async fn accreditation(&mut self, id: &str) -> Result<Option<AccreditationInput>> {
-        Ok(read(&mut self.tx, Some(id)).await?.pop())
+        Ok(read(&mut self.tx, Some(id), None).await?.pop())
     }
 
     /// Records or changes an accreditation (which must have passed
@@ -149,7 +155,7 @@ impl Store {
     pub async fn accreditations(&self, as_of: Option<i64>) -> Result<Vec<AccreditationInput>> {
         let mut conn = self.pool().acquire().await?;
         match as_of {
-            None => read(&mut conn, None).await,
+            None => read(&mut conn, None, None).await,
             Some(rev) => {
                 let mut state: BTreeMap<String, AccreditationInput> = BTreeMap::new();
                 for edit in logged_edits(&mut conn, &[Entity::Accreditation], rev).await? {

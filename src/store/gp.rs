@@ -18,7 +18,7 @@ use crate::model::{
 use crate::records::{Action, Edit, Entity};
 
 /// The themes in the list, in their order.
-async fn read_themes(conn: &mut AnyConnection) -> Result<Vec<GpTheme>> {
+pub(super) async fn read_themes(conn: &mut AnyConnection) -> Result<Vec<GpTheme>> {
     sqlx::query_as::<_, (String, String)>("SELECT id, label FROM gp_themes ORDER BY position, id")
         .fetch_all(conn)
         .await?
@@ -46,14 +46,20 @@ struct Row {
     status: String,
 }
 
-/// Stored initiatives (all, or the one `id`) with their outcomes, by id.
-async fn read(conn: &mut AnyConnection, id: Option<&str>) -> Result<Vec<GpInitiativeInput>> {
+/// Stored initiatives (all, or the one `id`, or a `member`'s) with their outcomes, by id.
+pub(super) async fn read(
+    conn: &mut AnyConnection,
+    id: Option<&str>,
+    member: Option<&str>,
+) -> Result<Vec<GpInitiativeInput>> {
     let id = id.map(str::to_owned);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, iso3, title, theme, type, sector, start_year, end_year, status
-         FROM gp_initiatives WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+         FROM gp_initiatives WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR iso3 = $2)
+         ORDER BY id",
     )
     .bind(id.clone())
+    .bind(member.map(str::to_owned))
     .fetch_all(&mut *conn)
     .await?;
     let mut out: BTreeMap<String, GpInitiativeInput> = BTreeMap::new();
@@ -141,7 +147,7 @@ impl Write {
 
     /// The initiative `id` as stored now, in this write's transaction.
     pub async fn gp_initiative(&mut self, id: &str) -> Result<Option<GpInitiativeInput>> {
-        Ok(read(&mut self.tx, Some(id)).await?.pop())
+        Ok(read(&mut self.tx, Some(id), None).await?.pop())
     }
 
     /// Records or replaces an initiative with its outcomes (which must have passed
@@ -254,7 +260,7 @@ impl Store {
     pub async fn gp_initiatives(&self, as_of: Option<i64>) -> Result<Vec<GpInitiativeInput>> {
         let mut conn = self.pool().acquire().await?;
         match as_of {
-            None => read(&mut conn, None).await,
+            None => read(&mut conn, None, None).await,
             Some(rev) => {
                 let mut state: BTreeMap<String, GpInitiativeInput> = BTreeMap::new();
                 for edit in logged_edits(&mut conn, &[Entity::GpInitiative], rev).await? {

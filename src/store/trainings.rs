@@ -64,15 +64,21 @@ impl Row {
     }
 }
 
-/// Stored trainings (all, or the one `id`), by id.
-async fn read(conn: &mut AnyConnection, id: Option<&str>) -> Result<Vec<TrainingInput>> {
+/// Stored trainings (all, or the one `id`, or a `member`'s), by id.
+pub(super) async fn read(
+    conn: &mut AnyConnection,
+    id: Option<&str>,
+    member: Option<&str>,
+) -> Result<Vec<TrainingInput>> {
     sqlx::query_as::<_, Row>(
         "SELECT id, iso3, title, provider, sector, topic, start_date, end_date, mode, hours,
                 government, enterprises, universities, female, male, unspecified, smes,
                 certified_specialists
-         FROM trainings WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+         FROM trainings WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR iso3 = $2)
+         ORDER BY id",
     )
     .bind(id.map(str::to_owned))
+    .bind(member.map(str::to_owned))
     .fetch_all(conn)
     .await?
     .into_iter()
@@ -83,7 +89,7 @@ async fn read(conn: &mut AnyConnection, id: Option<&str>) -> Result<Vec<Training
 impl Write {
     /// The training `id` as stored now, in this write's transaction.
     pub async fn training(&mut self, id: &str) -> Result<Option<TrainingInput>> {
-        Ok(read(&mut self.tx, Some(id)).await?.pop())
+        Ok(read(&mut self.tx, Some(id), None).await?.pop())
     }
 
     /// Records or replaces a training (which must have passed [`TrainingInput::validate`]).
@@ -164,7 +170,7 @@ impl Store {
     pub async fn trainings(&self, as_of: Option<i64>) -> Result<Vec<TrainingInput>> {
         let mut conn = self.pool().acquire().await?;
         match as_of {
-            None => read(&mut conn, None).await,
+            None => read(&mut conn, None, None).await,
             Some(rev) => {
                 let mut state: BTreeMap<String, TrainingInput> = BTreeMap::new();
                 for edit in logged_edits(&mut conn, &[Entity::Training], rev).await? {
