@@ -26,7 +26,8 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use super::writes::{KrCache, ReportRows};
+use super::report_rows::ReportRows;
+use super::writes::KrCache;
 use super::{Backend, Store, Tx, Write};
 use crate::error::{Error, Result};
 use crate::model::ActualInput;

@@ -40,6 +40,7 @@ pub mod notify;
 mod primers;
 mod projects;
 mod reads;
+mod report_rows;
 mod rows;
 mod series;
 mod trainings;
