@@ -97,7 +97,8 @@ impl HttpMetrics {
         let commit = store.commit_metrics().clone();
         registry.register(
             "apo_store_commit_seconds",
-            "Time each group commit's COMMIT took, its fsync included",
+            "Time each group's last round trips to the database took, its fsync included: the \
+             remaining inserts and COMMIT (the long way), or the whole write (the short way)",
             commit.commit_seconds,
         );
         registry.register(
@@ -115,6 +116,18 @@ impl HttpMetrics {
             "apo_store_writes_queued",
             "Writes waiting for the committer now",
             commit.queued,
+        );
+        registry.register(
+            "apo_store_groups",
+            "Groups the committer ran, by way: short (reports alone, checked against the key \
+             results it holds, written and committed in one round trip on PostgreSQL, two on \
+             SQLite) or long (revision row locked first, each write in a savepoint)",
+            commit.groups,
+        );
+        registry.register(
+            "apo_store_committer_busy_seconds",
+            "Seconds the committer spent running groups rather than waiting for writes",
+            commit.busy_seconds,
         );
         registry.register(
             "apo_aggregator_recompute_seconds",

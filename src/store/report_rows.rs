@@ -99,3 +99,95 @@ impl ReportRows {
         Ok(())
     }
 }
+
+/// Whether a conditional write ([`ReportRows::insert_if_at`]) took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Written and committed.
+    Yes,
+    /// The revision row held another revision: nothing was written.
+    No,
+}
+
+impl ReportRows {
+    /// In a transaction of their own, inserts them and moves the revision row from `base` to
+    /// `last`, if it still holds `base`, and commits; else writes nothing. The committer's
+    /// short way for a group of reports ([`super::commit`]): on PostgreSQL one statement (and
+    /// so its own transaction, fsynced when it returns), whose inserts are data-modifying
+    /// `WITH` clauses that insert only if the revision row was moved; on SQLite the
+    /// transaction's beginning, the inserts and the move as statements of one query, then its
+    /// commit (or rollback). Everything must fit one statement ([`rows_per_statement`]).
+    pub(crate) async fn insert_if_at(
+        &mut self,
+        store: &super::Store,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+        base: i64,
+        last: i64,
+    ) -> Result<Applied> {
+        let actuals = std::mem::take(&mut self.actuals);
+        let audit = std::mem::take(&mut self.audit);
+        let numbered = numbered_parameters(conn);
+        let mut sql = String::new();
+        let mut n = 0;
+        if numbered {
+            n = 2;
+            sql.push_str(
+                "WITH r AS (UPDATE revision SET rev = $1 WHERE id = 1 AND rev = $2 RETURNING rev)",
+            );
+            for (i, (head, rows)) in [(ACTUALS_INSERT, &actuals), (AUDIT_INSERT, &audit)]
+                .into_iter()
+                .enumerate()
+            {
+                sql.push_str(&format!(", w{i} AS ({head} SELECT * FROM ("));
+                push_values(&mut sql, "", rows, true, &mut n);
+                sql.push_str(") AS v WHERE EXISTS (SELECT 1 FROM r))");
+            }
+            sql.push_str(" SELECT rev FROM r");
+        } else {
+            sql.push_str("BEGIN IMMEDIATE; ");
+            push_values(&mut sql, ACTUALS_INSERT, &actuals, false, &mut n);
+            sql.push_str("; ");
+            push_values(&mut sql, AUDIT_INSERT, &audit, false, &mut n);
+            sql.push_str("; UPDATE revision SET rev = ? WHERE id = 1 AND rev = ? RETURNING rev");
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if numbered {
+            query = query.bind(last).bind(base);
+        }
+        query = bind_values(bind_values(query, actuals), audit);
+        if !numbered {
+            query = query.bind(last).bind(base);
+        }
+        let moved = query.fetch_all(&mut **conn).await;
+        if numbered {
+            // One statement: its own transaction, committed (or not) as it returned.
+            return match moved {
+                Ok(rows) if rows.is_empty() => Ok(Applied::No),
+                Ok(_) => Ok(Applied::Yes),
+                Err(e) => Err(store.failed(e)),
+            };
+        }
+        let ended = match moved {
+            Ok(rows) if rows.is_empty() => sqlx::query("ROLLBACK")
+                .execute(&mut **conn)
+                .await
+                .map(|_| Applied::No),
+            Ok(_) => sqlx::query("COMMIT")
+                .execute(&mut **conn)
+                .await
+                .map(|_| Applied::Yes),
+            Err(e) => {
+                // Failed part of the way (the transaction may have begun, or not).
+                if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+                return Err(store.failed(e));
+            }
+        };
+        ended.map_err(|e| {
+            // The transaction may still be open: the connection does not go back to the pool.
+            conn.close_on_drop();
+            store.failed(e)
+        })
+    }
+}

@@ -411,6 +411,14 @@ impl KrCache {
         Ok(())
     }
 
+    /// Whether the key result of `r` has been looked up (found or not).
+    pub(crate) fn knows(&self, r: &ActualInput) -> bool {
+        self.all
+            || self
+                .looked
+                .contains(&(r.iso3.as_str().to_owned(), r.kr_code.as_str().to_owned()))
+    }
+
     /// Keeps a key result's range, and the dataset it is fed by, if any.
     fn keep(&mut self, (iso3, code, min, max, source): KrRangeRow) -> Result<()> {
         let dataset = super::kr_sources::dataset_of(&iso3, &code, source.as_deref())?;
@@ -421,7 +429,7 @@ impl KrCache {
 
 /// Checks reports against the members and `krs` (the key results they report on, with their
 /// ranges): any problem fails the batch with a 422 naming each bad row (by its index, from 0).
-fn check_reports(rows: &[ActualInput], krs: &KrRanges) -> Result<()> {
+pub(super) fn check_reports(rows: &[ActualInput], krs: &KrRanges) -> Result<()> {
     // The members table is seeded from this list at every start.
     let members: HashSet<&str> = crate::domain::member_codes()
         .iter()

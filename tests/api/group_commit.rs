@@ -10,12 +10,13 @@ use apo_dashboard::records::Actor;
 use apo_dashboard::store::{Duplicates, Workflow};
 use serde_json::json;
 
-use crate::helpers::{Backend, spawn_demo_app};
+use crate::helpers::{Backend, TestApp, spawn_demo_app, spawn_replica};
 
 crate::on_both_backends!(
     writes_grouped_together_keep_their_own_revisions_and_fail_alone,
     reports_written_together_keep_their_own_revisions_beside_other_writes,
     a_report_queued_behind_the_write_that_adds_its_key_result_finds_it,
+    a_key_result_another_process_changes_is_read_again_by_the_next_report,
     every_connection_commits_to_disk
 );
 
@@ -336,5 +337,149 @@ async fn a_report_queued_behind_the_write_that_adds_its_key_result_finds_it(b: B
         assert_eq!(appended, 1, "round {k}");
         assert!(change.is_some(), "round {k}");
     }
+    app.stop().await;
+}
+
+/// The groups the committer of `app` has run the `way` way ("short" or "long").
+fn groups(app: &TestApp, way: &str) -> f64 {
+    let mut registry = prometheus_client::registry::Registry::default();
+    registry.register(
+        "groups",
+        "groups by way",
+        app.store.commit_metrics().groups.clone(),
+    );
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    let prefix = format!("groups_total{{way=\"{way}\"}}");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0)
+}
+
+/// A report on `kr` of value `value`.
+fn report_of(kr: &str, value: f64) -> ActualInput {
+    serde_json::from_value(json!({"iso3": "VNM", "kr_code": kr, "year": 2027, "value": value}))
+        .unwrap()
+}
+
+/// The committer keeps the key results it has looked up from one group to the next and
+/// checks reports against them in memory (the short way), as long as the revision has moved
+/// only by its own reports. Another process (a replica; an `import` beside `serve`) that adds a
+/// key result, or narrows its range, moves the revision: the next report is checked against
+/// what that process wrote, never against what the committer held, and takes the revision
+/// after the other process's.
+async fn a_key_result_another_process_changes_is_read_again_by_the_next_report(b: Backend) {
+    let app = spawn_demo_app(b).await;
+    let other = spawn_replica(&app, |_| {}).await;
+    let start = app.store.current_rev().await.unwrap();
+    let actor = Actor::service("group test");
+    for k in 0..4 {
+        let code = format!("VNM-X{k}");
+        // Warm: the new key result is looked up (not found), then reports on a known one go
+        // the short way.
+        let refused = app
+            .feed
+            .append_reports(&actor, vec![report_of(&code, 10.0)])
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Invalid(..))),
+            "round {k}: a report on a key result not yet written was kept: {refused:?}"
+        );
+        let short = groups(&app, "short");
+        for _ in 0..3 {
+            app.feed
+                .append_reports(&actor, vec![report_of("VNM-KR1", 2.0)])
+                .await
+                .unwrap_or_else(|e| panic!("round {k}: {e}"));
+        }
+        assert!(
+            groups(&app, "short") >= short + 2.0,
+            "round {k}: reports on a key result just looked up did not go the short way"
+        );
+        let refused_again = app
+            .feed
+            .append_reports(&actor, vec![report_of(&code, 10.0)])
+            .await;
+        assert!(
+            matches!(refused_again, Err(Error::Invalid(..))),
+            "round {k}"
+        );
+
+        // The other process adds the key result, with no upper bound.
+        let adds = {
+            let code = code.clone();
+            other.feed.write(&actor, move |w| {
+                Box::pin(async move {
+                    let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
+                    let mut kr = primer.key_results[0].clone();
+                    kr.code = serde_json::from_value(json!(code)).unwrap();
+                    kr.max_value = None;
+                    primer.key_results.push(kr);
+                    w.put_primer("VNM", &primer, Workflow::Bypass).await
+                })
+            })
+        };
+        let (added, change) = adds.await.unwrap_or_else(|e| panic!("round {k}: {e}"));
+        assert!(added, "round {k}: the key result was not added");
+        let theirs = change.expect("a revision").rev;
+        let long = groups(&app, "long");
+        let (appended, change) = app
+            .feed
+            .append_reports(&actor, vec![report_of(&code, 10.0)])
+            .await
+            .unwrap_or_else(|e| panic!("round {k}: a report on the key result added by the other process was refused: {e}"));
+        assert_eq!(appended, 1, "round {k}");
+        assert_eq!(change.expect("a revision").rev, theirs + 1, "round {k}");
+        assert!(
+            groups(&app, "long") > long,
+            "round {k}: the revision moved, yet the short way was kept"
+        );
+
+        // The other process narrows its range: 10 is out of it now.
+        let narrows = {
+            let code = code.clone();
+            other.feed.write(&actor, move |w| {
+                Box::pin(async move {
+                    let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
+                    let kr = primer
+                        .key_results
+                        .iter_mut()
+                        .find(|kr| kr.code.as_str() == code)
+                        .expect("the key result added");
+                    kr.max_value = Some(serde_json::from_value(json!(6.0)).unwrap());
+                    w.put_primer("VNM", &primer, Workflow::Bypass).await
+                })
+            })
+        };
+        let (narrowed, _) = narrows.await.unwrap_or_else(|e| panic!("round {k}: {e}"));
+        assert!(narrowed, "round {k}");
+        // A report within the old range and outside the new one, queued with one inside.
+        let (out, within) = tokio::join!(
+            app.feed
+                .append_reports(&actor, vec![report_of(&code, 10.0)]),
+            app.feed.append_reports(&actor, vec![report_of(&code, 5.0)]),
+        );
+        assert!(
+            matches!(out, Err(Error::Invalid(..))),
+            "round {k}: a report outside the range another process set was kept: {out:?}"
+        );
+        within.unwrap_or_else(|e| panic!("round {k}: {e}"));
+    }
+    // Every revision once, in order, whichever process took it.
+    let audit = app
+        .get(&format!("/audit?from_rev={}&limit=1000", start + 1))
+        .await
+        .body;
+    let revs: Vec<i64> = audit
+        .as_array()
+        .expect("audit rows")
+        .iter()
+        .map(|a| a["rev"].as_i64().unwrap())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let last = app.store.current_rev().await.unwrap();
+    assert_eq!(revs, (start + 1..=last).collect::<Vec<_>>());
+    other.stop().await;
     app.stop().await;
 }
