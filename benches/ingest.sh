@@ -35,14 +35,20 @@ trap cleanup EXIT
 addr=127.0.0.1:18431
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; binary $INGEST_BIN; $seconds s per run" >&2
 
-# group_size: the committer's mean writes per commit so far, from /metrics (if it says).
-group_size() {
+# committer: "writes commits busy_s short long" so far, from /metrics (0 where it says nothing:
+# a build from before a metric).
+committer() {
   curl -s -H "Authorization: Bearer $APO_TOKEN" "http://$addr/metrics" | awk '
     /^apo_store_group_commit_writes_sum/ {s=$2} /^apo_store_group_commit_writes_count/ {c=$2}
-    END { if (c > 0) printf "%.1f", s / c; else printf "-" }'
+    /^apo_store_committer_busy_seconds_total/ {b=$2}
+    /^apo_store_groups_total\{way="short"\}/ {sh=$2} /^apo_store_groups_total\{way="long"\}/ {lo=$2}
+    END { printf "%d %d %f %d %d", s, c, b, sh, lo }'
 }
 
-printf '%-22s %5s %10s %8s %8s %8s %8s %6s\n' run conns "writes/s" "p50 ms" "p90 ms" "p99 ms" "not 201" group
+# group: mean writes per commit; busy: the committer's share of the run spent running groups;
+# short: the share of groups that went the short way (reports alone, one round trip).
+printf '%-22s %5s %10s %8s %8s %8s %8s %6s %5s %6s\n' run conns "writes/s" "p50 ms" "p90 ms" "p99 ms" \
+  "not 201" group busy short
 measure() {
   local label="$1" url="$2"; shift 2
   serve_on "$url" "$addr" "$INGEST_BIN" -- "$@"
@@ -50,6 +56,8 @@ measure() {
   for c in $conns; do
     # A short warm-up, then the measured run.
     INGEST_BODIES="$work/bodies" wrk -t2 -c"$c" -d3s -s benches/ingest/post.lua "http://$addr" >/dev/null 2>&1
+    local before after
+    before="$(committer)"
     INGEST_BODIES="$work/bodies" wrk -t2 -c"$c" -d"${seconds}s" --timeout 10s -s benches/ingest/post.lua \
       "http://$addr" >"$work/out" 2>"$work/err" || true
     local line
@@ -57,9 +65,16 @@ measure() {
     if [ -z "$line" ]; then
       echo "$label: wrk said nothing:" >&2; cat "$work/out" "$work/err" >&2; exit 1
     fi
+    after="$(committer)"
     eval "${line#RESULT }"
-    printf '%-22s %5s %10.0f %8s %8s %8s %8s %6s\n' "$label" "$c" "$(echo "$requests / $took_s" | bc -l)" \
-      "$p50_ms" "$p90_ms" "$p99_ms" "$((not_201 + errors))" "$(group_size)"
+    local during
+    during="$(echo "$before $after $took_s" | awk '{
+      w = $6 - $1; c = $7 - $2; b = $8 - $3; g = ($9 - $4) + ($10 - $5)
+      printf "%s %s %s", (c > 0 ? sprintf("%.1f", w / c) : "-"), sprintf("%.0f%%", 100 * b / $11),
+        (g > 0 ? sprintf("%.0f%%", 100 * ($9 - $4) / g) : "-") }')"
+    # shellcheck disable=SC2086
+    printf '%-22s %5s %10.0f %8s %8s %8s %8s %6s %5s %6s\n' "$label" "$c" "$(echo "$requests / $took_s" | bc -l)" \
+      "$p50_ms" "$p90_ms" "$p99_ms" "$((not_201 + errors))" $during
     head -n 3 "$work/err" >&2 || true
   done
   stop_server
