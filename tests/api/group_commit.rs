@@ -356,6 +356,24 @@ fn groups(app: &TestApp, way: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Changes VNM's primer through `app` as `change` says; returns whether it changed, and the
+/// change.
+async fn change_vnm_primer(
+    app: &TestApp,
+    actor: &Actor,
+    change: impl FnOnce(&mut apo_dashboard::model::PrimerInput) + Send + 'static,
+) -> apo_dashboard::error::Result<(bool, Option<std::sync::Arc<apo_dashboard::records::Change>>)> {
+    app.feed
+        .write(actor, move |w| {
+            Box::pin(async move {
+                let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
+                change(&mut primer);
+                w.put_primer("VNM", &primer, Workflow::Bypass).await
+            })
+        })
+        .await
+}
+
 /// A report on `kr` of value `value`.
 fn report_of(kr: &str, value: f64) -> ActualInput {
     serde_json::from_value(json!({"iso3": "VNM", "kr_code": kr, "year": 2027, "value": value}))
@@ -406,19 +424,15 @@ async fn a_key_result_another_process_changes_is_read_again_by_the_next_report(b
         );
 
         // The other process adds the key result, with no upper bound.
-        let adds = {
+        let adds = change_vnm_primer(&other, &actor, {
             let code = code.clone();
-            other.feed.write(&actor, move |w| {
-                Box::pin(async move {
-                    let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
-                    let mut kr = primer.key_results[0].clone();
-                    kr.code = serde_json::from_value(json!(code)).unwrap();
-                    kr.max_value = None;
-                    primer.key_results.push(kr);
-                    w.put_primer("VNM", &primer, Workflow::Bypass).await
-                })
-            })
-        };
+            move |primer| {
+                let mut kr = primer.key_results[0].clone();
+                kr.code = serde_json::from_value(json!(code)).unwrap();
+                kr.max_value = None;
+                primer.key_results.push(kr);
+            }
+        });
         let (added, change) = adds.await.unwrap_or_else(|e| panic!("round {k}: {e}"));
         assert!(added, "round {k}: the key result was not added");
         let theirs = change.expect("a revision").rev;
@@ -436,21 +450,17 @@ async fn a_key_result_another_process_changes_is_read_again_by_the_next_report(b
         );
 
         // The other process narrows its range: 10 is out of it now.
-        let narrows = {
+        let narrows = change_vnm_primer(&other, &actor, {
             let code = code.clone();
-            other.feed.write(&actor, move |w| {
-                Box::pin(async move {
-                    let mut primer = w.primer("VNM").await?.expect("VNM's primer").input();
-                    let kr = primer
-                        .key_results
-                        .iter_mut()
-                        .find(|kr| kr.code.as_str() == code)
-                        .expect("the key result added");
-                    kr.max_value = Some(serde_json::from_value(json!(6.0)).unwrap());
-                    w.put_primer("VNM", &primer, Workflow::Bypass).await
-                })
-            })
-        };
+            move |primer| {
+                let kr = primer
+                    .key_results
+                    .iter_mut()
+                    .find(|kr| kr.code.as_str() == code)
+                    .expect("the key result added");
+                kr.max_value = Some(serde_json::from_value(json!(6.0)).unwrap());
+            }
+        });
         let (narrowed, _) = narrows.await.unwrap_or_else(|e| panic!("round {k}: {e}"));
         assert!(narrowed, "round {k}");
         // A report within the old range and outside the new one, queued with one inside.
