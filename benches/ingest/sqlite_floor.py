@@ -6,15 +6,17 @@ synchronous=FULL in WAL mode) from Python's sqlite3, on a database made by this 
 migrations, in the same directory the benchmark uses (mktemp -d). Prints p50/mean/p99 of each
 part over ROUNDS groups.
 
-    python3 benches/ingest/sqlite_floor.py [N=30] [ROUNDS=1500] [DB BODIES]
+    python3 benches/ingest/sqlite_floor.py [N=30] [ROUNDS=1500] [DB BODIES [CHECKPOINT_S]]
 
 With DB and BODIES, it works on a copy of DB (the benchmark's database after a run, so that the
 tables and their indexes are as large) and reports on the key results of BODIES (the lines
 benches/ingest/bodies.py wrote, taken in turn from a random start as post.lua takes them), so
 that each group's rows land on as many index pages as the benchmark's do; the group is the
 committer's short way (BEGIN IMMEDIATE, the inserts and the revision row's move, COMMIT).
+With CHECKPOINT_S, a second connection copies the log back every CHECKPOINT_S seconds meanwhile
+(`PRAGMA wal_checkpoint(PASSIVE)`), as the server's background task does every second.
 """
-import glob, json, os, random, shutil, statistics, sqlite3, sys, tempfile, time
+import glob, json, os, random, shutil, statistics, sqlite3, sys, tempfile, threading, time
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
@@ -35,6 +37,19 @@ if bodies is None:
 else:
     db.execute('PRAGMA wal_checkpoint(TRUNCATE)')
 next_body = random.randrange(len(bodies)) if bodies else 0
+checkpoints = []
+if len(sys.argv) > 5:
+    every = float(sys.argv[5])
+    done = threading.Event()
+
+    def checkpoint():
+        other = sqlite3.connect(os.path.join(work, 'floor.db'), isolation_level=None, check_same_thread=False)
+        while not done.wait(every):
+            t = time.perf_counter()
+            other.execute('PRAGMA wal_checkpoint(PASSIVE)').fetchall()
+            checkpoints.append(time.perf_counter() - t)
+
+    threading.Thread(target=checkpoint, daemon=True).start()
 actuals = 'INSERT INTO actuals (iso3, kr_code, year, value, reported_at, reported_by, rev) VALUES '
 audit = ('INSERT INTO audit_log (rev, at, actor, action, entity, entity_key, old_value, new_value, '
          'role, scope, credential, request_id, member, note) VALUES ')
@@ -99,6 +114,8 @@ else:
     times = [short_group() for _ in range(rounds)]
     parts = ['rows made (Python)', 'begin, inserts, move', 'commit (fsync)']
 print(f'{n} reports a group, {rounds} groups, {work}')
+if checkpoints:
+    print(f'checkpoints meanwhile: {len(checkpoints)}, mean {statistics.mean(checkpoints) * 1e3:.1f} ms')
 totals = sorted(t[1] + t[2] for t in times)
 print(f'{"database, all":28s} p50 {totals[len(totals) // 2] * 1e3:.3f} ms  mean {statistics.mean(totals) * 1e3:.3f} ms')
 for k, name in enumerate(parts):
