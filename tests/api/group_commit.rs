@@ -147,18 +147,9 @@ async fn writes_grouped_together_keep_their_own_revisions_and_fail_alone(b: Back
     }
 
     // And the writes were grouped: more than one per commit on average.
-    let mut registry = prometheus_client::registry::Registry::default();
-    registry.register(
-        "group",
-        "writes per commit",
-        app.store.commit_metrics().group_writes.clone(),
-    );
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    let text = exposition("group", app.store.commit_metrics().group_writes.clone());
     let sample = |name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
-            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+        sampled(&text, name).unwrap_or_else(|| panic!("{name} missing in {text}"))
     };
     let (sum, count) = (sample("group_sum"), sample("group_count"));
     assert!(
@@ -342,18 +333,23 @@ async fn a_report_queued_behind_the_write_that_adds_its_key_result_finds_it(b: B
 
 /// The groups the committer of `app` has run the `way` way ("short" or "long").
 fn groups(app: &TestApp, way: &str) -> f64 {
+    let text = exposition("groups", app.store.commit_metrics().groups.clone());
+    sampled(&text, &format!("groups_total{{way=\"{way}\"}}")).unwrap_or(0.0)
+}
+
+/// The Prometheus text of `metric` alone, registered as `name`.
+fn exposition(name: &str, metric: impl prometheus_client::registry::Metric) -> String {
     let mut registry = prometheus_client::registry::Registry::default();
-    registry.register(
-        "groups",
-        "groups by way",
-        app.store.commit_metrics().groups.clone(),
-    );
+    registry.register(name, "under test", metric);
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-    let prefix = format!("groups_total{{way=\"{way}\"}}");
+    text
+}
+
+/// The value of the sample `series` (name and labels) in `text`.
+fn sampled(text: &str, series: &str) -> Option<f64> {
     text.lines()
-        .find_map(|l| l.strip_prefix(&prefix).and_then(|v| v.trim().parse().ok()))
-        .unwrap_or(0.0)
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
 }
 
 /// Changes VNM's primer through `app` as `change` says; returns whether it changed, and the
