@@ -6,7 +6,7 @@
 //! (its commit and fsync included); on SQLite a second round trip commits.
 //!
 //! If anything else wrote in between (another replica, an `import` beside `serve`), nothing is
-//! written and the same writes go the long way ([`super::group`]), which locks the revision row
+//! written and the same writes go the long way ([`super::long::group`]), which locks the revision row
 //! first and reads the key results again. So does a report the committer's key results refuse:
 //! a refusal is an answer too, and only the long way checks it against the store as it is.
 
@@ -26,7 +26,7 @@ const AUDIT_WIDTH: usize = 14;
 
 /// Runs the reports at the head of `waiting` the short way, if the committer's key results
 /// stand at the revision this process last committed and know every key result they name.
-/// Returns whether it answered them; `false` leaves `waiting` as it was, for [`super::group`].
+/// Returns whether it answered them; `false` leaves `waiting` as it was, for [`super::long::group`].
 pub(super) async fn reports(
     store: &Store,
     waiting: &mut VecDeque<Queued>,
