@@ -128,8 +128,18 @@ impl Write {
         buffer: &mut ReportRows,
     ) -> Result<usize> {
         check_reports(rows, krs)?;
+        Ok(self.buffer_checked_actuals(rows, buffer))
+    }
+
+    /// As [`Write::buffer_actuals`], for reports already checked ([`check_reports`]). Returns
+    /// how many.
+    pub(super) fn buffer_checked_actuals(
+        &mut self,
+        rows: &[ActualInput],
+        buffer: &mut ReportRows,
+    ) -> usize {
         let reports = rows.iter().map(|r| self.report(r)).collect();
-        Ok(self.report_rows(reports, buffer))
+        self.report_rows(reports, buffer)
     }
 
     /// The report `r` appended by this write.

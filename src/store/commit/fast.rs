@@ -71,7 +71,8 @@ pub(super) async fn reports(
     for q in taken {
         let mut w = Write::new(store, Tx(None), last + 1, &q.actor, None);
         let appended = q.span.in_scope(|| match &q.work {
-            Work::Reports(reports) => w.buffer_actuals(reports, &warm.krs.ranges, &mut buffer),
+            // Checked when they were taken.
+            Work::Reports(reports) => Ok(w.buffer_checked_actuals(reports, &mut buffer)),
             Work::Job(_) => unreachable!("only reports were taken"),
         });
         let (span, request_id) = (q.span.clone(), q.request_id.clone());
