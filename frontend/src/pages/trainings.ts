@@ -29,7 +29,8 @@ const chartFont = (el: HTMLElement) => Math.round(Math.min(20, Math.max(16, el.c
 function barChart(el: HTMLElement, horizontal: boolean): Chart {
   const size = chartFont(el);
   const category = { type: 'category', data: [] as string[], axisLabel: { fontSize: size, color: '#222', interval: 0 }, inverse: horizontal };
-  const value = { type: 'value', axisLabel: { fontSize: size - 2 } };
+  // On a phone the value axis's numbers would run into each other: those that would are left out.
+  const value = { type: 'value', axisLabel: { fontSize: size - 2, hideOverlap: true } };
   return makeChart(el, {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { left: 8, right: 48, top: 32, bottom: 8, containLabel: true },
