@@ -2,22 +2,12 @@
 //! outcomes, trainings, with the columns the import takes, so that an export imported into an
 //! empty database gives back the same records.
 
-use super::sheet::{Cell, Column, Kind, Rows, Sheet, col};
+use super::raw::{ISO3, sheet};
+use super::sheet::{Cell, Sheet, col};
 use crate::import::platforms::scores_cell;
 use crate::store::dump::Dump;
 
-fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<'a> {
-    Sheet {
-        name,
-        kind: Kind::Raw,
-        preamble: Vec::new(),
-        columns,
-        rows,
-    }
-}
-
 const ID: &str = "the record's id: lower-case letters, digits and '-' (e.g. vnm-vnpi)";
-const ISO3: &str = "the member's ISO 3166-1 alpha-3 code";
 const SECTOR: &str = "the sector: electronics_ict, textiles_garments, food_processing, agriculture, \
                       logistics, manufacturing, services, public_sector, healthcare, tourism, energy \
                       or cross_sector";

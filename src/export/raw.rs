@@ -6,7 +6,8 @@ use super::sheet::{Cell, Column, Kind, Rows, Sheet, col};
 use crate::model::project_sheet::{self, SheetCell};
 use crate::store::dump::Dump;
 
-fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<'a> {
+/// A raw sheet: the columns the importer takes, and the rows.
+pub(super) fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<'a> {
     Sheet {
         name,
         kind: Kind::Raw,
@@ -16,7 +17,7 @@ fn sheet<'a>(name: &'static str, columns: Vec<Column>, rows: Rows<'a>) -> Sheet<
     }
 }
 
-const ISO3: &str = "the member's ISO 3166-1 alpha-3 code";
+pub(super) const ISO3: &str = "the member's ISO 3166-1 alpha-3 code";
 const KR_CODE: &str = "the key result's code, unique within the member's primer";
 
 /// The raw sheets, in the order of the import format (the platforms' after the series
