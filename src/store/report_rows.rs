@@ -115,8 +115,9 @@ impl ReportRows {
     /// short way for a group of reports ([`super::commit`]): on PostgreSQL one statement (and
     /// so its own transaction, fsynced when it returns), whose inserts are data-modifying
     /// `WITH` clauses that insert only if the revision row was moved; on SQLite the
-    /// transaction's beginning, the inserts and the move as statements of one query, then its
-    /// commit (or rollback). Everything must fit one statement ([`rows_per_statement`]).
+    /// transaction's beginning, the inserts (each only if the revision row holds `base`), the
+    /// move and the commit as statements of one query. Either way one round trip. Everything
+    /// must fit one statement ([`rows_per_statement`]).
     pub(crate) async fn insert_if_at(
         &mut self,
         store: &super::Store,
@@ -144,50 +145,41 @@ impl ReportRows {
             }
             sql.push_str(" SELECT rev FROM r");
         } else {
-            sql.push_str("BEGIN IMMEDIATE; ");
-            push_values(&mut sql, ACTUALS_INSERT, &actuals, false, &mut n);
-            sql.push_str("; ");
-            push_values(&mut sql, AUDIT_INSERT, &audit, false, &mut n);
-            sql.push_str("; UPDATE revision SET rev = ? WHERE id = 1 AND rev = ? RETURNING rev");
+            // The write lock first, so that the revision row cannot move between the inserts'
+            // look at it and the move; a stale group commits an empty transaction.
+            sql.push_str("BEGIN IMMEDIATE");
+            for (head, rows) in [(ACTUALS_INSERT, &actuals), (AUDIT_INSERT, &audit)] {
+                sql.push_str("; ");
+                sql.push_str(head);
+                sql.push_str(" SELECT * FROM (");
+                push_values(&mut sql, "", rows, false, &mut n);
+                sql.push_str(") WHERE (SELECT rev FROM revision WHERE id = 1) = ?");
+            }
+            sql.push_str(
+                "; UPDATE revision SET rev = ? WHERE id = 1 AND rev = ? RETURNING rev; COMMIT",
+            );
         }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         if numbered {
-            query = query.bind(last).bind(base);
+            query = bind_values(bind_values(query.bind(last).bind(base), actuals), audit);
+        } else {
+            query = bind_values(query, actuals).bind(base);
+            query = bind_values(query, audit).bind(base).bind(last).bind(base);
         }
-        query = bind_values(bind_values(query, actuals), audit);
-        if !numbered {
-            query = query.bind(last).bind(base);
-        }
-        let moved = query.fetch_all(&mut **conn).await;
-        if numbered {
-            // One statement: its own transaction, committed (or not) as it returned.
-            return match moved {
-                Ok(rows) if rows.is_empty() => Ok(Applied::No),
-                Ok(_) => Ok(Applied::Yes),
-                Err(e) => Err(store.failed(e)),
-            };
-        }
-        let ended = match moved {
-            Ok(rows) if rows.is_empty() => sqlx::query("ROLLBACK")
-                .execute(&mut **conn)
-                .await
-                .map(|_| Applied::No),
-            Ok(_) => sqlx::query("COMMIT")
-                .execute(&mut **conn)
-                .await
-                .map(|_| Applied::Yes),
+        match query.fetch_all(&mut **conn).await {
+            // One query: the transaction committed (or not) as it returned.
+            Ok(rows) if rows.is_empty() => Ok(Applied::No),
+            Ok(_) => Ok(Applied::Yes),
+            Err(e) if numbered => Err(store.failed(e)),
             Err(e) => {
-                // Failed part of the way (the transaction may have begun, or not).
+                // Failed part of the way, before its commit: the transaction may have begun,
+                // or not. Rolled back; if that fails, it may still be open, and the connection
+                // does not go back to the pool.
                 if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
                     conn.close_on_drop();
                 }
-                return Err(store.failed(e));
+                Err(store.failed(e))
             }
-        };
-        ended.map_err(|e| {
-            // The transaction may still be open: the connection does not go back to the pool.
-            conn.close_on_drop();
-            store.failed(e)
-        })
+        }
     }
 }

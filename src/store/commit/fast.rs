@@ -2,8 +2,9 @@
 //! idempotency key), the bulk of a workshop's writes: checked in memory against the key results
 //! the committer already holds ([`Warm`]), given their revisions, and written with the move of
 //! the revision row in one round trip that takes effect only if the row still holds the
-//! revision they were counted from. On PostgreSQL that one statement is the whole transaction
-//! (its commit and fsync included); on SQLite a second round trip commits.
+//! revision they were counted from, its commit and fsync included: on PostgreSQL one statement
+//! (its own transaction), on SQLite one query of several statements, from `BEGIN IMMEDIATE` to
+//! `COMMIT`.
 //!
 //! If anything else wrote in between (another replica, an `import` beside `serve`), nothing is
 //! written and the same writes go the long way ([`super::long::group`]), which locks the revision row
