@@ -7,7 +7,8 @@ use crate::error::Result;
 
 impl Store {
     /// How a commit reaches the disk, as a pooled connection reports it: SQLite's
-    /// `synchronous` (2 is FULL: the log is fsynced at every commit) or PostgreSQL's
+    /// `synchronous` (2 is FULL: the log is fsynced at every commit), with its page size (what
+    /// a commit writes to the log for each page it changed), or PostgreSQL's
     /// `synchronous_commit` and `fsync`. Logged at start; the tests check it.
     pub async fn durability(&self) -> Result<String> {
         Ok(match self.inner.backend {
@@ -18,6 +19,9 @@ impl Store {
                 let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
                     .fetch_one(&self.inner.pool)
                     .await?;
+                let (page,): (i64,) = sqlx::query_as("PRAGMA page_size")
+                    .fetch_one(&self.inner.pool)
+                    .await?;
                 let level = match sync {
                     0 => "OFF",
                     1 => "NORMAL",
@@ -25,7 +29,7 @@ impl Store {
                     3 => "EXTRA",
                     _ => "?",
                 };
-                format!("sqlite synchronous={level} journal_mode={journal}")
+                format!("sqlite synchronous={level} journal_mode={journal} page_size={page}")
             }
             Backend::Postgres => {
                 let mut conn = self.inner.pool.acquire().await?;

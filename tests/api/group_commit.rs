@@ -21,7 +21,8 @@ crate::on_both_backends!(
 );
 
 /// What a pooled connection says of its commits: fsynced (SQLite's FULL in WAL mode, which
-/// syncs the log at each commit; PostgreSQL's synchronous commit, with fsync on).
+/// syncs the log at each commit, with the 1 KB pages of a new database; PostgreSQL's
+/// synchronous commit, with fsync on).
 async fn every_connection_commits_to_disk(b: Backend) {
     let app = spawn_demo_app(b).await;
     // Several at once, so that more than one pooled connection answers.
@@ -29,7 +30,9 @@ async fn every_connection_commits_to_disk(b: Backend) {
     for d in said {
         let d = d.unwrap();
         match b {
-            Backend::Sqlite => assert_eq!(d, "sqlite synchronous=FULL journal_mode=wal"),
+            Backend::Sqlite => {
+                assert_eq!(d, "sqlite synchronous=FULL journal_mode=wal page_size=1024")
+            }
             Backend::Postgres => assert_eq!(d, "postgres synchronous_commit=on fsync=on"),
         }
     }
