@@ -10,6 +10,7 @@
 #   benches/ingest.sh [SECONDS]
 #   INGEST_BIN=path benches/ingest.sh        measures another build of apo-dashboard
 #   INGEST_CONNECTIONS="32 64"               the connection counts
+#   INGEST_RUNS="stub sqlite postgres"       which runs (a ratio needs the stub's in the same run)
 #   APO_BENCH_POSTGRES_URL=postgres://...    the PostgreSQL server (default: local, user postgres)
 # Needs wrk (Debian: apt-get install wrk).
 set -euo pipefail
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 source benches/lib.sh
 seconds="${1:-60}"
 conns="${INGEST_CONNECTIONS:-32 64}"
+runs=" ${INGEST_RUNS:-stub sqlite postgres} "
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 if [ -z "${INGEST_BIN:-}" ]; then
   cargo build --release --locked --bin apo-dashboard >&2
@@ -82,7 +84,9 @@ measure() {
 
 sqlite_db() { rm -f "$work/$1".db*; echo "sqlite://$work/$1.db"; }
 
-measure "stubbed (reference)" "$(sqlite_db stub)" --stub-writes
-measure "SQLite, fsynced" "$(sqlite_db durable)"
-pg="$(fresh_postgres)"; pg_dbs+=("$pg")
-measure "PostgreSQL, fsynced" "$pg"
+if [[ $runs == *" stub "* ]]; then measure "stubbed (reference)" "$(sqlite_db stub)" --stub-writes; fi
+if [[ $runs == *" sqlite "* ]]; then measure "SQLite, fsynced" "$(sqlite_db durable)"; fi
+if [[ $runs == *" postgres "* ]]; then
+  pg="$(fresh_postgres)"; pg_dbs+=("$pg")
+  measure "PostgreSQL, fsynced" "$pg"
+fi
