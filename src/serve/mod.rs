@@ -22,35 +22,36 @@
 //! ends, a first byte arrives on an idle connection, an eviction) wakes it to look again.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
-use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::error::{ErrorBody, ErrorPayload};
-use crate::http::metrics::{HttpMetrics, RouteSlot};
+use crate::http::metrics::HttpMetrics;
 
-/// Connections past the cap allowed while the ones evicted to make room are being closed. The
-/// descriptor budget of [`default_cap`] leaves room for them.
-pub const EVICTION_MARGIN: usize = 64;
+mod accept;
+mod answer;
+mod limits;
+mod socket;
+
+use accept::{AcceptErrors, refuse};
+use answer::Handler;
+pub use limits::{
+    DescriptorLimit, EVICTION_MARGIN, default_cap, live_share, raise_descriptor_limit,
+};
+pub use socket::TrackedBody;
+use socket::{Busy, Tracked};
 
 /// A connection that finished a response this recently is closed gracefully when evicted (its
 /// last answer may still be in hyper's write buffer); any other idle one is dropped at once.
@@ -64,70 +65,6 @@ pub struct EdgeSettings {
     pub request_timeout: Duration,
     /// Most sockets open at once on this listener (live ones included).
     pub max_connections: usize,
-}
-
-/// RLIMIT_NOFILE, as it stands after [`raise_descriptor_limit`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DescriptorLimit {
-    pub soft: u64,
-    pub hard: u64,
-}
-
-/// Raises the soft limit on open descriptors to the hard one (the kernel's default soft limit,
-/// often 1,024, would otherwise cap the connections long before memory does) and returns the
-/// limits as they now stand.
-#[cfg(unix)]
-pub fn raise_descriptor_limit() -> io::Result<DescriptorLimit> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes the struct it is given, which lives on this stack frame.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let before = limit.rlim_cur;
-    if limit.rlim_cur < limit.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: limit.rlim_max,
-            rlim_max: limit.rlim_max,
-        };
-        // SAFETY: setrlimit only reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit.rlim_cur = limit.rlim_max;
-        } else {
-            tracing::warn!(
-                error = %io::Error::last_os_error(),
-                soft = before,
-                hard = limit.rlim_max,
-                "the descriptor limit could not be raised to its hard limit"
-            );
-        }
-    }
-    Ok(DescriptorLimit {
-        soft: limit.rlim_cur,
-        hard: limit.rlim_max,
-    })
-}
-
-#[cfg(not(unix))]
-pub fn raise_descriptor_limit() -> io::Result<DescriptorLimit> {
-    Err(io::Error::other("descriptor limits are a Unix notion"))
-}
-
-/// The connection cap a descriptor limit allows: the limit less a reserve for what else holds
-/// descriptors (the database pool, at most 16; the listeners, epoll and timers; files being
-/// served; logs: 256 plus 1/32 of the limit) and [`EVICTION_MARGIN`].
-pub fn default_cap(soft_limit: u64) -> usize {
-    let soft = soft_limit.min(1 << 24);
-    let reserve = 256 + soft / 32 + EVICTION_MARGIN as u64;
-    soft.saturating_sub(reserve).max(16) as usize
-}
-
-/// Live sockets allowed under a connection cap: nine in ten, so that a full house of live
-/// sockets leaves room for plain requests (`/healthz`, the API, the pages).
-pub fn live_share(cap: usize) -> usize {
-    cap.saturating_sub((cap / 10).max(1)).max(1)
 }
 
 /// What the edge counts, for `/metrics`.
@@ -404,213 +341,6 @@ enum Next {
     Graceful(Instant),
 }
 
-/// A request in progress; its end is when this is dropped (with the answer's body).
-struct Busy {
-    conn: Arc<Conn>,
-    edge: Arc<Edge>,
-    upgraded: bool,
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.conn.end(&self.edge, self.upgraded);
-    }
-}
-
-/// An answer's body that keeps its request counted as in progress until it is sent.
-pub struct TrackedBody {
-    inner: Body,
-    _busy: Busy,
-}
-
-impl hyper::body::Body for TrackedBody {
-    type Data = bytes::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-/// The accepted socket: counts itself open until dropped (which, for a live socket, is when
-/// the live module drops the upgraded connection), and tells its connection when a first byte
-/// arrives on an idle kept-alive connection.
-struct Tracked {
-    io: TcpStream,
-    conn: Arc<Conn>,
-    stats: Arc<EdgeStats>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        let open = self.stats.open.fetch_sub(1, Ordering::Relaxed) - 1;
-        crate::memory::connection_closed(open);
-    }
-}
-
-impl AsyncRead for Tracked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
-        if buf.filled().len() > before
-            && self.conn.awaiting.load(Ordering::Relaxed)
-            && self.conn.awaiting.swap(false, Ordering::Relaxed)
-        {
-            self.conn.head_started();
-        }
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl AsyncWrite for Tracked {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-/// The service hyper calls for each request of one connection: the router, with the peer's
-/// address (`ConnectInfo`) and the edge's counters in the request's extensions, under the
-/// request timeout, counted busy until its answer is sent.
-#[derive(Clone)]
-struct Handler {
-    app: TowerToHyperService<Router>,
-    conn: Arc<Conn>,
-    edge: Arc<Edge>,
-    peer: SocketAddr,
-}
-
-impl hyper::service::Service<Request<Incoming>> for Handler {
-    type Response = Response<TrackedBody>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
-
-    fn call(&self, mut req: Request<Incoming>) -> Self::Future {
-        let mut busy = self.conn.begin(&self.edge);
-        req.extensions_mut().insert(ConnectInfo(self.peer));
-        // The route, for a request the timeout stops (the middleware that learns it stops too).
-        let route = RouteSlot::default();
-        req.extensions_mut().insert(route.clone());
-        let method = req.method().clone();
-        // A join link's path is a secret (a delegation card's code): never logged.
-        let path = match req.uri().path() {
-            p if p.starts_with("/join/") => "/join/…".to_owned(),
-            p => p.to_owned(),
-        };
-        let answer = hyper::service::Service::call(&self.app, req);
-        let edge = self.edge.clone();
-        Box::pin(async move {
-            let started = Instant::now();
-            let limit = edge.settings.request_timeout;
-            let response = match tokio::time::timeout(limit, answer).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(never)) => match never {},
-                Err(_) => {
-                    edge.stats
-                        .requests_timed_out
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(%method, %path, secs = limit.as_secs(), "request timed out: stopped and answered 503");
-                    let response = timed_out(limit);
-                    if let Some(m) = &edge.http_metrics {
-                        m.observe(&method, route.get(), response.status(), started.elapsed());
-                    }
-                    response
-                }
-            };
-            busy.upgraded = response.status() == StatusCode::SWITCHING_PROTOCOLS;
-            Ok(response.map(|inner| TrackedBody { inner, _busy: busy }))
-        })
-    }
-}
-
-/// The answer to a request stopped by the request timeout. 503 rather than 408: the server,
-/// not the client, was too slow (408 says the client did not send its request in time, and
-/// browsers retry a 408 on their own, which would resend a change without asking).
-fn timed_out(limit: Duration) -> Response<Body> {
-    let body = ErrorBody {
-        error: ErrorPayload {
-            code: "timeout".into(),
-            message: format!(
-                "the server could not answer within {} s and stopped this request; try again \
-                 shortly (a change sent with an Idempotency-Key is safe to send again with the \
-                 same key)",
-                limit.as_secs()
-            ),
-            details: Vec::new(),
-            request_id: crate::error::request_id(),
-        },
-    };
-    let json = serde_json::to_vec(&body).unwrap_or_default();
-    let mut response = Response::new(Body::from(json));
-    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    response
-}
-
-/// What a newcomer is told when the cap is reached and every connection is busy or live.
-fn refusal() -> Vec<u8> {
-    let body = ErrorBody {
-        error: ErrorPayload {
-            code: "unavailable".into(),
-            message: "the server has as many connections as it can hold, all of them in use; \
-                      try again in a moment"
-                .into(),
-            details: Vec::new(),
-            request_id: crate::error::request_id(),
-        },
-    };
-    let json = serde_json::to_string(&body).unwrap_or_default();
-    format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{json}",
-        json.len()
-    )
-    .into_bytes()
-}
-
 /// Serves `app` on `listener` until `shutdown` is cancelled, then stops accepting, lets
 /// requests in flight finish (closing each connection as its answer is done) and returns when
 /// every connection's task has ended. Live sockets are not waited for: they left hyper at
@@ -777,98 +507,9 @@ where
     }
 }
 
-/// Tells a newcomer there is no room, as far as it can be told without waiting, and closes.
-fn refuse(tcp: TcpStream) {
-    // Read what it sent, so that closing does not reset the connection before it reads the
-    // answer.
-    let mut scratch = [0u8; 4096];
-    let _ = tcp.try_read(&mut scratch);
-    let _ = tcp.try_write(&refusal());
-}
-
-/// `accept` failures: logged once per episode, with a brief back-off so the loop never spins.
-#[derive(Default)]
-struct AcceptErrors {
-    /// When the current episode began, and how many failures it has had.
-    episode: Option<(Instant, u64)>,
-}
-
-impl AcceptErrors {
-    async fn failed(&mut self, e: &io::Error, edge: &Edge) {
-        use io::ErrorKind::*;
-        if matches!(
-            e.kind(),
-            ConnectionRefused | ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
-        ) {
-            // That client gave up before we took it: nothing is wrong here.
-            return;
-        }
-        edge.stats.accept_errors.fetch_add(1, Ordering::Relaxed);
-        let out_of_descriptors = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
-        match &mut self.episode {
-            None => {
-                tracing::error!(
-                    error = %e,
-                    open = edge.stats.open(),
-                    cap = edge.settings.max_connections,
-                    "accept failed; backing off (logged once until accepting works again)"
-                );
-                self.episode = Some((Instant::now(), 1));
-            }
-            Some((_, n)) => *n += 1,
-        }
-        if out_of_descriptors {
-            // Something besides our connections holds descriptors: make room among ours.
-            for _ in 0..8 {
-                if !edge.evict_one() {
-                    break;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(if out_of_descriptors {
-            10
-        } else {
-            50
-        }))
-        .await;
-    }
-
-    fn recovered(&mut self) {
-        if let Some((since, n)) = self.episode.take() {
-            tracing::warn!(
-                failures = n,
-                ms = since.elapsed().as_millis() as u64,
-                "accepting connections again"
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_cap_leaves_room_below_the_descriptor_limit() {
-        assert_eq!(default_cap(1024), 1024 - 256 - 32 - 64);
-        assert_eq!(default_cap(20_000), 20_000 - 256 - 625 - 64);
-        assert!(default_cap(1 << 20) < 1 << 20);
-        assert_eq!(default_cap(100), 16);
-        assert_eq!(default_cap(u64::MAX), default_cap(1 << 24));
-    }
-
-    #[test]
-    fn live_sockets_leave_a_tenth_of_the_cap_to_requests() {
-        assert_eq!(live_share(200), 180);
-        assert_eq!(live_share(5), 4);
-        assert_eq!(live_share(1), 1);
-    }
-
-    #[test]
-    fn the_descriptor_limit_is_raised_to_the_hard_one() {
-        let limit = raise_descriptor_limit().expect("getrlimit works");
-        assert_eq!(limit.soft, limit.hard);
-    }
 
     #[test]
     fn eviction_takes_the_longest_idle_connection_and_never_a_busy_one() {
