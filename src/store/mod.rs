@@ -235,11 +235,11 @@ impl Store {
                         // changes a leaf of each index at a place of its own (a member, a key
                         // result), some 3 pages a report: with 4 KB pages 197 KB of log a
                         // group of 16, with 1 KB pages 74 KB, and the ingest benchmark's
-                        // fsynced rate rose by 15-60 % (BENCHMARKS.md).
+                        // fsynced rate rose by 3-60 % in alternating runs (BENCHMARKS.md).
                         sqlx::raw_sql(
-                            "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA wal_autocheckpoint = 0;",
+                            "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; \
+                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                         PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 0;",
                         )
                         .execute(conn)
                         .await?;
