@@ -151,6 +151,13 @@ pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often SQLite's write-ahead log is copied back into the database.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// Bytes SQLite's write-ahead log is cut back to when it starts again (`journal_size_limit`).
+/// The log starts again at the first commit that finds it copied to its end; under writes
+/// that never pause that never happens, and it grows by some 4.5 KB a report (908 MB after
+/// the ingest benchmark's 36 s of writes on SQLite). Without a limit its file kept that size
+/// until the server stopped; with it, it is cut back at the first pause.
+pub const SQLITE_LOG_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// Hides the password of a database URL in logs and messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -229,18 +236,20 @@ impl Store {
                         // so that they share the fsync ([`commit`]). No checkpoint inside a
                         // commit: the one that crossed 1,000 pages of log used to copy them
                         // back and fsync while a report waited for its answer (tens of
-                        // milliseconds); a background task checkpoints instead. Pages of
+                        // milliseconds); a background task checkpoints instead, and the log
+                        // is cut back when it starts again ([`SQLITE_LOG_LIMIT`]). Pages of
                         // 1 KB in a new database (an existing one keeps its own): a commit
                         // writes every page it changed to the log, and a group of reports
                         // changes a leaf of each index at a place of its own (a member, a key
                         // result), some 3 pages a report: with 4 KB pages 197 KB of log a
                         // group of 16, with 1 KB pages 74 KB, and the ingest benchmark's
                         // fsynced rate rose by 3-60 % in alternating runs (BENCHMARKS.md).
-                        sqlx::raw_sql(
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                             "PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; \
-                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                         PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 0;",
-                        )
+                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 0; \
+                             PRAGMA journal_size_limit = {SQLITE_LOG_LIMIT};"
+                        )))
                         .execute(conn)
                         .await?;
                         Ok(())

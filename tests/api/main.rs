@@ -38,5 +38,6 @@ mod revisions;
 mod room;
 mod series;
 mod site;
+mod sqlite_log;
 mod trainings;
 mod workbook;
