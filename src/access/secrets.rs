@@ -34,8 +34,16 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// Lowercase hex, two digits a byte. (Every request with a token or a session hashes it and
+/// compares the hex: written out digit by digit, not a `format!` and its allocation a byte.)
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)].into());
+        out.push(DIGITS[usize::from(b & 0xf)].into());
+    }
+    out
 }
 
 /// `len` characters of the code alphabet, uniformly (rejection sampling: no modulo bias).
@@ -206,5 +214,17 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn hashes_are_stored_as_lowercase_hex() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        // SHA-256 of "abc" (FIPS 180-2, appendix B.1): the hash stored for a secret "abc".
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(matches("abc", &hash("abc")));
+        assert!(!matches("abd", &hash("abc")));
     }
 }

@@ -192,13 +192,7 @@ fn serve_embedded(path: &str, headers: &HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let hash = file.metadata.sha256_hash();
-    let etag = format!(
-        "\"{}\"",
-        hash[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = format!("\"{}\"", crate::access::secrets::hex(&hash[..16]));
     let mut response = if not_modified(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
