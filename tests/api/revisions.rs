@@ -85,11 +85,19 @@ async fn concurrent_writers_get_distinct_consecutive_revisions(b: Backend) {
 /// SQLite only (PostgreSQL keeps its own log): no commit copies the write-ahead log back into
 /// the database (that made one report in a few hundred wait tens of milliseconds); a background
 /// task does, so the log file is reused rather than grown.
+///
+/// Three rounds of reports with a pause after each: after every pause the log is copied back to
+/// its end, and at the end its file holds about one round's frames, not three. The frames the
+/// rounds wrote are counted as they go (the log's end in the shared index, and its start again
+/// in the log's header), since a checkpoint may also catch up between two reports of a round
+/// and the log start again there: then the first round's file is smaller than a round.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_s_log_is_copied_back_in_the_background_and_does_not_grow() {
     let app = crate::live::with_primer(Backend::Sqlite).await;
     let db = app.database_url.strip_prefix("sqlite://").unwrap();
-    let log = format!("{}-wal", db.split('?').next().unwrap());
+    let log = Log::of(db.split('?').next().unwrap());
+    let mut at = log.end();
+    let mut written = 0;
     let mut sizes = Vec::new();
     for round in 0..3 {
         for i in 0..150 {
@@ -101,13 +109,90 @@ async fn sqlite_s_log_is_copied_back_in_the_background_and_does_not_grow() {
                 )
                 .await;
             assert_eq!(r.status, 201, "{}", r.body);
+            let now = log.end();
+            // The log started again since the last look (its end reads lower if the look
+            // fell between its header's change and the index's).
+            written += if now.started == at.started && now.frames >= at.frames {
+                now.frames - at.frames
+            } else {
+                now.frames
+            };
+            at = now;
         }
         tokio::time::sleep(apo_dashboard::store::CHECKPOINT_EVERY * 3).await;
-        sizes.push(std::fs::metadata(&log).unwrap().len());
+        let (frames, copied) = log.copied();
+        assert_eq!(
+            copied, frames,
+            "round {round}: the log copied back to its end after a pause"
+        );
+        sizes.push(log.size());
     }
-    assert!(sizes[0] > 0, "the log was written: {sizes:?}");
+    let round = written * log.frame_bytes() / 3;
+    eprintln!("{written} frames in three rounds, the log's file after each: {sizes:?} bytes");
+    assert!(round > 0, "the rounds wrote {written} frames");
     assert!(
-        sizes[2] <= sizes[0] * 3 / 2,
-        "three equal rounds of writes, the log reused after each: {sizes:?} bytes"
+        sizes[2] <= round * 3 / 2,
+        "three rounds of {round} bytes of log each, the log reused after each: {sizes:?} bytes"
     );
+}
+
+/// SQLite's write-ahead log and its shared index, read as files (their formats are SQLite's:
+/// <https://www.sqlite.org/walformat.html>).
+struct Log {
+    path: String,
+}
+
+/// Where the log ends: its frames, and which start of the log they follow (the checkpoint
+/// sequence number and salt of its header, new each time it starts again).
+#[derive(Clone, Copy, PartialEq)]
+struct End {
+    frames: u64,
+    started: [u8; 8],
+}
+
+impl Log {
+    fn of(db: &str) -> Self {
+        Self {
+            path: format!("{db}-wal"),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        std::fs::metadata(&self.path).unwrap().len()
+    }
+
+    /// A frame: a page and its 24-byte header.
+    fn frame_bytes(&self) -> u64 {
+        let header = &std::fs::read(&self.path).unwrap()[..32];
+        u64::from(u32::from_be_bytes(header[8..12].try_into().unwrap())) + 24
+    }
+
+    /// The shared index's header (its two copies equal: not caught while a commit writes it).
+    fn index(&self) -> Vec<u8> {
+        let shm = self.path.replace("-wal", "-shm");
+        for _ in 0..100 {
+            let b = std::fs::read(&shm).unwrap();
+            if b[..48] == b[48..96] {
+                return b;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        panic!("{shm}: its header's two copies differ")
+    }
+
+    fn end(&self) -> End {
+        let index = self.index();
+        let header = &std::fs::read(&self.path).unwrap()[..32];
+        End {
+            frames: u64::from(u32::from_ne_bytes(index[16..20].try_into().unwrap())),
+            started: header[12..20].try_into().unwrap(),
+        }
+    }
+
+    /// The log's frames and those copied back into the database.
+    fn copied(&self) -> (u64, u64) {
+        let index = self.index();
+        let u = |o: usize| u64::from(u32::from_ne_bytes(index[o..o + 4].try_into().unwrap()));
+        (u(16), u(96))
+    }
 }
