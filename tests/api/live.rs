@@ -606,6 +606,11 @@ async fn heartbeats_carry_the_viewer_count(b: Backend) {
 /// While patches flow, each heartbeat is carried by a patch (written with it, straight after
 /// it, at its revision) rather than sent to every socket at a moment of its own, and beats
 /// stay at most an interval apart; when no patches come, they come on their own.
+///
+/// "Flow" is measured, not assumed: a beat goes alone when three quarters of the interval
+/// passed since the last and no patch came in the quarter before, so a report that took a
+/// quarter of the interval to be answered (a busy machine's fsync) earns one. Each such stall
+/// of the flow, seen at the socket, allows one beat alone; in a flow without one, none.
 async fn heartbeats_ride_along_with_patches_and_come_alone_when_none_flow(b: Backend) {
     let app = with_primer_and(b, |c| c.heartbeat_secs = 1).await;
     let mut c = connect(&app, "").await;
@@ -631,37 +636,61 @@ async fn heartbeats_ride_along_with_patches_and_come_alone_when_none_flow(b: Bac
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let flowed = app.hub.beats_carried() - carried;
-    assert_eq!(
-        app.hub.beats_alone(),
-        alone,
-        "no beat on its own while patches flow"
+    let alone_in_flow = app.hub.beats_alone() - alone;
+    // Gaps between patches at the socket (from the beat before the first), against a quarter
+    // of the interval less 50 ms for the socket's own delays.
+    let mut gaps = Vec::new();
+    let mut last = start;
+    for (f, at) in &frames {
+        if f["type"] == "patch" {
+            gaps.push(*at - last);
+            last = *at;
+        }
+    }
+    let stalls = gaps
+        .iter()
+        .filter(|g| **g >= Duration::from_millis(200))
+        .count();
+    eprintln!(
+        "{} patches, the longest gap {:?}, {stalls} stalls; {flowed} beats carried, \
+         {alone_in_flow} alone",
+        gaps.len(),
+        gaps.iter().max()
     );
     assert!(
-        flowed >= 3,
-        "{flowed} beats carried in 3 s at 1 s intervals"
+        alone_in_flow <= stalls,
+        "{alone_in_flow} beats on their own while patches flowed, with {stalls} stalls of \
+         the flow: {gaps:?}"
     );
-    // The beats of the flow, read so far or still to read: each straight after its patch.
+    assert!(
+        flowed + alone_in_flow >= 3,
+        "{flowed} beats carried and {alone_in_flow} alone in 3 s at 1 s intervals"
+    );
+    // The beats of the flow, read so far or still to read: each carried one straight after
+    // its patch, at its revision (with no stall, every one).
     let mut beats = Vec::new();
+    let mut after_patch = 0;
     let mut read = frames.into_iter();
     let mut previous: Option<Value> = None;
-    while beats.len() < flowed {
+    while beats.len() < flowed + alone_in_flow {
         let (f, at) = match read.next() {
             Some(x) => x,
             None => (c.next_frame().await, Instant::now()),
         };
         if f["type"] == "heartbeat" {
             let p = previous.as_ref().expect("a patch before the beat");
-            assert_eq!(
-                p["type"],
-                "patch",
-                "{p} then {f}, {} beats of {flowed} read",
-                beats.len()
-            );
-            assert_eq!(p["rev"], f["rev"], "the beat is at its patch's revision");
+            if p["type"] == "patch" && p["rev"] == f["rev"] {
+                after_patch += 1;
+            }
             beats.push(at);
         }
         previous = Some(f);
     }
+    assert!(
+        after_patch >= flowed,
+        "{after_patch} of {} beats straight after their patch, {flowed} carried",
+        beats.len()
+    );
     for w in beats.windows(2) {
         let gap = w[1] - w[0];
         assert!(gap <= Duration::from_millis(1_300), "beats {gap:?} apart");
@@ -675,6 +704,6 @@ async fn heartbeats_ride_along_with_patches_and_come_alone_when_none_flow(b: Bac
         "{:?}",
         quiet.elapsed()
     );
-    assert_eq!(app.hub.beats_alone(), alone + 1);
+    assert_eq!(app.hub.beats_alone(), alone + alone_in_flow + 1);
     app.stop().await;
 }
