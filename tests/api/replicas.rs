@@ -68,7 +68,11 @@ async fn behind_nginx_a_killed_replica_s_sockets_resume_on_the_other_with_nothin
         viewers(&layout.replicas[1].base, &token).await - 1,
     ];
     assert_eq!(on[0] + on[1], SOCKETS, "every socket on a replica: {on:?}");
-    assert!(on[0] > 0 && on[1] > 0, "sockets on both replicas: {on:?}");
+    assert!(
+        on[0] > 0 && on[1] > 0,
+        "sockets on both replicas: {on:?}\n{}",
+        layout.proxy_logs()
+    );
 
     // One write at a time through the proxy (taken by one replica or the other in turn): each
     // reaches every socket, on both replicas, within the bound.
@@ -305,6 +309,29 @@ impl Layout {
             replicas: [replica(1), replica(2)],
             printed,
         }
+    }
+
+    /// nginx's error log and the end of its access log, for a failure message: why it sent
+    /// a request where it did.
+    fn proxy_logs(&self) -> String {
+        // "proxy: http://… (nginx pid N, config RUN/nginx.conf, log RUN/access.log)"
+        let printed = self.printed.lock().unwrap();
+        let Some(access) = printed
+            .iter()
+            .find_map(|l| l.strip_prefix("proxy: ")?.split(", log ").nth(1))
+            .map(|l| l.trim_end_matches(')').to_owned())
+        else {
+            return format!("(no proxy line in what the script printed: {printed:?})");
+        };
+        let read =
+            |path: &str| std::fs::read_to_string(path).unwrap_or_else(|e| format!("{path}: {e}"));
+        let errors = read(&access.replace("access.log", "nginx.log"));
+        let requests = read(&access);
+        let tail: Vec<&str> = requests.lines().rev().take(30).collect();
+        format!(
+            "nginx's error log:\n{errors}\nthe last of its access log:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )
     }
 
     /// Stops the script as Ctrl-C does (it stops the surviving replica and nginx) and checks
