@@ -16,6 +16,7 @@ crate::on_both_backends!(
     snapshot_and_patches_equal_the_dashboard_after_many_changes,
     changes_caught_up_together_come_one_patch_each,
     own_writes_reach_the_sockets_without_being_read_back,
+    a_burst_of_own_writes_reaches_the_sockets_without_being_read_back,
     a_client_resumes_with_the_missed_patches_or_a_snapshot,
     the_period_switches_on_the_same_socket,
     a_client_s_pings_are_answered_whole_between_patches,
@@ -444,6 +445,69 @@ async fn own_writes_reach_the_sockets_without_being_read_back(b: Backend) {
         &comparable(c.doc.clone()),
         &comparable(then.body),
         "after an import read from the log",
+    );
+    app.stop().await;
+}
+
+/// Under sustained ingest the aggregator falls hundreds of revisions behind (a group commit
+/// brings up to 64 at once, and it waits out its coalescing window): this server's own writes
+/// still reach it from memory, however many arrive while it works, and the document they give
+/// equals one computed from the database.
+async fn a_burst_of_own_writes_reaches_the_sockets_without_being_read_back(b: Backend) {
+    const WRITERS: usize = 64;
+    const EACH: usize = 20;
+    let app = with_primer(b).await;
+    let mut c = connect(&app, "?period=2026").await;
+    c.until(1).await;
+    let (memory_before, database_before) = app.feed.reads();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let feed = app.feed.clone();
+            tokio::spawn(async move {
+                let mut last = 0;
+                for i in 0..EACH {
+                    let report: apo_dashboard::model::ActualInput = serde_json::from_value(json!(
+                        {"iso3": "VNM", "kr_code": format!("VNM-KR{}", 1 + (w + i) % 4),
+                         "year": 2026, "value": w * EACH + i}
+                    ))
+                    .unwrap();
+                    let (_, change) = feed
+                        .append_reports(
+                            &apo_dashboard::records::Actor::service("burst"),
+                            vec![report],
+                        )
+                        .await
+                        .unwrap();
+                    last = last.max(change.expect("a revision per report").rev);
+                }
+                last
+            })
+        })
+        .collect();
+    let mut rev = 0;
+    for w in writers {
+        rev = rev.max(w.await.unwrap());
+    }
+    let (_, database_after_writes) = app.feed.reads();
+    assert_eq!(
+        database_after_writes, database_before,
+        "nothing read back while the burst ran"
+    );
+    c.until(rev).await;
+    let (memory_after, database_after) = app.feed.reads();
+    assert!(memory_after > memory_before, "read from memory");
+    assert_eq!(
+        database_after,
+        database_before,
+        "{} own revisions, none read back from the log",
+        WRITERS * EACH
+    );
+    let then = app.get(&format!("/dashboard?period=2026&rev={rev}")).await;
+    assert_eq!(then.status, 200, "{}", then.body);
+    assert_same(
+        &comparable(c.doc.clone()),
+        &comparable(then.body),
+        "after a burst applied from memory",
     );
     app.stop().await;
 }
