@@ -88,7 +88,7 @@ impl Store {
 
     /// Every credential and workshop, and the sessions that have not ended or expired.
     pub async fn access_rows(&self) -> Result<AccessRows> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_tx().await?;
         let (rev,): (i64,) = sqlx::query_as("SELECT rev FROM access_revision WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
@@ -124,7 +124,7 @@ impl Store {
     /// revoke, end or close finds nothing to change.
     pub async fn access_write(&self, writes: &[AccessWrite<'_>]) -> Result<bool> {
         let now = timestamp(OffsetDateTime::now_utc());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_tx().await?;
         sqlx::query("UPDATE access_revision SET rev = rev + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
@@ -289,7 +289,7 @@ impl Store {
         keep: time::Duration,
     ) -> Result<()> {
         let now = OffsetDateTime::now_utc();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_tx().await?;
         sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
             .bind(timestamp(now - keep))
             .execute(&mut *tx)

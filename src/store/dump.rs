@@ -117,7 +117,7 @@ impl Store {
     /// its series and their catalogue entries, and the audit rows about it. With `audit_log`,
     /// the audit log too.
     pub async fn dump(&self, only: Option<&str>, audit_log: bool) -> Result<Dump> {
-        let mut tx = self.pool().begin().await.map_err(|e| self.failed(e))?;
+        let mut tx = self.begin_tx().await.map_err(|e| self.failed(e))?;
         if self.backend() == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .execute(&mut *tx)

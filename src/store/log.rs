@@ -271,7 +271,7 @@ pub(super) fn added_key_results(
 impl Store {
     /// The facts as of revision `as_of` (now when `None`), read in one snapshot.
     pub async fn facts(&self, as_of: Option<i64>) -> Result<Facts> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_tx().await?;
         if self.backend() == Backend::Postgres {
             // One snapshot for all the reads below, so the revision matches the rows.
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

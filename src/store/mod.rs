@@ -391,7 +391,7 @@ impl Store {
     /// Members, pillars and the cycle: reference data, upserted on every start so that a
     /// corrected name in `data/members.csv` reaches existing databases. Not a revisioned change.
     async fn seed_reference_data(&self) -> anyhow::Result<()> {
-        let mut tx = self.inner.pool.begin().await?;
+        let mut tx = self.begin_tx().await?;
         let mut members = csv::Reader::from_reader(crate::domain::MEMBERS_CSV.as_bytes());
         for row in members.records() {
             let row = row.context("data/members.csv")?;
@@ -436,6 +436,26 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// A transaction on a pooled connection, begun in a task of its own. sqlx counts a
+    /// transaction only once its `BEGIN` is answered: a request dropped while it waited (its
+    /// client left) returned the connection to the pool with the server's transaction open and
+    /// nothing to roll it back, and the next request on it failed ("there is already a
+    /// transaction in progress", then SET TRANSACTION refused: a 500 in the e2e run of
+    /// 2026-12-08, on GET /budgets/pillars). Begun in a task, it always completes; if nobody
+    /// takes it, it is dropped and rolled back as any unfinished transaction is.
+    pub(crate) async fn begin_tx(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let pool = self.inner.pool.clone();
+        tokio::spawn(async move { pool.begin().await })
+            .await
+            .unwrap_or_else(|e| {
+                Err(sqlx::Error::Protocol(format!(
+                    "beginning a transaction: {e}"
+                )))
+            })
     }
 
     /// What the committer measures, for `/metrics`.
@@ -505,7 +525,7 @@ impl Store {
             Backend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.inner.pool.begin().await.map_err(|e| self.failed(e))?;
+        let mut tx = self.begin_tx().await.map_err(|e| self.failed(e))?;
         let (rev,): (i64,) =
             sqlx::query_as("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")
                 .fetch_one(&mut *tx)

@@ -258,7 +258,7 @@ impl Store {
     /// rows of the pillar and year) and the rest. Project budgets break the pillar budgets
     /// down: they are never added to them.
     pub async fn pillar_budgets(&self, year: i64) -> Result<Vec<PillarBudget>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_tx().await?;
         if self.backend() == super::Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .execute(&mut *tx)
